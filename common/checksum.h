@@ -1,0 +1,58 @@
+// Checksums used across SFS: CRC32C guards every 64 KiB block on disk and
+// every segment on the wire; SHA-256 identifies a file's content (the ETag).
+#ifndef SFS_COMMON_CHECKSUM_H_
+#define SFS_COMMON_CHECKSUM_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace rocksdb {
+class FileChecksumGenerator;
+}
+
+namespace sfs {
+
+// Streaming CRC32C (Castagnoli), the unmasked standard value. Backed by
+// RocksDB's hardware-accelerated implementation so we keep no CRC code of
+// our own. Not thread-safe; cheap to create.
+class Crc32c {
+ public:
+  Crc32c();
+  ~Crc32c();
+  Crc32c(const Crc32c&) = delete;
+  Crc32c& operator=(const Crc32c&) = delete;
+
+  void Update(absl::string_view data);
+  // The CRC of everything passed to Update so far. Call once.
+  uint32_t Finish();
+
+ private:
+  std::unique_ptr<rocksdb::FileChecksumGenerator> generator_;
+};
+
+// CRC32C of `data` in one call.
+uint32_t ComputeCrc32c(absl::string_view data);
+
+// Streaming SHA-256 (OpenSSL EVP). Not thread-safe.
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+
+  void Update(absl::string_view data);
+  // Lowercase hex of the digest of everything passed to Update. Call once.
+  std::string FinishHex();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace sfs
+
+#endif  // SFS_COMMON_CHECKSUM_H_

@@ -1,0 +1,38 @@
+#include "common/checksum.h"
+
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace sfs {
+namespace {
+
+TEST(Crc32cTest, KnownValues) {
+  // RFC 3720 B.4 test vectors.
+  EXPECT_EQ(ComputeCrc32c(std::string(32, '\0')), 0x8a9136aaU);
+  EXPECT_EQ(ComputeCrc32c(std::string(32, '\xff')), 0x62a8ab43U);
+  EXPECT_EQ(ComputeCrc32c("123456789"), 0xe3069283U);
+}
+
+TEST(Crc32cTest, StreamingEqualsOneShot) {
+  std::string data(100000, 'q');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 7);
+  Crc32c crc;
+  crc.Update(absl::string_view(data).substr(0, 12345));
+  crc.Update(absl::string_view(data).substr(12345));
+  EXPECT_EQ(crc.Finish(), ComputeCrc32c(data));
+}
+
+TEST(Sha256Test, KnownValues) {
+  Sha256 empty;
+  EXPECT_EQ(empty.FinishHex(),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  Sha256 abc;
+  abc.Update("a");
+  abc.Update("bc");
+  EXPECT_EQ(abc.FinishHex(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+}  // namespace
+}  // namespace sfs

@@ -1,0 +1,18 @@
+// Conversions between gRPC and absl statuses. Both use the same canonical
+// codes, so an error keeps its meaning across a process boundary: a chunk's
+// DataLoss on a chunkserver is still DataLoss in the client.
+#ifndef SFS_COMMON_GRPC_STATUS_H_
+#define SFS_COMMON_GRPC_STATUS_H_
+
+#include <grpcpp/support/status.h>
+
+#include "absl/status/status.h"
+
+namespace sfs {
+
+grpc::Status ToGrpcStatus(const absl::Status& status);
+absl::Status FromGrpcStatus(const grpc::Status& status);
+
+}  // namespace sfs
+
+#endif  // SFS_COMMON_GRPC_STATUS_H_

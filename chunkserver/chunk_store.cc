@@ -1,0 +1,394 @@
+#include "chunkserver/chunk_store.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/checksum.h"
+#include "common/status_macros.h"
+
+namespace sfs {
+namespace {
+
+absl::Status IoError(absl::string_view what, const std::string& path) {
+  int err = errno;
+  std::string message = absl::StrCat(what, " ", path, ": ", strerror(err));
+  if (err == ENOSPC || err == EDQUOT) return absl::ResourceExhaustedError(message);
+  return absl::InternalError(message);
+}
+
+absl::Status WriteFully(int fd, const char* data, size_t n, uint64_t offset,
+                        const std::string& path) {
+  while (n > 0) {
+    ssize_t w = pwrite(fd, data, n, offset);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return IoError("write", path);
+    }
+    data += w;
+    n -= w;
+    offset += w;
+  }
+  return absl::OkStatus();
+}
+
+// Reads exactly n bytes or fails with DataLoss (a short chunk file is lost
+// data, not an I/O hiccup).
+absl::Status ReadFully(int fd, char* data, size_t n, uint64_t offset) {
+  while (n > 0) {
+    ssize_t r = pread(fd, data, n, offset);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return absl::DataLossError(absl::StrCat("chunk read failed: ", strerror(errno)));
+    }
+    if (r == 0) return absl::DataLossError("chunk file is shorter than recorded");
+    data += r;
+    n -= r;
+    offset += r;
+  }
+  return absl::OkStatus();
+}
+
+void EncodeCrc(uint32_t crc, char* out) {
+  for (int i = 0; i < 4; ++i) out[i] = static_cast<char>((crc >> (8 * i)) & 0xff);
+}
+
+uint32_t DecodeCrc(const char* in) {
+  uint32_t crc = 0;
+  for (int i = 3; i >= 0; --i) crc = (crc << 8) | static_cast<unsigned char>(in[i]);
+  return crc;
+}
+
+absl::Status SyncDir(const std::string& dir) {
+  int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return IoError("open", dir);
+  int rc = fsync(fd);
+  close(fd);
+  if (rc != 0) return IoError("fsync", dir);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// ChunkAppender
+
+ChunkAppender::ChunkAppender(ChunkStore* store, uint64_t handle, uint64_t version,
+                             int data_fd, int crc_fd, uint64_t length,
+                             std::string tail)
+    : store_(store),
+      handle_(handle),
+      version_(version),
+      data_fd_(data_fd),
+      crc_fd_(crc_fd),
+      length_(length),
+      tail_(std::move(tail)) {}
+
+ChunkAppender::~ChunkAppender() {
+  close(data_fd_);
+  close(crc_fd_);
+  if (!sealed_) store_->FinishWrite(handle_, length_, /*sealed=*/false);
+}
+
+absl::Status ChunkAppender::Append(absl::string_view data) {
+  if (sealed_) return absl::FailedPreconditionError("chunk is sealed");
+  if (length_ + data.size() > kMaxChunkBytes) {
+    return absl::ResourceExhaustedError("write past the end of a 64 MiB chunk");
+  }
+  std::string data_path = store_->PathOf(handle_, ".data");
+  RETURN_IF_ERROR(WriteFully(data_fd_, data.data(), data.size(), length_, data_path));
+
+  // Recompute the CRC of every block the append touched: the partial block
+  // it extended (from tail_) and each block it started.
+  uint64_t first_block = length_ / kChunkBlockBytes;
+  std::string crcs;
+  while (!data.empty()) {
+    size_t room = kChunkBlockBytes - tail_.size();
+    size_t take = std::min<size_t>(room, data.size());
+    tail_.append(data.data(), take);
+    data.remove_prefix(take);
+    length_ += take;
+    char encoded[4];
+    EncodeCrc(ComputeCrc32c(tail_), encoded);
+    crcs.append(encoded, 4);
+    if (tail_.size() == kChunkBlockBytes) tail_.clear();
+  }
+  return WriteFully(crc_fd_, crcs.data(), crcs.size(), first_block * 4,
+                    store_->PathOf(handle_, ".crc"));
+}
+
+absl::StatusOr<uint32_t> ChunkAppender::Seal() {
+  if (sealed_) return absl::FailedPreconditionError("chunk is already sealed");
+  if (fdatasync(data_fd_) != 0) return IoError("fsync", store_->PathOf(handle_, ".data"));
+  if (fdatasync(crc_fd_) != 0) return IoError("fsync", store_->PathOf(handle_, ".crc"));
+
+  // Read everything back through the checksums once: what we acknowledge as
+  // sealed must be what the disk returns.
+  ChunkReader reader(dup(data_fd_), dup(crc_fd_), length_);
+  Crc32c whole;
+  std::string piece;
+  for (uint64_t offset = 0; offset < length_; offset += piece.size()) {
+    RETURN_IF_ERROR(reader.ReadAt(offset, 1 << 20, &piece));
+    whole.Update(piece);
+  }
+
+  ChunkStore::ChunkState state{version_, length_, /*sealed=*/true, false};
+  RETURN_IF_ERROR(store_->WriteMeta(handle_, state));
+  sealed_ = true;
+  store_->FinishWrite(handle_, length_, /*sealed=*/true);
+  return whole.Finish();
+}
+
+// ---------------------------------------------------------------------------
+// ChunkReader
+
+ChunkReader::ChunkReader(int data_fd, int crc_fd, uint64_t length)
+    : data_fd_(data_fd), crc_fd_(crc_fd), length_(length) {}
+
+ChunkReader::~ChunkReader() {
+  close(data_fd_);
+  close(crc_fd_);
+}
+
+absl::Status ChunkReader::ReadAt(uint64_t offset, uint64_t max_bytes,
+                                 std::string* out) {
+  out->clear();
+  if (offset >= length_ || max_bytes == 0) return absl::OkStatus();
+  uint64_t end = std::min(length_, offset + max_bytes);
+  uint64_t first_block = offset / kChunkBlockBytes;
+  uint64_t last_block = (end - 1) / kChunkBlockBytes;
+  uint64_t span_start = first_block * kChunkBlockBytes;
+  uint64_t span_end = std::min(length_, (last_block + 1) * kChunkBlockBytes);
+
+  std::string span(span_end - span_start, '\0');
+  RETURN_IF_ERROR(ReadFully(data_fd_, span.data(), span.size(), span_start));
+  std::string crcs((last_block - first_block + 1) * 4, '\0');
+  RETURN_IF_ERROR(ReadFully(crc_fd_, crcs.data(), crcs.size(), first_block * 4));
+
+  for (uint64_t b = first_block; b <= last_block; ++b) {
+    uint64_t block_start = b * kChunkBlockBytes - span_start;
+    uint64_t block_len = std::min(kChunkBlockBytes, span.size() - block_start);
+    uint32_t actual = ComputeCrc32c(absl::string_view(span).substr(block_start, block_len));
+    uint32_t expected = DecodeCrc(&crcs[(b - first_block) * 4]);
+    if (actual != expected) {
+      return absl::DataLossError(
+          absl::StrFormat("checksum mismatch in block %d of chunk", b));
+    }
+  }
+  out->assign(span, offset - span_start, end - offset);
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------------
+// ChunkStore
+
+ChunkStore::ChunkStore(std::string dir) : dir_(std::move(dir)) {}
+
+absl::StatusOr<std::unique_ptr<ChunkStore>> ChunkStore::Open(const std::string& dir) {
+  if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return IoError("mkdir", dir);
+  std::unique_ptr<ChunkStore> store(new ChunkStore(dir));
+  RETURN_IF_ERROR(store->Load());
+  return store;
+}
+
+std::string ChunkStore::PathOf(uint64_t handle, absl::string_view suffix) const {
+  return absl::StrFormat("%s/%016x%s", dir_, handle, suffix);
+}
+
+absl::Status ChunkStore::Load() {
+  DIR* d = opendir(dir_.c_str());
+  if (d == nullptr) return IoError("opendir", dir_);
+  std::vector<uint64_t> handles;
+  while (struct dirent* entry = readdir(d)) {
+    absl::string_view name(entry->d_name);
+    if (name.size() != 21 || name.substr(16) != ".data") continue;
+    uint64_t handle;
+    if (absl::SimpleHexAtoi(name.substr(0, 16), &handle)) handles.push_back(handle);
+  }
+  closedir(d);
+
+  absl::MutexLock lock(&mu_);
+  for (uint64_t handle : handles) {
+    std::ifstream meta(PathOf(handle, ".meta"));
+    ChunkState state;
+    int sealed = 0;
+    if (meta >> state.version >> state.length >> sealed && sealed == 1) {
+      state.sealed = true;
+      chunks_[handle] = state;
+      continue;
+    }
+    for (const char* suffix : {".data", ".crc", ".meta"}) {
+      unlink(PathOf(handle, suffix).c_str());
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ChunkStore::WriteMeta(uint64_t handle, const ChunkState& state) {
+  std::string path = PathOf(handle, ".meta");
+  std::string tmp = path + ".tmp";
+  std::string text = absl::StrCat(state.version, " ", state.length, " ",
+                                  state.sealed ? 1 : 0, "\n");
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return IoError("open", tmp);
+  absl::Status status = WriteFully(fd, text.data(), text.size(), 0, tmp);
+  if (status.ok() && fdatasync(fd) != 0) status = IoError("fsync", tmp);
+  close(fd);
+  RETURN_IF_ERROR(status);
+  if (rename(tmp.c_str(), path.c_str()) != 0) return IoError("rename", tmp);
+  return SyncDir(dir_);
+}
+
+absl::StatusOr<std::unique_ptr<ChunkAppender>> ChunkStore::OpenForAppend(
+    uint64_t handle, uint64_t version, uint64_t offset) {
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = chunks_.find(handle);
+    if (it == chunks_.end()) {
+      if (offset != 0) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("chunk ", handle, " does not exist; a new chunk starts at 0"));
+      }
+    } else {
+      ChunkState& s = it->second;
+      if (s.sealed) return absl::FailedPreconditionError("chunk is sealed");
+      if (s.writing) return absl::FailedPreconditionError("chunk already has a writer");
+      if (s.version != version) return absl::FailedPreconditionError("chunk version mismatch");
+      if (offset > s.length) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("chunk holds ", s.length, " bytes, cannot resume at ", offset));
+      }
+    }
+    ChunkState& s = chunks_[handle];
+    s.version = version;
+    s.writing = true;
+  }
+  auto fail = [&](absl::Status status) {
+    FinishWrite(handle, offset, /*sealed=*/false);
+    return status;
+  };
+  if (offset == 0) {
+    absl::Status meta = WriteMeta(handle, ChunkState{version, 0, false, true});
+    if (!meta.ok()) return fail(meta);
+  }
+  std::string data_path = PathOf(handle, ".data");
+  std::string crc_path = PathOf(handle, ".crc");
+  int data_fd = open(data_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (data_fd < 0) return fail(IoError("open", data_path));
+  int crc_fd = open(crc_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (crc_fd < 0) {
+    close(data_fd);
+    return fail(IoError("open", crc_path));
+  }
+  uint64_t block_start = offset / kChunkBlockBytes * kChunkBlockBytes;
+  std::string tail(offset - block_start, '\0');
+  absl::Status status = ReadFully(data_fd, tail.data(), tail.size(), block_start);
+  if (status.ok() && ftruncate(data_fd, offset) != 0) status = IoError("truncate", data_path);
+  uint64_t crc_bytes = (offset + kChunkBlockBytes - 1) / kChunkBlockBytes * 4;
+  if (status.ok() && ftruncate(crc_fd, crc_bytes) != 0) status = IoError("truncate", crc_path);
+  if (!status.ok()) {
+    close(data_fd);
+    close(crc_fd);
+    return fail(status);
+  }
+  return std::unique_ptr<ChunkAppender>(
+      new ChunkAppender(this, handle, version, data_fd, crc_fd, offset, std::move(tail)));
+}
+
+void ChunkStore::FinishWrite(uint64_t handle, uint64_t length, bool sealed) {
+  absl::MutexLock lock(&mu_);
+  auto it = chunks_.find(handle);
+  if (it == chunks_.end()) return;  // deleted while being written
+  it->second.writing = false;
+  it->second.length = length;
+  it->second.sealed = sealed;
+  if (sealed) added_.push_back(SealedChunk{handle, it->second.version, length});
+}
+
+absl::StatusOr<std::unique_ptr<ChunkReader>> ChunkStore::OpenForRead(uint64_t handle,
+                                                                    uint64_t version) {
+  uint64_t length;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = chunks_.find(handle);
+    if (it == chunks_.end() || !it->second.sealed) {
+      return absl::NotFoundError(absl::StrCat("no sealed replica of chunk ", handle));
+    }
+    if (it->second.version != version) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "replica of chunk ", handle, " has version ", it->second.version,
+          ", wanted ", version));
+    }
+    length = it->second.length;
+  }
+  std::string data_path = PathOf(handle, ".data");
+  std::string crc_path = PathOf(handle, ".crc");
+  int data_fd = open(data_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (data_fd < 0) return absl::DataLossError(absl::StrCat("chunk file missing: ", data_path));
+  int crc_fd = open(crc_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (crc_fd < 0) {
+    close(data_fd);
+    return absl::DataLossError(absl::StrCat("checksum file missing: ", crc_path));
+  }
+  return std::unique_ptr<ChunkReader>(new ChunkReader(data_fd, crc_fd, length));
+}
+
+absl::Status ChunkStore::Delete(uint64_t handle) {
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = chunks_.find(handle);
+    if (it == chunks_.end()) return absl::OkStatus();
+    chunks_.erase(it);
+    removed_.push_back(handle);
+  }
+  // Meta first: a crash part-way leaves data without meta, which Load() drops.
+  for (const char* suffix : {".meta", ".crc", ".data"}) {
+    std::string path = PathOf(handle, suffix);
+    if (unlink(path.c_str()) != 0 && errno != ENOENT) return IoError("unlink", path);
+  }
+  return absl::OkStatus();
+}
+
+std::vector<SealedChunk> ChunkStore::ListSealed() {
+  absl::MutexLock lock(&mu_);
+  std::vector<SealedChunk> out;
+  for (const auto& [handle, state] : chunks_) {
+    if (state.sealed) out.push_back(SealedChunk{handle, state.version, state.length});
+  }
+  added_.clear();
+  removed_.clear();
+  return out;
+}
+
+void ChunkStore::TakeChanges(std::vector<SealedChunk>* added,
+                             std::vector<uint64_t>* removed) {
+  absl::MutexLock lock(&mu_);
+  added->swap(added_);
+  removed->swap(removed_);
+  added_.clear();
+  removed_.clear();
+}
+
+uint64_t ChunkStore::used_bytes() {
+  absl::MutexLock lock(&mu_);
+  uint64_t total = 0;
+  for (const auto& entry : chunks_) total += entry.second.length;
+  return total;
+}
+
+uint64_t ChunkStore::free_bytes() {
+  struct statvfs fs;
+  if (statvfs(dir_.c_str(), &fs) != 0) return 0;
+  return static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+}
+
+}  // namespace sfs

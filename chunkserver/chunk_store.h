@@ -1,0 +1,168 @@
+// ChunkStore keeps chunk replicas on local disk. Each chunk is three files in
+// the store's directory:
+//   <handle>.data  the bytes, append-only
+//   <handle>.crc   one little-endian CRC32C per 64 KiB block of .data
+//   <handle>.meta  "version length sealed", replaced atomically (rename)
+// Every read verifies the CRC of each block it touches, so a flipped or lost
+// byte on disk surfaces as DataLoss instead of wrong data.
+//
+// A chunk is first open (being appended by one writer at a time), then sealed
+// (fsynced, immutable, readable, reported to the master). Open chunks left by
+// a crash are discarded when the store opens: their writer is gone and the
+// client has already moved on.
+//
+// Thread-safe. Appenders and readers may outlive nothing: they must be
+// destroyed before the ChunkStore.
+#ifndef SFS_CHUNKSERVER_CHUNK_STORE_H_
+#define SFS_CHUNKSERVER_CHUNK_STORE_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+
+namespace sfs {
+
+// Bytes covered by one CRC32C on disk.
+inline constexpr uint64_t kChunkBlockBytes = 64 * 1024;
+// The largest chunk a store accepts.
+inline constexpr uint64_t kMaxChunkBytes = 64ull * 1024 * 1024;
+
+struct SealedChunk {
+  uint64_t handle = 0;
+  uint64_t version = 0;
+  uint64_t length = 0;
+};
+
+class ChunkStore;
+
+// Appends to one open chunk. Not thread-safe; one per chunk at a time.
+class ChunkAppender {
+ public:
+  ~ChunkAppender();
+  ChunkAppender(const ChunkAppender&) = delete;
+  ChunkAppender& operator=(const ChunkAppender&) = delete;
+
+  // Writes `data` at the current end. ResourceExhausted past kMaxChunkBytes or
+  // when the disk is full; Internal on other I/O errors.
+  absl::Status Append(absl::string_view data);
+
+  // Fsyncs data and checksums, marks the chunk sealed, verifies every block
+  // once more and returns the CRC32C of the whole chunk.
+  absl::StatusOr<uint32_t> Seal();
+
+  uint64_t length() const { return length_; }
+
+ private:
+  friend class ChunkStore;
+  ChunkAppender(ChunkStore* store, uint64_t handle, uint64_t version,
+                int data_fd, int crc_fd, uint64_t length, std::string tail);
+
+  ChunkStore* const store_;
+  const uint64_t handle_;
+  const uint64_t version_;
+  const int data_fd_;
+  const int crc_fd_;
+  uint64_t length_;
+  // The bytes of the last, partial block, so its CRC can be extended
+  // without reading the disk back. Never more than kChunkBlockBytes.
+  std::string tail_;
+  bool sealed_ = false;
+};
+
+// Reads one sealed chunk. Thread-compatible.
+class ChunkReader {
+ public:
+  ~ChunkReader();
+  ChunkReader(const ChunkReader&) = delete;
+  ChunkReader& operator=(const ChunkReader&) = delete;
+
+  // Replaces *out with up to `max_bytes` starting at `offset` (fewer at the
+  // end of the chunk, none at or past it). Every block touched is checked:
+  // DataLoss on a checksum mismatch or a short file.
+  absl::Status ReadAt(uint64_t offset, uint64_t max_bytes, std::string* out);
+
+  uint64_t length() const { return length_; }
+
+ private:
+  friend class ChunkStore;
+  friend class ChunkAppender;
+  ChunkReader(int data_fd, int crc_fd, uint64_t length);
+
+  const int data_fd_;
+  const int crc_fd_;
+  const uint64_t length_;
+};
+
+class ChunkStore {
+ public:
+  // Opens (creating if needed) a store in `dir`, discarding open chunks left
+  // by an earlier process.
+  static absl::StatusOr<std::unique_ptr<ChunkStore>> Open(const std::string& dir);
+
+  ChunkStore(const ChunkStore&) = delete;
+  ChunkStore& operator=(const ChunkStore&) = delete;
+
+  // Opens chunk `handle` for appending at `offset`. A new chunk needs offset
+  // 0. An existing open chunk of the same version is truncated to `offset`
+  // (a write pipeline resuming from its last acknowledged byte), which must
+  // not exceed its length. FailedPrecondition for a sealed chunk, a version
+  // mismatch, or a chunk that already has a writer.
+  absl::StatusOr<std::unique_ptr<ChunkAppender>> OpenForAppend(uint64_t handle,
+                                                              uint64_t version,
+                                                              uint64_t offset);
+
+  // Opens sealed chunk `handle` at `version` for reading. NotFound if absent
+  // or not sealed; FailedPrecondition if the stored version differs.
+  absl::StatusOr<std::unique_ptr<ChunkReader>> OpenForRead(uint64_t handle,
+                                                          uint64_t version);
+
+  // Removes the chunk's files. OK if it does not exist.
+  absl::Status Delete(uint64_t handle);
+
+  // Every sealed chunk, for the full report at registration. Starts a new
+  // round of changes for TakeChanges.
+  std::vector<SealedChunk> ListSealed();
+
+  // Sealed chunks added and handles removed since the last call, for the
+  // incremental report on each heartbeat.
+  void TakeChanges(std::vector<SealedChunk>* added, std::vector<uint64_t>* removed);
+
+  // Bytes held by chunk data, and bytes free on the store's filesystem.
+  uint64_t used_bytes();
+  uint64_t free_bytes();
+
+  const std::string& dir() const { return dir_; }
+
+ private:
+  friend class ChunkAppender;
+  struct ChunkState {
+    uint64_t version = 0;
+    uint64_t length = 0;
+    bool sealed = false;
+    bool writing = false;
+  };
+
+  explicit ChunkStore(std::string dir);
+  absl::Status Load();
+  std::string PathOf(uint64_t handle, absl::string_view suffix) const;
+  absl::Status WriteMeta(uint64_t handle, const ChunkState& state);
+  void FinishWrite(uint64_t handle, uint64_t length, bool sealed);
+
+  const std::string dir_;
+  absl::Mutex mu_;
+  std::map<uint64_t, ChunkState> chunks_ ABSL_GUARDED_BY(mu_);
+  std::vector<SealedChunk> added_ ABSL_GUARDED_BY(mu_);
+  std::vector<uint64_t> removed_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace sfs
+
+#endif  // SFS_CHUNKSERVER_CHUNK_STORE_H_

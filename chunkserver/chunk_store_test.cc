@@ -1,0 +1,185 @@
+#include "chunkserver/chunk_store.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <random>
+#include <string>
+
+#include "absl/strings/str_format.h"
+#include "common/checksum.h"
+#include "gtest/gtest.h"
+
+namespace sfs {
+namespace {
+
+std::string RandomBytes(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::string out(n, '\0');
+  for (char& c : out) c = static_cast<char>(rng());
+  return out;
+}
+
+class ChunkStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/chunk_store_test.XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    Reopen();
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Reopen() {
+    store_.reset();
+    auto store = ChunkStore::Open(dir_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+  }
+  std::string DataPath(uint64_t handle) {
+    return absl::StrFormat("%s/%016x.data", dir_, handle);
+  }
+  std::string ReadAll(uint64_t handle, uint64_t version) {
+    auto reader = store_->OpenForRead(handle, version);
+    EXPECT_TRUE(reader.ok()) << reader.status();
+    std::string all, piece;
+    for (uint64_t off = 0;; off += piece.size()) {
+      absl::Status s = (*reader)->ReadAt(off, 100000, &piece);
+      EXPECT_TRUE(s.ok()) << s;
+      if (piece.empty()) break;
+      all += piece;
+    }
+    return all;
+  }
+  void WriteSealed(uint64_t handle, const std::string& data, size_t piece) {
+    auto appender = store_->OpenForAppend(handle, 1, 0);
+    ASSERT_TRUE(appender.ok()) << appender.status();
+    for (size_t off = 0; off < data.size(); off += piece) {
+      ASSERT_TRUE((*appender)->Append(absl::string_view(data).substr(off, piece)).ok());
+    }
+    ASSERT_TRUE((*appender)->Seal().ok());
+  }
+
+  std::string dir_;
+  std::unique_ptr<ChunkStore> store_;
+};
+
+TEST_F(ChunkStoreTest, RoundTripsWithUnalignedAppends) {
+  std::string data = RandomBytes(3 * kChunkBlockBytes + 1234, 1);
+  WriteSealed(7, data, 10007);
+  EXPECT_EQ(ReadAll(7, 1), data);
+  std::string mid;
+  auto reader = store_->OpenForRead(7, 1);
+  ASSERT_TRUE(reader.ok());
+  ASSERT_TRUE((*reader)->ReadAt(kChunkBlockBytes - 5, 10, &mid).ok());
+  EXPECT_EQ(mid, data.substr(kChunkBlockBytes - 5, 10));
+}
+
+TEST_F(ChunkStoreTest, SealReturnsWholeChunkCrc) {
+  std::string data = RandomBytes(200000, 2);
+  auto appender = store_->OpenForAppend(1, 1, 0);
+  ASSERT_TRUE(appender.ok());
+  ASSERT_TRUE((*appender)->Append(data).ok());
+  auto crc = (*appender)->Seal();
+  ASSERT_TRUE(crc.ok());
+  EXPECT_EQ(*crc, ComputeCrc32c(data));
+}
+
+TEST_F(ChunkStoreTest, FlippedByteOnDiskIsDataLoss) {
+  std::string data = RandomBytes(2 * kChunkBlockBytes, 3);
+  WriteSealed(9, data, 1 << 20);
+  int fd = open(DataPath(9).c_str(), O_RDWR);
+  ASSERT_GE(fd, 0);
+  char c;
+  ASSERT_EQ(pread(fd, &c, 1, kChunkBlockBytes + 17), 1);
+  c ^= 0x01;
+  ASSERT_EQ(pwrite(fd, &c, 1, kChunkBlockBytes + 17), 1);
+  close(fd);
+
+  auto reader = store_->OpenForRead(9, 1);
+  ASSERT_TRUE(reader.ok());
+  std::string out;
+  EXPECT_TRUE((*reader)->ReadAt(0, 100, &out).ok());  // first block is fine
+  EXPECT_EQ((*reader)->ReadAt(kChunkBlockBytes, 100, &out).code(),
+            absl::StatusCode::kDataLoss);
+}
+
+TEST_F(ChunkStoreTest, TruncatedFileIsDataLoss) {
+  WriteSealed(4, RandomBytes(300000, 4), 65536);
+  ASSERT_EQ(truncate(DataPath(4).c_str(), 100000), 0);
+  auto reader = store_->OpenForRead(4, 1);
+  ASSERT_TRUE(reader.ok());
+  std::string out;
+  EXPECT_EQ((*reader)->ReadAt(200000, 100, &out).code(), absl::StatusCode::kDataLoss);
+}
+
+TEST_F(ChunkStoreTest, SealedChunksSurviveReopenOpenOnesDoNot) {
+  std::string data = RandomBytes(5000, 5);
+  WriteSealed(1, data, 5000);
+  {
+    auto open = store_->OpenForAppend(2, 1, 0);
+    ASSERT_TRUE(open.ok());
+    ASSERT_TRUE((*open)->Append("partial").ok());
+  }
+  Reopen();
+  auto sealed = store_->ListSealed();
+  ASSERT_EQ(sealed.size(), 1u);
+  EXPECT_EQ(sealed[0].handle, 1u);
+  EXPECT_EQ(sealed[0].length, 5000u);
+  EXPECT_EQ(ReadAll(1, 1), data);
+  EXPECT_EQ(store_->OpenForRead(2, 1).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_FALSE(std::filesystem::exists(DataPath(2)));
+}
+
+TEST_F(ChunkStoreTest, ResumeAtOffsetTruncatesUnacknowledgedBytes) {
+  std::string data = RandomBytes(150000, 6);
+  {
+    auto a = store_->OpenForAppend(3, 2, 0);
+    ASSERT_TRUE(a.ok());
+    ASSERT_TRUE((*a)->Append(data.substr(0, 100000)).ok());
+    ASSERT_TRUE((*a)->Append("garbage that was never acknowledged").ok());
+  }
+  auto a = store_->OpenForAppend(3, 2, 100000);
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_TRUE((*a)->Append(data.substr(100000)).ok());
+  ASSERT_TRUE((*a)->Seal().ok());
+  a->reset();
+  EXPECT_EQ(ReadAll(3, 2), data);
+}
+
+TEST_F(ChunkStoreTest, RejectsBadOpens) {
+  WriteSealed(5, "abc", 3);
+  EXPECT_EQ(store_->OpenForAppend(5, 1, 3).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->OpenForAppend(6, 1, 10).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->OpenForRead(5, 2).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->OpenForRead(99, 1).status().code(), absl::StatusCode::kNotFound);
+  auto a = store_->OpenForAppend(8, 1, 0);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(store_->OpenForAppend(8, 1, 0).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ((*a)->Append(std::string(kMaxChunkBytes + 1, 'x')).code(),
+            absl::StatusCode::kResourceExhausted);
+}
+
+TEST_F(ChunkStoreTest, DeleteReportsRemoval) {
+  WriteSealed(10, "xyz", 3);
+  std::vector<SealedChunk> added;
+  std::vector<uint64_t> removed;
+  store_->TakeChanges(&added, &removed);
+  ASSERT_EQ(added.size(), 1u);
+  ASSERT_TRUE(store_->Delete(10).ok());
+  store_->TakeChanges(&added, &removed);
+  EXPECT_TRUE(added.empty());
+  ASSERT_EQ(removed.size(), 1u);
+  EXPECT_EQ(removed[0], 10u);
+  EXPECT_FALSE(std::filesystem::exists(DataPath(10)));
+}
+
+}  // namespace
+}  // namespace sfs

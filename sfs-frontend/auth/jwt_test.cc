@@ -1,0 +1,290 @@
+#include "sfs-frontend/auth/jwt.h"
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/pem.h>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+
+namespace sfs::frontend {
+namespace {
+
+using Json = nlohmann::json;
+
+const absl::Time kNow = absl::FromUnixSeconds(1'700'000'000);
+constexpr char kSecret[] = "0123456789abcdef0123456789abcdef-test";
+
+using PrivateKey = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
+
+PrivateKey NewKey(JwtAlgorithm algorithm) {
+  EVP_PKEY* key = nullptr;
+  if (algorithm == JwtAlgorithm::kRs256) {
+    key = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048});
+  } else if (algorithm == JwtAlgorithm::kEs256) {
+    key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+  }
+  return PrivateKey(key, EVP_PKEY_free);
+}
+
+std::string PublicPem(EVP_PKEY* key) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+  PEM_write_bio_PUBKEY(bio.get(), key);
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, len);
+}
+
+std::string Bytes(const unsigned char* data, size_t len) {
+  return std::string(reinterpret_cast<const char*>(data), len);
+}
+
+// Signs like an independent issuer would, so the verifier is tested against
+// OpenSSL rather than against its own signing code.
+std::string Sign(JwtAlgorithm algorithm, EVP_PKEY* key,
+                 absl::string_view secret, absl::string_view data) {
+  if (algorithm == JwtAlgorithm::kHs256) {
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), secret.data(), secret.size(),
+         reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac,
+         &len);
+    return Bytes(mac, len);
+  }
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
+                                                              EVP_MD_CTX_free);
+  size_t len = 0;
+  EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key);
+  EVP_DigestSign(ctx.get(), nullptr, &len,
+                 reinterpret_cast<const unsigned char*>(data.data()),
+                 data.size());
+  std::vector<unsigned char> sig(len);
+  EVP_DigestSign(ctx.get(), sig.data(), &len,
+                 reinterpret_cast<const unsigned char*>(data.data()),
+                 data.size());
+  if (algorithm == JwtAlgorithm::kRs256) return Bytes(sig.data(), len);
+  // DER ECDSA-Sig-Value -> JWS raw r||s.
+  const unsigned char* p = sig.data();
+  std::unique_ptr<ECDSA_SIG, decltype(&ECDSA_SIG_free)> ecdsa(
+      d2i_ECDSA_SIG(nullptr, &p, len), ECDSA_SIG_free);
+  unsigned char raw[64];
+  BN_bn2binpad(ECDSA_SIG_get0_r(ecdsa.get()), raw, 32);
+  BN_bn2binpad(ECDSA_SIG_get0_s(ecdsa.get()), raw + 32, 32);
+  return Bytes(raw, sizeof(raw));
+}
+
+std::string Encode(const Json& json) {
+  return absl::WebSafeBase64Escape(json.dump());
+}
+
+class JwtVerifyTest : public testing::TestWithParam<JwtAlgorithm> {
+ protected:
+  void SetUp() override {
+    if (algorithm() == JwtAlgorithm::kHs256) {
+      auto verifier = JwtVerifier::ForSharedSecret(kSecret);
+      ASSERT_TRUE(verifier.ok()) << verifier.status();
+      verifier_.emplace(*std::move(verifier));
+    } else {
+      ASSERT_NE(key_, nullptr);
+      auto verifier = JwtVerifier::ForPublicKeyPem(PublicPem(key_.get()));
+      ASSERT_TRUE(verifier.ok()) << verifier.status();
+      verifier_.emplace(*std::move(verifier));
+    }
+    ASSERT_EQ(verifier_->algorithm(), algorithm());
+  }
+
+  JwtAlgorithm algorithm() const { return GetParam(); }
+
+  std::string Token(const Json& payload, absl::string_view alg) const {
+    std::string signed_part = absl::StrCat(
+        Encode({{"alg", alg}, {"typ", "JWT"}}), ".", Encode(payload));
+    return absl::StrCat(signed_part, ".",
+                        absl::WebSafeBase64Escape(Sign(algorithm(), key_.get(),
+                                                       kSecret, signed_part)));
+  }
+  std::string Token(const Json& payload) const {
+    return Token(payload, JwtAlgorithmName(algorithm()));
+  }
+
+  absl::StatusCode VerifyCode(const std::string& token) const {
+    return verifier_->Verify(token, kNow).status().code();
+  }
+
+  PrivateKey key_ = NewKey(GetParam());
+  std::optional<JwtVerifier> verifier_;
+};
+
+Json ValidPayload() {
+  return {{"sub", "alice"},
+          {"admin", true},
+          {"scopes", {"storage.alice.files:read"}},
+          {"exp", absl::ToUnixSeconds(kNow) + 3600},
+          {"nbf", absl::ToUnixSeconds(kNow) - 10}};
+}
+
+TEST_P(JwtVerifyTest, ValidTokenYieldsClaims) {
+  auto claims = verifier_->Verify(Token(ValidPayload()), kNow);
+  ASSERT_TRUE(claims.ok()) << claims.status();
+  EXPECT_EQ(claims->subject, "alice");
+  EXPECT_TRUE(claims->is_admin);
+  EXPECT_EQ(claims->scopes,
+            std::vector<std::string>{"storage.alice.files:read"});
+  EXPECT_EQ(claims->expires_at, absl::ToUnixSeconds(kNow) + 3600);
+}
+
+TEST_P(JwtVerifyTest, UsernameClaimStandsInForSub) {
+  auto claims = verifier_->Verify(Token({{"username", "bob"}}), kNow);
+  ASSERT_TRUE(claims.ok()) << claims.status();
+  EXPECT_EQ(claims->subject, "bob");
+  EXPECT_FALSE(claims->is_admin);
+  EXPECT_TRUE(claims->scopes.empty());
+  EXPECT_EQ(claims->expires_at, 0);
+}
+
+TEST_P(JwtVerifyTest, ExpiredTokenRejected) {
+  Json payload = ValidPayload();
+  payload["exp"] = absl::ToUnixSeconds(kNow) - 61;
+  EXPECT_EQ(VerifyCode(Token(payload)), absl::StatusCode::kUnauthenticated);
+}
+
+TEST_P(JwtVerifyTest, ExpiryWithinLeewayAccepted) {
+  Json payload = ValidPayload();
+  payload["exp"] = absl::ToUnixSeconds(kNow) - 30;
+  EXPECT_EQ(VerifyCode(Token(payload)), absl::StatusCode::kOk);
+}
+
+TEST_P(JwtVerifyTest, NotYetValidTokenRejected) {
+  Json payload = ValidPayload();
+  payload["nbf"] = absl::ToUnixSeconds(kNow) + 120;
+  EXPECT_EQ(VerifyCode(Token(payload)), absl::StatusCode::kUnauthenticated);
+  payload["nbf"] = absl::ToUnixSeconds(kNow) + 30;
+  EXPECT_EQ(VerifyCode(Token(payload)), absl::StatusCode::kOk);
+}
+
+TEST_P(JwtVerifyTest, ForgedPayloadRejected) {
+  std::string token = Token({{"sub", "alice"}, {"admin", false}});
+  std::string forged_payload = Encode({{"sub", "alice"}, {"admin", true}});
+  size_t first_dot = token.find('.');
+  size_t second_dot = token.find('.', first_dot + 1);
+  token.replace(first_dot + 1, second_dot - first_dot - 1, forged_payload);
+  EXPECT_EQ(VerifyCode(token), absl::StatusCode::kUnauthenticated);
+}
+
+TEST_P(JwtVerifyTest, SignatureFromAnotherKeyRejected) {
+  std::string signed_part =
+      absl::StrCat(Encode({{"alg", JwtAlgorithmName(algorithm())}}), ".",
+                   Encode(ValidPayload()));
+  PrivateKey other_key = NewKey(algorithm());
+  std::string token =
+      absl::StrCat(signed_part, ".",
+                   absl::WebSafeBase64Escape(Sign(
+                       algorithm(), other_key.get(),
+                       "another-secret-of-sufficient-length!", signed_part)));
+  EXPECT_EQ(VerifyCode(token), absl::StatusCode::kUnauthenticated);
+}
+
+TEST_P(JwtVerifyTest, AlgNoneRejected) {
+  std::string token =
+      absl::StrCat(Encode({{"alg", "none"}}), ".", Encode(ValidPayload()), ".");
+  EXPECT_EQ(VerifyCode(token), absl::StatusCode::kUnauthenticated);
+}
+
+TEST_P(JwtVerifyTest, HeaderNamingAnotherAlgorithmRejected) {
+  for (JwtAlgorithm other :
+       {JwtAlgorithm::kHs256, JwtAlgorithm::kRs256, JwtAlgorithm::kEs256}) {
+    if (other == algorithm()) continue;
+    // Correctly signed with this verifier's key; only the header lies.
+    EXPECT_EQ(VerifyCode(Token(ValidPayload(), JwtAlgorithmName(other))),
+              absl::StatusCode::kUnauthenticated);
+  }
+}
+
+TEST_P(JwtVerifyTest, MalformedTokensRejected) {
+  std::string token = Token(ValidPayload());
+  for (const std::string& bad :
+       {std::string(""), std::string("a.b"), token + ".extra",
+        std::string("!!!.") + token.substr(token.find('.') + 1), token + "="}) {
+    EXPECT_EQ(VerifyCode(bad), absl::StatusCode::kUnauthenticated) << bad;
+  }
+}
+
+TEST_P(JwtVerifyTest, NonBooleanAdminRejected) {
+  EXPECT_EQ(VerifyCode(Token({{"sub", "alice"}, {"admin", "true"}})),
+            absl::StatusCode::kUnauthenticated);
+}
+
+INSTANTIATE_TEST_SUITE_P(Algorithms, JwtVerifyTest,
+                         testing::Values(JwtAlgorithm::kHs256,
+                                         JwtAlgorithm::kRs256,
+                                         JwtAlgorithm::kEs256),
+                         [](const auto& info) {
+                           return std::string(JwtAlgorithmName(info.param));
+                         });
+
+// The confusion attack: the RSA/EC public key is public, so an attacker can
+// compute an HS256 MAC with its PEM bytes as the secret.
+TEST(JwtKeyConfusionTest, Hs256TokenKeyedWithPublicKeyRejected) {
+  for (JwtAlgorithm algorithm : {JwtAlgorithm::kRs256, JwtAlgorithm::kEs256}) {
+    PrivateKey key = NewKey(algorithm);
+    std::string pem = PublicPem(key.get());
+    auto verifier = JwtVerifier::ForPublicKeyPem(pem);
+    ASSERT_TRUE(verifier.ok()) << verifier.status();
+    std::string signed_part =
+        absl::StrCat(Encode({{"alg", "HS256"}}), ".", Encode(ValidPayload()));
+    std::string token =
+        absl::StrCat(signed_part, ".",
+                     absl::WebSafeBase64Escape(Sign(
+                         JwtAlgorithm::kHs256, nullptr, pem, signed_part)));
+    EXPECT_EQ(verifier->Verify(token, kNow).status().code(),
+              absl::StatusCode::kUnauthenticated);
+  }
+}
+
+TEST(JwtKeyTest, WeakOrUnsupportedKeysRefused) {
+  EXPECT_EQ(JwtVerifier::ForSharedSecret("short").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(JwtVerifier::ForPublicKeyPem("not a key").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  PrivateKey small_rsa(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{1024}),
+                       EVP_PKEY_free);
+  EXPECT_EQ(
+      JwtVerifier::ForPublicKeyPem(PublicPem(small_rsa.get())).status().code(),
+      absl::StatusCode::kInvalidArgument);
+  PrivateKey p384(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384"),
+                  EVP_PKEY_free);
+  EXPECT_EQ(JwtVerifier::ForPublicKeyPem(PublicPem(p384.get())).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(JwtMintTest, MintedTokenVerifies) {
+  JwtClaims claims{"carol",
+                   true,
+                   {"storage.carol.files:read,create"},
+                   absl::ToUnixSeconds(kNow) + 600};
+  auto token = MintHs256Jwt(claims, kSecret, kNow);
+  ASSERT_TRUE(token.ok()) << token.status();
+  auto verifier = JwtVerifier::ForSharedSecret(kSecret);
+  ASSERT_TRUE(verifier.ok());
+  auto verified = verifier->Verify(*token, kNow);
+  ASSERT_TRUE(verified.ok()) << verified.status();
+  EXPECT_EQ(verified->subject, "carol");
+  EXPECT_TRUE(verified->is_admin);
+  EXPECT_EQ(verified->scopes, claims.scopes);
+  EXPECT_EQ(verified->expires_at, claims.expires_at);
+  EXPECT_EQ(verifier->Verify(*token, kNow + absl::Minutes(12)).status().code(),
+            absl::StatusCode::kUnauthenticated);
+}
+
+TEST(JwtMintTest, ShortSecretRefused) {
+  EXPECT_EQ(MintHs256Jwt({"carol"}, "short", kNow).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace sfs::frontend

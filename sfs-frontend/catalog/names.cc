@@ -1,0 +1,56 @@
+#include "sfs-frontend/catalog/names.h"
+
+#include <array>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
+namespace sfs::frontend {
+namespace {
+
+constexpr size_t kMaxNameLength = 63;
+
+constexpr std::array<absl::string_view, 8> kReservedRouteWords = {
+    "namespaces", "files",  "download", "upload",
+    "delete",     "status", "sign",     "uploads"};
+
+// Checks length and alphabet: alphanumerics plus the characters in `extra`.
+absl::Status ValidateToken(absl::string_view what, absl::string_view value,
+                           absl::string_view extra) {
+  if (value.empty() || value.size() > kMaxNameLength) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " must be 1 to ", kMaxNameLength, " characters"));
+  }
+  for (char c : value) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) &&
+        extra.find(c) == absl::string_view::npos) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, " may contain only letters, digits and \"", extra, "\""));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateNamespaceName(absl::string_view name) {
+  if (absl::Status s = ValidateToken("namespace name", name, "._-"); !s.ok()) {
+    return s;
+  }
+  if (name == "." || name == "..") {
+    return absl::InvalidArgumentError("namespace name may not be . or ..");
+  }
+  for (absl::string_view word : kReservedRouteWords) {
+    if (name == word) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("\"", name, "\" is reserved by the HTTP API"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateUsername(absl::string_view username) {
+  return ValidateToken("username", username, "_-");
+}
+
+}  // namespace sfs::frontend

@@ -1,0 +1,46 @@
+// MasterService exposes a Master over gRPC; it only translates messages and
+// statuses. `master` must outlive the service.
+#ifndef SFS_MASTER_MASTER_SERVICE_H_
+#define SFS_MASTER_MASTER_SERVICE_H_
+
+#include "master/master.h"
+#include "proto/sfs.grpc.pb.h"
+
+namespace sfs {
+
+class MasterService final : public proto::Master::Service {
+ public:
+  explicit MasterService(Master* master) : master_(master) {}
+
+  grpc::Status CreateUpload(grpc::ServerContext*, const proto::CreateUploadRequest* r,
+                            proto::CreateUploadResponse* out) override;
+  grpc::Status AllocateChunk(grpc::ServerContext*, const proto::AllocateChunkRequest* r,
+                             proto::AllocateChunkResponse* out) override;
+  grpc::Status CommitChunk(grpc::ServerContext*, const proto::CommitChunkRequest* r,
+                           proto::CommitChunkResponse* out) override;
+  grpc::Status CompleteUpload(grpc::ServerContext*, const proto::CompleteUploadRequest* r,
+                              proto::CompleteUploadResponse* out) override;
+  grpc::Status AbandonUpload(grpc::ServerContext*, const proto::AbandonUploadRequest* r,
+                             proto::AbandonUploadResponse* out) override;
+  grpc::Status Stat(grpc::ServerContext*, const proto::StatRequest* r,
+                    proto::StatResponse* out) override;
+  grpc::Status List(grpc::ServerContext*, const proto::ListRequest* r,
+                    proto::ListResponse* out) override;
+  grpc::Status Delete(grpc::ServerContext*, const proto::DeleteRequest* r,
+                      proto::DeleteResponse* out) override;
+  grpc::Status ClusterStatus(grpc::ServerContext*, const proto::ClusterStatusRequest* r,
+                             proto::ClusterStatusResponse* out) override;
+  grpc::Status Fsck(grpc::ServerContext*, const proto::FsckRequest* r,
+                    proto::FsckResponse* out) override;
+  grpc::Status Register(grpc::ServerContext*, const proto::RegisterRequest* r,
+                        proto::RegisterResponse* out) override;
+  grpc::Status Heartbeat(grpc::ServerContext*, const proto::HeartbeatRequest* r,
+                         proto::HeartbeatResponse* out) override;
+
+ private:
+  Master* const master_;
+};
+
+}  // namespace sfs
+
+#endif  // SFS_MASTER_MASTER_SERVICE_H_

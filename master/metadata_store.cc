@@ -1,0 +1,331 @@
+#include "master/metadata_store.h"
+
+#include <openssl/rand.h>
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+
+namespace sfs {
+namespace {
+
+constexpr char kNextHandleKey[] = "m:next_handle";
+
+std::string FileKey(const std::string& path) { return "f" + path; }
+std::string UploadKey(const std::string& id) { return "u" + id; }
+
+std::string ChunkKey(uint64_t handle) {
+  std::string key = "c";
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    key.push_back(static_cast<char>((handle >> shift) & 0xff));
+  }
+  return key;
+}
+
+absl::Status FromRocks(const rocksdb::Status& s) {
+  if (s.ok()) return absl::OkStatus();
+  if (s.IsNotFound()) return absl::NotFoundError(s.ToString());
+  if (s.IsNoSpace()) return absl::ResourceExhaustedError(s.ToString());
+  return absl::InternalError(absl::StrCat("metadata store: ", s.ToString()));
+}
+
+rocksdb::WriteOptions SyncedWrite() {
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  return options;
+}
+
+std::string RandomId() {
+  unsigned char bytes[16];
+  RAND_bytes(bytes, sizeof(bytes));
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
+}
+
+std::string EncodeCounter(uint64_t value) { return absl::StrCat(value); }
+
+}  // namespace
+
+MetadataStore::MetadataStore(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {}
+MetadataStore::~MetadataStore() = default;
+
+absl::StatusOr<std::unique_ptr<MetadataStore>> MetadataStore::Open(const std::string& dir) {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.paranoid_checks = true;
+  rocksdb::DB* raw = nullptr;
+  RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(options, dir, &raw)));
+  std::unique_ptr<MetadataStore> store(new MetadataStore(std::unique_ptr<rocksdb::DB>(raw)));
+  RETURN_IF_ERROR(store->LoadCounters());
+  return store;
+}
+
+absl::Status MetadataStore::LoadCounters() {
+  absl::MutexLock lock(&write_mu_);
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), kNextHandleKey, &value);
+  if (s.ok()) {
+    if (!absl::SimpleAtoi(value, &next_handle_)) {
+      return absl::DataLossError("metadata store: corrupt handle counter");
+    }
+  } else if (!s.IsNotFound()) {
+    return FromRocks(s);
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek("c"); it->Valid() && it->key().starts_with("c"); it->Next()) ++chunk_count_;
+  for (it->Seek("f"); it->Valid() && it->key().starts_with("f"); it->Next()) ++file_count_;
+  return FromRocks(it->status());
+}
+
+namespace {
+
+template <typename Record>
+absl::StatusOr<Record> GetRecord(rocksdb::DB* db, const std::string& key,
+                                 absl::string_view what) {
+  std::string value;
+  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), key, &value);
+  if (s.IsNotFound()) return absl::NotFoundError(absl::StrCat(what, " not found"));
+  RETURN_IF_ERROR(FromRocks(s));
+  Record record;
+  if (!record.ParseFromString(value)) {
+    return absl::DataLossError(absl::StrCat("metadata store: corrupt ", what));
+  }
+  return record;
+}
+
+}  // namespace
+
+absl::StatusOr<proto::FileRecord> MetadataStore::GetFile(const std::string& path) {
+  return GetRecord<proto::FileRecord>(db_.get(), FileKey(path),
+                                      absl::StrCat("file ", path));
+}
+
+absl::StatusOr<proto::ChunkRecord> MetadataStore::GetChunk(uint64_t handle) {
+  return GetRecord<proto::ChunkRecord>(db_.get(), ChunkKey(handle),
+                                       absl::StrCat("chunk ", handle));
+}
+
+absl::StatusOr<proto::PendingUploadRecord> MetadataStore::GetUpload(
+    const std::string& upload_id) {
+  return GetRecord<proto::PendingUploadRecord>(db_.get(), UploadKey(upload_id),
+                                               absl::StrCat("upload ", upload_id));
+}
+
+absl::StatusOr<proto::PendingUploadRecord> MetadataStore::CreateUpload(
+    const std::string& path, int64_t now_micros) {
+  proto::PendingUploadRecord upload;
+  upload.set_upload_id(RandomId());
+  upload.set_path(path);
+  upload.set_created_unix_micros(now_micros);
+  upload.set_last_activity_unix_micros(now_micros);
+  absl::MutexLock lock(&write_mu_);
+  RETURN_IF_ERROR(FromRocks(
+      db_->Put(SyncedWrite(), UploadKey(upload.upload_id()), upload.SerializeAsString())));
+  return upload;
+}
+
+absl::StatusOr<proto::ChunkRecord> MetadataStore::AllocateChunk(
+    const std::string& upload_id, int64_t now_micros) {
+  absl::MutexLock lock(&write_mu_);
+  ASSIGN_OR_RETURN(proto::PendingUploadRecord upload, GetUpload(upload_id));
+  proto::ChunkRecord chunk;
+  chunk.set_handle(next_handle_);
+  chunk.set_version(1);
+  upload.add_chunks(chunk.handle());
+  upload.set_last_activity_unix_micros(now_micros);
+
+  rocksdb::WriteBatch batch;
+  batch.Put(kNextHandleKey, EncodeCounter(next_handle_ + 1));
+  batch.Put(ChunkKey(chunk.handle()), chunk.SerializeAsString());
+  batch.Put(UploadKey(upload_id), upload.SerializeAsString());
+  RETURN_IF_ERROR(FromRocks(db_->Write(SyncedWrite(), &batch)));
+  ++next_handle_;
+  ++chunk_count_;
+  return chunk;
+}
+
+absl::Status MetadataStore::CommitChunk(const std::string& upload_id, uint64_t handle,
+                                        uint64_t length, uint32_t crc32c,
+                                        int64_t now_micros) {
+  absl::MutexLock lock(&write_mu_);
+  ASSIGN_OR_RETURN(proto::PendingUploadRecord upload, GetUpload(upload_id));
+  if (std::find(upload.chunks().begin(), upload.chunks().end(), handle) ==
+      upload.chunks().end()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("chunk ", handle, " does not belong to upload ", upload_id));
+  }
+  ASSIGN_OR_RETURN(proto::ChunkRecord chunk, GetChunk(handle));
+  if (chunk.committed() && (chunk.length() != length || chunk.crc32c() != crc32c)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("chunk ", handle, " was already committed differently"));
+  }
+  chunk.set_length(length);
+  chunk.set_crc32c(crc32c);
+  chunk.set_committed(true);
+  upload.set_last_activity_unix_micros(now_micros);
+  rocksdb::WriteBatch batch;
+  batch.Put(ChunkKey(handle), chunk.SerializeAsString());
+  batch.Put(UploadKey(upload_id), upload.SerializeAsString());
+  return FromRocks(db_->Write(SyncedWrite(), &batch));
+}
+
+absl::StatusOr<proto::FileRecord> MetadataStore::CompleteUpload(
+    const std::string& upload_id, uint64_t size, const std::string& sha256,
+    const std::string& content_type, int64_t now_micros,
+    std::vector<uint64_t>* released) {
+  absl::MutexLock lock(&write_mu_);
+  ASSIGN_OR_RETURN(proto::PendingUploadRecord upload, GetUpload(upload_id));
+  uint64_t committed_bytes = 0;
+  for (uint64_t handle : upload.chunks()) {
+    ASSIGN_OR_RETURN(proto::ChunkRecord chunk, GetChunk(handle));
+    if (!chunk.committed()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("chunk ", handle, " of the upload is not committed"));
+    }
+    committed_bytes += chunk.length();
+  }
+  if (committed_bytes != size) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "upload size ", size, " does not match its committed chunks (",
+        committed_bytes, " bytes)"));
+  }
+
+  proto::FileRecord file;
+  file.set_path(upload.path());
+  file.set_size(size);
+  file.set_sha256(sha256);
+  file.set_content_type(content_type);
+  file.set_created_unix_micros(now_micros);
+  file.set_modified_unix_micros(now_micros);
+  *file.mutable_chunks() = upload.chunks();
+
+  rocksdb::WriteBatch batch;
+  absl::StatusOr<proto::FileRecord> previous = GetFile(upload.path());
+  bool replaces = previous.ok();
+  if (replaces) {
+    file.set_created_unix_micros(previous->created_unix_micros());
+    for (uint64_t handle : previous->chunks()) batch.Delete(ChunkKey(handle));
+  } else if (previous.status().code() != absl::StatusCode::kNotFound) {
+    return previous.status();
+  }
+  batch.Put(FileKey(file.path()), file.SerializeAsString());
+  batch.Delete(UploadKey(upload_id));
+  RETURN_IF_ERROR(FromRocks(db_->Write(SyncedWrite(), &batch)));
+  if (replaces) {
+    released->insert(released->end(), previous->chunks().begin(), previous->chunks().end());
+    chunk_count_ -= previous->chunks_size();
+  } else {
+    ++file_count_;
+  }
+  return file;
+}
+
+absl::Status MetadataStore::AbandonUpload(const std::string& upload_id,
+                                          std::vector<uint64_t>* released) {
+  absl::MutexLock lock(&write_mu_);
+  ASSIGN_OR_RETURN(proto::PendingUploadRecord upload, GetUpload(upload_id));
+  rocksdb::WriteBatch batch;
+  for (uint64_t handle : upload.chunks()) batch.Delete(ChunkKey(handle));
+  batch.Delete(UploadKey(upload_id));
+  RETURN_IF_ERROR(FromRocks(db_->Write(SyncedWrite(), &batch)));
+  released->insert(released->end(), upload.chunks().begin(), upload.chunks().end());
+  chunk_count_ -= upload.chunks_size();
+  return absl::OkStatus();
+}
+
+absl::Status MetadataStore::DeleteFile(const std::string& path,
+                                       std::vector<uint64_t>* released) {
+  absl::MutexLock lock(&write_mu_);
+  ASSIGN_OR_RETURN(proto::FileRecord file, GetFile(path));
+  rocksdb::WriteBatch batch;
+  for (uint64_t handle : file.chunks()) batch.Delete(ChunkKey(handle));
+  batch.Delete(FileKey(path));
+  RETURN_IF_ERROR(FromRocks(db_->Write(SyncedWrite(), &batch)));
+  released->insert(released->end(), file.chunks().begin(), file.chunks().end());
+  chunk_count_ -= file.chunks_size();
+  --file_count_;
+  return absl::OkStatus();
+}
+
+absl::Status MetadataStore::ListFiles(const std::string& prefix,
+                                      const std::string& start_after, size_t limit,
+                                      std::vector<proto::FileRecord>* files,
+                                      std::string* next) {
+  std::string key_prefix = FileKey(prefix);
+  std::string start = key_prefix;
+  if (!start_after.empty() && FileKey(start_after) >= start) {
+    start = FileKey(start_after);
+    start.push_back('\0');
+  }
+  // Only now: `start_after` may alias `*next`.
+  files->clear();
+  next->clear();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(start); it->Valid() && it->key().starts_with(key_prefix); it->Next()) {
+    if (files->size() == limit) {
+      *next = files->back().path();
+      break;
+    }
+    proto::FileRecord file;
+    if (!file.ParseFromArray(it->value().data(), it->value().size())) {
+      return absl::DataLossError("metadata store: corrupt file record");
+    }
+    files->push_back(std::move(file));
+  }
+  return FromRocks(it->status());
+}
+
+namespace {
+
+template <typename Record>
+absl::Status ForEachRecord(rocksdb::DB* db, absl::string_view key_prefix,
+                           const std::function<void(const Record&)>& fn) {
+  rocksdb::ReadOptions options;
+  const rocksdb::Snapshot* snapshot = db->GetSnapshot();
+  options.snapshot = snapshot;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(options));
+  absl::Status status;
+  for (it->Seek(rocksdb::Slice(key_prefix.data(), key_prefix.size()));
+       it->Valid() && it->key().starts_with(
+                          rocksdb::Slice(key_prefix.data(), key_prefix.size()));
+       it->Next()) {
+    Record record;
+    if (!record.ParseFromArray(it->value().data(), it->value().size())) {
+      status = absl::DataLossError("metadata store: corrupt record");
+      break;
+    }
+    fn(record);
+  }
+  if (status.ok()) status = FromRocks(it->status());
+  it.reset();
+  db->ReleaseSnapshot(snapshot);
+  return status;
+}
+
+}  // namespace
+
+absl::Status MetadataStore::ForEachFile(
+    const std::function<void(const proto::FileRecord&)>& fn) {
+  return ForEachRecord<proto::FileRecord>(db_.get(), "f", fn);
+}
+
+absl::Status MetadataStore::ForEachUpload(
+    const std::function<void(const proto::PendingUploadRecord&)>& fn) {
+  return ForEachRecord<proto::PendingUploadRecord>(db_.get(), "u", fn);
+}
+
+uint64_t MetadataStore::chunk_count() {
+  absl::MutexLock lock(&write_mu_);
+  return chunk_count_;
+}
+
+uint64_t MetadataStore::file_count() {
+  absl::MutexLock lock(&write_mu_);
+  return file_count_;
+}
+
+}  // namespace sfs

@@ -1,0 +1,117 @@
+// MetadataStore is the master's durable state: the file namespace, pending
+// uploads, chunk records and the chunk-handle counter, in RocksDB.
+//
+// Keys (values are protobuf records from proto/sfs.proto):
+//   f<path>            FileRecord of a complete, visible file
+//   u<upload id>       PendingUploadRecord: a file being written, invisible
+//   c<handle, 8B BE>   ChunkRecord of every chunk a file or upload references
+//   m:next_handle      the next chunk handle, so handles are never reused
+//
+// Every mutation is one WriteBatch written with sync=true: after a call
+// returns OK, the change survives a crash of the process or the machine, and
+// a crash mid-call leaves either all or none of it. A chunk whose record is
+// gone is garbage: chunkservers reporting it are told to delete it.
+//
+// Thread-safe. Mutations are serialized by one mutex (each is a
+// read-modify-write of a few keys); reads run concurrently.
+#ifndef SFS_MASTER_METADATA_STORE_H_
+#define SFS_MASTER_METADATA_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "proto/sfs.pb.h"
+
+namespace rocksdb {
+class DB;
+}
+
+namespace sfs {
+
+class MetadataStore {
+ public:
+  // Opens or creates the database in `dir`.
+  static absl::StatusOr<std::unique_ptr<MetadataStore>> Open(const std::string& dir);
+  ~MetadataStore();
+
+  MetadataStore(const MetadataStore&) = delete;
+  MetadataStore& operator=(const MetadataStore&) = delete;
+
+  // Starts an upload to `path` (validated by the caller) with a fresh random
+  // id. Nothing is visible at `path` until CompleteUpload.
+  absl::StatusOr<proto::PendingUploadRecord> CreateUpload(const std::string& path,
+                                                          int64_t now_micros);
+
+  // Appends a new chunk (fresh handle, version 1, uncommitted) to an upload.
+  // NotFound for an unknown upload.
+  absl::StatusOr<proto::ChunkRecord> AllocateChunk(const std::string& upload_id,
+                                                   int64_t now_micros);
+
+  // Records a chunk's final length and CRC32C. The chunk must belong to the
+  // upload. Idempotent for the same values.
+  absl::Status CommitChunk(const std::string& upload_id, uint64_t handle,
+                           uint64_t length, uint32_t crc32c, int64_t now_micros);
+
+  // Makes the upload visible as a file, replacing any file at its path in
+  // the same batch. `size` must equal the sum of the committed chunk lengths
+  // and every chunk must be committed (FailedPrecondition otherwise).
+  // The replaced file's chunk records are dropped and their handles appended
+  // to *released (their replicas are now garbage).
+  absl::StatusOr<proto::FileRecord> CompleteUpload(const std::string& upload_id,
+                                                   uint64_t size,
+                                                   const std::string& sha256,
+                                                   const std::string& content_type,
+                                                   int64_t now_micros,
+                                                   std::vector<uint64_t>* released);
+
+  // Drops an upload and its chunk records, appending their handles to
+  // *released. NotFound for an unknown upload.
+  absl::Status AbandonUpload(const std::string& upload_id,
+                             std::vector<uint64_t>* released);
+
+  absl::StatusOr<proto::FileRecord> GetFile(const std::string& path);
+  absl::StatusOr<proto::ChunkRecord> GetChunk(uint64_t handle);
+  absl::StatusOr<proto::PendingUploadRecord> GetUpload(const std::string& upload_id);
+
+  // Removes a file and its chunk records, appending their handles to
+  // *released. NotFound if there is no file.
+  absl::Status DeleteFile(const std::string& path, std::vector<uint64_t>* released);
+
+  // Files whose path starts with `prefix` and sorts after `start_after`, in
+  // path order, at most `limit`. *next is the last path returned when more
+  // may follow, else empty.
+  absl::Status ListFiles(const std::string& prefix, const std::string& start_after,
+                         size_t limit, std::vector<proto::FileRecord>* files,
+                         std::string* next);
+
+  // Calls `fn` for every file / pending upload, in key order, from a
+  // consistent snapshot.
+  absl::Status ForEachFile(const std::function<void(const proto::FileRecord&)>& fn);
+  absl::Status ForEachUpload(
+      const std::function<void(const proto::PendingUploadRecord&)>& fn);
+
+  // Number of chunk records (chunks of files and of pending uploads).
+  uint64_t chunk_count();
+  uint64_t file_count();
+
+ private:
+  explicit MetadataStore(std::unique_ptr<rocksdb::DB> db);
+  absl::Status LoadCounters();
+
+  const std::unique_ptr<rocksdb::DB> db_;
+  absl::Mutex write_mu_;
+  uint64_t next_handle_ ABSL_GUARDED_BY(write_mu_) = 1;
+  uint64_t file_count_ ABSL_GUARDED_BY(write_mu_) = 0;
+  uint64_t chunk_count_ ABSL_GUARDED_BY(write_mu_) = 0;
+};
+
+}  // namespace sfs
+
+#endif  // SFS_MASTER_METADATA_STORE_H_

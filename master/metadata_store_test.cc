@@ -1,0 +1,159 @@
+#include "master/metadata_store.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "gtest/gtest.h"
+
+namespace sfs {
+namespace {
+
+class MetadataStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/metadata_store_test.XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    Reopen();
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Reopen() {
+    store_.reset();
+    auto store = MetadataStore::Open(dir_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+  }
+  // Writes a complete file of `chunk_lengths` chunks; returns its handles.
+  std::vector<uint64_t> WriteFile(const std::string& path,
+                                  std::vector<uint64_t> chunk_lengths) {
+    auto upload = store_->CreateUpload(path, 1);
+    EXPECT_TRUE(upload.ok());
+    std::vector<uint64_t> handles;
+    uint64_t size = 0;
+    for (uint64_t length : chunk_lengths) {
+      auto chunk = store_->AllocateChunk(upload->upload_id(), 2);
+      EXPECT_TRUE(chunk.ok());
+      EXPECT_TRUE(store_->CommitChunk(upload->upload_id(), chunk->handle(), length, 7, 3).ok());
+      handles.push_back(chunk->handle());
+      size += length;
+    }
+    std::vector<uint64_t> released;
+    auto file = store_->CompleteUpload(upload->upload_id(), size, "abc", "text/plain", 4,
+                                       &released);
+    EXPECT_TRUE(file.ok()) << file.status();
+    return handles;
+  }
+
+  std::string dir_;
+  std::unique_ptr<MetadataStore> store_;
+};
+
+TEST_F(MetadataStoreTest, PendingUploadIsInvisibleUntilComplete) {
+  auto upload = store_->CreateUpload("/ns/a", 1);
+  ASSERT_TRUE(upload.ok());
+  auto chunk = store_->AllocateChunk(upload->upload_id(), 2);
+  ASSERT_TRUE(chunk.ok());
+  EXPECT_EQ(store_->GetFile("/ns/a").status().code(), absl::StatusCode::kNotFound);
+  std::vector<uint64_t> released;
+  // Not committed yet: completion must refuse.
+  EXPECT_EQ(store_->CompleteUpload(upload->upload_id(), 0, "", "", 3, &released)
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(store_->CommitChunk(upload->upload_id(), chunk->handle(), 10, 1, 3).ok());
+  // Size must match the committed bytes.
+  EXPECT_FALSE(store_->CompleteUpload(upload->upload_id(), 11, "", "", 3, &released).ok());
+  auto file = store_->CompleteUpload(upload->upload_id(), 10, "h", "t", 4, &released);
+  ASSERT_TRUE(file.ok());
+  EXPECT_TRUE(released.empty());
+  auto got = store_->GetFile("/ns/a");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->size(), 10u);
+  EXPECT_EQ(got->chunks_size(), 1);
+  EXPECT_EQ(store_->GetUpload(upload->upload_id()).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(MetadataStoreTest, StateSurvivesReopenAndHandlesAreNeverReused) {
+  std::vector<uint64_t> first = WriteFile("/ns/a", {5, 6});
+  auto pending = store_->CreateUpload("/ns/b", 1);
+  ASSERT_TRUE(pending.ok());
+  Reopen();
+  auto file = store_->GetFile("/ns/a");
+  ASSERT_TRUE(file.ok());
+  EXPECT_EQ(file->size(), 11u);
+  EXPECT_TRUE(store_->GetUpload(pending->upload_id()).ok());
+  EXPECT_EQ(store_->file_count(), 1u);
+  EXPECT_EQ(store_->chunk_count(), 2u);
+  std::vector<uint64_t> second = WriteFile("/ns/c", {1});
+  EXPECT_GT(second[0], first[1]);
+}
+
+TEST_F(MetadataStoreTest, OverwriteReleasesOldChunks) {
+  std::vector<uint64_t> old_chunks = WriteFile("/ns/a", {5, 6});
+  auto upload = store_->CreateUpload("/ns/a", 1);
+  auto chunk = store_->AllocateChunk(upload->upload_id(), 2);
+  ASSERT_TRUE(store_->CommitChunk(upload->upload_id(), chunk->handle(), 3, 0, 3).ok());
+  std::vector<uint64_t> released;
+  ASSERT_TRUE(store_->CompleteUpload(upload->upload_id(), 3, "x", "", 4, &released).ok());
+  EXPECT_EQ(released, old_chunks);
+  for (uint64_t h : old_chunks) {
+    EXPECT_EQ(store_->GetChunk(h).status().code(), absl::StatusCode::kNotFound);
+  }
+  EXPECT_EQ(store_->GetFile("/ns/a")->size(), 3u);
+  EXPECT_EQ(store_->file_count(), 1u);
+  EXPECT_EQ(store_->chunk_count(), 1u);
+}
+
+TEST_F(MetadataStoreTest, DeleteAndAbandonReleaseChunks) {
+  std::vector<uint64_t> chunks = WriteFile("/ns/a", {5});
+  std::vector<uint64_t> released;
+  ASSERT_TRUE(store_->DeleteFile("/ns/a", &released).ok());
+  EXPECT_EQ(released, chunks);
+  EXPECT_EQ(store_->DeleteFile("/ns/a", &released).code(), absl::StatusCode::kNotFound);
+
+  auto upload = store_->CreateUpload("/ns/b", 1);
+  auto chunk = store_->AllocateChunk(upload->upload_id(), 2);
+  released.clear();
+  ASSERT_TRUE(store_->AbandonUpload(upload->upload_id(), &released).ok());
+  EXPECT_EQ(released, std::vector<uint64_t>{chunk->handle()});
+  EXPECT_EQ(store_->chunk_count(), 0u);
+  EXPECT_EQ(store_->AllocateChunk(upload->upload_id(), 2).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(MetadataStoreTest, CommitRejectsForeignChunk) {
+  auto a = store_->CreateUpload("/ns/a", 1);
+  auto b = store_->CreateUpload("/ns/b", 1);
+  auto chunk = store_->AllocateChunk(a->upload_id(), 2);
+  EXPECT_EQ(store_->CommitChunk(b->upload_id(), chunk->handle(), 1, 1, 3).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(MetadataStoreTest, ListsByPrefixWithPagination) {
+  for (const char* p : {"/ns/a", "/ns/b/1", "/ns/b/2", "/ns/c", "/other/a", "/nsx/a"}) {
+    WriteFile(p, {1});
+  }
+  std::vector<proto::FileRecord> files;
+  std::string next;
+  ASSERT_TRUE(store_->ListFiles("/ns/", "", 2, &files, &next).ok());
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(files[0].path(), "/ns/a");
+  EXPECT_EQ(files[1].path(), "/ns/b/1");
+  EXPECT_EQ(next, "/ns/b/1");
+  ASSERT_TRUE(store_->ListFiles("/ns/", next, 2, &files, &next).ok());
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(files[0].path(), "/ns/b/2");
+  EXPECT_EQ(files[1].path(), "/ns/c");
+  ASSERT_TRUE(store_->ListFiles("/ns/", next, 2, &files, &next).ok());
+  EXPECT_TRUE(files.empty());
+  EXPECT_TRUE(next.empty());
+  ASSERT_TRUE(store_->ListFiles("/ns/b/", "", 10, &files, &next).ok());
+  EXPECT_EQ(files.size(), 2u);
+}
+
+}  // namespace
+}  // namespace sfs

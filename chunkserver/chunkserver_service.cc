@@ -1,0 +1,145 @@
+#include "chunkserver/chunkserver_service.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "common/checksum.h"
+#include "common/grpc_status.h"
+#include "common/status_macros.h"
+
+namespace sfs {
+namespace {
+
+using AckStream = grpc::ServerReaderWriter<proto::WriteChunkAck, proto::WriteChunkRequest>;
+
+// The next hop of a write pipeline: a stream to the downstream replica, and a
+// thread relaying its acknowledgements to our upstream.
+class DownstreamHop {
+ public:
+  DownstreamHop(const proto::WriteChunkHeader& header, AckStream* upstream)
+      : channel_(grpc::CreateChannel(header.downstream(0),
+                                     grpc::InsecureChannelCredentials())),
+        stub_(proto::Chunkserver::NewStub(channel_)),
+        stream_(stub_->WriteChunk(&context_)) {
+    proto::WriteChunkRequest first;
+    proto::WriteChunkHeader* next = first.mutable_header();
+    *next = header;
+    next->mutable_downstream()->erase(next->mutable_downstream()->begin());
+    healthy_ = stream_->Write(first);
+    relay_ = std::thread([this, upstream] {
+      proto::WriteChunkAck ack;
+      while (stream_->Read(&ack)) {
+        if (!upstream->Write(ack)) break;
+      }
+    });
+  }
+
+  ~DownstreamHop() {
+    if (relay_.joinable()) {
+      context_.TryCancel();
+      relay_.join();
+    }
+  }
+
+  bool Forward(const proto::WriteChunkRequest& request) {
+    healthy_ = healthy_ && stream_->Write(request);
+    return healthy_;
+  }
+
+  // Ends our side, waits for the last ack to be relayed and returns how the
+  // downstream replica finished.
+  absl::Status Finish() {
+    stream_->WritesDone();
+    relay_.join();
+    return FromGrpcStatus(stream_->Finish());
+  }
+
+ private:
+  grpc::ClientContext context_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<proto::Chunkserver::Stub> stub_;
+  std::unique_ptr<grpc::ClientReaderWriter<proto::WriteChunkRequest, proto::WriteChunkAck>>
+      stream_;
+  std::thread relay_;
+  bool healthy_ = false;
+};
+
+// Runs the write pipeline for one chunk on this replica.
+absl::Status RunWrite(ChunkStore* store, AckStream* upstream) {
+  proto::WriteChunkRequest request;
+  if (!upstream->Read(&request) || !request.has_header()) {
+    return absl::InvalidArgumentError("a write must start with a header");
+  }
+  const proto::WriteChunkHeader header = request.header();
+  ASSIGN_OR_RETURN(std::unique_ptr<ChunkAppender> appender,
+                   store->OpenForAppend(header.handle(), header.version(), header.offset()));
+  std::unique_ptr<DownstreamHop> downstream;
+  if (header.downstream_size() > 0) {
+    downstream = std::make_unique<DownstreamHop>(header, upstream);
+  }
+  request.clear_header();
+
+  bool sealed = false;
+  do {
+    if (!request.data().empty()) {
+      if (ComputeCrc32c(request.data()) != request.data_crc32c()) {
+        return absl::DataLossError("segment checksum mismatch on the wire");
+      }
+      RETURN_IF_ERROR(appender->Append(request.data()));
+    }
+    proto::WriteChunkAck ack;
+    ack.set_offset(appender->length());
+    if (request.finish()) {
+      ASSIGN_OR_RETURN(uint32_t crc, appender->Seal());
+      ack.set_sealed(true);
+      ack.set_crc32c(crc);
+      sealed = true;
+    }
+    if (downstream) {
+      if (!downstream->Forward(request)) break;  // its status says why
+    } else if (!upstream->Write(ack)) {
+      return absl::CancelledError("upstream went away");
+    }
+    request.Clear();
+  } while (!sealed && upstream->Read(&request));
+
+  if (downstream) {
+    absl::Status down = downstream->Finish();
+    if (!down.ok()) {
+      return absl::Status(down.code(), absl::StrCat("replica ", header.downstream(0),
+                                                    ": ", down.message()));
+    }
+  }
+  if (!sealed) return absl::CancelledError("write ended before the chunk was sealed");
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+grpc::Status ChunkserverService::WriteChunk(grpc::ServerContext* context,
+                                            AckStream* upstream) {
+  return ToGrpcStatus(RunWrite(store_, upstream));
+}
+
+grpc::Status ChunkserverService::ReadChunk(grpc::ServerContext* context,
+                                           const proto::ReadChunkRequest* r,
+                                           grpc::ServerWriter<proto::ReadChunkResponse>* out) {
+  auto reader = store_->OpenForRead(r->handle(), r->version());
+  if (!reader.ok()) return ToGrpcStatus(reader.status());
+  uint64_t end = (*reader)->length();
+  if (r->length() > 0) end = std::min(end, r->offset() + r->length());
+  proto::ReadChunkResponse response;
+  for (uint64_t offset = r->offset(); offset < end;) {
+    if (context->IsCancelled()) return grpc::Status::CANCELLED;
+    absl::Status status = (*reader)->ReadAt(
+        offset, std::min(kReadSegmentBytes, end - offset), response.mutable_data());
+    if (!status.ok()) return ToGrpcStatus(status);
+    offset += response.data().size();
+    if (!out->Write(response)) return grpc::Status::CANCELLED;
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace sfs

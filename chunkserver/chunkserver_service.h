@@ -1,0 +1,42 @@
+// ChunkserverService serves chunk bytes over gRPC from a ChunkStore.
+//
+// WriteChunk is one hop of a replication pipeline: the first message names
+// the chunk and the rest of the chain; every data segment is CRC-checked,
+// stored, and forwarded to the next replica; acknowledgements flow back up
+// the chain, so an ack for offset N means every replica downstream of here
+// holds N bytes. `finish` seals the chunk (fsync) on each replica in turn.
+//
+// ReadChunk streams a range of a sealed chunk in segments whose every byte
+// was verified against the on-disk checksums.
+//
+// `store` must outlive the service. Thread-safe.
+#ifndef SFS_CHUNKSERVER_CHUNKSERVER_SERVICE_H_
+#define SFS_CHUNKSERVER_CHUNKSERVER_SERVICE_H_
+
+#include "chunkserver/chunk_store.h"
+#include "proto/sfs.grpc.pb.h"
+
+namespace sfs {
+
+// The largest data segment a read response carries.
+inline constexpr uint64_t kReadSegmentBytes = 1 << 20;
+
+class ChunkserverService final : public proto::Chunkserver::Service {
+ public:
+  explicit ChunkserverService(ChunkStore* store) : store_(store) {}
+
+  grpc::Status WriteChunk(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<proto::WriteChunkAck, proto::WriteChunkRequest>* upstream)
+      override;
+
+  grpc::Status ReadChunk(grpc::ServerContext* context, const proto::ReadChunkRequest* r,
+                         grpc::ServerWriter<proto::ReadChunkResponse>* out) override;
+
+ private:
+  ChunkStore* const store_;
+};
+
+}  // namespace sfs
+
+#endif  // SFS_CHUNKSERVER_CHUNKSERVER_SERVICE_H_

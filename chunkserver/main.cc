@@ -1,0 +1,91 @@
+// sfs-chunkserver: stores chunk replicas and serves them.
+#include <grpcpp/grpcpp.h>
+#include <openssl/rand.h>
+
+#include <fstream>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_split.h"
+#include "chunkserver/chunk_store.h"
+#include "chunkserver/chunkserver_service.h"
+#include "chunkserver/master_reporter.h"
+#include "common/flags.h"
+#include "common/log.h"
+#include "common/signals.h"
+
+ABSL_FLAG(std::string, listen, "0.0.0.0:9101", "address the gRPC service listens on");
+ABSL_FLAG(std::string, advertise, "",
+          "address clients and peers use to reach this server "
+          "(default: 127.0.0.1 and the --listen port)");
+ABSL_FLAG(std::string, master, "localhost:9000", "master address");
+ABSL_FLAG(std::string, data, "./.sfs-data/cs1", "directory holding the chunks");
+ABSL_FLAG(std::string, id, "", "server id (default: kept in <data>/server_id)");
+ABSL_FLAG(std::string, rack, "", "rack or host label, e.g. rp1 (placement spreads over racks)");
+ABSL_FLAG(absl::Duration, heartbeat, absl::Seconds(2), "heartbeat interval");
+ABSL_FLAG(absl::Duration, full_report_every, absl::Minutes(10),
+          "interval between full chunk reports");
+
+namespace {
+
+// The id this server had before, or a new one remembered for next time.
+std::string StableServerId(const std::string& dir) {
+  std::string path = dir + "/server_id";
+  std::string id;
+  std::ifstream(path) >> id;
+  if (!id.empty()) return id;
+  unsigned char bytes[6];
+  RAND_bytes(bytes, sizeof(bytes));
+  id = "cs-" + absl::BytesToHexString(
+                   absl::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
+  std::ofstream(path) << id << "\n";
+  return id;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  sfs::BlockTerminationSignals();
+  sfs::NormalizeFlagNames(argc, argv);
+  absl::ParseCommandLine(argc, argv);
+
+  std::string data_dir = absl::GetFlag(FLAGS_data);
+  auto store = sfs::ChunkStore::Open(data_dir);
+  if (!store.ok()) {
+    sfs::Log("cannot open chunk store in ", data_dir, ": ", store.status().ToString());
+    return 1;
+  }
+  sfs::ReporterOptions options;
+  options.master_address = absl::GetFlag(FLAGS_master);
+  options.server_id = absl::GetFlag(FLAGS_id);
+  if (options.server_id.empty()) options.server_id = StableServerId(data_dir);
+  options.rack = absl::GetFlag(FLAGS_rack);
+  options.interval = absl::GetFlag(FLAGS_heartbeat);
+  options.full_report_every = absl::GetFlag(FLAGS_full_report_every);
+  std::string listen = absl::GetFlag(FLAGS_listen);
+  options.advertised_address = absl::GetFlag(FLAGS_advertise);
+  if (options.advertised_address.empty()) {
+    std::vector<std::string> parts = absl::StrSplit(listen, ':');
+    options.advertised_address = "127.0.0.1:" + parts.back();
+  }
+  sfs::SetLogName(options.rack.empty() ? options.server_id : "cs-" + options.rack);
+
+  sfs::ChunkserverService service(store->get());
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(listen, grpc::InsecureServerCredentials());
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr) {
+    sfs::Log("cannot listen on ", listen);
+    return 1;
+  }
+  sfs::Log("serving on ", listen, " as ", options.server_id, ", chunks in ", data_dir);
+
+  sfs::MasterReporter reporter(options, store->get());
+  reporter.Start();
+  int sig = sfs::WaitForTerminationSignal();
+  sfs::Log("signal ", sig, ": shutting down");
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  return 0;
+}

@@ -1,0 +1,361 @@
+// One suite, every Catalog implementation: what the frontend relies on must
+// hold for the embedded store and for PostgreSQL alike.
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "sfs-frontend/catalog/catalog.h"
+#include "sfs-frontend/catalog/testing/catalog_stores.h"
+
+namespace sfs::frontend {
+namespace {
+
+constexpr char kHashA[] =
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+constexpr char kHashB[] =
+    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+constexpr char kHashC[] =
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+NamespaceRecord Namespace(const std::string& name, const std::string& owner) {
+  NamespaceRecord record;
+  record.name = name;
+  record.owner_id = owner;
+  record.created_at = 1'700'000'000'000'000;
+  return record;
+}
+
+UserRecord User(const std::string& username) {
+  return {username, "$argon2id$fake-hash-of-" + username, false,
+          1'700'000'000'000'001};
+}
+
+ApiTokenRecord Token(const std::string& id, const std::string& username,
+                     const std::string& hash) {
+  return {id,   username, {"storage." + username + ".files:read"},
+          hash, 0,        1'700'000'000'000'002};
+}
+
+std::vector<std::string> Names(const std::vector<NamespaceRecord>& records) {
+  std::vector<std::string> names;
+  for (const auto& r : records) names.push_back(r.name);
+  return names;
+}
+
+class CatalogConformanceTest : public testing::TestWithParam<CatalogKind> {
+ protected:
+  void SetUp() override {
+    auto store = NewCatalogStore(GetParam());
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+    auto catalog = store_->Open();
+    ASSERT_TRUE(catalog.ok()) << catalog.status();
+    catalog_ = *std::move(catalog);
+  }
+
+  std::unique_ptr<CatalogStore> store_;
+  std::unique_ptr<Catalog> catalog_;
+};
+
+TEST_P(CatalogConformanceTest, NamespaceRoundTripsEveryField) {
+  NamespaceRecord full = Namespace("photos", "alice");
+  full.visibility = Visibility::kPublic;
+  full.hidden = true;
+  full.policies.max_file_bytes = int64_t{5} << 40;
+  full.policies.allowed_mime_types = {"image/*", "video/mp4", "a\"b\\c,d{}"};
+  full.policies.quota_bytes = 0;
+  full.policies.retention_days = 30;
+  full.policies.keep_versions = 3;
+  ASSERT_TRUE(catalog_->CreateNamespace(full).ok());
+  NamespaceRecord bare = Namespace("docs", "alice");
+  ASSERT_TRUE(catalog_->CreateNamespace(bare).ok());
+
+  auto got = catalog_->GetNamespace("photos");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, full);
+  got = catalog_->GetNamespace("docs");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, bare);
+  EXPECT_FALSE(got->policies.max_file_bytes.has_value());
+  EXPECT_FALSE(got->policies.keep_versions.has_value());
+}
+
+TEST_P(CatalogConformanceTest, CreateExistingNamespaceFails) {
+  ASSERT_TRUE(catalog_->CreateNamespace(Namespace("photos", "alice")).ok());
+  EXPECT_EQ(catalog_->CreateNamespace(Namespace("photos", "bob")).code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(catalog_->GetNamespace("photos")->owner_id, "alice");
+}
+
+TEST_P(CatalogConformanceTest, InvalidNamespacesRejected) {
+  NamespaceRecord negative_quota = Namespace("ok", "alice");
+  negative_quota.policies.quota_bytes = -1;
+  for (const NamespaceRecord& record :
+       {Namespace("uploads", "alice"), Namespace("..", "alice"),
+        Namespace("a/b", "alice"), Namespace("ok", ""), negative_quota}) {
+    EXPECT_EQ(catalog_->CreateNamespace(record).code(),
+              absl::StatusCode::kInvalidArgument)
+        << record.name;
+  }
+  EXPECT_EQ(catalog_->ListNamespaces("")->size(), 0u);
+}
+
+TEST_P(CatalogConformanceTest, MissingNamespaceIsNotFound) {
+  EXPECT_EQ(catalog_->GetNamespace("nope").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(catalog_->UpdateNamespace(Namespace("nope", "alice")).code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(catalog_->DeleteNamespace("nope").code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_P(CatalogConformanceTest, UpdateReplacesAllButCreatedAt) {
+  NamespaceRecord original = Namespace("photos", "alice");
+  original.policies.quota_bytes = 100;
+  ASSERT_TRUE(catalog_->CreateNamespace(original).ok());
+
+  NamespaceRecord changed = Namespace("photos", "bob");
+  changed.created_at = 42;
+  changed.visibility = Visibility::kPublic;
+  changed.policies.allowed_mime_types = {"text/plain"};
+  ASSERT_TRUE(catalog_->UpdateNamespace(changed).ok());
+
+  NamespaceRecord want = changed;
+  want.created_at = original.created_at;
+  EXPECT_EQ(*catalog_->GetNamespace("photos"), want);
+  // The owner index follows the new owner.
+  EXPECT_TRUE(catalog_->ListNamespaces("alice")->empty());
+  EXPECT_EQ(Names(*catalog_->ListNamespaces("bob")),
+            std::vector<std::string>{"photos"});
+}
+
+TEST_P(CatalogConformanceTest, DeleteNamespaceRemovesIt) {
+  ASSERT_TRUE(catalog_->CreateNamespace(Namespace("photos", "alice")).ok());
+  ASSERT_TRUE(catalog_->DeleteNamespace("photos").ok());
+  EXPECT_EQ(catalog_->GetNamespace("photos").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_TRUE(catalog_->ListNamespaces("alice")->empty());
+  // The name is free again.
+  EXPECT_TRUE(catalog_->CreateNamespace(Namespace("photos", "bob")).ok());
+}
+
+TEST_P(CatalogConformanceTest, ListNamespacesByOwnerSortedByName) {
+  for (const char* name : {"zeta", "Alpha", "alpha", "b.c", "b-c", "b_c"}) {
+    ASSERT_TRUE(catalog_->CreateNamespace(Namespace(name, "alice")).ok());
+  }
+  ASSERT_TRUE(catalog_->CreateNamespace(Namespace("bobs", "bob")).ok());
+  // "al" must not see "alice"'s namespaces through a prefix match.
+  ASSERT_TRUE(catalog_->CreateNamespace(Namespace("als", "al")).ok());
+
+  auto alice = catalog_->ListNamespaces("alice");
+  ASSERT_TRUE(alice.ok()) << alice.status();
+  EXPECT_EQ(Names(*alice), (std::vector<std::string>{"Alpha", "alpha", "b-c",
+                                                     "b.c", "b_c", "zeta"}));
+  EXPECT_EQ(Names(*catalog_->ListNamespaces("al")),
+            std::vector<std::string>{"als"});
+  EXPECT_TRUE(catalog_->ListNamespaces("nobody")->empty());
+  EXPECT_EQ(Names(*catalog_->ListNamespaces("")),
+            (std::vector<std::string>{"Alpha", "alpha", "als", "b-c", "b.c",
+                                      "b_c", "bobs", "zeta"}));
+}
+
+TEST_P(CatalogConformanceTest, Users) {
+  UserRecord admin = User("root");
+  admin.is_admin = true;
+  ASSERT_TRUE(catalog_->AddUser(User("zoe")).ok());
+  ASSERT_TRUE(catalog_->AddUser(admin).ok());
+  EXPECT_EQ(catalog_->AddUser(User("zoe")).code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(catalog_->AddUser(User("a.b")).code(),
+            absl::StatusCode::kInvalidArgument);
+  UserRecord no_hash = User("nohash");
+  no_hash.password_hash.clear();
+  EXPECT_EQ(catalog_->AddUser(no_hash).code(),
+            absl::StatusCode::kInvalidArgument);
+
+  EXPECT_EQ(*catalog_->GetUser("root"), admin);
+  EXPECT_EQ(catalog_->GetUser("nobody").status().code(),
+            absl::StatusCode::kNotFound);
+  auto users = catalog_->ListUsers();
+  ASSERT_TRUE(users.ok()) << users.status();
+  EXPECT_EQ(*users, (std::vector<UserRecord>{admin, User("zoe")}));
+
+  ASSERT_TRUE(catalog_->DeleteUser("zoe").ok());
+  EXPECT_EQ(catalog_->DeleteUser("zoe").code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(*catalog_->ListUsers(), std::vector<UserRecord>{admin});
+}
+
+TEST_P(CatalogConformanceTest, ApiTokens) {
+  ASSERT_TRUE(catalog_->AddUser(User("alice")).ok());
+  ASSERT_TRUE(catalog_->AddUser(User("bob")).ok());
+  ApiTokenRecord t2 = Token("t2", "alice", kHashA);
+  t2.scopes = {"storage.alice.files.photos:read,create",
+               "storage.alice.namespaces:create"};
+  t2.expires_at = 1'800'000'000'000'000;
+  ApiTokenRecord t1 = Token("t1", "alice", kHashB);
+  ApiTokenRecord bobs = Token("t3", "bob", kHashC);
+  ASSERT_TRUE(catalog_->CreateApiToken(t2).ok());
+  ASSERT_TRUE(catalog_->CreateApiToken(t1).ok());
+  ASSERT_TRUE(catalog_->CreateApiToken(bobs).ok());
+
+  auto found = catalog_->FindApiTokenBySecretHash(kHashA);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(*found, t2);
+  EXPECT_EQ(*catalog_->ListApiTokens("alice"),
+            (std::vector<ApiTokenRecord>{t1, t2}));
+  EXPECT_TRUE(catalog_->ListApiTokens("carol")->empty());
+
+  ASSERT_TRUE(catalog_->DeleteApiToken("t2").ok());
+  EXPECT_EQ(catalog_->DeleteApiToken("t2").code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(catalog_->FindApiTokenBySecretHash(kHashA).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(*catalog_->ListApiTokens("alice"), std::vector<ApiTokenRecord>{t1});
+}
+
+TEST_P(CatalogConformanceTest, BadApiTokensRejected) {
+  ASSERT_TRUE(catalog_->AddUser(User("alice")).ok());
+  ASSERT_TRUE(catalog_->CreateApiToken(Token("t1", "alice", kHashA)).ok());
+  EXPECT_EQ(catalog_->CreateApiToken(Token("t1", "alice", kHashB)).code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(catalog_->CreateApiToken(Token("t2", "alice", kHashA)).code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(catalog_->CreateApiToken(Token("t2", "carol", kHashB)).code(),
+            absl::StatusCode::kNotFound);
+  std::string upper_hash(kHashC);
+  upper_hash[10] = 'A';
+  for (const ApiTokenRecord& bad :
+       {Token("", "alice", kHashB), Token("t2", "alice", "abc"),
+        Token("t2", "alice", upper_hash)}) {
+    EXPECT_EQ(catalog_->CreateApiToken(bad).code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad.id << " " << bad.secret_hash;
+  }
+  EXPECT_EQ(catalog_->ListApiTokens("alice")->size(), 1u);
+}
+
+TEST_P(CatalogConformanceTest, DeletingUserDeletesTheirTokens) {
+  ASSERT_TRUE(catalog_->AddUser(User("alice")).ok());
+  ASSERT_TRUE(catalog_->AddUser(User("bob")).ok());
+  ASSERT_TRUE(catalog_->CreateApiToken(Token("t1", "alice", kHashA)).ok());
+  ASSERT_TRUE(catalog_->CreateApiToken(Token("t2", "bob", kHashB)).ok());
+  ASSERT_TRUE(catalog_->DeleteUser("alice").ok());
+  EXPECT_EQ(catalog_->FindApiTokenBySecretHash(kHashA).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_TRUE(catalog_->ListApiTokens("alice")->empty());
+  // The token id and secret are free again; bob's token is untouched.
+  ASSERT_TRUE(catalog_->AddUser(User("alice")).ok());
+  EXPECT_TRUE(catalog_->CreateApiToken(Token("t1", "alice", kHashA)).ok());
+  EXPECT_TRUE(catalog_->FindApiTokenBySecretHash(kHashB).ok());
+}
+
+TEST_P(CatalogConformanceTest, RecordsSurviveReopen) {
+  ASSERT_TRUE(catalog_->CreateNamespace(Namespace("photos", "alice")).ok());
+  ASSERT_TRUE(catalog_->AddUser(User("alice")).ok());
+  ASSERT_TRUE(catalog_->CreateApiToken(Token("t1", "alice", kHashA)).ok());
+  catalog_.reset();
+
+  auto reopened = store_->Open();
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_EQ(*(*reopened)->GetNamespace("photos"), Namespace("photos", "alice"));
+  EXPECT_EQ(*(*reopened)->GetUser("alice"), User("alice"));
+  EXPECT_EQ(*(*reopened)->FindApiTokenBySecretHash(kHashA),
+            Token("t1", "alice", kHashA));
+}
+
+TEST_P(CatalogConformanceTest, ConcurrentCreatesOfOneNameHaveOneWinner) {
+  constexpr int kThreads = 8;
+  std::atomic<int> created{0}, already_exists{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      absl::Status s = catalog_->CreateNamespace(
+          Namespace("contended", "owner" + std::to_string(i)));
+      if (s.ok()) ++created;
+      if (s.code() == absl::StatusCode::kAlreadyExists) ++already_exists;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created.load(), 1);
+  EXPECT_EQ(already_exists.load(), kThreads - 1);
+  EXPECT_EQ(catalog_->ListNamespaces("")->size(), 1u);
+}
+
+// Collects delivered events; Wait* poll because PostgreSQL delivers
+// asynchronously.
+class EventLog {
+ public:
+  ProgressCallback Callback() {
+    return [this](const std::string& event) {
+      absl::MutexLock lock(&mu_);
+      events_.push_back(event);
+    };
+  }
+  bool WaitFor(const std::string& event) {
+    absl::MutexLock lock(&mu_);
+    auto seen = [&] {
+      mu_.AssertHeld();
+      return std::find(events_.begin(), events_.end(), event) != events_.end();
+    };
+    return mu_.AwaitWithTimeout(absl::Condition(&seen), absl::Seconds(10));
+  }
+  std::vector<std::string> events() {
+    absl::MutexLock lock(&mu_);
+    return events_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<std::string> events_ ABSL_GUARDED_BY(mu_);
+};
+
+TEST_P(CatalogConformanceTest, ProgressReachesEverySubscriberInOrder) {
+  EventLog first, second;
+  auto sub1 = catalog_->Subscribe(first.Callback());
+  auto sub2 = catalog_->Subscribe(second.Callback());
+  std::vector<std::string> events;
+  for (int i = 0; i < 20; ++i) {
+    events.push_back(R"({"id":"x","bytes":)" + std::to_string(i) + "}");
+    ASSERT_TRUE(catalog_->PublishProgress(events.back()).ok());
+  }
+  ASSERT_TRUE(first.WaitFor(events.back()));
+  ASSERT_TRUE(second.WaitFor(events.back()));
+  EXPECT_EQ(first.events(), events);
+  EXPECT_EQ(second.events(), events);
+}
+
+TEST_P(CatalogConformanceTest, UnsubscribedCallbackGetsNothingMore) {
+  EventLog kept, dropped;
+  auto keep = catalog_->Subscribe(kept.Callback());
+  auto drop = catalog_->Subscribe(dropped.Callback());
+  ASSERT_TRUE(catalog_->PublishProgress("before").ok());
+  ASSERT_TRUE(dropped.WaitFor("before"));
+  drop.reset();
+  ASSERT_TRUE(catalog_->PublishProgress("after").ok());
+  // Events arrive in order, so once "after" reached `kept` it would have
+  // reached `dropped` too.
+  ASSERT_TRUE(kept.WaitFor("after"));
+  EXPECT_EQ(dropped.events(), std::vector<std::string>{"before"});
+}
+
+TEST_P(CatalogConformanceTest, OversizedProgressEventRejected) {
+  EXPECT_TRUE(
+      catalog_->PublishProgress(std::string(kMaxProgressEventBytes, 'x')).ok());
+  EXPECT_EQ(
+      catalog_->PublishProgress(std::string(kMaxProgressEventBytes + 1, 'x'))
+          .code(),
+      absl::StatusCode::kInvalidArgument);
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, CatalogConformanceTest,
+                         testing::ValuesIn(AllCatalogKinds()),
+                         [](const auto& info) {
+                           return CatalogKindName(info.param);
+                         });
+
+}  // namespace
+}  // namespace sfs::frontend

@@ -1,0 +1,68 @@
+#include "sfs-frontend/catalog/record_json.h"
+
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+
+namespace nlohmann {
+
+// An unset optional is JSON null.
+template <typename T>
+struct adl_serializer<std::optional<T>> {
+  static void to_json(json& j, const std::optional<T>& value) {
+    j = value.has_value() ? json(*value) : json(nullptr);
+  }
+  static void from_json(const json& j, std::optional<T>& value) {
+    value = j.is_null() ? std::nullopt : std::optional<T>(j.get<T>());
+  }
+};
+
+}  // namespace nlohmann
+
+namespace sfs::frontend {
+
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(NamespacePolicies, max_file_bytes,
+                                   allowed_mime_types, quota_bytes,
+                                   retention_days, keep_versions)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(NamespaceRecord, name, owner_id, visibility,
+                                   hidden, created_at, policies)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(UserRecord, username, password_hash,
+                                   is_admin, created_at)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ApiTokenRecord, id, username, scopes,
+                                   secret_hash, expires_at, created_at)
+
+std::string EncodeJson(const NamespaceRecord& record) {
+  return nlohmann::json(record).dump();
+}
+std::string EncodeJson(const UserRecord& record) {
+  return nlohmann::json(record).dump();
+}
+std::string EncodeJson(const ApiTokenRecord& record) {
+  return nlohmann::json(record).dump();
+}
+std::string EncodeJson(const std::vector<std::string>& strings) {
+  return nlohmann::json(strings).dump();
+}
+
+template <typename T>
+absl::StatusOr<T> DecodeJson(absl::string_view json) {
+  nlohmann::json parsed =
+      nlohmann::json::parse(json.begin(), json.end(), nullptr,
+                            /*allow_exceptions=*/false);
+  // get<T>() reports missing or mistyped fields by throwing; keep that
+  // inside this function.
+  try {
+    return parsed.get<T>();
+  } catch (const nlohmann::json::exception& e) {
+    return absl::DataLossError(
+        absl::StrCat("undecodable catalog record: ", e.what()));
+  }
+}
+
+template absl::StatusOr<NamespaceRecord> DecodeJson(absl::string_view);
+template absl::StatusOr<UserRecord> DecodeJson(absl::string_view);
+template absl::StatusOr<ApiTokenRecord> DecodeJson(absl::string_view);
+template absl::StatusOr<std::vector<std::string>> DecodeJson(absl::string_view);
+
+}  // namespace sfs::frontend

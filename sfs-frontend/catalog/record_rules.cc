@@ -1,0 +1,109 @@
+#include "sfs-frontend/catalog/record_rules.h"
+
+#include <optional>
+#include <tuple>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "sfs-frontend/catalog/names.h"
+
+namespace sfs::frontend {
+namespace {
+
+constexpr size_t kSha256HexDigits = 64;
+
+template <typename T>
+absl::Status CheckNotNegative(const char* what, const std::optional<T>& value) {
+  if (value.has_value() && *value < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " is negative"));
+  }
+  return absl::OkStatus();
+}
+
+bool IsLowerHex(const std::string& text) {
+  for (char c : text) {
+    if (!absl::ascii_isxdigit(static_cast<unsigned char>(c)) ||
+        absl::ascii_isupper(static_cast<unsigned char>(c))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool NamespacePolicies::operator==(const NamespacePolicies& other) const {
+  return std::tie(max_file_bytes, allowed_mime_types, quota_bytes,
+                  retention_days, keep_versions) ==
+         std::tie(other.max_file_bytes, other.allowed_mime_types,
+                  other.quota_bytes, other.retention_days, other.keep_versions);
+}
+
+bool NamespaceRecord::operator==(const NamespaceRecord& other) const {
+  return std::tie(name, owner_id, visibility, hidden, created_at, policies) ==
+         std::tie(other.name, other.owner_id, other.visibility, other.hidden,
+                  other.created_at, other.policies);
+}
+
+bool UserRecord::operator==(const UserRecord& other) const {
+  return std::tie(username, password_hash, is_admin, created_at) ==
+         std::tie(other.username, other.password_hash, other.is_admin,
+                  other.created_at);
+}
+
+bool ApiTokenRecord::operator==(const ApiTokenRecord& other) const {
+  return std::tie(id, username, scopes, secret_hash, expires_at, created_at) ==
+         std::tie(other.id, other.username, other.scopes, other.secret_hash,
+                  other.expires_at, other.created_at);
+}
+
+absl::Status CheckNamespaceRecord(const NamespaceRecord& record) {
+  RETURN_IF_ERROR(ValidateNamespaceName(record.name));
+  if (record.owner_id.empty()) {
+    return absl::InvalidArgumentError("namespace has no owner");
+  }
+  if (record.visibility != Visibility::kPrivate &&
+      record.visibility != Visibility::kPublic) {
+    return absl::InvalidArgumentError("visibility must be 0 or 1");
+  }
+  const NamespacePolicies& p = record.policies;
+  RETURN_IF_ERROR(CheckNotNegative("max_file_bytes", p.max_file_bytes));
+  RETURN_IF_ERROR(CheckNotNegative("quota_bytes", p.quota_bytes));
+  RETURN_IF_ERROR(CheckNotNegative("retention_days", p.retention_days));
+  RETURN_IF_ERROR(CheckNotNegative("keep_versions", p.keep_versions));
+  return absl::OkStatus();
+}
+
+absl::Status CheckUserRecord(const UserRecord& user) {
+  RETURN_IF_ERROR(ValidateUsername(user.username));
+  if (user.password_hash.empty()) {
+    return absl::InvalidArgumentError("user has no password hash");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckApiTokenRecord(const ApiTokenRecord& token) {
+  if (token.id.empty()) return absl::InvalidArgumentError("token has no id");
+  if (token.secret_hash.size() != kSha256HexDigits ||
+      !IsLowerHex(token.secret_hash)) {
+    return absl::InvalidArgumentError(
+        "secret_hash must be 64 lowercase hex digits");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckProgressEvent(const std::string& json_event) {
+  if (json_event.size() > kMaxProgressEventBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("progress event of ", json_event.size(), " bytes exceeds ",
+                     kMaxProgressEventBytes));
+  }
+  return absl::OkStatus();
+}
+
+std::string QuotedName(const std::string& kind, const std::string& name) {
+  return absl::StrCat(kind, " \"", name, "\"");
+}
+
+}  // namespace sfs::frontend

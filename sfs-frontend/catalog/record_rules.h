@@ -1,0 +1,26 @@
+// Checks every Catalog implementation runs before it touches storage, so that
+// both reject exactly the same input (see catalog.h for the rules).
+
+#ifndef SFS_FRONTEND_CATALOG_RECORD_RULES_H_
+#define SFS_FRONTEND_CATALOG_RECORD_RULES_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "sfs-frontend/catalog/catalog.h"
+
+namespace sfs::frontend {
+
+// Each returns OK or InvalidArgument saying what is wrong.
+absl::Status CheckNamespaceRecord(const NamespaceRecord& record);
+absl::Status CheckUserRecord(const UserRecord& user);
+absl::Status CheckApiTokenRecord(const ApiTokenRecord& token);
+absl::Status CheckProgressEvent(const std::string& json_event);
+
+// How error messages name a record, e.g. `namespace "photos"`, so that both
+// implementations say the same thing.
+std::string QuotedName(const std::string& kind, const std::string& name);
+
+}  // namespace sfs::frontend
+
+#endif  // SFS_FRONTEND_CATALOG_RECORD_RULES_H_

@@ -1,0 +1,77 @@
+#include "client-lib/client.h"
+
+#include "absl/strings/str_cat.h"
+#include "client-lib/channel_pool.h"
+#include "client-lib/master_connection.h"
+#include "client-lib/proto_convert.h"
+#include "common/path.h"
+#include "common/status_macros.h"
+
+namespace sfs {
+
+// Create() lives in file_writer.cc and Open() in file_reader.cc, beside the
+// classes they construct.
+
+Client::Client(const ClientOptions& options, std::unique_ptr<MasterConnection> master,
+               std::unique_ptr<ChannelPool> channels)
+    : options_(options), master_(std::move(master)), channels_(std::move(channels)) {}
+
+Client::~Client() = default;
+
+absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const ClientOptions& options) {
+  if (options.master_address.empty()) {
+    return absl::InvalidArgumentError("no master address given");
+  }
+  if (options.segment_bytes == 0 || options.segment_bytes > (4 << 20)) {
+    return absl::InvalidArgumentError("segment_bytes must be in (0, 4 MiB]");
+  }
+  auto channels = std::make_unique<ChannelPool>();
+  auto master = std::make_unique<MasterConnection>(
+      grpc::CreateCustomChannel(options.master_address, grpc::InsecureChannelCredentials(),
+                                ChannelPool::Arguments()),
+      options.rpc_timeout);
+  return std::unique_ptr<Client>(new Client(options, std::move(master), std::move(channels)));
+}
+
+absl::StatusOr<FileInfo> Client::Stat(const std::string& path) {
+  proto::StatRequest request;
+  request.set_path(path);
+  ASSIGN_OR_RETURN(proto::StatResponse response,
+                   master_->Call(&proto::Master::Stub::Stat, request));
+  return FromProto(response.file());
+}
+
+absl::StatusOr<ListPage> Client::List(const std::string& prefix,
+                                      const std::string& start_after, uint32_t limit) {
+  proto::ListRequest request;
+  request.set_prefix(prefix);
+  request.set_start_after(start_after);
+  request.set_limit(limit);
+  ASSIGN_OR_RETURN(proto::ListResponse response,
+                   master_->Call(&proto::Master::Stub::List, request));
+  ListPage page;
+  for (const proto::FileInfo& file : response.files()) page.files.push_back(FromProto(file));
+  page.next_start_after = response.next_start_after();
+  return page;
+}
+
+absl::Status Client::Delete(const std::string& path) {
+  proto::DeleteRequest request;
+  request.set_path(path);
+  return master_->Call(&proto::Master::Stub::Delete, request).status();
+}
+
+absl::StatusOr<ClusterStatus> Client::Status() {
+  ASSIGN_OR_RETURN(proto::ClusterStatusResponse response,
+                   master_->Call(&proto::Master::Stub::ClusterStatus,
+                                 proto::ClusterStatusRequest()));
+  return FromProto(response);
+}
+
+absl::StatusOr<FsckReport> Client::Fsck() {
+  ASSIGN_OR_RETURN(proto::FsckResponse response,
+                   master_->Call(&proto::Master::Stub::Fsck, proto::FsckRequest()));
+  return FromProto(response);
+}
+
+}  // namespace sfs

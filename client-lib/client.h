@@ -1,0 +1,212 @@
+// The SFS client library: the one way every other part of SFS (the CLI, the
+// HTTP frontend, tests, benchmarks) reads and writes the cluster.
+//
+//   auto client = Client::Connect({.master_address = "localhost:9000"});
+//   auto writer = (*client)->Create("/ns/report.pdf", "application/pdf");
+//   (*writer)->Append(bytes) ...;  (*writer)->Close();   // now visible
+//   auto reader = (*client)->Open("/ns/report.pdf");
+//   while ((n = (*reader)->Read(buf, sizeof buf)) > 0) ...
+//
+// Writes stream: bytes are cut into segments, pushed down each chunk's
+// replica chain as they come, and only a bounded window of unacknowledged
+// bytes is ever in flight. A file becomes visible, whole, only when Close()
+// succeeds; a writer destroyed or failed before that leaves nothing behind
+// and any earlier version at the path intact.
+//
+// Reads stream too, from any offset, chunk by chunk; when a replica fails
+// mid-stream (connection error, checksum error on its disk) the read resumes
+// on another replica at the exact byte where it stopped.
+//
+// Memory per writer or reader is a few MiB whatever the file size.
+//
+// Client is thread-safe and meant to be shared. A FileWriter or FileReader is
+// used by one thread at a time and must not outlive its Client.
+//
+// Errors carry the canonical codes the servers use: NotFound, InvalidArgument
+// (bad path), ResourceExhausted (no room for a chunk), DataLoss (no replica
+// could return a byte intact), Unavailable (master or chunkservers down).
+#ifndef SFS_CLIENT_LIB_CLIENT_H_
+#define SFS_CLIENT_LIB_CLIENT_H_
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace sfs {
+
+struct ReplicaInfo {
+  std::string server_id;
+  std::string address;
+  std::string rack;
+};
+
+struct ChunkInfo {
+  uint64_t handle = 0;
+  uint64_t version = 0;
+  uint64_t length = 0;
+  uint32_t crc32c = 0;
+  std::vector<ReplicaInfo> replicas;  // live replicas of the current version
+};
+
+struct FileInfo {
+  std::string path;
+  uint64_t size = 0;
+  std::string sha256;  // lowercase hex of the whole content
+  std::string content_type;
+  int64_t created_unix_micros = 0;
+  int64_t modified_unix_micros = 0;
+  std::vector<ChunkInfo> chunks;  // empty in listings
+};
+
+struct ListPage {
+  std::vector<FileInfo> files;
+  std::string next_start_after;  // pass back to continue; empty at the end
+};
+
+struct ChunkserverStatus {
+  std::string server_id;
+  std::string address;
+  std::string rack;
+  bool alive = false;
+  uint64_t chunk_count = 0;
+  uint64_t used_bytes = 0;
+  uint64_t free_bytes = 0;
+  int64_t last_heartbeat_unix_micros = 0;
+};
+
+struct ClusterStatus {
+  std::vector<ChunkserverStatus> chunkservers;
+  uint64_t file_count = 0;
+  uint64_t chunk_count = 0;
+  uint32_t replication_factor = 0;
+};
+
+struct FsckReport {
+  uint64_t files = 0;
+  uint64_t chunks = 0;
+  uint64_t healthy_chunks = 0;
+  uint64_t under_replicated_chunks = 0;
+  uint64_t missing_chunks = 0;
+  uint64_t corrupt_replicas = 0;
+  uint64_t pending_uploads = 0;
+  std::vector<std::string> problems;
+  bool clean() const {
+    return under_replicated_chunks == 0 && missing_chunks == 0 && corrupt_replicas == 0;
+  }
+};
+
+struct ClientOptions {
+  // host:port of the master.
+  std::string master_address = "localhost:9000";
+  // Bytes per data segment sent down a write pipeline.
+  size_t segment_bytes = 1 << 20;
+  // Unacknowledged bytes a writer lets be in flight before it waits.
+  size_t write_window_bytes = 8 << 20;
+  // Deadline of each metadata call to the master.
+  absl::Duration rpc_timeout = absl::Seconds(30);
+};
+
+class ChannelPool;
+class MasterConnection;
+
+// Streams one new file into the cluster. Not thread-safe.
+class FileWriter {
+ public:
+  ~FileWriter();  // aborts unless Close() succeeded
+  FileWriter(const FileWriter&) = delete;
+  FileWriter& operator=(const FileWriter&) = delete;
+
+  // Appends bytes. After an error the writer is failed: the upload was
+  // abandoned and every later call returns the same error.
+  absl::Status Append(absl::string_view data);
+
+  // Flushes, seals the last chunk and makes the file visible atomically,
+  // replacing any earlier version. Returns the new file's metadata.
+  absl::StatusOr<FileInfo> Close();
+
+  // Gives the upload up; nothing becomes visible. Safe to call twice.
+  void Abort();
+
+  // Bytes every replica of the chain acknowledged (for progress reports).
+  uint64_t acknowledged_bytes() const;
+  // Bytes passed to Append so far.
+  uint64_t appended_bytes() const;
+
+ private:
+  friend class Client;
+  class Impl;
+  explicit FileWriter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Streams a byte range of one file version. Not thread-safe.
+class FileReader {
+ public:
+  ~FileReader();
+  FileReader(const FileReader&) = delete;
+  FileReader& operator=(const FileReader&) = delete;
+
+  // Reads up to `n` bytes into `buf`; returns how many, 0 at the end of the
+  // range. Fails over between replicas by itself; an error means no replica
+  // could serve the next byte.
+  absl::StatusOr<size_t> Read(char* buf, size_t n);
+
+  // The file version being read (fixed when the reader was opened).
+  const FileInfo& info() const;
+
+ private:
+  friend class Client;
+  class Impl;
+  explicit FileReader(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+class Client {
+ public:
+  static absl::StatusOr<std::unique_ptr<Client>> Connect(const ClientOptions& options);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Starts writing `path`; nothing is visible there until Close().
+  absl::StatusOr<std::unique_ptr<FileWriter>> Create(const std::string& path,
+                                                     const std::string& content_type = "");
+
+  // Opens [offset, offset + length) of the current version of `path`,
+  // clipped to the file. OutOfRange if offset is past the end.
+  absl::StatusOr<std::unique_ptr<FileReader>> Open(
+      const std::string& path, uint64_t offset = 0,
+      uint64_t length = std::numeric_limits<uint64_t>::max());
+
+  // As Open, for a version already stat'ed (saves a master round trip).
+  absl::StatusOr<std::unique_ptr<FileReader>> OpenVersion(
+      const FileInfo& info, uint64_t offset = 0,
+      uint64_t length = std::numeric_limits<uint64_t>::max());
+
+  absl::StatusOr<FileInfo> Stat(const std::string& path);
+  // Files whose path starts with `prefix` ("/ns/" or "/ns/dir/part").
+  absl::StatusOr<ListPage> List(const std::string& prefix,
+                                const std::string& start_after = "", uint32_t limit = 0);
+  absl::Status Delete(const std::string& path);
+  absl::StatusOr<ClusterStatus> Status();
+  absl::StatusOr<FsckReport> Fsck();
+
+ private:
+  Client(const ClientOptions& options, std::unique_ptr<MasterConnection> master,
+         std::unique_ptr<ChannelPool> channels);
+
+  const ClientOptions options_;
+  std::unique_ptr<MasterConnection> master_;
+  std::unique_ptr<ChannelPool> channels_;
+};
+
+}  // namespace sfs
+
+#endif  // SFS_CLIENT_LIB_CLIENT_H_

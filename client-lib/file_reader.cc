@@ -1,0 +1,163 @@
+#include <algorithm>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "client-lib/channel_pool.h"
+#include "client-lib/client.h"
+#include "client-lib/master_connection.h"
+#include "client-lib/proto_convert.h"
+#include "common/grpc_status.h"
+#include "common/status_macros.h"
+
+namespace sfs {
+
+class FileReader::Impl {
+ public:
+  Impl(ChannelPool* channels, MasterConnection* master, FileInfo info, uint64_t begin,
+       uint64_t end)
+      : channels_(channels), master_(master), info_(std::move(info)), pos_(begin), end_(end) {
+    uint64_t start = 0;
+    for (const ChunkInfo& chunk : info_.chunks) {
+      chunk_starts_.push_back(start);
+      start += chunk.length;
+    }
+    chunk_starts_.push_back(start);
+    replica_cursor_ = std::random_device()();  // spread readers over replicas
+  }
+
+  ~Impl() { CloseStream(); }
+
+  absl::StatusOr<size_t> Read(char* buf, size_t n) {
+    while (pos_ < end_ && n > 0) {
+      if (buffer_pos_ < buffer_.size()) {
+        size_t take = std::min<uint64_t>({n, buffer_.size() - buffer_pos_, end_ - pos_});
+        memcpy(buf, buffer_.data() + buffer_pos_, take);
+        buffer_pos_ += take;
+        pos_ += take;
+        return take;
+      }
+      RETURN_IF_ERROR(Refill());
+    }
+    return 0;
+  }
+
+  const FileInfo& info() const { return info_; }
+
+ private:
+  void CloseStream() {
+    if (stream_ == nullptr) return;
+    context_->TryCancel();
+    stream_->Finish();
+    stream_.reset();
+  }
+
+  // Loads the next segment at pos_ into buffer_, failing over between
+  // replicas, and asking the master for fresh locations once when every
+  // replica of the chunk has failed.
+  absl::Status Refill() {
+    while (chunk_starts_[chunk_ + 1] <= pos_) ++chunk_;
+    absl::Status last_error;
+    bool refreshed = false;
+    for (size_t attempt = 0;; ++attempt) {
+      const ChunkInfo& chunk = info_.chunks[chunk_];
+      if (attempt >= chunk.replicas.size()) {
+        if (refreshed || !RefreshLocations().ok()) {
+          return Annotate(last_error.ok() ? absl::UnavailableError("no live replica")
+                                          : last_error,
+                          absl::StrCat("reading chunk ", chunk.handle, " of ", info_.path));
+        }
+        refreshed = true;
+        attempt = 0;
+        if (info_.chunks[chunk_].replicas.empty()) continue;
+      }
+      if (stream_ == nullptr) {
+        const ChunkInfo& current = info_.chunks[chunk_];
+        OpenStream(current, current.replicas[replica_cursor_ % current.replicas.size()].address);
+      }
+      proto::ReadChunkResponse response;
+      if (stream_->Read(&response) && !response.data().empty()) {
+        buffer_ = std::move(*response.mutable_data());
+        buffer_pos_ = 0;
+        return absl::OkStatus();
+      }
+      absl::Status status = FromGrpcStatus(stream_->Finish());
+      stream_.reset();
+      if (status.ok() && pos_ >= std::min(end_, chunk_starts_[chunk_ + 1])) {
+        return absl::OkStatus();  // this chunk's range is done; caller moves on
+      }
+      last_error = status.ok()
+                       ? absl::DataLossError(absl::StrCat("replica ", stream_address_,
+                                                          " ended the chunk early"))
+                       : Annotate(status, absl::StrCat("replica ", stream_address_));
+      ++replica_cursor_;  // fail over: the next replica resumes at pos_
+    }
+  }
+
+  void OpenStream(const ChunkInfo& chunk, const std::string& address) {
+    uint64_t chunk_start = chunk_starts_[chunk_];
+    uint64_t stop = std::min(end_, chunk_starts_[chunk_ + 1]);
+    proto::ReadChunkRequest request;
+    request.set_handle(chunk.handle);
+    request.set_version(chunk.version);
+    request.set_offset(pos_ - chunk_start);
+    request.set_length(stop - pos_);
+    stub_ = proto::Chunkserver::NewStub(channels_->Get(address));
+    context_ = std::make_unique<grpc::ClientContext>();
+    stream_ = stub_->ReadChunk(context_.get(), request);
+    stream_address_ = address;
+  }
+
+  // Re-reads the file's replica locations, keeping to the same version.
+  absl::Status RefreshLocations() {
+    proto::StatRequest request;
+    request.set_path(info_.path);
+    ASSIGN_OR_RETURN(proto::StatResponse response,
+                     master_->Call(&proto::Master::Stub::Stat, request));
+    FileInfo fresh = FromProto(response.file());
+    if (fresh.sha256 != info_.sha256 || fresh.chunks.size() != info_.chunks.size()) {
+      return absl::FailedPreconditionError("file changed while being read");
+    }
+    info_.chunks = std::move(fresh.chunks);
+    return absl::OkStatus();
+  }
+
+  ChannelPool* const channels_;
+  MasterConnection* const master_;
+  FileInfo info_;
+  std::vector<uint64_t> chunk_starts_;  // chunk i covers [starts[i], starts[i+1])
+  uint64_t pos_;
+  const uint64_t end_;
+  size_t chunk_ = 0;
+  size_t replica_cursor_ = 0;  // which replica the next stream opens on
+  std::string buffer_;
+  size_t buffer_pos_ = 0;
+  std::unique_ptr<proto::Chunkserver::Stub> stub_;
+  std::unique_ptr<grpc::ClientContext> context_;
+  std::unique_ptr<grpc::ClientReader<proto::ReadChunkResponse>> stream_;
+  std::string stream_address_;
+};
+
+absl::StatusOr<std::unique_ptr<FileReader>> Client::Open(const std::string& path,
+                                                         uint64_t offset, uint64_t length) {
+  ASSIGN_OR_RETURN(FileInfo info, Stat(path));
+  return OpenVersion(info, offset, length);
+}
+
+absl::StatusOr<std::unique_ptr<FileReader>> Client::OpenVersion(const FileInfo& info,
+                                                                uint64_t offset,
+                                                                uint64_t length) {
+  if (offset > info.size) {
+    return absl::OutOfRangeError(
+        absl::StrCat("offset ", offset, " is past the end of ", info.path));
+  }
+  uint64_t end = info.size - offset < length ? info.size : offset + length;
+  return std::unique_ptr<FileReader>(new FileReader(
+      std::make_unique<FileReader::Impl>(channels_.get(), master_.get(), info, offset, end)));
+}
+
+FileReader::FileReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+FileReader::~FileReader() = default;
+absl::StatusOr<size_t> FileReader::Read(char* buf, size_t n) { return impl_->Read(buf, n); }
+const FileInfo& FileReader::info() const { return impl_->info(); }
+
+}  // namespace sfs

@@ -1,0 +1,157 @@
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "client-lib/chunk_pipeline.h"
+#include "client-lib/client.h"
+#include "client-lib/master_connection.h"
+#include "client-lib/proto_convert.h"
+#include "common/checksum.h"
+#include "common/status_macros.h"
+
+namespace sfs {
+
+// The chunk size every upload is cut into.
+constexpr uint64_t kChunkBytes = 64ull << 20;
+
+class FileWriter::Impl {
+ public:
+  Impl(const ClientOptions& options, MasterConnection* master, ChannelPool* channels,
+       std::string upload_id, std::string content_type)
+      : options_(options),
+        master_(master),
+        channels_(channels),
+        upload_id_(std::move(upload_id)),
+        content_type_(std::move(content_type)) {
+    segment_.reserve(options.segment_bytes);
+  }
+
+  ~Impl() { Abort(); }
+
+  absl::Status Append(absl::string_view data) {
+    RETURN_IF_ERROR(failure_);
+    sha_.Update(data);
+    appended_ += data.size();
+    while (!data.empty()) {
+      size_t take = std::min(SegmentRoom(), data.size());
+      segment_.append(data.data(), take);
+      data.remove_prefix(take);
+      if (segment_.size() >= SegmentLimit()) RETURN_IF_ERROR(Fail(FlushSegment()));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<FileInfo> Close() {
+    RETURN_IF_ERROR(failure_);
+    if (!segment_.empty()) RETURN_IF_ERROR(Fail(FlushSegment()));
+    if (pipeline_ != nullptr) RETURN_IF_ERROR(Fail(SealChunk()));
+    proto::CompleteUploadRequest request;
+    request.set_upload_id(upload_id_);
+    request.set_size(appended_);
+    request.set_sha256(sha_.FinishHex());
+    request.set_content_type(content_type_);
+    auto response = master_->Call(&proto::Master::Stub::CompleteUpload, request);
+    RETURN_IF_ERROR(Fail(response.status()));
+    completed_ = true;
+    return FromProto(response->file());
+  }
+
+  void Abort() {
+    if (completed_ || abandoned_) return;
+    abandoned_ = true;
+    pipeline_.reset();
+    proto::AbandonUploadRequest request;
+    request.set_upload_id(upload_id_);
+    // Best effort: an upload we cannot abandon is expired by the master.
+    master_->Call(&proto::Master::Stub::AbandonUpload, request).IgnoreError();
+  }
+
+  uint64_t acknowledged() const {
+    return sealed_bytes_ + (pipeline_ ? pipeline_->acknowledged_bytes() : 0);
+  }
+  uint64_t appended() const { return appended_; }
+
+ private:
+  // The segment may not cross a chunk boundary.
+  size_t SegmentLimit() const {
+    uint64_t chunk_room = kChunkBytes - (pipeline_ ? pipeline_->sent_bytes() : 0);
+    return std::min<uint64_t>(options_.segment_bytes, chunk_room);
+  }
+  size_t SegmentRoom() const { return SegmentLimit() - segment_.size(); }
+
+  // Records the first error; the writer stays failed and abandons the upload.
+  absl::Status Fail(absl::Status status) {
+    if (!status.ok() && failure_.ok()) {
+      failure_ = status;
+      Abort();
+    }
+    return status;
+  }
+
+  absl::Status FlushSegment() {
+    if (pipeline_ == nullptr) RETURN_IF_ERROR(StartChunk());
+    RETURN_IF_ERROR(pipeline_->Write(segment_));
+    segment_.clear();
+    if (pipeline_->sent_bytes() == kChunkBytes) RETURN_IF_ERROR(SealChunk());
+    return absl::OkStatus();
+  }
+
+  absl::Status StartChunk() {
+    proto::AllocateChunkRequest request;
+    request.set_upload_id(upload_id_);
+    ASSIGN_OR_RETURN(chunk_, master_->Call(&proto::Master::Stub::AllocateChunk, request));
+    ASSIGN_OR_RETURN(pipeline_,
+                     ChunkPipeline::Open(channels_, chunk_, options_.write_window_bytes));
+    return absl::OkStatus();
+  }
+
+  absl::Status SealChunk() {
+    ASSIGN_OR_RETURN(uint32_t crc, pipeline_->Seal());
+    proto::CommitChunkRequest request;
+    request.set_upload_id(upload_id_);
+    request.set_handle(chunk_.handle());
+    request.set_length(pipeline_->sent_bytes());
+    request.set_crc32c(crc);
+    for (const proto::ReplicaLocation& replica : chunk_.chain()) {
+      request.add_server_ids(replica.server_id());
+    }
+    RETURN_IF_ERROR(master_->Call(&proto::Master::Stub::CommitChunk, request).status());
+    sealed_bytes_ += pipeline_->sent_bytes();
+    pipeline_.reset();
+    return absl::OkStatus();
+  }
+
+  const ClientOptions options_;
+  MasterConnection* const master_;
+  ChannelPool* const channels_;
+  const std::string upload_id_;
+  const std::string content_type_;
+  Sha256 sha_;
+  std::string segment_;
+  proto::AllocateChunkResponse chunk_;
+  std::unique_ptr<ChunkPipeline> pipeline_;
+  uint64_t appended_ = 0;
+  uint64_t sealed_bytes_ = 0;
+  absl::Status failure_;
+  bool completed_ = false;
+  bool abandoned_ = false;
+};
+
+absl::StatusOr<std::unique_ptr<FileWriter>> Client::Create(const std::string& path,
+                                                           const std::string& content_type) {
+  proto::CreateUploadRequest request;
+  request.set_path(path);
+  ASSIGN_OR_RETURN(proto::CreateUploadResponse response,
+                   master_->Call(&proto::Master::Stub::CreateUpload, request));
+  return std::unique_ptr<FileWriter>(new FileWriter(std::make_unique<FileWriter::Impl>(
+      options_, master_.get(), channels_.get(), response.upload_id(), content_type)));
+}
+
+FileWriter::FileWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+FileWriter::~FileWriter() = default;
+absl::Status FileWriter::Append(absl::string_view data) { return impl_->Append(data); }
+absl::StatusOr<FileInfo> FileWriter::Close() { return impl_->Close(); }
+void FileWriter::Abort() { impl_->Abort(); }
+uint64_t FileWriter::acknowledged_bytes() const { return impl_->acknowledged(); }
+uint64_t FileWriter::appended_bytes() const { return impl_->appended(); }
+
+}  // namespace sfs

@@ -122,8 +122,10 @@ absl::Status ChunkAppender::Append(absl::string_view data) {
     crcs.append(encoded, 4);
     if (tail_.size() == kChunkBlockBytes) tail_.clear();
   }
-  return WriteFully(crc_fd_, crcs.data(), crcs.size(), first_block * 4,
-                    store_->PathOf(handle_, ".crc"));
+  RETURN_IF_ERROR(WriteFully(crc_fd_, crcs.data(), crcs.size(), first_block * 4,
+                             store_->PathOf(handle_, ".crc")));
+  store_->RecordLength(handle_, length_);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<uint32_t> ChunkAppender::Seal() {
@@ -312,6 +314,12 @@ void ChunkStore::FinishWrite(uint64_t handle, uint64_t length, bool sealed) {
   it->second.length = length;
   it->second.sealed = sealed;
   if (sealed) added_.push_back(SealedChunk{handle, it->second.version, length});
+}
+
+void ChunkStore::RecordLength(uint64_t handle, uint64_t length) {
+  absl::MutexLock lock(&mu_);
+  auto it = chunks_.find(handle);
+  if (it != chunks_.end()) it->second.length = length;
 }
 
 absl::StatusOr<std::unique_ptr<ChunkReader>> ChunkStore::OpenForRead(uint64_t handle,

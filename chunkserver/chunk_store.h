@@ -155,6 +155,8 @@ class ChunkStore {
   std::string PathOf(uint64_t handle, absl::string_view suffix) const;
   absl::Status WriteMeta(uint64_t handle, const ChunkState& state);
   void FinishWrite(uint64_t handle, uint64_t length, bool sealed);
+  // Keeps used_bytes() current while a chunk is being written.
+  void RecordLength(uint64_t handle, uint64_t length);
 
   const std::string dir_;
   absl::Mutex mu_;

@@ -84,6 +84,16 @@ TEST_F(MasterTest, AllocationPlacesThreeReplicasOnDistinctRacks) {
   EXPECT_EQ(info->file().chunks(0).replicas_size(), 3);
 }
 
+TEST_F(MasterTest, BackToBackAllocationsSpreadOverServers) {
+  RegisterServers(4);
+  proto::AllocateChunkResponse first = Upload("/ns/a");
+  proto::AllocateChunkResponse second = Upload("/ns/b");
+  std::set<std::string> servers;
+  for (const auto& r : first.chain()) servers.insert(r.server_id());
+  for (const auto& r : second.chain()) servers.insert(r.server_id());
+  EXPECT_EQ(servers.size(), 4u);
+}
+
 TEST_F(MasterTest, PlacementFailsWithoutEnoughServers) {
   RegisterServers(1);
   proto::CreateUploadRequest create;

@@ -282,7 +282,7 @@ TEST(JwtMintTest, MintedTokenVerifies) {
 }
 
 TEST(JwtMintTest, ShortSecretRefused) {
-  EXPECT_EQ(MintHs256Jwt({"carol"}, "short", kNow).status().code(),
+  EXPECT_EQ(MintHs256Jwt(JwtClaims(), "short", kNow).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 

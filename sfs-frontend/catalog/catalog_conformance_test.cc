@@ -6,11 +6,11 @@
 #include <thread>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "sfs-frontend/catalog/catalog.h"
 #include "sfs-frontend/catalog/testing/catalog_stores.h"
+#include "sfs-frontend/catalog/testing/progress_inbox.h"
 
 namespace sfs::frontend {
 namespace {
@@ -164,6 +164,30 @@ TEST_P(CatalogConformanceTest, ListNamespacesByOwnerSortedByName) {
                                       "b_c", "bobs", "zeta"}));
 }
 
+// Owner ids come from JWTs of any issuer: every byte sequence is just data.
+TEST_P(CatalogConformanceTest, OwnerIdsAreOpaque) {
+  const std::vector<std::string> owners = {"o'brien",
+                                           "back\\slash",
+                                           "50%_off",
+                                           "user@example.com",
+                                           "\xc3\xbc"
+                                           "ber",
+                                           "a); DROP TABLE namespaces; --"};
+  for (size_t i = 0; i < owners.size(); ++i) {
+    ASSERT_TRUE(
+        catalog_
+            ->CreateNamespace(Namespace("ns" + std::to_string(i), owners[i]))
+            .ok())
+        << owners[i];
+  }
+  for (size_t i = 0; i < owners.size(); ++i) {
+    EXPECT_EQ(Names(*catalog_->ListNamespaces(owners[i])),
+              std::vector<std::string>{"ns" + std::to_string(i)})
+        << owners[i];
+  }
+  EXPECT_TRUE(catalog_->ListNamespaces("%")->empty());
+}
+
 TEST_P(CatalogConformanceTest, Users) {
   UserRecord admin = User("root");
   admin.is_admin = true;
@@ -285,36 +309,8 @@ TEST_P(CatalogConformanceTest, ConcurrentCreatesOfOneNameHaveOneWinner) {
   EXPECT_EQ(catalog_->ListNamespaces("")->size(), 1u);
 }
 
-// Collects delivered events; Wait* poll because PostgreSQL delivers
-// asynchronously.
-class EventLog {
- public:
-  ProgressCallback Callback() {
-    return [this](const std::string& event) {
-      absl::MutexLock lock(&mu_);
-      events_.push_back(event);
-    };
-  }
-  bool WaitFor(const std::string& event) {
-    absl::MutexLock lock(&mu_);
-    auto seen = [&] {
-      mu_.AssertHeld();
-      return std::find(events_.begin(), events_.end(), event) != events_.end();
-    };
-    return mu_.AwaitWithTimeout(absl::Condition(&seen), absl::Seconds(10));
-  }
-  std::vector<std::string> events() {
-    absl::MutexLock lock(&mu_);
-    return events_;
-  }
-
- private:
-  absl::Mutex mu_;
-  std::vector<std::string> events_ ABSL_GUARDED_BY(mu_);
-};
-
 TEST_P(CatalogConformanceTest, ProgressReachesEverySubscriberInOrder) {
-  EventLog first, second;
+  ProgressInbox first, second;
   auto sub1 = catalog_->Subscribe(first.Callback());
   auto sub2 = catalog_->Subscribe(second.Callback());
   std::vector<std::string> events;
@@ -329,7 +325,7 @@ TEST_P(CatalogConformanceTest, ProgressReachesEverySubscriberInOrder) {
 }
 
 TEST_P(CatalogConformanceTest, UnsubscribedCallbackGetsNothingMore) {
-  EventLog kept, dropped;
+  ProgressInbox kept, dropped;
   auto keep = catalog_->Subscribe(kept.Callback());
   auto drop = catalog_->Subscribe(dropped.Callback());
   ASSERT_TRUE(catalog_->PublishProgress("before").ok());

@@ -6,6 +6,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "sfs-frontend/catalog/postgres_schema.h"
 #include "sfs-frontend/catalog/record_json.h"
@@ -162,6 +163,25 @@ absl::StatusOr<PgResult> PostgresCatalog::Exec(const std::string& sql,
   return conn->Exec(sql, params);
 }
 
+absl::Status PostgresCatalog::Insert(const std::string& table,
+                                     const std::string& columns,
+                                     const PgParams& params,
+                                     const std::string& what) {
+  std::vector<std::string> placeholders;
+  for (size_t i = 1; i <= params.size(); ++i) {
+    placeholders.push_back(absl::StrCat("$", i));
+  }
+  absl::Status s =
+      Exec(absl::StrCat("INSERT INTO ", table, " (", columns, ") VALUES (",
+                        absl::StrJoin(placeholders, ", "), ")"),
+           params)
+          .status();
+  if (s.code() == absl::StatusCode::kAlreadyExists) {
+    return absl::AlreadyExistsError(absl::StrCat(what, " exists"));
+  }
+  return s;
+}
+
 absl::Status PostgresCatalog::ExecOnOne(const std::string& sql,
                                         const PgParams& params,
                                         const std::string& what) {
@@ -198,16 +218,8 @@ absl::StatusOr<std::vector<T>> PostgresCatalog::QueryAll(const std::string& sql,
 
 absl::Status PostgresCatalog::CreateNamespace(const NamespaceRecord& record) {
   RETURN_IF_ERROR(CheckNamespaceRecord(record));
-  absl::Status s =
-      Exec(absl::StrCat("INSERT INTO namespaces (", kNamespaceColumns,
-                        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"),
-           NamespaceParams(record))
-          .status();
-  if (s.code() == absl::StatusCode::kAlreadyExists) {
-    return absl::AlreadyExistsError(
-        absl::StrCat(QuotedName("namespace", record.name), " exists"));
-  }
-  return s;
+  return Insert("namespaces", kNamespaceColumns, NamespaceParams(record),
+                QuotedName("namespace", record.name));
 }
 
 absl::StatusOr<NamespaceRecord> PostgresCatalog::GetNamespace(
@@ -245,17 +257,10 @@ absl::StatusOr<std::vector<NamespaceRecord>> PostgresCatalog::ListNamespaces(
 
 absl::Status PostgresCatalog::AddUser(const UserRecord& user) {
   RETURN_IF_ERROR(CheckUserRecord(user));
-  absl::Status s =
-      Exec(absl::StrCat("INSERT INTO users (", kUserColumns,
-                        ") VALUES ($1, $2, $3, $4)"),
-           {user.username, user.password_hash, BoolText(user.is_admin),
-            std::to_string(user.created_at)})
-          .status();
-  if (s.code() == absl::StatusCode::kAlreadyExists) {
-    return absl::AlreadyExistsError(
-        absl::StrCat(QuotedName("user", user.username), " exists"));
-  }
-  return s;
+  return Insert("users", kUserColumns,
+                {user.username, user.password_hash, BoolText(user.is_admin),
+                 std::to_string(user.created_at)},
+                QuotedName("user", user.username));
 }
 
 absl::StatusOr<UserRecord> PostgresCatalog::GetUser(
@@ -279,21 +284,15 @@ absl::StatusOr<std::vector<UserRecord>> PostgresCatalog::ListUsers() {
 
 absl::Status PostgresCatalog::CreateApiToken(const ApiTokenRecord& token) {
   RETURN_IF_ERROR(CheckApiTokenRecord(token));
-  absl::Status s = Exec(absl::StrCat("INSERT INTO api_tokens (", kTokenColumns,
-                                     ") VALUES ($1, $2, $3, $4, $5, $6)"),
-                        {token.id, token.username, EncodeJson(token.scopes),
-                         token.secret_hash, std::to_string(token.expires_at),
-                         std::to_string(token.created_at)})
-                       .status();
-  // The foreign key reports an unknown user, the unique keys a reused id or
-  // secret.
+  absl::Status s = Insert(
+      "api_tokens", kTokenColumns,
+      {token.id, token.username, EncodeJson(token.scopes), token.secret_hash,
+       std::to_string(token.expires_at), std::to_string(token.created_at)},
+      absl::StrCat(QuotedName("token", token.id), " or its secret"));
+  // The foreign key to users reports an unknown user.
   if (s.code() == absl::StatusCode::kNotFound) {
     return absl::NotFoundError(
         absl::StrCat("no ", QuotedName("user", token.username)));
-  }
-  if (s.code() == absl::StatusCode::kAlreadyExists) {
-    return absl::AlreadyExistsError(
-        absl::StrCat(QuotedName("token", token.id), " or its secret exists"));
   }
   return s;
 }

@@ -69,6 +69,10 @@ class PostgresCatalog final : public Catalog {
   PostgresCatalog(const std::string& conninfo, PostgresCatalogOptions options);
 
   absl::StatusOr<PgResult> Exec(const std::string& sql, const PgParams& params);
+  // Inserts one row of `params` into `columns` of `table` (trusted SQL);
+  // AlreadyExists naming `what` if a unique key is taken.
+  absl::Status Insert(const std::string& table, const std::string& columns,
+                      const PgParams& params, const std::string& what);
   // Runs a statement that must change exactly one row; NotFound naming
   // `what` if it changed none.
   absl::Status ExecOnOne(const std::string& sql, const PgParams& params,

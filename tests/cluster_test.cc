@@ -1,0 +1,358 @@
+// End-to-end tests of the GFS core against real processes on loopback:
+// round trips through the CLI and client-lib, crash recovery of the master,
+// concurrent writers, bad input, bounded client memory.
+#include <signal.h>
+
+#include <atomic>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "common/checksum.h"
+#include "gtest/gtest.h"
+#include "proto/sfs.grpc.pb.h"
+#include <grpcpp/grpcpp.h>
+#include "tests/test_cluster.h"
+
+namespace sfs {
+namespace {
+
+constexpr uint64_t kMiB = 1 << 20;
+constexpr uint64_t kChunk = 64 * kMiB;
+
+std::string Pattern(uint64_t size, uint64_t seed) {
+  std::string data(size, '\0');
+  uint64_t x = seed * 0x9E3779B97F4A7C15ull + 7;
+  for (char& c : data) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    c = static_cast<char>(x >> 56);
+  }
+  return data;
+}
+
+absl::Status Put(Client* client, const std::string& path, const std::string& data) {
+  auto writer = client->Create(path);
+  if (!writer.ok()) return writer.status();
+  for (size_t off = 0; off < data.size(); off += 3 * kMiB + 17) {
+    absl::Status s = (*writer)->Append(absl::string_view(data).substr(off, 3 * kMiB + 17));
+    if (!s.ok()) return s;
+  }
+  return (*writer)->Close().status();
+}
+
+// Reads the whole current version; the SHA-256 of what was read.
+absl::StatusOr<std::string> ReadSha(Client* client, const std::string& path,
+                                    uint64_t* bytes = nullptr) {
+  auto reader = client->Open(path);
+  if (!reader.ok()) return reader.status();
+  Sha256 sha;
+  std::string buf(300000, '\0');
+  uint64_t total = 0;
+  while (true) {
+    auto n = (*reader)->Read(buf.data(), buf.size());
+    if (!n.ok()) return n.status();
+    if (*n == 0) break;
+    sha.Update(absl::string_view(buf.data(), *n));
+    total += *n;
+  }
+  if (bytes != nullptr) *bytes = total;
+  return sha.FinishHex();
+}
+
+std::string ShaOf(const std::string& data) {
+  Sha256 sha;
+  sha.Update(data);
+  return sha.FinishHex();
+}
+
+class ClusterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cluster_ = std::make_unique<TestCluster>();
+    ASSERT_TRUE(cluster_->Start().ok());
+    client_ = cluster_->NewClient();
+  }
+  void TearDown() override {
+    client_.reset();
+    cluster_.reset();
+  }
+  std::unique_ptr<TestCluster> cluster_;
+  std::unique_ptr<Client> client_;
+};
+
+TEST_F(ClusterTest, OneGibThroughTheCliIsByteIdenticalWithBoundedMemory) {
+  std::string local = cluster_->dir() + "/big.in";
+  std::string back = cluster_->dir() + "/big.out";
+  std::string sha = WriteRandomFile(local, 1024 * kMiB, 42);
+
+  CommandResult put = cluster_->RunCli({"put", local, "/ns/big"});
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  std::filesystem::remove(local);
+  CommandResult get = cluster_->RunCli({"get", "/ns/big", back});
+  ASSERT_EQ(get.exit_code, 0) << get.err;
+  EXPECT_EQ(Sha256OfFile(back), sha);
+  std::filesystem::remove(back);
+
+  // Memory is per stream, not per file: far below the file's size.
+  EXPECT_LT(put.peak_rss_kib, 64 * 1024) << "sfs put peak RSS";
+  EXPECT_LT(get.peak_rss_kib, 64 * 1024) << "sfs get peak RSS";
+  printf("peak RSS: put %ld KiB, get %ld KiB\n", put.peak_rss_kib, get.peak_rss_kib);
+
+  CommandResult stat = cluster_->RunCli({"stat", "--json", "/ns/big"});
+  ASSERT_EQ(stat.exit_code, 0) << stat.err;
+  nlohmann::json info = nlohmann::json::parse(stat.out);
+  EXPECT_EQ(info["size"], 1024 * kMiB);
+  EXPECT_EQ(info["sha256"], sha);
+  ASSERT_EQ(info["chunks"].size(), 16u);
+  for (const auto& chunk : info["chunks"]) {
+    EXPECT_EQ(chunk["length"], kChunk);
+    std::set<std::string> servers;
+    for (const auto& replica : chunk["replicas"]) servers.insert(replica["server_id"]);
+    EXPECT_EQ(servers.size(), 3u) << chunk.dump();
+  }
+}
+
+TEST_F(ClusterTest, EdgeSizesRoundTrip) {
+  for (uint64_t size : {uint64_t{0}, uint64_t{1}, kChunk - 1, kChunk, kChunk + 1}) {
+    std::string path = absl::StrCat("/edge/f", size);
+    std::string data = Pattern(size, size);
+    ASSERT_TRUE(Put(client_.get(), path, data).ok()) << size;
+    uint64_t bytes = 0;
+    auto sha = ReadSha(client_.get(), path, &bytes);
+    ASSERT_TRUE(sha.ok()) << sha.status();
+    EXPECT_EQ(bytes, size);
+    EXPECT_EQ(*sha, ShaOf(data)) << size;
+    auto info = client_->Stat(path);
+    ASSERT_TRUE(info.ok());
+    EXPECT_EQ(info->chunks.size(), (size + kChunk - 1) / kChunk) << size;
+  }
+  // The CLI handles the empty file through stdin and stdout too.
+  CommandResult get = cluster_->RunCli({"get", "/edge/f0", "-"});
+  EXPECT_EQ(get.exit_code, 0) << get.err;
+  EXPECT_TRUE(get.out.empty());
+}
+
+TEST_F(ClusterTest, RangedReadsAcrossTheChunkBoundary) {
+  std::string data = Pattern(kChunk + 5 * kMiB, 3);
+  ASSERT_TRUE(Put(client_.get(), "/ns/r", data).ok());
+  for (auto [offset, length] : std::vector<std::pair<uint64_t, uint64_t>>{
+           {kChunk - 100, 200}, {kChunk - 1, 2}, {0, 1}, {kChunk + 5 * kMiB - 3, 100}}) {
+    auto reader = client_->Open("/ns/r", offset, length);
+    ASSERT_TRUE(reader.ok());
+    std::string got, buf(64 * 1024, '\0');
+    while (true) {
+      auto n = (*reader)->Read(buf.data(), buf.size());
+      ASSERT_TRUE(n.ok()) << n.status();
+      if (*n == 0) break;
+      got.append(buf.data(), *n);
+    }
+    EXPECT_EQ(got, data.substr(offset, length)) << offset;
+  }
+  EXPECT_EQ(client_->Open("/ns/r", data.size() + 1).status().code(),
+            absl::StatusCode::kOutOfRange);
+}
+
+TEST_F(ClusterTest, MasterSigkillLosesNothingCompleteAndShowsNothingPending) {
+  std::map<std::string, std::string> files;
+  for (int i = 0; i < 5; ++i) {
+    std::string path = absl::StrCat("/ns/file", i);
+    files[path] = Pattern(i * 20 * kMiB + 123, i);
+    ASSERT_TRUE(Put(client_.get(), path, files[path]).ok());
+  }
+  // An upload in flight when the master dies, and one pending overwrite.
+  auto pending = client_->Create("/ns/pending");
+  ASSERT_TRUE(pending.ok());
+  ASSERT_TRUE((*pending)->Append(Pattern(70 * kMiB, 9)).ok());
+  auto overwrite = client_->Create("/ns/file1");
+  ASSERT_TRUE(overwrite.ok());
+  ASSERT_TRUE((*overwrite)->Append(Pattern(10 * kMiB, 10)).ok());
+
+  cluster_->KillMaster(SIGKILL);
+  ASSERT_TRUE(cluster_->StartMaster().ok());
+  ASSERT_TRUE(cluster_->WaitForAliveChunkservers(4, absl::Seconds(30)).ok());
+
+  for (const auto& [path, data] : files) {
+    auto sha = ReadSha(client_.get(), path);
+    ASSERT_TRUE(sha.ok()) << path << ": " << sha.status();
+    EXPECT_EQ(*sha, ShaOf(data)) << path;
+  }
+  EXPECT_EQ(client_->Stat("/ns/pending").status().code(), absl::StatusCode::kNotFound);
+  auto listing = client_->List("/ns/");
+  ASSERT_TRUE(listing.ok());
+  EXPECT_EQ(listing->files.size(), files.size());
+
+  // The writers that straddled the crash either finish whole or fail; the
+  // pending one is finished here, the overwrite abandoned.
+  ASSERT_TRUE((*pending)->Append("tail").ok());
+  auto done = (*pending)->Close();
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(done->size, 70 * kMiB + 4);
+  overwrite->reset();  // abandoned
+  auto sha1 = ReadSha(client_.get(), "/ns/file1");
+  ASSERT_TRUE(sha1.ok());
+  EXPECT_EQ(*sha1, ShaOf(files["/ns/file1"]));
+
+  // New uploads work after the restart.
+  ASSERT_TRUE(Put(client_.get(), "/ns/after", Pattern(kMiB, 11)).ok());
+  EXPECT_EQ(*ReadSha(client_.get(), "/ns/after"), ShaOf(Pattern(kMiB, 11)));
+}
+
+TEST_F(ClusterTest, ConcurrentPutsToOnePathAlwaysShowOneWholeVersion) {
+  const std::string path = "/ns/contended";
+  const std::string a = Pattern(90 * kMiB, 100);
+  const std::string b = Pattern(70 * kMiB, 200);
+  const std::set<std::string> versions = {ShaOf(a), ShaOf(b)};
+  std::atomic<bool> writers_done{false};
+  std::atomic<int> reads{0}, bad_reads{0};
+  std::thread reader([&] {
+    std::unique_ptr<Client> client = cluster_->NewClient();
+    while (!writers_done.load()) {
+      auto sha = ReadSha(client.get(), path);
+      if (sha.status().code() == absl::StatusCode::kNotFound) continue;
+      ++reads;
+      if (!sha.ok() || !versions.count(*sha)) ++bad_reads;
+    }
+  });
+  std::atomic<int> finish_order{0};
+  int a_finished = 0, b_finished = 0;
+  for (int round = 0; round < 2; ++round) {
+    std::thread wa([&] {
+      std::unique_ptr<Client> client = cluster_->NewClient();
+      ASSERT_TRUE(Put(client.get(), path, a).ok());
+      a_finished = ++finish_order;
+    });
+    std::thread wb([&] {
+      std::unique_ptr<Client> client = cluster_->NewClient();
+      ASSERT_TRUE(Put(client.get(), path, b).ok());
+      b_finished = ++finish_order;
+    });
+    wa.join();
+    wb.join();
+  }
+  writers_done = true;
+  reader.join();
+  EXPECT_EQ(bad_reads.load(), 0) << "of " << reads.load() << " reads";
+  auto final_sha = ReadSha(client_.get(), path);
+  ASSERT_TRUE(final_sha.ok());
+  EXPECT_EQ(*final_sha, a_finished > b_finished ? ShaOf(a) : ShaOf(b));
+}
+
+TEST_F(ClusterTest, ReadFailsOverWhenReplicasDieMidStream) {
+  std::string data = Pattern(3 * kChunk, 5);
+  ASSERT_TRUE(Put(client_.get(), "/ns/failover", data).ok());
+  auto reader = client_->Open("/ns/failover");
+  ASSERT_TRUE(reader.ok());
+  Sha256 sha;
+  std::string buf(kMiB, '\0');
+  uint64_t total = 0;
+  bool killed = false;
+  while (true) {
+    auto n = (*reader)->Read(buf.data(), buf.size());
+    ASSERT_TRUE(n.ok()) << n.status();
+    if (*n == 0) break;
+    sha.Update(absl::string_view(buf.data(), *n));
+    total += *n;
+    if (!killed && total >= 10 * kMiB) {
+      // Two of four servers: every chunk keeps at least one live replica.
+      cluster_->KillChunkserver(0, SIGKILL);
+      cluster_->KillChunkserver(1, SIGKILL);
+      killed = true;
+    }
+  }
+  EXPECT_EQ(total, data.size());
+  EXPECT_EQ(sha.FinishHex(), ShaOf(data));
+}
+
+TEST_F(ClusterTest, BadInputGetsClearErrors) {
+  EXPECT_EQ(client_->Stat("/ns/missing").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(client_->Open("/ns/missing").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(client_->Delete("/ns/missing").code(), absl::StatusCode::kNotFound);
+  std::vector<std::string> bad = {"/ns/../etc", "/ns//x", "/ns/a/./b", "relative",
+                                  std::string("/ns/nul\0x", 9), "/ns/" + std::string(1100, 'a'),
+                                  "/ns/\xC3\x28", "/"};
+  for (const std::string& path : bad) {
+    EXPECT_EQ(client_->Create(path).status().code(), absl::StatusCode::kInvalidArgument)
+        << path;
+    EXPECT_EQ(client_->Stat(path).status().code(), absl::StatusCode::kInvalidArgument) << path;
+  }
+  EXPECT_EQ(client_->List("/ns/../").status().code(), absl::StatusCode::kInvalidArgument);
+
+  // A chunkserver asked for a handle it does not hold says so.
+  auto channel = grpc::CreateChannel(cluster_->chunkserver_address(0),
+                                     grpc::InsecureChannelCredentials());
+  auto stub = proto::Chunkserver::NewStub(channel);
+  grpc::ClientContext context;
+  proto::ReadChunkRequest request;
+  request.set_handle(0xdeadbeef);
+  request.set_version(1);
+  auto stream = stub->ReadChunk(&context, request);
+  proto::ReadChunkResponse response;
+  EXPECT_FALSE(stream->Read(&response));
+  grpc::Status status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_NE(status.error_message().find("3735928559"), std::string::npos)
+      << status.error_message();
+
+  // The CLI: one line, non-zero exit.
+  CommandResult missing = cluster_->RunCli({"get", "/ns/missing", "-"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("not found"), std::string::npos) << missing.err;
+  EXPECT_EQ(std::count(missing.err.begin(), missing.err.end(), '\n'), 1);
+  CommandResult traversal = cluster_->RunCli({"put", "/dev/null", "/ns/../x"});
+  EXPECT_EQ(traversal.exit_code, 1);
+  EXPECT_NE(traversal.err.find("INVALID_ARGUMENT"), std::string::npos) << traversal.err;
+  CommandResult no_local = cluster_->RunCli({"put", "/nonexistent/file", "/ns/x"});
+  EXPECT_EQ(no_local.exit_code, 1);
+  EXPECT_EQ(cluster_->RunCli({"frobnicate"}).exit_code, 2);
+  EXPECT_EQ(cluster_->RunCli({"get", "/ns/x"}).exit_code, 2);
+}
+
+TEST_F(ClusterTest, DeleteIsImmediateAndChunksAreCollected) {
+  ASSERT_TRUE(Put(client_.get(), "/ns/doomed", Pattern(kChunk + 10, 1)).ok());
+  auto info = client_->Stat("/ns/doomed");
+  ASSERT_TRUE(info.ok());
+  CommandResult rm = cluster_->RunCli({"rm", "/ns/doomed"});
+  ASSERT_EQ(rm.exit_code, 0) << rm.err;
+  EXPECT_EQ(client_->Stat("/ns/doomed").status().code(), absl::StatusCode::kNotFound);
+  // Every replica file disappears from the chunkservers' disks.
+  absl::Time deadline = absl::Now() + absl::Seconds(20);
+  int remaining = -1;
+  while (absl::Now() < deadline && remaining != 0) {
+    remaining = 0;
+    for (int i = 0; i < 4; ++i) {
+      for (const auto& entry : std::filesystem::directory_iterator(cluster_->chunkserver_dir(i))) {
+        if (entry.path().extension() == ".data") ++remaining;
+      }
+    }
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  EXPECT_EQ(remaining, 0);
+  CommandResult fsck = cluster_->RunCli({"fsck", "--json"});
+  EXPECT_EQ(fsck.exit_code, 0) << fsck.out;
+  EXPECT_EQ(nlohmann::json::parse(fsck.out)["chunks"], 0);
+}
+
+TEST_F(ClusterTest, StatusAndFsckReportTheCluster) {
+  ASSERT_TRUE(Put(client_.get(), "/ns/a", Pattern(kMiB, 1)).ok());
+  CommandResult status = cluster_->RunCli({"status", "--json"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  nlohmann::json s = nlohmann::json::parse(status.out);
+  ASSERT_EQ(s["chunkservers"].size(), 4u);
+  std::set<std::string> racks;
+  for (const auto& cs : s["chunkservers"]) {
+    EXPECT_TRUE(cs["alive"].get<bool>());
+    racks.insert(cs["rack"]);
+  }
+  EXPECT_EQ(racks, (std::set<std::string>{"rp1", "rp2", "rp3", "rp4"}));
+  EXPECT_EQ(s["file_count"], 1);
+
+  cluster_->KillChunkserver(3, SIGKILL);
+  ASSERT_TRUE(cluster_->WaitForAliveChunkservers(3, absl::Seconds(20)).ok());
+  CommandResult human = cluster_->RunCli({"status"});
+  EXPECT_NE(human.out.find("NO"), std::string::npos) << human.out;
+}
+
+}  // namespace
+}  // namespace sfs

@@ -1,0 +1,226 @@
+#include "tests/test_cluster.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "common/checksum.h"
+
+namespace sfs {
+namespace {
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+std::string ReadWholeFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void KillAndReap(pid_t* pid, int signal) {
+  if (*pid <= 0) return;
+  kill(*pid, signal);
+  waitpid(*pid, nullptr, 0);
+  *pid = -1;
+}
+
+}  // namespace
+
+std::string BinDir() { return SFS_BIN_DIR; }
+
+TestCluster::TestCluster(const TestClusterOptions& options) : options_(options) {
+  char tmpl[] = "/tmp/sfs-cluster-test.XXXXXX";
+  dir_ = mkdtemp(tmpl);
+  master_port_ = FreePort();
+  for (int i = 0; i < options_.chunkservers; ++i) chunkserver_ports_.push_back(FreePort());
+  chunkserver_pids_.assign(options_.chunkservers, -1);
+}
+
+TestCluster::~TestCluster() {
+  KillMaster(SIGKILL);
+  for (int i = 0; i < options_.chunkservers; ++i) KillChunkserver(i, SIGKILL);
+  std::filesystem::remove_all(dir_);
+}
+
+pid_t TestCluster::Spawn(const std::string& binary, const std::vector<std::string>& args,
+                         const std::string& log) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    dup2(fd, STDERR_FILENO);
+    dup2(fd, STDOUT_FILENO);
+    std::vector<char*> argv;
+    std::string path = BinDir() + "/" + binary;
+    argv.push_back(path.data());
+    std::vector<std::string> copy = args;
+    for (std::string& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(path.c_str(), argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+std::string TestCluster::master_address() const {
+  return absl::StrCat("127.0.0.1:", master_port_);
+}
+
+std::string TestCluster::chunkserver_address(int index) const {
+  return absl::StrCat("127.0.0.1:", chunkserver_ports_[index]);
+}
+
+std::string TestCluster::chunkserver_dir(int index) const {
+  return absl::StrCat(dir_, "/rp", index + 1);
+}
+
+absl::Status TestCluster::StartMaster() {
+  master_pid_ = Spawn("sfs-master",
+                      {"--listen=" + master_address(), "--data=" + dir_ + "/master",
+                       "--dead_after=" + absl::FormatDuration(options_.dead_after),
+                       absl::StrCat("--replication=", std::min(3, options_.chunkservers))},
+                      dir_ + "/master.log");
+  return master_pid_ > 0 ? absl::OkStatus() : absl::InternalError("cannot start master");
+}
+
+void TestCluster::KillMaster(int signal) { KillAndReap(&master_pid_, signal); }
+
+absl::Status TestCluster::StartChunkserver(int index) {
+  std::string rack = absl::StrCat("rp", index + 1);
+  chunkserver_pids_[index] =
+      Spawn("sfs-chunkserver",
+            {"--listen=" + chunkserver_address(index), "--master=" + master_address(),
+             "--data=" + chunkserver_dir(index), "--id=" + rack, "--rack=" + rack,
+             "--heartbeat=" + absl::FormatDuration(options_.heartbeat)},
+            absl::StrCat(dir_, "/", rack, ".log"));
+  return chunkserver_pids_[index] > 0 ? absl::OkStatus()
+                                      : absl::InternalError("cannot start chunkserver");
+}
+
+void TestCluster::KillChunkserver(int index, int signal) {
+  KillAndReap(&chunkserver_pids_[index], signal);
+}
+
+absl::Status TestCluster::Start() {
+  absl::Status status = StartMaster();
+  for (int i = 0; status.ok() && i < options_.chunkservers; ++i) status = StartChunkserver(i);
+  if (!status.ok()) return status;
+  return WaitForAliveChunkservers(options_.chunkservers, absl::Seconds(30));
+}
+
+absl::Status TestCluster::WaitForAliveChunkservers(int alive, absl::Duration timeout) {
+  std::unique_ptr<Client> client = NewClient();
+  absl::Time deadline = absl::Now() + timeout;
+  int seen = -1;
+  while (absl::Now() < deadline) {
+    absl::StatusOr<ClusterStatus> status = client->Status();
+    if (status.ok()) {
+      seen = 0;
+      for (const ChunkserverStatus& s : status->chunkservers) seen += s.alive ? 1 : 0;
+      if (seen == alive) return absl::OkStatus();
+    }
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  return absl::DeadlineExceededError(
+      absl::StrCat("wanted ", alive, " live chunkservers, saw ", seen));
+}
+
+std::unique_ptr<Client> TestCluster::NewClient() {
+  ClientOptions options;
+  options.master_address = master_address();
+  options.rpc_timeout = absl::Seconds(20);
+  return std::move(*Client::Connect(options));
+}
+
+CommandResult TestCluster::RunCli(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {BinDir() + "/sfs", "--master=" + master_address()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCommand(argv);
+}
+
+CommandResult RunCommand(const std::vector<std::string>& argv) {
+  char out_tmpl[] = "/tmp/sfs-cmd-out.XXXXXX";
+  char err_tmpl[] = "/tmp/sfs-cmd-err.XXXXXX";
+  int out_fd = mkstemp(out_tmpl);
+  int err_fd = mkstemp(err_tmpl);
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out_fd, STDOUT_FILENO);
+    dup2(err_fd, STDERR_FILENO);
+    int null_fd = open("/dev/null", O_RDONLY);
+    dup2(null_fd, STDIN_FILENO);
+    std::vector<std::string> copy = argv;
+    std::vector<char*> raw;
+    for (std::string& a : copy) raw.push_back(a.data());
+    raw.push_back(nullptr);
+    execv(raw[0], raw.data());
+    _exit(127);
+  }
+  CommandResult result;
+  int wstatus = 0;
+  struct rusage usage {};
+  wait4(pid, &wstatus, 0, &usage);
+  result.exit_code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
+  result.peak_rss_kib = usage.ru_maxrss;
+  close(out_fd);
+  close(err_fd);
+  result.out = ReadWholeFile(out_tmpl);
+  result.err = ReadWholeFile(err_tmpl);
+  unlink(out_tmpl);
+  unlink(err_tmpl);
+  return result;
+}
+
+std::string WriteRandomFile(const std::string& path, uint64_t size, uint64_t seed) {
+  std::ofstream out(path, std::ios::binary);
+  Sha256 sha;
+  std::string piece(1 << 20, '\0');
+  uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
+  for (uint64_t done = 0; done < size;) {
+    size_t n = std::min<uint64_t>(piece.size(), size - done);
+    for (size_t i = 0; i + 8 <= piece.size(); i += 8) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      memcpy(&piece[i], &x, 8);
+    }
+    out.write(piece.data(), n);
+    sha.Update(absl::string_view(piece.data(), n));
+    done += n;
+  }
+  return sha.FinishHex();
+}
+
+std::string Sha256OfFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  Sha256 sha;
+  std::string piece(1 << 20, '\0');
+  while (in) {
+    in.read(piece.data(), piece.size());
+    sha.Update(absl::string_view(piece.data(), in.gcount()));
+  }
+  return sha.FinishHex();
+}
+
+}  // namespace sfs

@@ -1,0 +1,28 @@
+# The two set-up commands (see README.md): `make up` and `make test`.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+DATA ?= ./.sfs-data
+
+.PHONY: deps build up test format clean
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+# Runs master + 4 chunkservers (rp1..rp4) + frontend in the foreground; Ctrl-C stops all.
+up: build
+	$(BUILD)/bin/sfs up --data $(DATA)
+
+# Every test: unit suites, then the cross-process cluster suites, one at a time
+# (they start real servers on loopback and move gigabytes through them).
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j1
+
+format:
+	clang-format -i $$(git ls-files '*.cc' '*.h')
+
+clean:
+	rm -rf $(BUILD)

@@ -22,7 +22,8 @@ namespace {
 absl::Status IoError(absl::string_view what, const std::string& path) {
   int err = errno;
   std::string message = absl::StrCat(what, " ", path, ": ", strerror(err));
-  if (err == ENOSPC || err == EDQUOT) return absl::ResourceExhaustedError(message);
+  if (err == ENOSPC || err == EDQUOT)
+    return absl::ResourceExhaustedError(message);
   return absl::InternalError(message);
 }
 
@@ -48,9 +49,11 @@ absl::Status ReadFully(int fd, char* data, size_t n, uint64_t offset) {
     ssize_t r = pread(fd, data, n, offset);
     if (r < 0) {
       if (errno == EINTR) continue;
-      return absl::DataLossError(absl::StrCat("chunk read failed: ", strerror(errno)));
+      return absl::DataLossError(
+          absl::StrCat("chunk read failed: ", strerror(errno)));
     }
-    if (r == 0) return absl::DataLossError("chunk file is shorter than recorded");
+    if (r == 0)
+      return absl::DataLossError("chunk file is shorter than recorded");
     data += r;
     n -= r;
     offset += r;
@@ -59,12 +62,14 @@ absl::Status ReadFully(int fd, char* data, size_t n, uint64_t offset) {
 }
 
 void EncodeCrc(uint32_t crc, char* out) {
-  for (int i = 0; i < 4; ++i) out[i] = static_cast<char>((crc >> (8 * i)) & 0xff);
+  for (int i = 0; i < 4; ++i)
+    out[i] = static_cast<char>((crc >> (8 * i)) & 0xff);
 }
 
 uint32_t DecodeCrc(const char* in) {
   uint32_t crc = 0;
-  for (int i = 3; i >= 0; --i) crc = (crc << 8) | static_cast<unsigned char>(in[i]);
+  for (int i = 3; i >= 0; --i)
+    crc = (crc << 8) | static_cast<unsigned char>(in[i]);
   return crc;
 }
 
@@ -82,9 +87,9 @@ absl::Status SyncDir(const std::string& dir) {
 // ---------------------------------------------------------------------------
 // ChunkAppender
 
-ChunkAppender::ChunkAppender(ChunkStore* store, uint64_t handle, uint64_t version,
-                             int data_fd, int crc_fd, uint64_t length,
-                             std::string tail)
+ChunkAppender::ChunkAppender(ChunkStore* store, uint64_t handle,
+                             uint64_t version, int data_fd, int crc_fd,
+                             uint64_t length, std::string tail)
     : store_(store),
       handle_(handle),
       version_(version),
@@ -105,7 +110,8 @@ absl::Status ChunkAppender::Append(absl::string_view data) {
     return absl::ResourceExhaustedError("write past the end of a 64 MiB chunk");
   }
   std::string data_path = store_->PathOf(handle_, ".data");
-  RETURN_IF_ERROR(WriteFully(data_fd_, data.data(), data.size(), length_, data_path));
+  RETURN_IF_ERROR(
+      WriteFully(data_fd_, data.data(), data.size(), length_, data_path));
 
   // Recompute the CRC of every block the append touched: the partial block
   // it extended (from tail_) and each block it started.
@@ -130,8 +136,10 @@ absl::Status ChunkAppender::Append(absl::string_view data) {
 
 absl::StatusOr<uint32_t> ChunkAppender::Seal() {
   if (sealed_) return absl::FailedPreconditionError("chunk is already sealed");
-  if (fdatasync(data_fd_) != 0) return IoError("fsync", store_->PathOf(handle_, ".data"));
-  if (fdatasync(crc_fd_) != 0) return IoError("fsync", store_->PathOf(handle_, ".crc"));
+  if (fdatasync(data_fd_) != 0)
+    return IoError("fsync", store_->PathOf(handle_, ".data"));
+  if (fdatasync(crc_fd_) != 0)
+    return IoError("fsync", store_->PathOf(handle_, ".crc"));
 
   // Read everything back through the checksums once: what we acknowledge as
   // sealed must be what the disk returns.
@@ -174,12 +182,14 @@ absl::Status ChunkReader::ReadAt(uint64_t offset, uint64_t max_bytes,
   std::string span(span_end - span_start, '\0');
   RETURN_IF_ERROR(ReadFully(data_fd_, span.data(), span.size(), span_start));
   std::string crcs((last_block - first_block + 1) * 4, '\0');
-  RETURN_IF_ERROR(ReadFully(crc_fd_, crcs.data(), crcs.size(), first_block * 4));
+  RETURN_IF_ERROR(
+      ReadFully(crc_fd_, crcs.data(), crcs.size(), first_block * 4));
 
   for (uint64_t b = first_block; b <= last_block; ++b) {
     uint64_t block_start = b * kChunkBlockBytes - span_start;
     uint64_t block_len = std::min(kChunkBlockBytes, span.size() - block_start);
-    uint32_t actual = ComputeCrc32c(absl::string_view(span).substr(block_start, block_len));
+    uint32_t actual =
+        ComputeCrc32c(absl::string_view(span).substr(block_start, block_len));
     uint32_t expected = DecodeCrc(&crcs[(b - first_block) * 4]);
     if (actual != expected) {
       return absl::DataLossError(
@@ -195,14 +205,17 @@ absl::Status ChunkReader::ReadAt(uint64_t offset, uint64_t max_bytes,
 
 ChunkStore::ChunkStore(std::string dir) : dir_(std::move(dir)) {}
 
-absl::StatusOr<std::unique_ptr<ChunkStore>> ChunkStore::Open(const std::string& dir) {
-  if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return IoError("mkdir", dir);
+absl::StatusOr<std::unique_ptr<ChunkStore>> ChunkStore::Open(
+    const std::string& dir) {
+  if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+    return IoError("mkdir", dir);
   std::unique_ptr<ChunkStore> store(new ChunkStore(dir));
   RETURN_IF_ERROR(store->Load());
   return store;
 }
 
-std::string ChunkStore::PathOf(uint64_t handle, absl::string_view suffix) const {
+std::string ChunkStore::PathOf(uint64_t handle,
+                               absl::string_view suffix) const {
   return absl::StrFormat("%s/%016x%s", dir_, handle, suffix);
 }
 
@@ -214,7 +227,8 @@ absl::Status ChunkStore::Load() {
     absl::string_view name(entry->d_name);
     if (name.size() != 21 || name.substr(16) != ".data") continue;
     uint64_t handle;
-    if (absl::SimpleHexAtoi(name.substr(0, 16), &handle)) handles.push_back(handle);
+    if (absl::SimpleHexAtoi(name.substr(0, 16), &handle))
+      handles.push_back(handle);
   }
   closedir(d);
 
@@ -257,17 +271,19 @@ absl::StatusOr<std::unique_ptr<ChunkAppender>> ChunkStore::OpenForAppend(
     auto it = chunks_.find(handle);
     if (it == chunks_.end()) {
       if (offset != 0) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("chunk ", handle, " does not exist; a new chunk starts at 0"));
+        return absl::FailedPreconditionError(absl::StrCat(
+            "chunk ", handle, " does not exist; a new chunk starts at 0"));
       }
     } else {
       ChunkState& s = it->second;
       if (s.sealed) return absl::FailedPreconditionError("chunk is sealed");
-      if (s.writing) return absl::FailedPreconditionError("chunk already has a writer");
-      if (s.version != version) return absl::FailedPreconditionError("chunk version mismatch");
+      if (s.writing)
+        return absl::FailedPreconditionError("chunk already has a writer");
+      if (s.version != version)
+        return absl::FailedPreconditionError("chunk version mismatch");
       if (offset > s.length) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("chunk holds ", s.length, " bytes, cannot resume at ", offset));
+        return absl::FailedPreconditionError(absl::StrCat(
+            "chunk holds ", s.length, " bytes, cannot resume at ", offset));
       }
     }
     ChunkState& s = chunks_[handle];
@@ -293,17 +309,20 @@ absl::StatusOr<std::unique_ptr<ChunkAppender>> ChunkStore::OpenForAppend(
   }
   uint64_t block_start = offset / kChunkBlockBytes * kChunkBlockBytes;
   std::string tail(offset - block_start, '\0');
-  absl::Status status = ReadFully(data_fd, tail.data(), tail.size(), block_start);
-  if (status.ok() && ftruncate(data_fd, offset) != 0) status = IoError("truncate", data_path);
+  absl::Status status =
+      ReadFully(data_fd, tail.data(), tail.size(), block_start);
+  if (status.ok() && ftruncate(data_fd, offset) != 0)
+    status = IoError("truncate", data_path);
   uint64_t crc_bytes = (offset + kChunkBlockBytes - 1) / kChunkBlockBytes * 4;
-  if (status.ok() && ftruncate(crc_fd, crc_bytes) != 0) status = IoError("truncate", crc_path);
+  if (status.ok() && ftruncate(crc_fd, crc_bytes) != 0)
+    status = IoError("truncate", crc_path);
   if (!status.ok()) {
     close(data_fd);
     close(crc_fd);
     return fail(status);
   }
-  return std::unique_ptr<ChunkAppender>(
-      new ChunkAppender(this, handle, version, data_fd, crc_fd, offset, std::move(tail)));
+  return std::unique_ptr<ChunkAppender>(new ChunkAppender(
+      this, handle, version, data_fd, crc_fd, offset, std::move(tail)));
 }
 
 void ChunkStore::FinishWrite(uint64_t handle, uint64_t length, bool sealed) {
@@ -322,30 +341,33 @@ void ChunkStore::RecordLength(uint64_t handle, uint64_t length) {
   if (it != chunks_.end()) it->second.length = length;
 }
 
-absl::StatusOr<std::unique_ptr<ChunkReader>> ChunkStore::OpenForRead(uint64_t handle,
-                                                                    uint64_t version) {
+absl::StatusOr<std::unique_ptr<ChunkReader>> ChunkStore::OpenForRead(
+    uint64_t handle, uint64_t version) {
   uint64_t length;
   {
     absl::MutexLock lock(&mu_);
     auto it = chunks_.find(handle);
     if (it == chunks_.end() || !it->second.sealed) {
-      return absl::NotFoundError(absl::StrCat("no sealed replica of chunk ", handle));
+      return absl::NotFoundError(
+          absl::StrCat("no sealed replica of chunk ", handle));
     }
     if (it->second.version != version) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "replica of chunk ", handle, " has version ", it->second.version,
-          ", wanted ", version));
+      return absl::FailedPreconditionError(
+          absl::StrCat("replica of chunk ", handle, " has version ",
+                       it->second.version, ", wanted ", version));
     }
     length = it->second.length;
   }
   std::string data_path = PathOf(handle, ".data");
   std::string crc_path = PathOf(handle, ".crc");
   int data_fd = open(data_path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (data_fd < 0) return absl::DataLossError(absl::StrCat("chunk file missing: ", data_path));
+  if (data_fd < 0)
+    return absl::DataLossError(absl::StrCat("chunk file missing: ", data_path));
   int crc_fd = open(crc_path.c_str(), O_RDONLY | O_CLOEXEC);
   if (crc_fd < 0) {
     close(data_fd);
-    return absl::DataLossError(absl::StrCat("checksum file missing: ", crc_path));
+    return absl::DataLossError(
+        absl::StrCat("checksum file missing: ", crc_path));
   }
   return std::unique_ptr<ChunkReader>(new ChunkReader(data_fd, crc_fd, length));
 }
@@ -361,7 +383,8 @@ absl::Status ChunkStore::Delete(uint64_t handle) {
   // Meta first: a crash part-way leaves data without meta, which Load() drops.
   for (const char* suffix : {".meta", ".crc", ".data"}) {
     std::string path = PathOf(handle, suffix);
-    if (unlink(path.c_str()) != 0 && errno != ENOENT) return IoError("unlink", path);
+    if (unlink(path.c_str()) != 0 && errno != ENOENT)
+      return IoError("unlink", path);
   }
   return absl::OkStatus();
 }
@@ -370,7 +393,8 @@ std::vector<SealedChunk> ChunkStore::ListSealed() {
   absl::MutexLock lock(&mu_);
   std::vector<SealedChunk> out;
   for (const auto& [handle, state] : chunks_) {
-    if (state.sealed) out.push_back(SealedChunk{handle, state.version, state.length});
+    if (state.sealed)
+      out.push_back(SealedChunk{handle, state.version, state.length});
   }
   added_.clear();
   removed_.clear();

@@ -105,7 +105,8 @@ class ChunkStore {
  public:
   // Opens (creating if needed) a store in `dir`, discarding open chunks left
   // by an earlier process.
-  static absl::StatusOr<std::unique_ptr<ChunkStore>> Open(const std::string& dir);
+  static absl::StatusOr<std::unique_ptr<ChunkStore>> Open(
+      const std::string& dir);
 
   ChunkStore(const ChunkStore&) = delete;
   ChunkStore& operator=(const ChunkStore&) = delete;
@@ -116,13 +117,13 @@ class ChunkStore {
   // not exceed its length. FailedPrecondition for a sealed chunk, a version
   // mismatch, or a chunk that already has a writer.
   absl::StatusOr<std::unique_ptr<ChunkAppender>> OpenForAppend(uint64_t handle,
-                                                              uint64_t version,
-                                                              uint64_t offset);
+                                                               uint64_t version,
+                                                               uint64_t offset);
 
   // Opens sealed chunk `handle` at `version` for reading. NotFound if absent
   // or not sealed; FailedPrecondition if the stored version differs.
   absl::StatusOr<std::unique_ptr<ChunkReader>> OpenForRead(uint64_t handle,
-                                                          uint64_t version);
+                                                           uint64_t version);
 
   // Removes the chunk's files. OK if it does not exist.
   absl::Status Delete(uint64_t handle);
@@ -133,7 +134,8 @@ class ChunkStore {
 
   // Sealed chunks added and handles removed since the last call, for the
   // incremental report on each heartbeat.
-  void TakeChanges(std::vector<SealedChunk>* added, std::vector<uint64_t>* removed);
+  void TakeChanges(std::vector<SealedChunk>* added,
+                   std::vector<uint64_t>* removed);
 
   // Bytes held by chunk data, and bytes free on the store's filesystem.
   uint64_t used_bytes();

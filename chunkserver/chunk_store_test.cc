@@ -58,7 +58,8 @@ class ChunkStoreTest : public ::testing::Test {
     auto appender = store_->OpenForAppend(handle, 1, 0);
     ASSERT_TRUE(appender.ok()) << appender.status();
     for (size_t off = 0; off < data.size(); off += piece) {
-      ASSERT_TRUE((*appender)->Append(absl::string_view(data).substr(off, piece)).ok());
+      ASSERT_TRUE(
+          (*appender)->Append(absl::string_view(data).substr(off, piece)).ok());
     }
     ASSERT_TRUE((*appender)->Seal().ok());
   }
@@ -113,7 +114,8 @@ TEST_F(ChunkStoreTest, TruncatedFileIsDataLoss) {
   auto reader = store_->OpenForRead(4, 1);
   ASSERT_TRUE(reader.ok());
   std::string out;
-  EXPECT_EQ((*reader)->ReadAt(200000, 100, &out).code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ((*reader)->ReadAt(200000, 100, &out).code(),
+            absl::StatusCode::kDataLoss);
 }
 
 TEST_F(ChunkStoreTest, SealedChunksSurviveReopenOpenOnesDoNot) {
@@ -130,7 +132,8 @@ TEST_F(ChunkStoreTest, SealedChunksSurviveReopenOpenOnesDoNot) {
   EXPECT_EQ(sealed[0].handle, 1u);
   EXPECT_EQ(sealed[0].length, 5000u);
   EXPECT_EQ(ReadAll(1, 1), data);
-  EXPECT_EQ(store_->OpenForRead(2, 1).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->OpenForRead(2, 1).status().code(),
+            absl::StatusCode::kNotFound);
   EXPECT_FALSE(std::filesystem::exists(DataPath(2)));
 }
 
@@ -158,7 +161,8 @@ TEST_F(ChunkStoreTest, RejectsBadOpens) {
             absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(store_->OpenForRead(5, 2).status().code(),
             absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(store_->OpenForRead(99, 1).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->OpenForRead(99, 1).status().code(),
+            absl::StatusCode::kNotFound);
   auto a = store_->OpenForAppend(8, 1, 0);
   ASSERT_TRUE(a.ok());
   EXPECT_EQ(store_->OpenForAppend(8, 1, 0).status().code(),

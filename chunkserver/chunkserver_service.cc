@@ -12,7 +12,8 @@
 namespace sfs {
 namespace {
 
-using AckStream = grpc::ServerReaderWriter<proto::WriteChunkAck, proto::WriteChunkRequest>;
+using AckStream =
+    grpc::ServerReaderWriter<proto::WriteChunkAck, proto::WriteChunkRequest>;
 
 // The next hop of a write pipeline: a stream to the downstream replica, and a
 // thread relaying its acknowledgements to our upstream.
@@ -60,7 +61,8 @@ class DownstreamHop {
   grpc::ClientContext context_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<proto::Chunkserver::Stub> stub_;
-  std::unique_ptr<grpc::ClientReaderWriter<proto::WriteChunkRequest, proto::WriteChunkAck>>
+  std::unique_ptr<
+      grpc::ClientReaderWriter<proto::WriteChunkRequest, proto::WriteChunkAck>>
       stream_;
   std::thread relay_;
   bool healthy_ = false;
@@ -73,8 +75,9 @@ absl::Status RunWrite(ChunkStore* store, AckStream* upstream) {
     return absl::InvalidArgumentError("a write must start with a header");
   }
   const proto::WriteChunkHeader header = request.header();
-  ASSIGN_OR_RETURN(std::unique_ptr<ChunkAppender> appender,
-                   store->OpenForAppend(header.handle(), header.version(), header.offset()));
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<ChunkAppender> appender,
+      store->OpenForAppend(header.handle(), header.version(), header.offset()));
   std::unique_ptr<DownstreamHop> downstream;
   if (header.downstream_size() > 0) {
     downstream = std::make_unique<DownstreamHop>(header, upstream);
@@ -108,11 +111,13 @@ absl::Status RunWrite(ChunkStore* store, AckStream* upstream) {
   if (downstream) {
     absl::Status down = downstream->Finish();
     if (!down.ok()) {
-      return absl::Status(down.code(), absl::StrCat("replica ", header.downstream(0),
-                                                    ": ", down.message()));
+      return absl::Status(
+          down.code(),
+          absl::StrCat("replica ", header.downstream(0), ": ", down.message()));
     }
   }
-  if (!sealed) return absl::CancelledError("write ended before the chunk was sealed");
+  if (!sealed)
+    return absl::CancelledError("write ended before the chunk was sealed");
   return absl::OkStatus();
 }
 
@@ -123,9 +128,9 @@ grpc::Status ChunkserverService::WriteChunk(grpc::ServerContext* context,
   return ToGrpcStatus(RunWrite(store_, upstream));
 }
 
-grpc::Status ChunkserverService::ReadChunk(grpc::ServerContext* context,
-                                           const proto::ReadChunkRequest* r,
-                                           grpc::ServerWriter<proto::ReadChunkResponse>* out) {
+grpc::Status ChunkserverService::ReadChunk(
+    grpc::ServerContext* context, const proto::ReadChunkRequest* r,
+    grpc::ServerWriter<proto::ReadChunkResponse>* out) {
   auto reader = store_->OpenForRead(r->handle(), r->version());
   if (!reader.ok()) return ToGrpcStatus(reader.status());
   uint64_t end = (*reader)->length();
@@ -133,8 +138,9 @@ grpc::Status ChunkserverService::ReadChunk(grpc::ServerContext* context,
   proto::ReadChunkResponse response;
   for (uint64_t offset = r->offset(); offset < end;) {
     if (context->IsCancelled()) return grpc::Status::CANCELLED;
-    absl::Status status = (*reader)->ReadAt(
-        offset, std::min(kReadSegmentBytes, end - offset), response.mutable_data());
+    absl::Status status =
+        (*reader)->ReadAt(offset, std::min(kReadSegmentBytes, end - offset),
+                          response.mutable_data());
     if (!status.ok()) return ToGrpcStatus(status);
     offset += response.data().size();
     if (!out->Write(response)) return grpc::Status::CANCELLED;

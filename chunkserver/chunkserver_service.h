@@ -27,11 +27,12 @@ class ChunkserverService final : public proto::Chunkserver::Service {
 
   grpc::Status WriteChunk(
       grpc::ServerContext* context,
-      grpc::ServerReaderWriter<proto::WriteChunkAck, proto::WriteChunkRequest>* upstream)
-      override;
+      grpc::ServerReaderWriter<proto::WriteChunkAck, proto::WriteChunkRequest>*
+          upstream) override;
 
-  grpc::Status ReadChunk(grpc::ServerContext* context, const proto::ReadChunkRequest* r,
-                         grpc::ServerWriter<proto::ReadChunkResponse>* out) override;
+  grpc::Status ReadChunk(
+      grpc::ServerContext* context, const proto::ReadChunkRequest* r,
+      grpc::ServerWriter<proto::ReadChunkResponse>* out) override;
 
  private:
   ChunkStore* const store_;

@@ -15,14 +15,16 @@
 #include "common/log.h"
 #include "common/signals.h"
 
-ABSL_FLAG(std::string, listen, "0.0.0.0:9101", "address the gRPC service listens on");
+ABSL_FLAG(std::string, listen, "0.0.0.0:9101",
+          "address the gRPC service listens on");
 ABSL_FLAG(std::string, advertise, "",
           "address clients and peers use to reach this server "
           "(default: 127.0.0.1 and the --listen port)");
 ABSL_FLAG(std::string, master, "localhost:9000", "master address");
 ABSL_FLAG(std::string, data, "./.sfs-data/cs1", "directory holding the chunks");
 ABSL_FLAG(std::string, id, "", "server id (default: kept in <data>/server_id)");
-ABSL_FLAG(std::string, rack, "", "rack or host label, e.g. rp1 (placement spreads over racks)");
+ABSL_FLAG(std::string, rack, "",
+          "rack or host label, e.g. rp1 (placement spreads over racks)");
 ABSL_FLAG(absl::Duration, heartbeat, absl::Seconds(2), "heartbeat interval");
 ABSL_FLAG(absl::Duration, full_report_every, absl::Minutes(10),
           "interval between full chunk reports");
@@ -37,8 +39,8 @@ std::string StableServerId(const std::string& dir) {
   if (!id.empty()) return id;
   unsigned char bytes[6];
   RAND_bytes(bytes, sizeof(bytes));
-  id = "cs-" + absl::BytesToHexString(
-                   absl::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
+  id = "cs-" + absl::BytesToHexString(absl::string_view(
+                   reinterpret_cast<const char*>(bytes), sizeof(bytes)));
   std::ofstream(path) << id << "\n";
   return id;
 }
@@ -53,7 +55,8 @@ int main(int argc, char** argv) {
   std::string data_dir = absl::GetFlag(FLAGS_data);
   auto store = sfs::ChunkStore::Open(data_dir);
   if (!store.ok()) {
-    sfs::Log("cannot open chunk store in ", data_dir, ": ", store.status().ToString());
+    sfs::Log("cannot open chunk store in ", data_dir, ": ",
+             store.status().ToString());
     return 1;
   }
   sfs::ReporterOptions options;
@@ -69,7 +72,8 @@ int main(int argc, char** argv) {
     std::vector<std::string> parts = absl::StrSplit(listen, ':');
     options.advertised_address = "127.0.0.1:" + parts.back();
   }
-  sfs::SetLogName(options.rack.empty() ? options.server_id : "cs-" + options.rack);
+  sfs::SetLogName(options.rack.empty() ? options.server_id
+                                       : "cs-" + options.rack);
 
   sfs::ChunkserverService service(store->get());
   grpc::ServerBuilder builder;
@@ -80,7 +84,8 @@ int main(int argc, char** argv) {
     sfs::Log("cannot listen on ", listen);
     return 1;
   }
-  sfs::Log("serving on ", listen, " as ", options.server_id, ", chunks in ", data_dir);
+  sfs::Log("serving on ", listen, " as ", options.server_id, ", chunks in ",
+           data_dir);
 
   sfs::MasterReporter reporter(options, store->get());
   reporter.Start();

@@ -8,7 +8,8 @@ namespace sfs {
 namespace {
 
 void SetDeadline(grpc::ClientContext* context) {
-  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  context->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::seconds(10));
 }
 
 void FillReport(const SealedChunk& chunk, proto::ChunkReport* report) {
@@ -19,7 +20,8 @@ void FillReport(const SealedChunk& chunk, proto::ChunkReport* report) {
 
 }  // namespace
 
-MasterReporter::MasterReporter(const ReporterOptions& options, ChunkStore* store)
+MasterReporter::MasterReporter(const ReporterOptions& options,
+                               ChunkStore* store)
     : options_(options),
       store_(store),
       stub_(proto::Master::NewStub(grpc::CreateChannel(
@@ -36,7 +38,8 @@ void MasterReporter::Start() {
 
 void MasterReporter::Run() {
   do {
-    bool full_due = absl::Now() - last_full_report_ >= options_.full_report_every;
+    bool full_due =
+        absl::Now() - last_full_report_ >= options_.full_report_every;
     if (!registered_ || full_due) {
       registered_ = RegisterFully();
     } else if (!SendHeartbeat()) {
@@ -60,7 +63,8 @@ bool MasterReporter::RegisterFully() {
   proto::RegisterResponse response;
   grpc::Status status = stub_->Register(&context, request, &response);
   if (!status.ok()) {
-    if (registered_) Log("cannot register with master: ", status.error_message());
+    if (registered_)
+      Log("cannot register with master: ", status.error_message());
     return false;
   }
   last_full_report_ = absl::Now();
@@ -94,12 +98,15 @@ bool MasterReporter::SendHeartbeat() {
 }
 
 void MasterReporter::Execute(
-    const google::protobuf::RepeatedPtrField<proto::ChunkserverCommand>& commands) {
+    const google::protobuf::RepeatedPtrField<proto::ChunkserverCommand>&
+        commands) {
   for (const proto::ChunkserverCommand& command : commands) {
     switch (command.kind()) {
       case proto::ChunkserverCommand::DELETE_CHUNK: {
         absl::Status status = store_->Delete(command.handle());
-        if (!status.ok()) Log("delete of chunk ", command.handle(), " failed: ", status.ToString());
+        if (!status.ok())
+          Log("delete of chunk ", command.handle(),
+              " failed: ", status.ToString());
         break;
       }
       case proto::ChunkserverCommand::REREGISTER:

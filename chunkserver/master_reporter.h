@@ -41,7 +41,9 @@ class MasterReporter {
   // One exchange with the master; false if it could not be reached.
   bool RegisterFully();
   bool SendHeartbeat();
-  void Execute(const google::protobuf::RepeatedPtrField<proto::ChunkserverCommand>& commands);
+  void Execute(
+      const google::protobuf::RepeatedPtrField<proto::ChunkserverCommand>&
+          commands);
 
   const ReporterOptions options_;
   ChunkStore* const store_;

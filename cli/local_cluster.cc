@@ -27,14 +27,17 @@ std::string FlagDuration(absl::Duration d) { return absl::FormatDuration(d); }
 
 }  // namespace
 
-LocalCluster::LocalCluster(const LocalClusterOptions& options) : options_(options) {}
+LocalCluster::LocalCluster(const LocalClusterOptions& options)
+    : options_(options) {}
 
 LocalCluster::~LocalCluster() { Stop(); }
 
-absl::Status LocalCluster::Spawn(const std::string& name, const std::string& binary,
+absl::Status LocalCluster::Spawn(const std::string& name,
+                                 const std::string& binary,
                                  std::vector<std::string> args,
                                  const std::string& extra_args) {
-  for (absl::string_view extra : absl::StrSplit(extra_args, ' ', absl::SkipEmpty())) {
+  for (absl::string_view extra :
+       absl::StrSplit(extra_args, ' ', absl::SkipEmpty())) {
     args.emplace_back(extra);
   }
   std::vector<char*> argv;
@@ -42,7 +45,8 @@ absl::Status LocalCluster::Spawn(const std::string& name, const std::string& bin
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
   pid_t pid = fork();
-  if (pid < 0) return absl::InternalError(absl::StrCat("fork failed for ", name));
+  if (pid < 0)
+    return absl::InternalError(absl::StrCat("fork failed for ", name));
   if (pid == 0) {
     sigset_t none;
     sigemptyset(&none);
@@ -55,32 +59,35 @@ absl::Status LocalCluster::Spawn(const std::string& name, const std::string& bin
 }
 
 absl::Status LocalCluster::Start() {
-  std::string bin = options_.bin_dir.empty() ? DirOfThisBinary() : options_.bin_dir;
+  std::string bin =
+      options_.bin_dir.empty() ? DirOfThisBinary() : options_.bin_dir;
   std::filesystem::create_directories(options_.data_dir);
   std::string master = absl::StrCat("127.0.0.1:", options_.master_port);
   int replication = std::min(3, options_.chunkservers);
-  absl::Status status = Spawn(
-      "master", bin + "/sfs-master",
-      {absl::StrCat("--listen=127.0.0.1:", options_.master_port),
-       absl::StrCat("--data=", options_.data_dir, "/master"),
-       absl::StrCat("--dead_after=", FlagDuration(options_.dead_after)),
-       absl::StrCat("--replication=", replication),
-       absl::StrCat("--min_replicas=", std::min(2, replication))},
-      options_.master_args);
+  absl::Status status =
+      Spawn("master", bin + "/sfs-master",
+            {absl::StrCat("--listen=127.0.0.1:", options_.master_port),
+             absl::StrCat("--data=", options_.data_dir, "/master"),
+             absl::StrCat("--dead_after=", FlagDuration(options_.dead_after)),
+             absl::StrCat("--replication=", replication),
+             absl::StrCat("--min_replicas=", std::min(2, replication))},
+            options_.master_args);
   for (int i = 1; status.ok() && i <= options_.chunkservers; ++i) {
     std::string rack = absl::StrCat("rp", i);
     int port = options_.first_chunkserver_port + i - 1;
-    status = Spawn(rack, bin + "/sfs-chunkserver",
-                   {absl::StrCat("--listen=127.0.0.1:", port), "--master=" + master,
-                    absl::StrCat("--data=", options_.data_dir, "/", rack), "--id=" + rack,
-                    "--rack=" + rack,
-                    absl::StrCat("--heartbeat=", FlagDuration(options_.heartbeat))},
-                   options_.chunkserver_args);
+    status =
+        Spawn(rack, bin + "/sfs-chunkserver",
+              {absl::StrCat("--listen=127.0.0.1:", port), "--master=" + master,
+               absl::StrCat("--data=", options_.data_dir, "/", rack),
+               "--id=" + rack, "--rack=" + rack,
+               absl::StrCat("--heartbeat=", FlagDuration(options_.heartbeat))},
+              options_.chunkserver_args);
   }
   std::string frontend = bin + "/sfs-frontend";
   if (status.ok() && access(frontend.c_str(), X_OK) == 0) {
     status = Spawn("frontend", frontend,
-                   {absl::StrCat("-addr=127.0.0.1:", options_.http_port), "-master=" + master,
+                   {absl::StrCat("-addr=127.0.0.1:", options_.http_port),
+                    "-master=" + master,
                     absl::StrCat("--catalog=", options_.data_dir, "/frontend")},
                    options_.frontend_args);
   }
@@ -100,7 +107,8 @@ std::string LocalCluster::Wait() {
     for (auto it = children_.begin(); it != children_.end(); ++it) {
       int wstatus;
       if (waitpid(it->pid, &wstatus, WNOHANG) == it->pid) {
-        std::string why = absl::StrCat(it->name, " exited (status ", wstatus, ")");
+        std::string why =
+            absl::StrCat(it->name, " exited (status ", wstatus, ")");
         children_.erase(it);
         return why;
       }

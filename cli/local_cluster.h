@@ -17,7 +17,8 @@ namespace sfs {
 
 struct LocalClusterOptions {
   std::string data_dir = "./.sfs-data";
-  std::string bin_dir;  // where sfs-master etc. live; default: beside this binary
+  std::string
+      bin_dir;  // where sfs-master etc. live; default: beside this binary
   int master_port = 9000;
   int first_chunkserver_port = 9101;
   int http_port = 8080;
@@ -47,7 +48,8 @@ class LocalCluster {
 
  private:
   absl::Status Spawn(const std::string& name, const std::string& binary,
-                     std::vector<std::string> args, const std::string& extra_args);
+                     std::vector<std::string> args,
+                     const std::string& extra_args);
 
   struct Child {
     std::string name;

@@ -20,20 +20,26 @@
 #include "common/log.h"
 #include "common/signals.h"
 
-ABSL_FLAG(std::string, master, "", "master address (default $SFS_MASTER or localhost:9000)");
+ABSL_FLAG(std::string, master, "",
+          "master address (default $SFS_MASTER or localhost:9000)");
 ABSL_FLAG(bool, json, false, "stat, status, fsck: print JSON");
 ABSL_FLAG(std::string, content_type, "", "put: content type to record");
-ABSL_FLAG(absl::Duration, timeout, absl::Seconds(30), "deadline of each metadata call");
+ABSL_FLAG(absl::Duration, timeout, absl::Seconds(30),
+          "deadline of each metadata call");
 // `sfs up`
-ABSL_FLAG(std::string, data, "./.sfs-data", "up: directory for every process's data");
+ABSL_FLAG(std::string, data, "./.sfs-data",
+          "up: directory for every process's data");
 ABSL_FLAG(int, master_port, 9000, "up: master port");
-ABSL_FLAG(int, chunkserver_port, 9101, "up: port of the first chunkserver (then +1 each)");
+ABSL_FLAG(int, chunkserver_port, 9101,
+          "up: port of the first chunkserver (then +1 each)");
 ABSL_FLAG(int, http_port, 8080, "up: frontend HTTP port");
 ABSL_FLAG(int, chunkservers, 4, "up: number of chunkservers (rp1..rpN)");
-ABSL_FLAG(absl::Duration, heartbeat, absl::Seconds(2), "up: chunkserver heartbeat interval");
+ABSL_FLAG(absl::Duration, heartbeat, absl::Seconds(2),
+          "up: chunkserver heartbeat interval");
 ABSL_FLAG(absl::Duration, dead_after, absl::Seconds(15),
           "up: a chunkserver silent this long is dead");
-ABSL_FLAG(std::string, master_args, "", "up: extra sfs-master flags, space-separated");
+ABSL_FLAG(std::string, master_args, "",
+          "up: extra sfs-master flags, space-separated");
 ABSL_FLAG(std::string, chunkserver_args, "", "up: extra sfs-chunkserver flags");
 ABSL_FLAG(std::string, frontend_args, "", "up: extra sfs-frontend flags");
 
@@ -43,7 +49,8 @@ namespace {
 constexpr char kUsage[] =
     "sfs COMMAND [flags] ARGS\n"
     "  up [--data DIR] [--master-port P] [--http-port P] [--chunkservers N]\n"
-    "     [--heartbeat D] [--dead-after D]   run a local cluster in the foreground\n"
+    "     [--heartbeat D] [--dead-after D]   run a local cluster in the "
+    "foreground\n"
     "  put LOCAL|- /ns/path      upload a file (or stdin)\n"
     "  get /ns/path LOCAL|-      download a file (or to stdout)\n"
     "  ls /ns/[prefix]           list files\n"
@@ -57,7 +64,8 @@ using Args = std::vector<std::string>;
 
 // A failed command: one line on stderr and exit status 1.
 int Fail(const std::string& command, const absl::Status& status) {
-  fprintf(stderr, "sfs %s: %s (%s)\n", command.c_str(), std::string(status.message()).c_str(),
+  fprintf(stderr, "sfs %s: %s (%s)\n", command.c_str(),
+          std::string(status.message()).c_str(),
           absl::StatusCodeToString(status.code()).c_str());
   return 1;
 }
@@ -68,7 +76,8 @@ int UsageError(const std::string& message) {
 }
 
 std::string Time(int64_t unix_micros) {
-  return absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::FromUnixMicros(unix_micros),
+  return absl::FormatTime("%Y-%m-%d %H:%M:%S",
+                          absl::FromUnixMicros(unix_micros),
                           absl::UTCTimeZone());
 }
 
@@ -77,7 +86,9 @@ nlohmann::json ToJson(const FileInfo& f) {
   for (const ChunkInfo& c : f.chunks) {
     nlohmann::json replicas = nlohmann::json::array();
     for (const ReplicaInfo& r : c.replicas) {
-      replicas.push_back({{"server_id", r.server_id}, {"address", r.address}, {"rack", r.rack}});
+      replicas.push_back({{"server_id", r.server_id},
+                          {"address", r.address},
+                          {"rack", r.rack}});
     }
     chunks.push_back({{"handle", c.handle},
                       {"version", c.version},
@@ -102,16 +113,20 @@ int Stat(Client* client, const Args& args) {
     printf("%s\n", ToJson(*info).dump(2).c_str());
     return 0;
   }
-  printf("path:     %s\nsize:     %llu\nsha256:   %s\ntype:     %s\nmodified: %s\nchunks:   %zu\n",
-         info->path.c_str(), static_cast<unsigned long long>(info->size),
-         info->sha256.c_str(), info->content_type.c_str(),
-         Time(info->modified_unix_micros).c_str(), info->chunks.size());
+  printf(
+      "path:     %s\nsize:     %llu\nsha256:   %s\ntype:     %s\nmodified: "
+      "%s\nchunks:   %zu\n",
+      info->path.c_str(), static_cast<unsigned long long>(info->size),
+      info->sha256.c_str(), info->content_type.c_str(),
+      Time(info->modified_unix_micros).c_str(), info->chunks.size());
   for (const ChunkInfo& c : info->chunks) {
     std::string replicas;
     for (const ReplicaInfo& r : c.replicas) {
-      absl::StrAppend(&replicas, replicas.empty() ? "" : " ", r.address, "(", r.rack, ")");
+      absl::StrAppend(&replicas, replicas.empty() ? "" : " ", r.address, "(",
+                      r.rack, ")");
     }
-    printf("  chunk %llu v%llu %llu bytes: %s\n", static_cast<unsigned long long>(c.handle),
+    printf("  chunk %llu v%llu %llu bytes: %s\n",
+           static_cast<unsigned long long>(c.handle),
            static_cast<unsigned long long>(c.version),
            static_cast<unsigned long long>(c.length), replicas.c_str());
   }
@@ -124,14 +139,15 @@ int Status(Client* client, const Args& args) {
   if (absl::GetFlag(FLAGS_json)) {
     nlohmann::json servers = nlohmann::json::array();
     for (const ChunkserverStatus& s : status->chunkservers) {
-      servers.push_back({{"server_id", s.server_id},
-                         {"address", s.address},
-                         {"rack", s.rack},
-                         {"alive", s.alive},
-                         {"chunk_count", s.chunk_count},
-                         {"used_bytes", s.used_bytes},
-                         {"free_bytes", s.free_bytes},
-                         {"last_heartbeat_unix_micros", s.last_heartbeat_unix_micros}});
+      servers.push_back(
+          {{"server_id", s.server_id},
+           {"address", s.address},
+           {"rack", s.rack},
+           {"alive", s.alive},
+           {"chunk_count", s.chunk_count},
+           {"used_bytes", s.used_bytes},
+           {"free_bytes", s.free_bytes},
+           {"last_heartbeat_unix_micros", s.last_heartbeat_unix_micros}});
     }
     nlohmann::json out = {{"chunkservers", servers},
                           {"file_count", status->file_count},
@@ -140,17 +156,18 @@ int Status(Client* client, const Args& args) {
     printf("%s\n", out.dump(2).c_str());
     return 0;
   }
-  printf("%-10s %-22s %-6s %-5s %8s %12s %12s\n", "ID", "ADDRESS", "RACK", "ALIVE", "CHUNKS",
-         "USED_MIB", "FREE_MIB");
+  printf("%-10s %-22s %-6s %-5s %8s %12s %12s\n", "ID", "ADDRESS", "RACK",
+         "ALIVE", "CHUNKS", "USED_MIB", "FREE_MIB");
   for (const ChunkserverStatus& s : status->chunkservers) {
     printf("%-10s %-22s %-6s %-5s %8llu %12.1f %12.1f\n", s.server_id.c_str(),
            s.address.c_str(), s.rack.c_str(), s.alive ? "yes" : "NO",
-           static_cast<unsigned long long>(s.chunk_count), s.used_bytes / 1048576.0,
-           s.free_bytes / 1048576.0);
+           static_cast<unsigned long long>(s.chunk_count),
+           s.used_bytes / 1048576.0, s.free_bytes / 1048576.0);
   }
   printf("files: %llu  chunks: %llu  replication: %u\n",
          static_cast<unsigned long long>(status->file_count),
-         static_cast<unsigned long long>(status->chunk_count), status->replication_factor);
+         static_cast<unsigned long long>(status->chunk_count),
+         status->replication_factor);
   return 0;
 }
 
@@ -158,26 +175,29 @@ int Fsck(Client* client, const Args& args) {
   auto report = client->Fsck();
   if (!report.ok()) return Fail("fsck", report.status());
   if (absl::GetFlag(FLAGS_json)) {
-    nlohmann::json out = {{"files", report->files},
-                          {"chunks", report->chunks},
-                          {"healthy_chunks", report->healthy_chunks},
-                          {"under_replicated_chunks", report->under_replicated_chunks},
-                          {"missing_chunks", report->missing_chunks},
-                          {"corrupt_replicas", report->corrupt_replicas},
-                          {"pending_uploads", report->pending_uploads},
-                          {"problems", report->problems},
-                          {"clean", report->clean()}};
+    nlohmann::json out = {
+        {"files", report->files},
+        {"chunks", report->chunks},
+        {"healthy_chunks", report->healthy_chunks},
+        {"under_replicated_chunks", report->under_replicated_chunks},
+        {"missing_chunks", report->missing_chunks},
+        {"corrupt_replicas", report->corrupt_replicas},
+        {"pending_uploads", report->pending_uploads},
+        {"problems", report->problems},
+        {"clean", report->clean()}};
     printf("%s\n", out.dump(2).c_str());
   } else {
-    printf("files: %llu  chunks: %llu  healthy: %llu  under-replicated: %llu  missing: %llu  "
-           "corrupt replicas: %llu  pending uploads: %llu\n",
-           static_cast<unsigned long long>(report->files),
-           static_cast<unsigned long long>(report->chunks),
-           static_cast<unsigned long long>(report->healthy_chunks),
-           static_cast<unsigned long long>(report->under_replicated_chunks),
-           static_cast<unsigned long long>(report->missing_chunks),
-           static_cast<unsigned long long>(report->corrupt_replicas),
-           static_cast<unsigned long long>(report->pending_uploads));
+    printf(
+        "files: %llu  chunks: %llu  healthy: %llu  under-replicated: %llu  "
+        "missing: %llu  "
+        "corrupt replicas: %llu  pending uploads: %llu\n",
+        static_cast<unsigned long long>(report->files),
+        static_cast<unsigned long long>(report->chunks),
+        static_cast<unsigned long long>(report->healthy_chunks),
+        static_cast<unsigned long long>(report->under_replicated_chunks),
+        static_cast<unsigned long long>(report->missing_chunks),
+        static_cast<unsigned long long>(report->corrupt_replicas),
+        static_cast<unsigned long long>(report->pending_uploads));
     for (const std::string& p : report->problems) printf("  %s\n", p.c_str());
     printf("%s\n", report->clean() ? "CLEAN" : "NOT CLEAN");
   }
@@ -207,8 +227,8 @@ int Rm(Client* client, const Args& args) {
 
 int Put(Client* client, const Args& args) {
   if (args.size() != 2) return UsageError("put takes LOCAL|- and /ns/path");
-  auto info = PutFile(client, args[0], args[1], absl::GetFlag(FLAGS_content_type),
-                      isatty(STDERR_FILENO));
+  auto info = PutFile(client, args[0], args[1],
+                      absl::GetFlag(FLAGS_content_type), isatty(STDERR_FILENO));
   if (!info.ok()) return Fail("put", info.status());
   printf("%s %llu bytes sha256 %s\n", info->path.c_str(),
          static_cast<unsigned long long>(info->size), info->sha256.c_str());
@@ -217,7 +237,8 @@ int Put(Client* client, const Args& args) {
 
 int Get(Client* client, const Args& args) {
   if (args.size() != 2) return UsageError("get takes /ns/path and LOCAL|-");
-  absl::Status status = GetFile(client, args[0], args[1], isatty(STDERR_FILENO));
+  absl::Status status =
+      GetFile(client, args[0], args[1], isatty(STDERR_FILENO));
   return status.ok() ? 0 : Fail("get", status);
 }
 
@@ -233,14 +254,16 @@ int Up(const Args& args) {
   options.master_args = absl::GetFlag(FLAGS_master_args);
   options.chunkserver_args = absl::GetFlag(FLAGS_chunkserver_args);
   options.frontend_args = absl::GetFlag(FLAGS_frontend_args);
-  if (options.chunkservers < 1) return UsageError("--chunkservers must be at least 1");
+  if (options.chunkservers < 1)
+    return UsageError("--chunkservers must be at least 1");
   SetLogName("sfs-up");
   LocalCluster cluster(options);
   absl::Status status = cluster.Start();
   if (!status.ok()) return Fail("up", status);
   Log("master on 127.0.0.1:", options.master_port, ", ", options.chunkservers,
-      " chunkservers from port ", options.first_chunkserver_port, ", frontend on http://127.0.0.1:",
-      options.http_port, ", data in ", options.data_dir, ". Ctrl-C stops everything.");
+      " chunkservers from port ", options.first_chunkserver_port,
+      ", frontend on http://127.0.0.1:", options.http_port, ", data in ",
+      options.data_dir, ". Ctrl-C stops everything.");
   std::string why = cluster.Wait();
   Log(why, ": stopping the cluster");
   cluster.Stop();
@@ -262,10 +285,12 @@ int main(int argc, char** argv) {
 
   using Handler = std::function<int(sfs::Client*, const sfs::Args&)>;
   static const std::map<std::string, Handler> kCommands = {
-      {"put", sfs::Put},   {"get", sfs::Get},       {"ls", sfs::Ls},     {"rm", sfs::Rm},
-      {"stat", sfs::Stat}, {"status", sfs::Status}, {"fsck", sfs::Fsck}};
+      {"put", sfs::Put},  {"get", sfs::Get},   {"ls", sfs::Ls},
+      {"rm", sfs::Rm},    {"stat", sfs::Stat}, {"status", sfs::Status},
+      {"fsck", sfs::Fsck}};
   auto handler = kCommands.find(command);
-  if (handler == kCommands.end()) return sfs::UsageError("unknown command '" + command + "'");
+  if (handler == kCommands.end())
+    return sfs::UsageError("unknown command '" + command + "'");
 
   sfs::ClientOptions options;
   options.master_address = absl::GetFlag(FLAGS_master);

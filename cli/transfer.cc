@@ -21,7 +21,8 @@ constexpr size_t kPieceBytes = 1 << 20;
 // A one-line progress display on stderr, redrawn at most every 200 ms.
 class ProgressLine {
  public:
-  ProgressLine(bool enabled, uint64_t total) : enabled_(enabled), total_(total) {}
+  ProgressLine(bool enabled, uint64_t total)
+      : enabled_(enabled), total_(total) {}
   ~ProgressLine() {
     if (enabled_ && drawn_) fputs("\n", stderr);
   }
@@ -34,8 +35,8 @@ class ProgressLine {
     double seconds = std::max(1e-3, absl::ToDoubleSeconds(now - start_));
     double mib = done / 1048576.0;
     if (total_ > 0) {
-      fprintf(stderr, "\r%8.1f / %.1f MiB %5.1f%% %7.1f MiB/s", mib, total_ / 1048576.0,
-              100.0 * done / total_, mib / seconds);
+      fprintf(stderr, "\r%8.1f / %.1f MiB %5.1f%% %7.1f MiB/s", mib,
+              total_ / 1048576.0, 100.0 * done / total_, mib / seconds);
     } else {
       fprintf(stderr, "\r%8.1f MiB %7.1f MiB/s", mib, mib / seconds);
     }
@@ -51,11 +52,13 @@ class ProgressLine {
 };
 
 absl::Status Errno(absl::string_view what, const std::string& path) {
-  return absl::InvalidArgumentError(absl::StrCat(what, " ", path, ": ", strerror(errno)));
+  return absl::InvalidArgumentError(
+      absl::StrCat(what, " ", path, ": ", strerror(errno)));
 }
 
 // Writes all of `data` to fd.
-absl::Status WriteAll(int fd, const char* data, size_t n, const std::string& path) {
+absl::Status WriteAll(int fd, const char* data, size_t n,
+                      const std::string& path) {
   while (n > 0) {
     ssize_t w = write(fd, data, n);
     if (w < 0) {
@@ -71,10 +74,14 @@ absl::Status WriteAll(int fd, const char* data, size_t n, const std::string& pat
 }  // namespace
 
 absl::StatusOr<FileInfo> PutFile(Client* client, const std::string& local,
-                                 const std::string& remote, const std::string& content_type,
+                                 const std::string& remote,
+                                 const std::string& content_type,
                                  bool show_progress) {
-  int fd = local == "-" ? STDIN_FILENO : open(local.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return absl::NotFoundError(absl::StrCat("cannot open ", local, ": ", strerror(errno)));
+  int fd =
+      local == "-" ? STDIN_FILENO : open(local.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return absl::NotFoundError(
+        absl::StrCat("cannot open ", local, ": ", strerror(errno)));
   struct stat st;
   uint64_t total = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? st.st_size : 0;
   auto finish = [&](absl::Status status) {
@@ -101,13 +108,14 @@ absl::StatusOr<FileInfo> PutFile(Client* client, const std::string& local,
   return info;
 }
 
-absl::Status GetFile(Client* client, const std::string& remote, const std::string& local,
-                     bool show_progress) {
+absl::Status GetFile(Client* client, const std::string& remote,
+                     const std::string& local, bool show_progress) {
   ASSIGN_OR_RETURN(std::unique_ptr<FileReader> reader, client->Open(remote));
   bool to_stdout = local == "-";
   std::string partial = local + ".sfs-partial";
   int fd = to_stdout ? STDOUT_FILENO
-                     : open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                     : open(partial.c_str(),
+                            O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Errno("cannot create", partial);
   absl::Status status;
   {

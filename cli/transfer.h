@@ -13,13 +13,14 @@ namespace sfs {
 
 // `local` is a file path or "-" for stdin. Returns the stored file's info.
 absl::StatusOr<FileInfo> PutFile(Client* client, const std::string& local,
-                                 const std::string& remote, const std::string& content_type,
+                                 const std::string& remote,
+                                 const std::string& content_type,
                                  bool show_progress);
 
 // `local` is a file path or "-" for stdout. A local file appears only when
 // complete: bytes go to "<local>.sfs-partial", renamed at the end.
-absl::Status GetFile(Client* client, const std::string& remote, const std::string& local,
-                     bool show_progress);
+absl::Status GetFile(Client* client, const std::string& remote,
+                     const std::string& local, bool show_progress);
 
 }  // namespace sfs
 

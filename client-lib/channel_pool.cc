@@ -17,8 +17,8 @@ std::shared_ptr<grpc::Channel> ChannelPool::Get(const std::string& address) {
   absl::MutexLock lock(&mu_);
   std::shared_ptr<grpc::Channel>& channel = channels_[address];
   if (channel == nullptr) {
-    channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(),
-                                        Arguments());
+    channel = grpc::CreateCustomChannel(
+        address, grpc::InsecureChannelCredentials(), Arguments());
   }
   return channel;
 }

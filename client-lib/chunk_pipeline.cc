@@ -6,8 +6,10 @@
 
 namespace sfs {
 
-ChunkPipeline::ChunkPipeline(std::shared_ptr<grpc::Channel> channel, size_t window_bytes)
-    : window_bytes_(window_bytes), stub_(proto::Chunkserver::NewStub(channel)) {}
+ChunkPipeline::ChunkPipeline(std::shared_ptr<grpc::Channel> channel,
+                             size_t window_bytes)
+    : window_bytes_(window_bytes),
+      stub_(proto::Chunkserver::NewStub(channel)) {}
 
 ChunkPipeline::~ChunkPipeline() {
   if (!sealed_ && stream_ != nullptr) {
@@ -17,8 +19,10 @@ ChunkPipeline::~ChunkPipeline() {
 }
 
 absl::StatusOr<std::unique_ptr<ChunkPipeline>> ChunkPipeline::Open(
-    ChannelPool* channels, const proto::AllocateChunkResponse& chunk, size_t window_bytes) {
-  if (chunk.chain_size() == 0) return absl::InternalError("master returned an empty chain");
+    ChannelPool* channels, const proto::AllocateChunkResponse& chunk,
+    size_t window_bytes) {
+  if (chunk.chain_size() == 0)
+    return absl::InternalError("master returned an empty chain");
   std::unique_ptr<ChunkPipeline> pipeline(
       new ChunkPipeline(channels->Get(chunk.chain(0).address()), window_bytes));
   pipeline->stream_ = pipeline->stub_->WriteChunk(&pipeline->context_);
@@ -50,7 +54,8 @@ absl::Status ChunkPipeline::AwaitAck(proto::WriteChunkAck* ack) {
 }
 
 absl::Status ChunkPipeline::Write(absl::string_view segment) {
-  if (stream_ == nullptr) return absl::FailedPreconditionError("pipeline has failed");
+  if (stream_ == nullptr)
+    return absl::FailedPreconditionError("pipeline has failed");
   proto::WriteChunkRequest request;
   request.set_data(segment.data(), segment.size());
   request.set_data_crc32c(ComputeCrc32c(segment));
@@ -66,7 +71,8 @@ absl::Status ChunkPipeline::Write(absl::string_view segment) {
 }
 
 absl::StatusOr<uint32_t> ChunkPipeline::Seal() {
-  if (stream_ == nullptr) return absl::FailedPreconditionError("pipeline has failed");
+  if (stream_ == nullptr)
+    return absl::FailedPreconditionError("pipeline has failed");
   proto::WriteChunkRequest request;
   request.set_finish(true);
   if (stream_->Write(request)) stream_->WritesDone();
@@ -79,8 +85,9 @@ absl::StatusOr<uint32_t> ChunkPipeline::Seal() {
   RETURN_IF_ERROR(status);
   uint32_t expected = crc_.Finish();
   if (ack.offset() != sent_ || ack.crc32c() != expected) {
-    return absl::DataLossError(absl::StrCat("replicas sealed ", ack.offset(),
-                                            " bytes with a different checksum than sent"));
+    return absl::DataLossError(
+        absl::StrCat("replicas sealed ", ack.offset(),
+                     " bytes with a different checksum than sent"));
   }
   sealed_ = true;
   return expected;

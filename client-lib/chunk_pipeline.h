@@ -43,7 +43,8 @@ class ChunkPipeline {
   const size_t window_bytes_;
   std::unique_ptr<proto::Chunkserver::Stub> stub_;
   grpc::ClientContext context_;
-  std::unique_ptr<grpc::ClientReaderWriter<proto::WriteChunkRequest, proto::WriteChunkAck>>
+  std::unique_ptr<
+      grpc::ClientReaderWriter<proto::WriteChunkRequest, proto::WriteChunkAck>>
       stream_;
   Crc32c crc_;
   uint64_t sent_ = 0;

@@ -12,13 +12,17 @@ namespace sfs {
 // Create() lives in file_writer.cc and Open() in file_reader.cc, beside the
 // classes they construct.
 
-Client::Client(const ClientOptions& options, std::unique_ptr<MasterConnection> master,
+Client::Client(const ClientOptions& options,
+               std::unique_ptr<MasterConnection> master,
                std::unique_ptr<ChannelPool> channels)
-    : options_(options), master_(std::move(master)), channels_(std::move(channels)) {}
+    : options_(options),
+      master_(std::move(master)),
+      channels_(std::move(channels)) {}
 
 Client::~Client() = default;
 
-absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const ClientOptions& options) {
+absl::StatusOr<std::unique_ptr<Client>> Client::Connect(
+    const ClientOptions& options) {
   if (options.master_address.empty()) {
     return absl::InvalidArgumentError("no master address given");
   }
@@ -27,10 +31,12 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const ClientOptions& opt
   }
   auto channels = std::make_unique<ChannelPool>();
   auto master = std::make_unique<MasterConnection>(
-      grpc::CreateCustomChannel(options.master_address, grpc::InsecureChannelCredentials(),
+      grpc::CreateCustomChannel(options.master_address,
+                                grpc::InsecureChannelCredentials(),
                                 ChannelPool::Arguments()),
       options.rpc_timeout);
-  return std::unique_ptr<Client>(new Client(options, std::move(master), std::move(channels)));
+  return std::unique_ptr<Client>(
+      new Client(options, std::move(master), std::move(channels)));
 }
 
 absl::StatusOr<FileInfo> Client::Stat(const std::string& path) {
@@ -42,7 +48,8 @@ absl::StatusOr<FileInfo> Client::Stat(const std::string& path) {
 }
 
 absl::StatusOr<ListPage> Client::List(const std::string& prefix,
-                                      const std::string& start_after, uint32_t limit) {
+                                      const std::string& start_after,
+                                      uint32_t limit) {
   proto::ListRequest request;
   request.set_prefix(prefix);
   request.set_start_after(start_after);
@@ -50,7 +57,8 @@ absl::StatusOr<ListPage> Client::List(const std::string& prefix,
   ASSIGN_OR_RETURN(proto::ListResponse response,
                    master_->Call(&proto::Master::Stub::List, request));
   ListPage page;
-  for (const proto::FileInfo& file : response.files()) page.files.push_back(FromProto(file));
+  for (const proto::FileInfo& file : response.files())
+    page.files.push_back(FromProto(file));
   page.next_start_after = response.next_start_after();
   return page;
 }
@@ -69,8 +77,9 @@ absl::StatusOr<ClusterStatus> Client::Status() {
 }
 
 absl::StatusOr<FsckReport> Client::Fsck() {
-  ASSIGN_OR_RETURN(proto::FsckResponse response,
-                   master_->Call(&proto::Master::Stub::Fsck, proto::FsckRequest()));
+  ASSIGN_OR_RETURN(
+      proto::FsckResponse response,
+      master_->Call(&proto::Master::Stub::Fsck, proto::FsckRequest()));
   return FromProto(response);
 }
 

@@ -98,7 +98,8 @@ struct FsckReport {
   uint64_t pending_uploads = 0;
   std::vector<std::string> problems;
   bool clean() const {
-    return under_replicated_chunks == 0 && missing_chunks == 0 && corrupt_replicas == 0;
+    return under_replicated_chunks == 0 && missing_chunks == 0 &&
+           corrupt_replicas == 0;
   }
 };
 
@@ -170,14 +171,15 @@ class FileReader {
 
 class Client {
  public:
-  static absl::StatusOr<std::unique_ptr<Client>> Connect(const ClientOptions& options);
+  static absl::StatusOr<std::unique_ptr<Client>> Connect(
+      const ClientOptions& options);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
   // Starts writing `path`; nothing is visible there until Close().
-  absl::StatusOr<std::unique_ptr<FileWriter>> Create(const std::string& path,
-                                                     const std::string& content_type = "");
+  absl::StatusOr<std::unique_ptr<FileWriter>> Create(
+      const std::string& path, const std::string& content_type = "");
 
   // Opens [offset, offset + length) of the current version of `path`,
   // clipped to the file. OutOfRange if offset is past the end.
@@ -193,7 +195,8 @@ class Client {
   absl::StatusOr<FileInfo> Stat(const std::string& path);
   // Files whose path starts with `prefix` ("/ns/" or "/ns/dir/part").
   absl::StatusOr<ListPage> List(const std::string& prefix,
-                                const std::string& start_after = "", uint32_t limit = 0);
+                                const std::string& start_after = "",
+                                uint32_t limit = 0);
   absl::Status Delete(const std::string& path);
   absl::StatusOr<ClusterStatus> Status();
   absl::StatusOr<FsckReport> Fsck();

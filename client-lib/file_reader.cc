@@ -13,9 +13,13 @@ namespace sfs {
 
 class FileReader::Impl {
  public:
-  Impl(ChannelPool* channels, MasterConnection* master, FileInfo info, uint64_t begin,
-       uint64_t end)
-      : channels_(channels), master_(master), info_(std::move(info)), pos_(begin), end_(end) {
+  Impl(ChannelPool* channels, MasterConnection* master, FileInfo info,
+       uint64_t begin, uint64_t end)
+      : channels_(channels),
+        master_(master),
+        info_(std::move(info)),
+        pos_(begin),
+        end_(end) {
     uint64_t start = 0;
     for (const ChunkInfo& chunk : info_.chunks) {
       chunk_starts_.push_back(start);
@@ -30,7 +34,8 @@ class FileReader::Impl {
   absl::StatusOr<size_t> Read(char* buf, size_t n) {
     while (pos_ < end_ && n > 0) {
       if (buffer_pos_ < buffer_.size()) {
-        size_t take = std::min<uint64_t>({n, buffer_.size() - buffer_pos_, end_ - pos_});
+        size_t take =
+            std::min<uint64_t>({n, buffer_.size() - buffer_pos_, end_ - pos_});
         memcpy(buf, buffer_.data() + buffer_pos_, take);
         buffer_pos_ += take;
         pos_ += take;
@@ -62,9 +67,10 @@ class FileReader::Impl {
       const ChunkInfo& chunk = info_.chunks[chunk_];
       if (attempt >= chunk.replicas.size()) {
         if (refreshed || !RefreshLocations().ok()) {
-          return Annotate(last_error.ok() ? absl::UnavailableError("no live replica")
-                                          : last_error,
-                          absl::StrCat("reading chunk ", chunk.handle, " of ", info_.path));
+          return Annotate(
+              last_error.ok() ? absl::UnavailableError("no live replica")
+                              : last_error,
+              absl::StrCat("reading chunk ", chunk.handle, " of ", info_.path));
         }
         refreshed = true;
         attempt = 0;
@@ -72,7 +78,9 @@ class FileReader::Impl {
       }
       if (stream_ == nullptr) {
         const ChunkInfo& current = info_.chunks[chunk_];
-        OpenStream(current, current.replicas[replica_cursor_ % current.replicas.size()].address);
+        OpenStream(current,
+                   current.replicas[replica_cursor_ % current.replicas.size()]
+                       .address);
       }
       proto::ReadChunkResponse response;
       if (stream_->Read(&response) && !response.data().empty()) {
@@ -85,10 +93,11 @@ class FileReader::Impl {
       if (status.ok() && pos_ >= std::min(end_, chunk_starts_[chunk_ + 1])) {
         return absl::OkStatus();  // this chunk's range is done; caller moves on
       }
-      last_error = status.ok()
-                       ? absl::DataLossError(absl::StrCat("replica ", stream_address_,
-                                                          " ended the chunk early"))
-                       : Annotate(status, absl::StrCat("replica ", stream_address_));
+      last_error =
+          status.ok()
+              ? absl::DataLossError(absl::StrCat("replica ", stream_address_,
+                                                 " ended the chunk early"))
+              : Annotate(status, absl::StrCat("replica ", stream_address_));
       ++replica_cursor_;  // fail over: the next replica resumes at pos_
     }
   }
@@ -114,7 +123,8 @@ class FileReader::Impl {
     ASSIGN_OR_RETURN(proto::StatResponse response,
                      master_->Call(&proto::Master::Stub::Stat, request));
     FileInfo fresh = FromProto(response.file());
-    if (fresh.sha256 != info_.sha256 || fresh.chunks.size() != info_.chunks.size()) {
+    if (fresh.sha256 != info_.sha256 ||
+        fresh.chunks.size() != info_.chunks.size()) {
       return absl::FailedPreconditionError("file changed while being read");
     }
     info_.chunks = std::move(fresh.chunks);
@@ -124,7 +134,8 @@ class FileReader::Impl {
   ChannelPool* const channels_;
   MasterConnection* const master_;
   FileInfo info_;
-  std::vector<uint64_t> chunk_starts_;  // chunk i covers [starts[i], starts[i+1])
+  std::vector<uint64_t>
+      chunk_starts_;  // chunk i covers [starts[i], starts[i+1])
   uint64_t pos_;
   const uint64_t end_;
   size_t chunk_ = 0;
@@ -137,27 +148,29 @@ class FileReader::Impl {
   std::string stream_address_;
 };
 
-absl::StatusOr<std::unique_ptr<FileReader>> Client::Open(const std::string& path,
-                                                         uint64_t offset, uint64_t length) {
+absl::StatusOr<std::unique_ptr<FileReader>> Client::Open(
+    const std::string& path, uint64_t offset, uint64_t length) {
   ASSIGN_OR_RETURN(FileInfo info, Stat(path));
   return OpenVersion(info, offset, length);
 }
 
-absl::StatusOr<std::unique_ptr<FileReader>> Client::OpenVersion(const FileInfo& info,
-                                                                uint64_t offset,
-                                                                uint64_t length) {
+absl::StatusOr<std::unique_ptr<FileReader>> Client::OpenVersion(
+    const FileInfo& info, uint64_t offset, uint64_t length) {
   if (offset > info.size) {
     return absl::OutOfRangeError(
         absl::StrCat("offset ", offset, " is past the end of ", info.path));
   }
   uint64_t end = info.size - offset < length ? info.size : offset + length;
-  return std::unique_ptr<FileReader>(new FileReader(
-      std::make_unique<FileReader::Impl>(channels_.get(), master_.get(), info, offset, end)));
+  return std::unique_ptr<FileReader>(
+      new FileReader(std::make_unique<FileReader::Impl>(
+          channels_.get(), master_.get(), info, offset, end)));
 }
 
 FileReader::FileReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 FileReader::~FileReader() = default;
-absl::StatusOr<size_t> FileReader::Read(char* buf, size_t n) { return impl_->Read(buf, n); }
+absl::StatusOr<size_t> FileReader::Read(char* buf, size_t n) {
+  return impl_->Read(buf, n);
+}
 const FileInfo& FileReader::info() const { return impl_->info(); }
 
 }  // namespace sfs

@@ -15,8 +15,8 @@ constexpr uint64_t kChunkBytes = 64ull << 20;
 
 class FileWriter::Impl {
  public:
-  Impl(const ClientOptions& options, MasterConnection* master, ChannelPool* channels,
-       std::string upload_id, std::string content_type)
+  Impl(const ClientOptions& options, MasterConnection* master,
+       ChannelPool* channels, std::string upload_id, std::string content_type)
       : options_(options),
         master_(master),
         channels_(channels),
@@ -35,7 +35,8 @@ class FileWriter::Impl {
       size_t take = std::min(SegmentRoom(), data.size());
       segment_.append(data.data(), take);
       data.remove_prefix(take);
-      if (segment_.size() >= SegmentLimit()) RETURN_IF_ERROR(Fail(FlushSegment()));
+      if (segment_.size() >= SegmentLimit())
+        RETURN_IF_ERROR(Fail(FlushSegment()));
     }
     return absl::OkStatus();
   }
@@ -49,7 +50,8 @@ class FileWriter::Impl {
     request.set_size(appended_);
     request.set_sha256(sha_.FinishHex());
     request.set_content_type(content_type_);
-    auto response = master_->Call(&proto::Master::Stub::CompleteUpload, request);
+    auto response =
+        master_->Call(&proto::Master::Stub::CompleteUpload, request);
     RETURN_IF_ERROR(Fail(response.status()));
     completed_ = true;
     return FromProto(response->file());
@@ -73,7 +75,8 @@ class FileWriter::Impl {
  private:
   // The segment may not cross a chunk boundary.
   size_t SegmentLimit() const {
-    uint64_t chunk_room = kChunkBytes - (pipeline_ ? pipeline_->sent_bytes() : 0);
+    uint64_t chunk_room =
+        kChunkBytes - (pipeline_ ? pipeline_->sent_bytes() : 0);
     return std::min<uint64_t>(options_.segment_bytes, chunk_room);
   }
   size_t SegmentRoom() const { return SegmentLimit() - segment_.size(); }
@@ -98,9 +101,11 @@ class FileWriter::Impl {
   absl::Status StartChunk() {
     proto::AllocateChunkRequest request;
     request.set_upload_id(upload_id_);
-    ASSIGN_OR_RETURN(chunk_, master_->Call(&proto::Master::Stub::AllocateChunk, request));
-    ASSIGN_OR_RETURN(pipeline_,
-                     ChunkPipeline::Open(channels_, chunk_, options_.write_window_bytes));
+    ASSIGN_OR_RETURN(
+        chunk_, master_->Call(&proto::Master::Stub::AllocateChunk, request));
+    ASSIGN_OR_RETURN(
+        pipeline_,
+        ChunkPipeline::Open(channels_, chunk_, options_.write_window_bytes));
     return absl::OkStatus();
   }
 
@@ -114,7 +119,8 @@ class FileWriter::Impl {
     for (const proto::ReplicaLocation& replica : chunk_.chain()) {
       request.add_server_ids(replica.server_id());
     }
-    RETURN_IF_ERROR(master_->Call(&proto::Master::Stub::CommitChunk, request).status());
+    RETURN_IF_ERROR(
+        master_->Call(&proto::Master::Stub::CommitChunk, request).status());
     sealed_bytes_ += pipeline_->sent_bytes();
     pipeline_.reset();
     return absl::OkStatus();
@@ -136,22 +142,28 @@ class FileWriter::Impl {
   bool abandoned_ = false;
 };
 
-absl::StatusOr<std::unique_ptr<FileWriter>> Client::Create(const std::string& path,
-                                                           const std::string& content_type) {
+absl::StatusOr<std::unique_ptr<FileWriter>> Client::Create(
+    const std::string& path, const std::string& content_type) {
   proto::CreateUploadRequest request;
   request.set_path(path);
   ASSIGN_OR_RETURN(proto::CreateUploadResponse response,
                    master_->Call(&proto::Master::Stub::CreateUpload, request));
-  return std::unique_ptr<FileWriter>(new FileWriter(std::make_unique<FileWriter::Impl>(
-      options_, master_.get(), channels_.get(), response.upload_id(), content_type)));
+  return std::unique_ptr<FileWriter>(
+      new FileWriter(std::make_unique<FileWriter::Impl>(
+          options_, master_.get(), channels_.get(), response.upload_id(),
+          content_type)));
 }
 
 FileWriter::FileWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 FileWriter::~FileWriter() = default;
-absl::Status FileWriter::Append(absl::string_view data) { return impl_->Append(data); }
+absl::Status FileWriter::Append(absl::string_view data) {
+  return impl_->Append(data);
+}
 absl::StatusOr<FileInfo> FileWriter::Close() { return impl_->Close(); }
 void FileWriter::Abort() { impl_->Abort(); }
-uint64_t FileWriter::acknowledged_bytes() const { return impl_->acknowledged(); }
+uint64_t FileWriter::acknowledged_bytes() const {
+  return impl_->acknowledged();
+}
 uint64_t FileWriter::appended_bytes() const { return impl_->appended(); }
 
 }  // namespace sfs

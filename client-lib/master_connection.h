@@ -17,13 +17,14 @@ namespace sfs {
 
 class MasterConnection {
  public:
-  MasterConnection(std::shared_ptr<grpc::Channel> channel, absl::Duration timeout)
+  MasterConnection(std::shared_ptr<grpc::Channel> channel,
+                   absl::Duration timeout)
       : stub_(proto::Master::NewStub(channel)), timeout_(timeout) {}
 
   template <typename Request, typename Response>
   absl::StatusOr<Response> Call(
-      grpc::Status (proto::Master::Stub::*method)(grpc::ClientContext*, const Request&,
-                                                  Response*),
+      grpc::Status (proto::Master::Stub::*method)(grpc::ClientContext*,
+                                                  const Request&, Response*),
       const Request& request) {
     grpc::ClientContext context;
     context.set_wait_for_ready(true);

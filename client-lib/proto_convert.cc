@@ -17,7 +17,8 @@ FileInfo FromProto(const proto::FileInfo& file) {
     chunk.length = c.length();
     chunk.crc32c = c.crc32c();
     for (const proto::ReplicaLocation& r : c.replicas()) {
-      chunk.replicas.push_back(ReplicaInfo{r.server_id(), r.address(), r.rack()});
+      chunk.replicas.push_back(
+          ReplicaInfo{r.server_id(), r.address(), r.rack()});
     }
     info.chunks.push_back(std::move(chunk));
   }
@@ -28,8 +29,8 @@ ClusterStatus FromProto(const proto::ClusterStatusResponse& status) {
   ClusterStatus out;
   for (const proto::ChunkserverStatus& s : status.chunkservers()) {
     out.chunkservers.push_back(ChunkserverStatus{
-        s.server_id(), s.address(), s.rack(), s.alive(), s.chunk_count(), s.used_bytes(),
-        s.free_bytes(), s.last_heartbeat_unix_micros()});
+        s.server_id(), s.address(), s.rack(), s.alive(), s.chunk_count(),
+        s.used_bytes(), s.free_bytes(), s.last_heartbeat_unix_micros()});
   }
   out.file_count = status.file_count();
   out.chunk_count = status.chunk_count();

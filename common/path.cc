@@ -32,7 +32,8 @@ absl::Status ValidateSegments(absl::string_view rest, bool allow_partial) {
 
 absl::Status ValidateCharacters(absl::string_view path) {
   if (path.size() > kMaxPathBytes) {
-    return Invalid(absl::StrCat("path is longer than ", kMaxPathBytes, " bytes"));
+    return Invalid(
+        absl::StrCat("path is longer than ", kMaxPathBytes, " bytes"));
   }
   for (unsigned char c : path) {
     if (c < 0x20 || c == 0x7f) return Invalid("path has a control character");
@@ -45,7 +46,8 @@ absl::Status ValidateCharacters(absl::string_view path) {
 // false.
 absl::Status SplitNamespace(absl::string_view path, absl::string_view* ns,
                             absl::string_view* rest) {
-  if (path.empty() || path[0] != '/') return Invalid("path must start with '/'");
+  if (path.empty() || path[0] != '/')
+    return Invalid("path must start with '/'");
   path.remove_prefix(1);
   size_t slash = path.find('/');
   if (slash == absl::string_view::npos) {
@@ -62,7 +64,8 @@ absl::Status ValidateNamespaceName(absl::string_view name) {
   if (name.empty() || name.size() > kMaxNamespaceBytes) {
     return Invalid("namespace name must be 1 to 63 characters");
   }
-  if (name == "." || name == "..") return Invalid("namespace may not be '.' or '..'");
+  if (name == "." || name == "..")
+    return Invalid("namespace may not be '.' or '..'");
   for (char c : name) {
     if (!absl::ascii_isalnum(c) && c != '.' && c != '_' && c != '-') {
       return Invalid("namespace name may use only A-Z a-z 0-9 . _ -");

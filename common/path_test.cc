@@ -15,9 +15,8 @@ TEST(PathTest, AcceptsOrdinaryPaths) {
 }
 
 TEST(PathTest, RejectsTraversalAndEmptySegments) {
-  for (const char* bad :
-       {"", "ns/a", "/ns", "/ns/", "/ns/../x", "/ns/./x", "/ns/a/..", "/ns//x",
-        "/../x", "/./x", "/ns/a/"}) {
+  for (const char* bad : {"", "ns/a", "/ns", "/ns/", "/ns/../x", "/ns/./x",
+                          "/ns/a/..", "/ns//x", "/../x", "/./x", "/ns/a/"}) {
     absl::Status s = ValidateFilePath(bad);
     EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << bad;
   }

@@ -10,10 +10,10 @@
 #define SFS_CONCAT_(a, b) SFS_CONCAT_INNER_(a, b)
 
 // Returns the status from the enclosing function if `expr` is not OK.
-#define RETURN_IF_ERROR(expr)                      \
-  do {                                             \
-    ::absl::Status sfs_status_ = (expr);           \
-    if (!sfs_status_.ok()) return sfs_status_;     \
+#define RETURN_IF_ERROR(expr)                  \
+  do {                                         \
+    ::absl::Status sfs_status_ = (expr);       \
+    if (!sfs_status_.ok()) return sfs_status_; \
   } while (0)
 
 // `lhs = value of expr`, or returns its status from the enclosing function.

@@ -10,15 +10,17 @@ bool ChunkserverRegistry::IsAliveLocked(const ChunkserverInfo& info,
   return now - info.last_heartbeat < dead_after_;
 }
 
-void ChunkserverRegistry::Register(const ChunkserverInfo& info, absl::Time now) {
+void ChunkserverRegistry::Register(const ChunkserverInfo& info,
+                                   absl::Time now) {
   absl::MutexLock lock(&mu_);
   ChunkserverInfo& entry = servers_[info.server_id];
   entry = info;
   entry.last_heartbeat = now;
 }
 
-bool ChunkserverRegistry::Heartbeat(const std::string& server_id, uint64_t used_bytes,
-                                    uint64_t free_bytes, absl::Time now) {
+bool ChunkserverRegistry::Heartbeat(const std::string& server_id,
+                                    uint64_t used_bytes, uint64_t free_bytes,
+                                    absl::Time now) {
   absl::MutexLock lock(&mu_);
   auto it = servers_.find(server_id);
   if (it == servers_.end()) return false;
@@ -28,8 +30,8 @@ bool ChunkserverRegistry::Heartbeat(const std::string& server_id, uint64_t used_
   return true;
 }
 
-std::optional<ChunkserverInfo> ChunkserverRegistry::Get(const std::string& server_id,
-                                                        absl::Time now) {
+std::optional<ChunkserverInfo> ChunkserverRegistry::Get(
+    const std::string& server_id, absl::Time now) {
   absl::MutexLock lock(&mu_);
   auto it = servers_.find(server_id);
   if (it == servers_.end()) return std::nullopt;
@@ -48,18 +50,20 @@ std::vector<ChunkserverInfo> ChunkserverRegistry::List(absl::Time now) {
   return out;
 }
 
-std::vector<PlacementCandidate> ChunkserverRegistry::LiveCandidates(absl::Time now) {
+std::vector<PlacementCandidate> ChunkserverRegistry::LiveCandidates(
+    absl::Time now) {
   absl::MutexLock lock(&mu_);
   std::vector<PlacementCandidate> out;
   for (const auto& [id, info] : servers_) {
     if (!IsAliveLocked(info, now)) continue;
-    out.push_back(PlacementCandidate{id, info.rack, info.used_bytes, info.free_bytes});
+    out.push_back(
+        PlacementCandidate{id, info.rack, info.used_bytes, info.free_bytes});
   }
   return out;
 }
 
-void ChunkserverRegistry::NoteAllocation(const std::vector<std::string>& server_ids,
-                                         uint64_t bytes) {
+void ChunkserverRegistry::NoteAllocation(
+    const std::vector<std::string>& server_ids, uint64_t bytes) {
   absl::MutexLock lock(&mu_);
   for (const std::string& id : server_ids) {
     auto it = servers_.find(id);

@@ -47,7 +47,8 @@ class ChunkserverRegistry {
   bool Heartbeat(const std::string& server_id, uint64_t used_bytes,
                  uint64_t free_bytes, absl::Time now);
 
-  std::optional<ChunkserverInfo> Get(const std::string& server_id, absl::Time now);
+  std::optional<ChunkserverInfo> Get(const std::string& server_id,
+                                     absl::Time now);
   std::vector<ChunkserverInfo> List(absl::Time now);
 
   // Live servers as placement candidates.
@@ -55,7 +56,8 @@ class ChunkserverRegistry {
 
   // Counts `bytes` as used on each server until its next heartbeat, so a
   // burst of allocations spreads instead of piling onto one server.
-  void NoteAllocation(const std::vector<std::string>& server_ids, uint64_t bytes);
+  void NoteAllocation(const std::vector<std::string>& server_ids,
+                      uint64_t bytes);
 
  private:
   bool IsAliveLocked(const ChunkserverInfo& info, absl::Time now) const

@@ -12,8 +12,10 @@
 #include "master/master.h"
 #include "master/master_service.h"
 
-ABSL_FLAG(std::string, listen, "0.0.0.0:9000", "address the gRPC service listens on");
-ABSL_FLAG(std::string, data, "./.sfs-data/master", "directory of the metadata database");
+ABSL_FLAG(std::string, listen, "0.0.0.0:9000",
+          "address the gRPC service listens on");
+ABSL_FLAG(std::string, data, "./.sfs-data/master",
+          "directory of the metadata database");
 ABSL_FLAG(int, replication, 3, "replicas per chunk");
 ABSL_FLAG(int, min_replicas, 2, "fewest replicas a chunk may be written with");
 ABSL_FLAG(absl::Duration, dead_after, absl::Seconds(15),
@@ -35,20 +37,23 @@ int main(int argc, char** argv) {
   options.upload_idle_timeout = absl::GetFlag(FLAGS_upload_idle_timeout);
   auto master = sfs::Master::Open(options);
   if (!master.ok()) {
-    sfs::Log("cannot open metadata in ", options.data_dir, ": ", master.status().ToString());
+    sfs::Log("cannot open metadata in ", options.data_dir, ": ",
+             master.status().ToString());
     return 1;
   }
 
   sfs::MasterService service(master->get());
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(absl::GetFlag(FLAGS_listen), grpc::InsecureServerCredentials());
+  builder.AddListeningPort(absl::GetFlag(FLAGS_listen),
+                           grpc::InsecureServerCredentials());
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr) {
     sfs::Log("cannot listen on ", absl::GetFlag(FLAGS_listen));
     return 1;
   }
-  sfs::Log("serving on ", absl::GetFlag(FLAGS_listen), ", metadata in ", options.data_dir);
+  sfs::Log("serving on ", absl::GetFlag(FLAGS_listen), ", metadata in ",
+           options.data_dir);
 
   absl::Notification stopping;
   std::thread janitor([&] {

@@ -34,10 +34,14 @@ void AddDeletions(
 
 }  // namespace
 
-Master::Master(const MasterOptions& options, std::unique_ptr<MetadataStore> store)
-    : options_(options), store_(std::move(store)), registry_(options.dead_after) {}
+Master::Master(const MasterOptions& options,
+               std::unique_ptr<MetadataStore> store)
+    : options_(options),
+      store_(std::move(store)),
+      registry_(options.dead_after) {}
 
-absl::StatusOr<std::unique_ptr<Master>> Master::Open(const MasterOptions& options) {
+absl::StatusOr<std::unique_ptr<Master>> Master::Open(
+    const MasterOptions& options) {
   ASSIGN_OR_RETURN(std::unique_ptr<MetadataStore> store,
                    MetadataStore::Open(options.data_dir));
   return std::unique_ptr<Master>(new Master(options, std::move(store)));
@@ -56,10 +60,12 @@ absl::StatusOr<proto::CreateUploadResponse> Master::CreateUpload(
 absl::StatusOr<proto::AllocateChunkResponse> Master::AllocateChunk(
     const proto::AllocateChunkRequest& r) {
   absl::Time now = absl::Now();
-  ASSIGN_OR_RETURN(std::vector<std::string> chain,
-                   ChooseReplicas(registry_.LiveCandidates(now), options_.placement));
-  ASSIGN_OR_RETURN(proto::ChunkRecord chunk,
-                   store_->AllocateChunk(r.upload_id(), absl::ToUnixMicros(now)));
+  ASSIGN_OR_RETURN(
+      std::vector<std::string> chain,
+      ChooseReplicas(registry_.LiveCandidates(now), options_.placement));
+  ASSIGN_OR_RETURN(
+      proto::ChunkRecord chunk,
+      store_->AllocateChunk(r.upload_id(), absl::ToUnixMicros(now)));
   registry_.NoteAllocation(chain, 64ull << 20);
   proto::AllocateChunkResponse response;
   response.set_handle(chunk.handle());
@@ -77,8 +83,8 @@ absl::StatusOr<proto::AllocateChunkResponse> Master::AllocateChunk(
 
 absl::StatusOr<proto::CommitChunkResponse> Master::CommitChunk(
     const proto::CommitChunkRequest& r) {
-  RETURN_IF_ERROR(store_->CommitChunk(r.upload_id(), r.handle(), r.length(), r.crc32c(),
-                                      NowMicros()));
+  RETURN_IF_ERROR(store_->CommitChunk(r.upload_id(), r.handle(), r.length(),
+                                      r.crc32c(), NowMicros()));
   // The replicas that acknowledged every byte hold it now; recording them
   // here lets readers find the chunk before the next heartbeat reports it.
   for (const std::string& id : r.server_ids()) locations_.Add(r.handle(), id);
@@ -88,9 +94,10 @@ absl::StatusOr<proto::CommitChunkResponse> Master::CommitChunk(
 absl::StatusOr<proto::CompleteUploadResponse> Master::CompleteUpload(
     const proto::CompleteUploadRequest& r) {
   std::vector<uint64_t> released;
-  ASSIGN_OR_RETURN(proto::FileRecord file,
-                   store_->CompleteUpload(r.upload_id(), r.size(), r.sha256(),
-                                          r.content_type(), NowMicros(), &released));
+  ASSIGN_OR_RETURN(
+      proto::FileRecord file,
+      store_->CompleteUpload(r.upload_id(), r.size(), r.sha256(),
+                             r.content_type(), NowMicros(), &released));
   ReleaseChunks(released);
   proto::CompleteUploadResponse response;
   FillFileHeader(file, response.mutable_file());
@@ -151,11 +158,13 @@ absl::StatusOr<proto::ListResponse> Master::List(const proto::ListRequest& r) {
   proto::ListResponse response;
   RETURN_IF_ERROR(store_->ListFiles(r.prefix(), r.start_after(), limit, &files,
                                     response.mutable_next_start_after()));
-  for (const proto::FileRecord& file : files) FillFileHeader(file, response.add_files());
+  for (const proto::FileRecord& file : files)
+    FillFileHeader(file, response.add_files());
   return response;
 }
 
-absl::StatusOr<proto::DeleteResponse> Master::Delete(const proto::DeleteRequest& r) {
+absl::StatusOr<proto::DeleteResponse> Master::Delete(
+    const proto::DeleteRequest& r) {
   RETURN_IF_ERROR(ValidateFilePath(r.path()));
   std::vector<uint64_t> released;
   RETURN_IF_ERROR(store_->DeleteFile(r.path(), &released));
@@ -207,11 +216,14 @@ absl::StatusOr<proto::FsckResponse> Master::Fsck() {
       std::string problem;
       if (live == 0) {
         response.set_missing_chunks(response.missing_chunks() + 1);
-        problem = absl::StrCat(file.path(), ": chunk ", handle, " has no live replica");
+        problem = absl::StrCat(file.path(), ": chunk ", handle,
+                               " has no live replica");
       } else if (live < options_.placement.replication) {
-        response.set_under_replicated_chunks(response.under_replicated_chunks() + 1);
-        problem = absl::StrCat(file.path(), ": chunk ", handle, " has ", live, " of ",
-                               options_.placement.replication, " replicas");
+        response.set_under_replicated_chunks(
+            response.under_replicated_chunks() + 1);
+        problem =
+            absl::StrCat(file.path(), ": chunk ", handle, " has ", live, " of ",
+                         options_.placement.replication, " replicas");
       } else {
         response.set_healthy_chunks(response.healthy_chunks() + 1);
       }
@@ -231,7 +243,8 @@ void Master::AcceptReports(
     const google::protobuf::RepeatedPtrField<proto::ChunkReport>& reports,
     std::vector<uint64_t>* garbage) {
   for (const proto::ChunkReport& report : reports) {
-    absl::StatusOr<proto::ChunkRecord> record = store_->GetChunk(report.handle());
+    absl::StatusOr<proto::ChunkRecord> record =
+        store_->GetChunk(report.handle());
     if (record.status().code() == absl::StatusCode::kNotFound ||
         (record.ok() && record->version() > report.version())) {
       garbage->push_back(report.handle());  // deleted, overwritten or stale
@@ -241,9 +254,11 @@ void Master::AcceptReports(
   }
 }
 
-absl::StatusOr<proto::RegisterResponse> Master::Register(const proto::RegisterRequest& r) {
+absl::StatusOr<proto::RegisterResponse> Master::Register(
+    const proto::RegisterRequest& r) {
   if (r.server_id().empty() || r.address().empty()) {
-    return absl::InvalidArgumentError("register needs a server id and an address");
+    return absl::InvalidArgumentError(
+        "register needs a server id and an address");
   }
   ChunkserverInfo info{r.server_id(), r.address(), r.rack(), r.used_bytes(),
                        r.free_bytes()};
@@ -262,7 +277,8 @@ absl::StatusOr<proto::RegisterResponse> Master::Register(const proto::RegisterRe
 absl::StatusOr<proto::HeartbeatResponse> Master::Heartbeat(
     const proto::HeartbeatRequest& r) {
   proto::HeartbeatResponse response;
-  if (!registry_.Heartbeat(r.server_id(), r.used_bytes(), r.free_bytes(), absl::Now())) {
+  if (!registry_.Heartbeat(r.server_id(), r.used_bytes(), r.free_bytes(),
+                           absl::Now())) {
     response.add_commands()->set_kind(proto::ChunkserverCommand::REREGISTER);
     return response;
   }
@@ -284,9 +300,11 @@ absl::StatusOr<proto::HeartbeatResponse> Master::Heartbeat(
 int Master::ExpireIdleUploads(absl::Time now) {
   std::vector<std::string> idle;
   int64_t cutoff = absl::ToUnixMicros(now - options_.upload_idle_timeout);
-  absl::Status status = store_->ForEachUpload([&](const proto::PendingUploadRecord& u) {
-    if (u.last_activity_unix_micros() < cutoff) idle.push_back(u.upload_id());
-  });
+  absl::Status status =
+      store_->ForEachUpload([&](const proto::PendingUploadRecord& u) {
+        if (u.last_activity_unix_micros() < cutoff)
+          idle.push_back(u.upload_id());
+      });
   if (!status.ok()) Log("upload expiry scan failed: ", status.ToString());
   int expired = 0;
   for (const std::string& id : idle) {

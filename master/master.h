@@ -42,15 +42,18 @@ struct MasterOptions {
 
 class Master {
  public:
-  static absl::StatusOr<std::unique_ptr<Master>> Open(const MasterOptions& options);
+  static absl::StatusOr<std::unique_ptr<Master>> Open(
+      const MasterOptions& options);
 
   Master(const Master&) = delete;
   Master& operator=(const Master&) = delete;
 
-  absl::StatusOr<proto::CreateUploadResponse> CreateUpload(const proto::CreateUploadRequest& r);
+  absl::StatusOr<proto::CreateUploadResponse> CreateUpload(
+      const proto::CreateUploadRequest& r);
   absl::StatusOr<proto::AllocateChunkResponse> AllocateChunk(
       const proto::AllocateChunkRequest& r);
-  absl::StatusOr<proto::CommitChunkResponse> CommitChunk(const proto::CommitChunkRequest& r);
+  absl::StatusOr<proto::CommitChunkResponse> CommitChunk(
+      const proto::CommitChunkRequest& r);
   absl::StatusOr<proto::CompleteUploadResponse> CompleteUpload(
       const proto::CompleteUploadRequest& r);
   absl::StatusOr<proto::AbandonUploadResponse> AbandonUpload(
@@ -60,21 +63,25 @@ class Master {
   absl::StatusOr<proto::DeleteResponse> Delete(const proto::DeleteRequest& r);
   absl::StatusOr<proto::ClusterStatusResponse> ClusterStatus();
   absl::StatusOr<proto::FsckResponse> Fsck();
-  absl::StatusOr<proto::RegisterResponse> Register(const proto::RegisterRequest& r);
-  absl::StatusOr<proto::HeartbeatResponse> Heartbeat(const proto::HeartbeatRequest& r);
+  absl::StatusOr<proto::RegisterResponse> Register(
+      const proto::RegisterRequest& r);
+  absl::StatusOr<proto::HeartbeatResponse> Heartbeat(
+      const proto::HeartbeatRequest& r);
 
   // Abandons uploads idle for longer than upload_idle_timeout; called
   // periodically. Returns how many were abandoned.
   int ExpireIdleUploads(absl::Time now);
 
  private:
-  explicit Master(const MasterOptions& options, std::unique_ptr<MetadataStore> store);
+  explicit Master(const MasterOptions& options,
+                  std::unique_ptr<MetadataStore> store);
 
   // Files each reported replica: current ones as locations, garbage and
   // stale ones as deletions for that server.
-  void AcceptReports(const std::string& server_id,
-                     const google::protobuf::RepeatedPtrField<proto::ChunkReport>& reports,
-                     std::vector<uint64_t>* garbage);
+  void AcceptReports(
+      const std::string& server_id,
+      const google::protobuf::RepeatedPtrField<proto::ChunkReport>& reports,
+      std::vector<uint64_t>* garbage);
   // Queues deletion of every known replica of `handles`.
   void ReleaseChunks(const std::vector<uint64_t>& handles);
   void FillChunkInfo(const proto::ChunkRecord& record, absl::Time now,

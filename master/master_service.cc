@@ -29,9 +29,9 @@ grpc::Status MasterService::CommitChunk(grpc::ServerContext*,
                                         proto::CommitChunkResponse* out) {
   return Reply(master_->CommitChunk(*r), out);
 }
-grpc::Status MasterService::CompleteUpload(grpc::ServerContext*,
-                                           const proto::CompleteUploadRequest* r,
-                                           proto::CompleteUploadResponse* out) {
+grpc::Status MasterService::CompleteUpload(
+    grpc::ServerContext*, const proto::CompleteUploadRequest* r,
+    proto::CompleteUploadResponse* out) {
   return Reply(master_->CompleteUpload(*r), out);
 }
 grpc::Status MasterService::AbandonUpload(grpc::ServerContext*,
@@ -39,15 +39,18 @@ grpc::Status MasterService::AbandonUpload(grpc::ServerContext*,
                                           proto::AbandonUploadResponse* out) {
   return Reply(master_->AbandonUpload(*r), out);
 }
-grpc::Status MasterService::Stat(grpc::ServerContext*, const proto::StatRequest* r,
+grpc::Status MasterService::Stat(grpc::ServerContext*,
+                                 const proto::StatRequest* r,
                                  proto::StatResponse* out) {
   return Reply(master_->Stat(*r), out);
 }
-grpc::Status MasterService::List(grpc::ServerContext*, const proto::ListRequest* r,
+grpc::Status MasterService::List(grpc::ServerContext*,
+                                 const proto::ListRequest* r,
                                  proto::ListResponse* out) {
   return Reply(master_->List(*r), out);
 }
-grpc::Status MasterService::Delete(grpc::ServerContext*, const proto::DeleteRequest* r,
+grpc::Status MasterService::Delete(grpc::ServerContext*,
+                                   const proto::DeleteRequest* r,
                                    proto::DeleteResponse* out) {
   return Reply(master_->Delete(*r), out);
 }
@@ -56,11 +59,13 @@ grpc::Status MasterService::ClusterStatus(grpc::ServerContext*,
                                           proto::ClusterStatusResponse* out) {
   return Reply(master_->ClusterStatus(), out);
 }
-grpc::Status MasterService::Fsck(grpc::ServerContext*, const proto::FsckRequest*,
+grpc::Status MasterService::Fsck(grpc::ServerContext*,
+                                 const proto::FsckRequest*,
                                  proto::FsckResponse* out) {
   return Reply(master_->Fsck(), out);
 }
-grpc::Status MasterService::Register(grpc::ServerContext*, const proto::RegisterRequest* r,
+grpc::Status MasterService::Register(grpc::ServerContext*,
+                                     const proto::RegisterRequest* r,
                                      proto::RegisterResponse* out) {
   return Reply(master_->Register(*r), out);
 }

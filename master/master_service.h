@@ -12,15 +12,20 @@ class MasterService final : public proto::Master::Service {
  public:
   explicit MasterService(Master* master) : master_(master) {}
 
-  grpc::Status CreateUpload(grpc::ServerContext*, const proto::CreateUploadRequest* r,
+  grpc::Status CreateUpload(grpc::ServerContext*,
+                            const proto::CreateUploadRequest* r,
                             proto::CreateUploadResponse* out) override;
-  grpc::Status AllocateChunk(grpc::ServerContext*, const proto::AllocateChunkRequest* r,
+  grpc::Status AllocateChunk(grpc::ServerContext*,
+                             const proto::AllocateChunkRequest* r,
                              proto::AllocateChunkResponse* out) override;
-  grpc::Status CommitChunk(grpc::ServerContext*, const proto::CommitChunkRequest* r,
+  grpc::Status CommitChunk(grpc::ServerContext*,
+                           const proto::CommitChunkRequest* r,
                            proto::CommitChunkResponse* out) override;
-  grpc::Status CompleteUpload(grpc::ServerContext*, const proto::CompleteUploadRequest* r,
+  grpc::Status CompleteUpload(grpc::ServerContext*,
+                              const proto::CompleteUploadRequest* r,
                               proto::CompleteUploadResponse* out) override;
-  grpc::Status AbandonUpload(grpc::ServerContext*, const proto::AbandonUploadRequest* r,
+  grpc::Status AbandonUpload(grpc::ServerContext*,
+                             const proto::AbandonUploadRequest* r,
                              proto::AbandonUploadResponse* out) override;
   grpc::Status Stat(grpc::ServerContext*, const proto::StatRequest* r,
                     proto::StatResponse* out) override;
@@ -28,7 +33,8 @@ class MasterService final : public proto::Master::Service {
                     proto::ListResponse* out) override;
   grpc::Status Delete(grpc::ServerContext*, const proto::DeleteRequest* r,
                       proto::DeleteResponse* out) override;
-  grpc::Status ClusterStatus(grpc::ServerContext*, const proto::ClusterStatusRequest* r,
+  grpc::Status ClusterStatus(grpc::ServerContext*,
+                             const proto::ClusterStatusRequest* r,
                              proto::ClusterStatusResponse* out) override;
   grpc::Status Fsck(grpc::ServerContext*, const proto::FsckRequest* r,
                     proto::FsckResponse* out) override;

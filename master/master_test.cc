@@ -124,7 +124,8 @@ TEST_F(MasterTest, DeletedChunksAreCollectedThroughHeartbeats) {
   for (const auto& replica : chunk.chain()) {
     proto::HeartbeatResponse response = Heartbeat(replica.server_id());
     ASSERT_EQ(response.commands_size(), 1);
-    EXPECT_EQ(response.commands(0).kind(), proto::ChunkserverCommand::DELETE_CHUNK);
+    EXPECT_EQ(response.commands(0).kind(),
+              proto::ChunkserverCommand::DELETE_CHUNK);
     EXPECT_EQ(response.commands(0).handle(), chunk.handle());
   }
 }

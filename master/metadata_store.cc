@@ -50,16 +50,19 @@ std::string EncodeCounter(uint64_t value) { return absl::StrCat(value); }
 
 }  // namespace
 
-MetadataStore::MetadataStore(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {}
+MetadataStore::MetadataStore(std::unique_ptr<rocksdb::DB> db)
+    : db_(std::move(db)) {}
 MetadataStore::~MetadataStore() = default;
 
-absl::StatusOr<std::unique_ptr<MetadataStore>> MetadataStore::Open(const std::string& dir) {
+absl::StatusOr<std::unique_ptr<MetadataStore>> MetadataStore::Open(
+    const std::string& dir) {
   rocksdb::Options options;
   options.create_if_missing = true;
   options.paranoid_checks = true;
   rocksdb::DB* raw = nullptr;
   RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(options, dir, &raw)));
-  std::unique_ptr<MetadataStore> store(new MetadataStore(std::unique_ptr<rocksdb::DB>(raw)));
+  std::unique_ptr<MetadataStore> store(
+      new MetadataStore(std::unique_ptr<rocksdb::DB>(raw)));
   RETURN_IF_ERROR(store->LoadCounters());
   return store;
 }
@@ -75,9 +78,12 @@ absl::Status MetadataStore::LoadCounters() {
   } else if (!s.IsNotFound()) {
     return FromRocks(s);
   }
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-  for (it->Seek("c"); it->Valid() && it->key().starts_with("c"); it->Next()) ++chunk_count_;
-  for (it->Seek("f"); it->Valid() && it->key().starts_with("f"); it->Next()) ++file_count_;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek("c"); it->Valid() && it->key().starts_with("c"); it->Next())
+    ++chunk_count_;
+  for (it->Seek("f"); it->Valid() && it->key().starts_with("f"); it->Next())
+    ++file_count_;
   return FromRocks(it->status());
 }
 
@@ -88,7 +94,8 @@ absl::StatusOr<Record> GetRecord(rocksdb::DB* db, const std::string& key,
                                  absl::string_view what) {
   std::string value;
   rocksdb::Status s = db->Get(rocksdb::ReadOptions(), key, &value);
-  if (s.IsNotFound()) return absl::NotFoundError(absl::StrCat(what, " not found"));
+  if (s.IsNotFound())
+    return absl::NotFoundError(absl::StrCat(what, " not found"));
   RETURN_IF_ERROR(FromRocks(s));
   Record record;
   if (!record.ParseFromString(value)) {
@@ -99,7 +106,8 @@ absl::StatusOr<Record> GetRecord(rocksdb::DB* db, const std::string& key,
 
 }  // namespace
 
-absl::StatusOr<proto::FileRecord> MetadataStore::GetFile(const std::string& path) {
+absl::StatusOr<proto::FileRecord> MetadataStore::GetFile(
+    const std::string& path) {
   return GetRecord<proto::FileRecord>(db_.get(), FileKey(path),
                                       absl::StrCat("file ", path));
 }
@@ -111,8 +119,8 @@ absl::StatusOr<proto::ChunkRecord> MetadataStore::GetChunk(uint64_t handle) {
 
 absl::StatusOr<proto::PendingUploadRecord> MetadataStore::GetUpload(
     const std::string& upload_id) {
-  return GetRecord<proto::PendingUploadRecord>(db_.get(), UploadKey(upload_id),
-                                               absl::StrCat("upload ", upload_id));
+  return GetRecord<proto::PendingUploadRecord>(
+      db_.get(), UploadKey(upload_id), absl::StrCat("upload ", upload_id));
 }
 
 absl::StatusOr<proto::PendingUploadRecord> MetadataStore::CreateUpload(
@@ -123,8 +131,9 @@ absl::StatusOr<proto::PendingUploadRecord> MetadataStore::CreateUpload(
   upload.set_created_unix_micros(now_micros);
   upload.set_last_activity_unix_micros(now_micros);
   absl::MutexLock lock(&write_mu_);
-  RETURN_IF_ERROR(FromRocks(
-      db_->Put(SyncedWrite(), UploadKey(upload.upload_id()), upload.SerializeAsString())));
+  RETURN_IF_ERROR(
+      FromRocks(db_->Put(SyncedWrite(), UploadKey(upload.upload_id()),
+                         upload.SerializeAsString())));
   return upload;
 }
 
@@ -148,18 +157,19 @@ absl::StatusOr<proto::ChunkRecord> MetadataStore::AllocateChunk(
   return chunk;
 }
 
-absl::Status MetadataStore::CommitChunk(const std::string& upload_id, uint64_t handle,
-                                        uint64_t length, uint32_t crc32c,
-                                        int64_t now_micros) {
+absl::Status MetadataStore::CommitChunk(const std::string& upload_id,
+                                        uint64_t handle, uint64_t length,
+                                        uint32_t crc32c, int64_t now_micros) {
   absl::MutexLock lock(&write_mu_);
   ASSIGN_OR_RETURN(proto::PendingUploadRecord upload, GetUpload(upload_id));
   if (std::find(upload.chunks().begin(), upload.chunks().end(), handle) ==
       upload.chunks().end()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("chunk ", handle, " does not belong to upload ", upload_id));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "chunk ", handle, " does not belong to upload ", upload_id));
   }
   ASSIGN_OR_RETURN(proto::ChunkRecord chunk, GetChunk(handle));
-  if (chunk.committed() && (chunk.length() != length || chunk.crc32c() != crc32c)) {
+  if (chunk.committed() &&
+      (chunk.length() != length || chunk.crc32c() != crc32c)) {
     return absl::FailedPreconditionError(
         absl::StrCat("chunk ", handle, " was already committed differently"));
   }
@@ -216,7 +226,8 @@ absl::StatusOr<proto::FileRecord> MetadataStore::CompleteUpload(
   batch.Delete(UploadKey(upload_id));
   RETURN_IF_ERROR(FromRocks(db_->Write(SyncedWrite(), &batch)));
   if (replaces) {
-    released->insert(released->end(), previous->chunks().begin(), previous->chunks().end());
+    released->insert(released->end(), previous->chunks().begin(),
+                     previous->chunks().end());
     chunk_count_ -= previous->chunks_size();
   } else {
     ++file_count_;
@@ -232,7 +243,8 @@ absl::Status MetadataStore::AbandonUpload(const std::string& upload_id,
   for (uint64_t handle : upload.chunks()) batch.Delete(ChunkKey(handle));
   batch.Delete(UploadKey(upload_id));
   RETURN_IF_ERROR(FromRocks(db_->Write(SyncedWrite(), &batch)));
-  released->insert(released->end(), upload.chunks().begin(), upload.chunks().end());
+  released->insert(released->end(), upload.chunks().begin(),
+                   upload.chunks().end());
   chunk_count_ -= upload.chunks_size();
   return absl::OkStatus();
 }
@@ -252,7 +264,8 @@ absl::Status MetadataStore::DeleteFile(const std::string& path,
 }
 
 absl::Status MetadataStore::ListFiles(const std::string& prefix,
-                                      const std::string& start_after, size_t limit,
+                                      const std::string& start_after,
+                                      size_t limit,
                                       std::vector<proto::FileRecord>* files,
                                       std::string* next) {
   std::string key_prefix = FileKey(prefix);
@@ -264,8 +277,10 @@ absl::Status MetadataStore::ListFiles(const std::string& prefix,
   // Only now: `start_after` may alias `*next`.
   files->clear();
   next->clear();
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-  for (it->Seek(start); it->Valid() && it->key().starts_with(key_prefix); it->Next()) {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(start); it->Valid() && it->key().starts_with(key_prefix);
+       it->Next()) {
     if (files->size() == limit) {
       *next = files->back().path();
       break;

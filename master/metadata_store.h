@@ -38,7 +38,8 @@ namespace sfs {
 class MetadataStore {
  public:
   // Opens or creates the database in `dir`.
-  static absl::StatusOr<std::unique_ptr<MetadataStore>> Open(const std::string& dir);
+  static absl::StatusOr<std::unique_ptr<MetadataStore>> Open(
+      const std::string& dir);
   ~MetadataStore();
 
   MetadataStore(const MetadataStore&) = delete;
@@ -46,8 +47,8 @@ class MetadataStore {
 
   // Starts an upload to `path` (validated by the caller) with a fresh random
   // id. Nothing is visible at `path` until CompleteUpload.
-  absl::StatusOr<proto::PendingUploadRecord> CreateUpload(const std::string& path,
-                                                          int64_t now_micros);
+  absl::StatusOr<proto::PendingUploadRecord> CreateUpload(
+      const std::string& path, int64_t now_micros);
 
   // Appends a new chunk (fresh handle, version 1, uncommitted) to an upload.
   // NotFound for an unknown upload.
@@ -57,19 +58,18 @@ class MetadataStore {
   // Records a chunk's final length and CRC32C. The chunk must belong to the
   // upload. Idempotent for the same values.
   absl::Status CommitChunk(const std::string& upload_id, uint64_t handle,
-                           uint64_t length, uint32_t crc32c, int64_t now_micros);
+                           uint64_t length, uint32_t crc32c,
+                           int64_t now_micros);
 
   // Makes the upload visible as a file, replacing any file at its path in
   // the same batch. `size` must equal the sum of the committed chunk lengths
   // and every chunk must be committed (FailedPrecondition otherwise).
   // The replaced file's chunk records are dropped and their handles appended
   // to *released (their replicas are now garbage).
-  absl::StatusOr<proto::FileRecord> CompleteUpload(const std::string& upload_id,
-                                                   uint64_t size,
-                                                   const std::string& sha256,
-                                                   const std::string& content_type,
-                                                   int64_t now_micros,
-                                                   std::vector<uint64_t>* released);
+  absl::StatusOr<proto::FileRecord> CompleteUpload(
+      const std::string& upload_id, uint64_t size, const std::string& sha256,
+      const std::string& content_type, int64_t now_micros,
+      std::vector<uint64_t>* released);
 
   // Drops an upload and its chunk records, appending their handles to
   // *released. NotFound for an unknown upload.
@@ -78,22 +78,26 @@ class MetadataStore {
 
   absl::StatusOr<proto::FileRecord> GetFile(const std::string& path);
   absl::StatusOr<proto::ChunkRecord> GetChunk(uint64_t handle);
-  absl::StatusOr<proto::PendingUploadRecord> GetUpload(const std::string& upload_id);
+  absl::StatusOr<proto::PendingUploadRecord> GetUpload(
+      const std::string& upload_id);
 
   // Removes a file and its chunk records, appending their handles to
   // *released. NotFound if there is no file.
-  absl::Status DeleteFile(const std::string& path, std::vector<uint64_t>* released);
+  absl::Status DeleteFile(const std::string& path,
+                          std::vector<uint64_t>* released);
 
   // Files whose path starts with `prefix` and sorts after `start_after`, in
   // path order, at most `limit`. *next is the last path returned when more
   // may follow, else empty.
-  absl::Status ListFiles(const std::string& prefix, const std::string& start_after,
-                         size_t limit, std::vector<proto::FileRecord>* files,
+  absl::Status ListFiles(const std::string& prefix,
+                         const std::string& start_after, size_t limit,
+                         std::vector<proto::FileRecord>* files,
                          std::string* next);
 
   // Calls `fn` for every file / pending upload, in key order, from a
   // consistent snapshot.
-  absl::Status ForEachFile(const std::function<void(const proto::FileRecord&)>& fn);
+  absl::Status ForEachFile(
+      const std::function<void(const proto::FileRecord&)>& fn);
   absl::Status ForEachUpload(
       const std::function<void(const proto::PendingUploadRecord&)>& fn);
 

@@ -36,13 +36,16 @@ class MetadataStoreTest : public ::testing::Test {
     for (uint64_t length : chunk_lengths) {
       auto chunk = store_->AllocateChunk(upload->upload_id(), 2);
       EXPECT_TRUE(chunk.ok());
-      EXPECT_TRUE(store_->CommitChunk(upload->upload_id(), chunk->handle(), length, 7, 3).ok());
+      EXPECT_TRUE(
+          store_
+              ->CommitChunk(upload->upload_id(), chunk->handle(), length, 7, 3)
+              .ok());
       handles.push_back(chunk->handle());
       size += length;
     }
     std::vector<uint64_t> released;
-    auto file = store_->CompleteUpload(upload->upload_id(), size, "abc", "text/plain", 4,
-                                       &released);
+    auto file = store_->CompleteUpload(upload->upload_id(), size, "abc",
+                                       "text/plain", 4, &released);
     EXPECT_TRUE(file.ok()) << file.status();
     return handles;
   }
@@ -56,17 +59,22 @@ TEST_F(MetadataStoreTest, PendingUploadIsInvisibleUntilComplete) {
   ASSERT_TRUE(upload.ok());
   auto chunk = store_->AllocateChunk(upload->upload_id(), 2);
   ASSERT_TRUE(chunk.ok());
-  EXPECT_EQ(store_->GetFile("/ns/a").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetFile("/ns/a").status().code(),
+            absl::StatusCode::kNotFound);
   std::vector<uint64_t> released;
   // Not committed yet: completion must refuse.
   EXPECT_EQ(store_->CompleteUpload(upload->upload_id(), 0, "", "", 3, &released)
                 .status()
                 .code(),
             absl::StatusCode::kFailedPrecondition);
-  ASSERT_TRUE(store_->CommitChunk(upload->upload_id(), chunk->handle(), 10, 1, 3).ok());
+  ASSERT_TRUE(
+      store_->CommitChunk(upload->upload_id(), chunk->handle(), 10, 1, 3).ok());
   // Size must match the committed bytes.
-  EXPECT_FALSE(store_->CompleteUpload(upload->upload_id(), 11, "", "", 3, &released).ok());
-  auto file = store_->CompleteUpload(upload->upload_id(), 10, "h", "t", 4, &released);
+  EXPECT_FALSE(
+      store_->CompleteUpload(upload->upload_id(), 11, "", "", 3, &released)
+          .ok());
+  auto file =
+      store_->CompleteUpload(upload->upload_id(), 10, "h", "t", 4, &released);
   ASSERT_TRUE(file.ok());
   EXPECT_TRUE(released.empty());
   auto got = store_->GetFile("/ns/a");
@@ -96,9 +104,12 @@ TEST_F(MetadataStoreTest, OverwriteReleasesOldChunks) {
   std::vector<uint64_t> old_chunks = WriteFile("/ns/a", {5, 6});
   auto upload = store_->CreateUpload("/ns/a", 1);
   auto chunk = store_->AllocateChunk(upload->upload_id(), 2);
-  ASSERT_TRUE(store_->CommitChunk(upload->upload_id(), chunk->handle(), 3, 0, 3).ok());
+  ASSERT_TRUE(
+      store_->CommitChunk(upload->upload_id(), chunk->handle(), 3, 0, 3).ok());
   std::vector<uint64_t> released;
-  ASSERT_TRUE(store_->CompleteUpload(upload->upload_id(), 3, "x", "", 4, &released).ok());
+  ASSERT_TRUE(
+      store_->CompleteUpload(upload->upload_id(), 3, "x", "", 4, &released)
+          .ok());
   EXPECT_EQ(released, old_chunks);
   for (uint64_t h : old_chunks) {
     EXPECT_EQ(store_->GetChunk(h).status().code(), absl::StatusCode::kNotFound);
@@ -113,7 +124,8 @@ TEST_F(MetadataStoreTest, DeleteAndAbandonReleaseChunks) {
   std::vector<uint64_t> released;
   ASSERT_TRUE(store_->DeleteFile("/ns/a", &released).ok());
   EXPECT_EQ(released, chunks);
-  EXPECT_EQ(store_->DeleteFile("/ns/a", &released).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->DeleteFile("/ns/a", &released).code(),
+            absl::StatusCode::kNotFound);
 
   auto upload = store_->CreateUpload("/ns/b", 1);
   auto chunk = store_->AllocateChunk(upload->upload_id(), 2);
@@ -129,12 +141,14 @@ TEST_F(MetadataStoreTest, CommitRejectsForeignChunk) {
   auto a = store_->CreateUpload("/ns/a", 1);
   auto b = store_->CreateUpload("/ns/b", 1);
   auto chunk = store_->AllocateChunk(a->upload_id(), 2);
-  EXPECT_EQ(store_->CommitChunk(b->upload_id(), chunk->handle(), 1, 1, 3).code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      store_->CommitChunk(b->upload_id(), chunk->handle(), 1, 1, 3).code(),
+      absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(MetadataStoreTest, ListsByPrefixWithPagination) {
-  for (const char* p : {"/ns/a", "/ns/b/1", "/ns/b/2", "/ns/c", "/other/a", "/nsx/a"}) {
+  for (const char* p :
+       {"/ns/a", "/ns/b/1", "/ns/b/2", "/ns/c", "/other/a", "/nsx/a"}) {
     WriteFile(p, {1});
   }
   std::vector<proto::FileRecord> files;

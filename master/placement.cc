@@ -16,7 +16,8 @@ absl::StatusOr<std::vector<std::string>> ChooseReplicas(
                    candidates.end());
   std::sort(candidates.begin(), candidates.end(),
             [](const PlacementCandidate& a, const PlacementCandidate& b) {
-              if (a.used_bytes != b.used_bytes) return a.used_bytes < b.used_bytes;
+              if (a.used_bytes != b.used_bytes)
+                return a.used_bytes < b.used_bytes;
               return a.server_id < b.server_id;
             });
 

@@ -10,9 +10,10 @@ namespace {
 constexpr uint64_t kGiB = 1ull << 30;
 
 TEST(PlacementTest, PicksDistinctLeastUsedServers) {
-  std::vector<PlacementCandidate> c = {
-      {"a", "", 5 * kGiB, kGiB}, {"b", "", 1 * kGiB, kGiB},
-      {"c", "", 3 * kGiB, kGiB}, {"d", "", 2 * kGiB, kGiB}};
+  std::vector<PlacementCandidate> c = {{"a", "", 5 * kGiB, kGiB},
+                                       {"b", "", 1 * kGiB, kGiB},
+                                       {"c", "", 3 * kGiB, kGiB},
+                                       {"d", "", 2 * kGiB, kGiB}};
   auto chosen = ChooseReplicas(c, PlacementPolicy{});
   ASSERT_TRUE(chosen.ok());
   EXPECT_EQ(*chosen, (std::vector<std::string>{"b", "d", "c"}));

@@ -1,6 +1,7 @@
 // End-to-end tests of the GFS core against real processes on loopback:
 // round trips through the CLI and client-lib, crash recovery of the master,
 // concurrent writers, bad input, bounded client memory.
+#include <grpcpp/grpcpp.h>
 #include <signal.h>
 
 #include <atomic>
@@ -13,7 +14,6 @@
 #include "common/checksum.h"
 #include "gtest/gtest.h"
 #include "proto/sfs.grpc.pb.h"
-#include <grpcpp/grpcpp.h>
 #include "tests/test_cluster.h"
 
 namespace sfs {
@@ -32,11 +32,13 @@ std::string Pattern(uint64_t size, uint64_t seed) {
   return data;
 }
 
-absl::Status Put(Client* client, const std::string& path, const std::string& data) {
+absl::Status Put(Client* client, const std::string& path,
+                 const std::string& data) {
   auto writer = client->Create(path);
   if (!writer.ok()) return writer.status();
   for (size_t off = 0; off < data.size(); off += 3 * kMiB + 17) {
-    absl::Status s = (*writer)->Append(absl::string_view(data).substr(off, 3 * kMiB + 17));
+    absl::Status s =
+        (*writer)->Append(absl::string_view(data).substr(off, 3 * kMiB + 17));
     if (!s.ok()) return s;
   }
   return (*writer)->Close().status();
@@ -98,7 +100,8 @@ TEST_F(ClusterTest, OneGibThroughTheCliIsByteIdenticalWithBoundedMemory) {
   // Memory is per stream, not per file: far below the file's size.
   EXPECT_LT(put.peak_rss_kib, 64 * 1024) << "sfs put peak RSS";
   EXPECT_LT(get.peak_rss_kib, 64 * 1024) << "sfs get peak RSS";
-  printf("peak RSS: put %ld KiB, get %ld KiB\n", put.peak_rss_kib, get.peak_rss_kib);
+  printf("peak RSS: put %ld KiB, get %ld KiB\n", put.peak_rss_kib,
+         get.peak_rss_kib);
 
   CommandResult stat = cluster_->RunCli({"stat", "--json", "/ns/big"});
   ASSERT_EQ(stat.exit_code, 0) << stat.err;
@@ -109,13 +112,15 @@ TEST_F(ClusterTest, OneGibThroughTheCliIsByteIdenticalWithBoundedMemory) {
   for (const auto& chunk : info["chunks"]) {
     EXPECT_EQ(chunk["length"], kChunk);
     std::set<std::string> servers;
-    for (const auto& replica : chunk["replicas"]) servers.insert(replica["server_id"]);
+    for (const auto& replica : chunk["replicas"])
+      servers.insert(replica["server_id"]);
     EXPECT_EQ(servers.size(), 3u) << chunk.dump();
   }
 }
 
 TEST_F(ClusterTest, EdgeSizesRoundTrip) {
-  for (uint64_t size : {uint64_t{0}, uint64_t{1}, kChunk - 1, kChunk, kChunk + 1}) {
+  for (uint64_t size :
+       {uint64_t{0}, uint64_t{1}, kChunk - 1, kChunk, kChunk + 1}) {
     std::string path = absl::StrCat("/edge/f", size);
     std::string data = Pattern(size, size);
     ASSERT_TRUE(Put(client_.get(), path, data).ok()) << size;
@@ -138,7 +143,10 @@ TEST_F(ClusterTest, RangedReadsAcrossTheChunkBoundary) {
   std::string data = Pattern(kChunk + 5 * kMiB, 3);
   ASSERT_TRUE(Put(client_.get(), "/ns/r", data).ok());
   for (auto [offset, length] : std::vector<std::pair<uint64_t, uint64_t>>{
-           {kChunk - 100, 200}, {kChunk - 1, 2}, {0, 1}, {kChunk + 5 * kMiB - 3, 100}}) {
+           {kChunk - 100, 200},
+           {kChunk - 1, 2},
+           {0, 1},
+           {kChunk + 5 * kMiB - 3, 100}}) {
     auto reader = client_->Open("/ns/r", offset, length);
     ASSERT_TRUE(reader.ok());
     std::string got, buf(64 * 1024, '\0');
@@ -178,7 +186,8 @@ TEST_F(ClusterTest, MasterSigkillLosesNothingCompleteAndShowsNothingPending) {
     ASSERT_TRUE(sha.ok()) << path << ": " << sha.status();
     EXPECT_EQ(*sha, ShaOf(data)) << path;
   }
-  EXPECT_EQ(client_->Stat("/ns/pending").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(client_->Stat("/ns/pending").status().code(),
+            absl::StatusCode::kNotFound);
   auto listing = client_->List("/ns/");
   ASSERT_TRUE(listing.ok());
   EXPECT_EQ(listing->files.size(), files.size());
@@ -266,18 +275,29 @@ TEST_F(ClusterTest, ReadFailsOverWhenReplicasDieMidStream) {
 }
 
 TEST_F(ClusterTest, BadInputGetsClearErrors) {
-  EXPECT_EQ(client_->Stat("/ns/missing").status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(client_->Open("/ns/missing").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(client_->Stat("/ns/missing").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(client_->Open("/ns/missing").status().code(),
+            absl::StatusCode::kNotFound);
   EXPECT_EQ(client_->Delete("/ns/missing").code(), absl::StatusCode::kNotFound);
-  std::vector<std::string> bad = {"/ns/../etc", "/ns//x", "/ns/a/./b", "relative",
-                                  std::string("/ns/nul\0x", 9), "/ns/" + std::string(1100, 'a'),
-                                  "/ns/\xC3\x28", "/"};
+  std::vector<std::string> bad = {"/ns/../etc",
+                                  "/ns//x",
+                                  "/ns/a/./b",
+                                  "relative",
+                                  std::string("/ns/nul\0x", 9),
+                                  "/ns/" + std::string(1100, 'a'),
+                                  "/ns/\xC3\x28",
+                                  "/"};
   for (const std::string& path : bad) {
-    EXPECT_EQ(client_->Create(path).status().code(), absl::StatusCode::kInvalidArgument)
+    EXPECT_EQ(client_->Create(path).status().code(),
+              absl::StatusCode::kInvalidArgument)
         << path;
-    EXPECT_EQ(client_->Stat(path).status().code(), absl::StatusCode::kInvalidArgument) << path;
+    EXPECT_EQ(client_->Stat(path).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << path;
   }
-  EXPECT_EQ(client_->List("/ns/../").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(client_->List("/ns/../").status().code(),
+            absl::StatusCode::kInvalidArgument);
 
   // A chunkserver asked for a handle it does not hold says so.
   auto channel = grpc::CreateChannel(cluster_->chunkserver_address(0),
@@ -302,8 +322,10 @@ TEST_F(ClusterTest, BadInputGetsClearErrors) {
   EXPECT_EQ(std::count(missing.err.begin(), missing.err.end(), '\n'), 1);
   CommandResult traversal = cluster_->RunCli({"put", "/dev/null", "/ns/../x"});
   EXPECT_EQ(traversal.exit_code, 1);
-  EXPECT_NE(traversal.err.find("INVALID_ARGUMENT"), std::string::npos) << traversal.err;
-  CommandResult no_local = cluster_->RunCli({"put", "/nonexistent/file", "/ns/x"});
+  EXPECT_NE(traversal.err.find("INVALID_ARGUMENT"), std::string::npos)
+      << traversal.err;
+  CommandResult no_local =
+      cluster_->RunCli({"put", "/nonexistent/file", "/ns/x"});
   EXPECT_EQ(no_local.exit_code, 1);
   EXPECT_EQ(cluster_->RunCli({"frobnicate"}).exit_code, 2);
   EXPECT_EQ(cluster_->RunCli({"get", "/ns/x"}).exit_code, 2);
@@ -315,14 +337,16 @@ TEST_F(ClusterTest, DeleteIsImmediateAndChunksAreCollected) {
   ASSERT_TRUE(info.ok());
   CommandResult rm = cluster_->RunCli({"rm", "/ns/doomed"});
   ASSERT_EQ(rm.exit_code, 0) << rm.err;
-  EXPECT_EQ(client_->Stat("/ns/doomed").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(client_->Stat("/ns/doomed").status().code(),
+            absl::StatusCode::kNotFound);
   // Every replica file disappears from the chunkservers' disks.
   absl::Time deadline = absl::Now() + absl::Seconds(20);
   int remaining = -1;
   while (absl::Now() < deadline && remaining != 0) {
     remaining = 0;
     for (int i = 0; i < 4; ++i) {
-      for (const auto& entry : std::filesystem::directory_iterator(cluster_->chunkserver_dir(i))) {
+      for (const auto& entry :
+           std::filesystem::directory_iterator(cluster_->chunkserver_dir(i))) {
         if (entry.path().extension() == ".data") ++remaining;
       }
     }

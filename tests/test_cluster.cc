@@ -50,11 +50,13 @@ void KillAndReap(pid_t* pid, int signal) {
 
 std::string BinDir() { return SFS_BIN_DIR; }
 
-TestCluster::TestCluster(const TestClusterOptions& options) : options_(options) {
+TestCluster::TestCluster(const TestClusterOptions& options)
+    : options_(options) {
   char tmpl[] = "/tmp/sfs-cluster-test.XXXXXX";
   dir_ = mkdtemp(tmpl);
   master_port_ = FreePort();
-  for (int i = 0; i < options_.chunkservers; ++i) chunkserver_ports_.push_back(FreePort());
+  for (int i = 0; i < options_.chunkservers; ++i)
+    chunkserver_ports_.push_back(FreePort());
   chunkserver_pids_.assign(options_.chunkservers, -1);
 }
 
@@ -64,7 +66,8 @@ TestCluster::~TestCluster() {
   std::filesystem::remove_all(dir_);
 }
 
-pid_t TestCluster::Spawn(const std::string& binary, const std::vector<std::string>& args,
+pid_t TestCluster::Spawn(const std::string& binary,
+                         const std::vector<std::string>& args,
                          const std::string& log) {
   pid_t pid = fork();
   if (pid == 0) {
@@ -96,26 +99,29 @@ std::string TestCluster::chunkserver_dir(int index) const {
 }
 
 absl::Status TestCluster::StartMaster() {
-  master_pid_ = Spawn("sfs-master",
-                      {"--listen=" + master_address(), "--data=" + dir_ + "/master",
-                       "--dead_after=" + absl::FormatDuration(options_.dead_after),
-                       absl::StrCat("--replication=", std::min(3, options_.chunkservers))},
-                      dir_ + "/master.log");
-  return master_pid_ > 0 ? absl::OkStatus() : absl::InternalError("cannot start master");
+  master_pid_ = Spawn(
+      "sfs-master",
+      {"--listen=" + master_address(), "--data=" + dir_ + "/master",
+       "--dead_after=" + absl::FormatDuration(options_.dead_after),
+       absl::StrCat("--replication=", std::min(3, options_.chunkservers))},
+      dir_ + "/master.log");
+  return master_pid_ > 0 ? absl::OkStatus()
+                         : absl::InternalError("cannot start master");
 }
 
 void TestCluster::KillMaster(int signal) { KillAndReap(&master_pid_, signal); }
 
 absl::Status TestCluster::StartChunkserver(int index) {
   std::string rack = absl::StrCat("rp", index + 1);
-  chunkserver_pids_[index] =
-      Spawn("sfs-chunkserver",
-            {"--listen=" + chunkserver_address(index), "--master=" + master_address(),
-             "--data=" + chunkserver_dir(index), "--id=" + rack, "--rack=" + rack,
-             "--heartbeat=" + absl::FormatDuration(options_.heartbeat)},
-            absl::StrCat(dir_, "/", rack, ".log"));
-  return chunkserver_pids_[index] > 0 ? absl::OkStatus()
-                                      : absl::InternalError("cannot start chunkserver");
+  chunkserver_pids_[index] = Spawn(
+      "sfs-chunkserver",
+      {"--listen=" + chunkserver_address(index), "--master=" + master_address(),
+       "--data=" + chunkserver_dir(index), "--id=" + rack, "--rack=" + rack,
+       "--heartbeat=" + absl::FormatDuration(options_.heartbeat)},
+      absl::StrCat(dir_, "/", rack, ".log"));
+  return chunkserver_pids_[index] > 0
+             ? absl::OkStatus()
+             : absl::InternalError("cannot start chunkserver");
 }
 
 void TestCluster::KillChunkserver(int index, int signal) {
@@ -124,12 +130,14 @@ void TestCluster::KillChunkserver(int index, int signal) {
 
 absl::Status TestCluster::Start() {
   absl::Status status = StartMaster();
-  for (int i = 0; status.ok() && i < options_.chunkservers; ++i) status = StartChunkserver(i);
+  for (int i = 0; status.ok() && i < options_.chunkservers; ++i)
+    status = StartChunkserver(i);
   if (!status.ok()) return status;
   return WaitForAliveChunkservers(options_.chunkservers, absl::Seconds(30));
 }
 
-absl::Status TestCluster::WaitForAliveChunkservers(int alive, absl::Duration timeout) {
+absl::Status TestCluster::WaitForAliveChunkservers(int alive,
+                                                   absl::Duration timeout) {
   std::unique_ptr<Client> client = NewClient();
   absl::Time deadline = absl::Now() + timeout;
   int seen = -1;
@@ -137,7 +145,8 @@ absl::Status TestCluster::WaitForAliveChunkservers(int alive, absl::Duration tim
     absl::StatusOr<ClusterStatus> status = client->Status();
     if (status.ok()) {
       seen = 0;
-      for (const ChunkserverStatus& s : status->chunkservers) seen += s.alive ? 1 : 0;
+      for (const ChunkserverStatus& s : status->chunkservers)
+        seen += s.alive ? 1 : 0;
       if (seen == alive) return absl::OkStatus();
     }
     absl::SleepFor(absl::Milliseconds(100));
@@ -154,7 +163,8 @@ std::unique_ptr<Client> TestCluster::NewClient() {
 }
 
 CommandResult TestCluster::RunCli(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {BinDir() + "/sfs", "--master=" + master_address()};
+  std::vector<std::string> argv = {BinDir() + "/sfs",
+                                   "--master=" + master_address()};
   argv.insert(argv.end(), args.begin(), args.end());
   return RunCommand(argv);
 }
@@ -192,7 +202,8 @@ CommandResult RunCommand(const std::vector<std::string>& argv) {
   return result;
 }
 
-std::string WriteRandomFile(const std::string& path, uint64_t size, uint64_t seed) {
+std::string WriteRandomFile(const std::string& path, uint64_t size,
+                            uint64_t seed) {
   std::ofstream out(path, std::ios::binary);
   Sha256 sha;
   std::string piece(1 << 20, '\0');

@@ -74,7 +74,8 @@ CommandResult RunCommand(const std::vector<std::string>& argv);
 std::string BinDir();
 
 // Writes `size` pseudo-random bytes (seeded) to `path`; returns their SHA-256.
-std::string WriteRandomFile(const std::string& path, uint64_t size, uint64_t seed);
+std::string WriteRandomFile(const std::string& path, uint64_t size,
+                            uint64_t seed);
 // SHA-256 hex of a local file.
 std::string Sha256OfFile(const std::string& path);
 

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_format.h"
 #include "common/checksum.h"
+#include "common/testing/store_test_base.h"
 #include "gtest/gtest.h"
 
 namespace sfs {
@@ -22,23 +23,8 @@ std::string RandomBytes(size_t n, uint32_t seed) {
   return out;
 }
 
-class ChunkStoreTest : public ::testing::Test {
+class ChunkStoreTest : public StoreTestBase<ChunkStore> {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/chunk_store_test.XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    Reopen();
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  void Reopen() {
-    store_.reset();
-    auto store = ChunkStore::Open(dir_);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = std::move(*store);
-  }
   std::string DataPath(uint64_t handle) {
     return absl::StrFormat("%s/%016x.data", dir_, handle);
   }
@@ -63,9 +49,6 @@ class ChunkStoreTest : public ::testing::Test {
     }
     ASSERT_TRUE((*appender)->Seal().ok());
   }
-
-  std::string dir_;
-  std::unique_ptr<ChunkStore> store_;
 };
 
 TEST_F(ChunkStoreTest, RoundTripsWithUnalignedAppends) {

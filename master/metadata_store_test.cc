@@ -4,28 +4,14 @@
 
 #include <filesystem>
 
+#include "common/testing/store_test_base.h"
 #include "gtest/gtest.h"
 
 namespace sfs {
 namespace {
 
-class MetadataStoreTest : public ::testing::Test {
+class MetadataStoreTest : public StoreTestBase<MetadataStore> {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/metadata_store_test.XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    Reopen();
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  void Reopen() {
-    store_.reset();
-    auto store = MetadataStore::Open(dir_);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = std::move(*store);
-  }
   // Writes a complete file of `chunk_lengths` chunks; returns its handles.
   std::vector<uint64_t> WriteFile(const std::string& path,
                                   std::vector<uint64_t> chunk_lengths) {
@@ -49,9 +35,6 @@ class MetadataStoreTest : public ::testing::Test {
     EXPECT_TRUE(file.ok()) << file.status();
     return handles;
   }
-
-  std::string dir_;
-  std::unique_ptr<MetadataStore> store_;
 };
 
 TEST_F(MetadataStoreTest, PendingUploadIsInvisibleUntilComplete) {

@@ -275,9 +275,15 @@ absl::StatusOr<std::string> MintHs256Jwt(const JwtClaims& claims,
                   {"scopes", claims.scopes},
                   {"iat", absl::ToUnixSeconds(issued_at)}};
   if (claims.expires_at != 0) payload["exp"] = claims.expires_at;
+  std::string payload_json;
+  try {
+    payload_json = payload.dump();
+  } catch (const Json::type_error&) {  // strings that are not UTF-8
+    return absl::InvalidArgumentError("claims are not UTF-8");
+  }
   std::string signed_part =
       absl::StrCat(absl::WebSafeBase64Escape(R"({"alg":"HS256","typ":"JWT"})"),
-                   ".", absl::WebSafeBase64Escape(payload.dump()));
+                   ".", absl::WebSafeBase64Escape(payload_json));
   return absl::StrCat(
       signed_part, ".",
       absl::WebSafeBase64Escape(HmacSha256(secret, signed_part)));

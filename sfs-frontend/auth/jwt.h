@@ -98,7 +98,7 @@ class JwtVerifier {
 
 // An HS256 token carrying `claims`, with "iat" set to `issued_at` and "exp"
 // to claims.expires_at when that is not 0. InvalidArgument if the secret is
-// shorter than kMinHs256SecretBytes.
+// shorter than kMinHs256SecretBytes or a claim string is not UTF-8.
 absl::StatusOr<std::string> MintHs256Jwt(const JwtClaims& claims,
                                          absl::string_view secret,
                                          absl::Time issued_at);

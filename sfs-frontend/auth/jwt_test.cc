@@ -281,8 +281,12 @@ TEST(JwtMintTest, MintedTokenVerifies) {
             absl::StatusCode::kUnauthenticated);
 }
 
-TEST(JwtMintTest, ShortSecretRefused) {
+TEST(JwtMintTest, ShortSecretOrNonUtf8ClaimsRefused) {
   EXPECT_EQ(MintHs256Jwt(JwtClaims(), "short", kNow).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  JwtClaims claims;
+  claims.subject = "\xff";
+  EXPECT_EQ(MintHs256Jwt(claims, kSecret, kNow).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 

@@ -7,7 +7,8 @@
 //   PostgresCatalog  PostgreSQL via libpq; any number of frontend replicas.
 //
 // Records are stored exactly as given: the catalog validates them (names,
-// required fields) but fills in nothing, so the caller sets created_at.
+// required fields, strings that are UTF-8 without NUL) but fills in nothing,
+// so the caller sets created_at.
 //
 // Errors: NotFound, AlreadyExists and InvalidArgument as documented per
 // method; Unavailable when the backing store cannot be reached (the caller
@@ -146,7 +147,7 @@ class Catalog {
   // once each and in publication order per publisher. Delivery is best
   // effort: an event published while a replica's listener is reconnecting is
   // lost for that replica. InvalidArgument if the event is larger than
-  // kMaxProgressEventBytes.
+  // kMaxProgressEventBytes or is not UTF-8 text without NUL.
   virtual absl::Status PublishProgress(const std::string& json_event) = 0;
   virtual std::unique_ptr<ProgressSubscription> Subscribe(
       ProgressCallback callback) = 0;

@@ -188,6 +188,24 @@ TEST_P(CatalogConformanceTest, OwnerIdsAreOpaque) {
   EXPECT_TRUE(catalog_->ListNamespaces("%")->empty());
 }
 
+// PostgreSQL text cannot hold these, so neither catalog accepts them.
+TEST_P(CatalogConformanceTest, NonTextStringsRejected) {
+  for (const std::string& bad :
+       {std::string("nul\0inside", 10), std::string("\xff\xfe"),
+        std::string("\xc0\xaf"), std::string("\xed\xa0\x80"),
+        std::string("cut\xe2\x82")}) {
+    EXPECT_EQ(catalog_->CreateNamespace(Namespace("ns", bad)).code(),
+              absl::StatusCode::kInvalidArgument);
+    NamespaceRecord bad_mime = Namespace("ns", "alice");
+    bad_mime.policies.allowed_mime_types = {bad};
+    EXPECT_EQ(catalog_->CreateNamespace(bad_mime).code(),
+              absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(catalog_->PublishProgress(bad).code(),
+              absl::StatusCode::kInvalidArgument);
+  }
+  EXPECT_TRUE(catalog_->ListNamespaces("")->empty());
+}
+
 TEST_P(CatalogConformanceTest, Users) {
   UserRecord admin = User("root");
   admin.is_admin = true;

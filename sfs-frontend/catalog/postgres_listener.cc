@@ -89,7 +89,12 @@ void PgListener::Run() {
     // Deliver first: libpq may have queued notifications while it read
     // other replies (such as LISTEN's), and those leave the socket quiet.
     DeliverQueued();
-    if (!WaitReadable(PQsocket(conn_->raw()), -1)) return;
+    int socket = PQsocket(conn_->raw());
+    if (socket < 0) {
+      conn_.reset();
+      continue;
+    }
+    if (!WaitReadable(socket, -1)) return;
     if (PQconsumeInput(conn_->raw()) == 0 || !conn_->healthy()) conn_.reset();
   }
 }

@@ -1,7 +1,9 @@
 #include "sfs-frontend/catalog/record_rules.h"
 
+#include <cstdint>
 #include <optional>
 #include <tuple>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -29,6 +31,52 @@ bool IsLowerHex(const std::string& text) {
     }
   }
   return true;
+}
+
+// Well-formed UTF-8 (no overlong forms, surrogates or code points past
+// U+10FFFF) without NUL: what PostgreSQL text and JSON strings can hold.
+bool IsStorableText(absl::string_view text) {
+  static constexpr uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
+  size_t i = 0;
+  while (i < text.size()) {
+    unsigned char lead = text[i];
+    if (lead == 0) return false;
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    }
+    int length = (lead & 0xE0) == 0xC0   ? 2
+                 : (lead & 0xF0) == 0xE0 ? 3
+                 : (lead & 0xF8) == 0xF0 ? 4
+                                         : 0;
+    if (length == 0 || i + length > text.size()) return false;
+    uint32_t code_point = lead & (0x7F >> length);
+    for (int k = 1; k < length; ++k) {
+      unsigned char next = text[i + k];
+      if ((next & 0xC0) != 0x80) return false;
+      code_point = (code_point << 6) | (next & 0x3F);
+    }
+    if (code_point < kSmallest[length] || code_point > 0x10FFFF ||
+        (code_point >= 0xD800 && code_point <= 0xDFFF)) {
+      return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
+absl::Status CheckText(const char* what, absl::string_view text) {
+  if (!IsStorableText(text)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " is not UTF-8 text without NUL"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckTexts(const char* what,
+                        const std::vector<std::string>& texts) {
+  for (const std::string& text : texts) RETURN_IF_ERROR(CheckText(what, text));
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -63,11 +111,13 @@ absl::Status CheckNamespaceRecord(const NamespaceRecord& record) {
   if (record.owner_id.empty()) {
     return absl::InvalidArgumentError("namespace has no owner");
   }
+  RETURN_IF_ERROR(CheckText("owner_id", record.owner_id));
   if (record.visibility != Visibility::kPrivate &&
       record.visibility != Visibility::kPublic) {
     return absl::InvalidArgumentError("visibility must be 0 or 1");
   }
   const NamespacePolicies& p = record.policies;
+  RETURN_IF_ERROR(CheckTexts("allowed MIME type", p.allowed_mime_types));
   RETURN_IF_ERROR(CheckNotNegative("max_file_bytes", p.max_file_bytes));
   RETURN_IF_ERROR(CheckNotNegative("quota_bytes", p.quota_bytes));
   RETURN_IF_ERROR(CheckNotNegative("retention_days", p.retention_days));
@@ -80,11 +130,15 @@ absl::Status CheckUserRecord(const UserRecord& user) {
   if (user.password_hash.empty()) {
     return absl::InvalidArgumentError("user has no password hash");
   }
+  RETURN_IF_ERROR(CheckText("password_hash", user.password_hash));
   return absl::OkStatus();
 }
 
 absl::Status CheckApiTokenRecord(const ApiTokenRecord& token) {
   if (token.id.empty()) return absl::InvalidArgumentError("token has no id");
+  RETURN_IF_ERROR(CheckText("token id", token.id));
+  RETURN_IF_ERROR(CheckText("token username", token.username));
+  RETURN_IF_ERROR(CheckTexts("scope", token.scopes));
   if (token.secret_hash.size() != kSha256HexDigits ||
       !IsLowerHex(token.secret_hash)) {
     return absl::InvalidArgumentError(
@@ -99,7 +153,7 @@ absl::Status CheckProgressEvent(const std::string& json_event) {
         absl::StrCat("progress event of ", json_event.size(), " bytes exceeds ",
                      kMaxProgressEventBytes));
   }
-  return absl::OkStatus();
+  return CheckText("progress event", json_event);
 }
 
 std::string QuotedName(const std::string& kind, const std::string& name) {

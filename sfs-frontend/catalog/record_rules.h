@@ -11,7 +11,10 @@
 
 namespace sfs::frontend {
 
-// Each returns OK or InvalidArgument saying what is wrong.
+// Each returns OK or InvalidArgument saying what is wrong. Beyond the rules
+// in catalog.h, every free-form string must be UTF-8 without NUL, because
+// PostgreSQL text holds nothing else; checking here keeps the embedded
+// catalog from accepting what the PostgreSQL one would refuse.
 absl::Status CheckNamespaceRecord(const NamespaceRecord& record);
 absl::Status CheckUserRecord(const UserRecord& user);
 absl::Status CheckApiTokenRecord(const ApiTokenRecord& token);

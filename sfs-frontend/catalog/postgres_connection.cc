@@ -10,6 +10,8 @@
 namespace sfs::frontend {
 namespace {
 
+constexpr char kDefaultConnectTimeoutSeconds[] = "10";
+
 absl::Status StatusFromResult(const PGresult* result, PGconn* conn) {
   const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
   std::string sqlstate = state == nullptr ? "" : state;
@@ -35,7 +37,12 @@ int PgResult::affected_rows() const {
 
 absl::StatusOr<std::unique_ptr<PgConnection>> PgConnection::Connect(
     const std::string& conninfo) {
-  PGconn* conn = PQconnectdb(conninfo.c_str());
+  // connect_timeout comes first so that one in `conninfo` (expanded from
+  // "dbname") overrides it.
+  const char* const keywords[] = {"connect_timeout", "dbname", nullptr};
+  const char* const values[] = {kDefaultConnectTimeoutSeconds, conninfo.c_str(),
+                                nullptr};
+  PGconn* conn = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
   if (PQstatus(conn) != CONNECTION_OK) {
     std::string message(
         absl::StripTrailingAsciiWhitespace(PQerrorMessage(conn)));

@@ -49,6 +49,9 @@ class PgResult {
 class PgConnection {
  public:
   // Unavailable if the server cannot be reached or refuses the connection.
+  // Unless `conninfo` sets connect_timeout, giving up takes at most 10 s, so
+  // an unreachable server cannot stall a caller (or a PgListener's shutdown)
+  // for the minutes a TCP connect may take.
   static absl::StatusOr<std::unique_ptr<PgConnection>> Connect(
       const std::string& conninfo);
 

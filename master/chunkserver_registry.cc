@@ -20,12 +20,13 @@ void ChunkserverRegistry::Register(const ChunkserverInfo& info,
 
 bool ChunkserverRegistry::Heartbeat(const std::string& server_id,
                                     uint64_t used_bytes, uint64_t free_bytes,
-                                    absl::Time now) {
+                                    bool disk_failed, absl::Time now) {
   absl::MutexLock lock(&mu_);
   auto it = servers_.find(server_id);
   if (it == servers_.end()) return false;
   it->second.used_bytes = used_bytes;
   it->second.free_bytes = free_bytes;
+  it->second.disk_failed = disk_failed;
   it->second.last_heartbeat = now;
   return true;
 }
@@ -55,7 +56,7 @@ std::vector<PlacementCandidate> ChunkserverRegistry::LiveCandidates(
   absl::MutexLock lock(&mu_);
   std::vector<PlacementCandidate> out;
   for (const auto& [id, info] : servers_) {
-    if (!IsAliveLocked(info, now)) continue;
+    if (!IsAliveLocked(info, now) || info.disk_failed) continue;
     out.push_back(
         PlacementCandidate{id, info.rack, info.used_bytes, info.free_bytes});
   }

@@ -32,7 +32,8 @@ struct ChunkserverInfo {
   uint64_t used_bytes = 0;
   uint64_t free_bytes = 0;
   absl::Time last_heartbeat;
-  bool alive = false;  // filled in by the registry's queries
+  bool disk_failed = false;  // reported I/O errors: no new chunks
+  bool alive = false;        // filled in by the registry's queries
 };
 
 class ChunkserverRegistry {
@@ -45,13 +46,13 @@ class ChunkserverRegistry {
   // Refreshes liveness and space. False if the server is unknown (e.g. the
   // master restarted): it must register again with a full chunk report.
   bool Heartbeat(const std::string& server_id, uint64_t used_bytes,
-                 uint64_t free_bytes, absl::Time now);
+                 uint64_t free_bytes, bool disk_failed, absl::Time now);
 
   std::optional<ChunkserverInfo> Get(const std::string& server_id,
                                      absl::Time now);
   std::vector<ChunkserverInfo> List(absl::Time now);
 
-  // Live servers as placement candidates.
+  // Live servers with a working disk, as placement candidates.
   std::vector<PlacementCandidate> LiveCandidates(absl::Time now);
 
   // Counts `bytes` as used on each server until its next heartbeat, so a

@@ -22,6 +22,21 @@ ABSL_FLAG(absl::Duration, dead_after, absl::Seconds(15),
           "a chunkserver silent for this long is dead");
 ABSL_FLAG(absl::Duration, upload_idle_timeout, absl::Hours(1),
           "a pending upload idle for this long is abandoned");
+ABSL_FLAG(absl::Duration, replication_delay, absl::Seconds(30),
+          "how long after a chunkserver is declared dead its chunks are "
+          "re-replicated");
+ABSL_FLAG(int, max_clones_per_server, 2,
+          "most re-replication clones a chunkserver takes part in at once");
+ABSL_FLAG(absl::Duration, clone_timeout, absl::Minutes(5),
+          "a clone not reported done in this time is planned again");
+ABSL_FLAG(absl::Duration, gc_grace, absl::Minutes(1),
+          "garbage replicas are deleted this long after they become garbage");
+ABSL_FLAG(double, safe_mode_threshold, 0.999,
+          "fraction of chunks that must be reported before leaving safe mode");
+ABSL_FLAG(absl::Duration, safe_mode_max, absl::Minutes(5),
+          "longest stay in safe mode");
+ABSL_FLAG(absl::Duration, repair_interval, absl::Seconds(1),
+          "interval of the re-replication and trim loop");
 
 int main(int argc, char** argv) {
   sfs::BlockTerminationSignals();
@@ -35,6 +50,12 @@ int main(int argc, char** argv) {
   options.placement.min_replicas = absl::GetFlag(FLAGS_min_replicas);
   options.dead_after = absl::GetFlag(FLAGS_dead_after);
   options.upload_idle_timeout = absl::GetFlag(FLAGS_upload_idle_timeout);
+  options.replication_delay = absl::GetFlag(FLAGS_replication_delay);
+  options.max_clones_per_server = absl::GetFlag(FLAGS_max_clones_per_server);
+  options.clone_timeout = absl::GetFlag(FLAGS_clone_timeout);
+  options.gc_grace = absl::GetFlag(FLAGS_gc_grace);
+  options.safe_mode_threshold = absl::GetFlag(FLAGS_safe_mode_threshold);
+  options.safe_mode_max = absl::GetFlag(FLAGS_safe_mode_max);
   auto master = sfs::Master::Open(options);
   if (!master.ok()) {
     sfs::Log("cannot open metadata in ", options.data_dir, ": ",
@@ -57,9 +78,16 @@ int main(int argc, char** argv) {
 
   absl::Notification stopping;
   std::thread janitor([&] {
-    while (!stopping.WaitForNotificationWithTimeout(absl::Seconds(10))) {
-      int expired = (*master)->ExpireIdleUploads(absl::Now());
-      if (expired > 0) sfs::Log("abandoned ", expired, " idle uploads");
+    absl::Time next_expiry = absl::Now();
+    while (!stopping.WaitForNotificationWithTimeout(
+        absl::GetFlag(FLAGS_repair_interval))) {
+      absl::Time now = absl::Now();
+      (*master)->RepairTick(now);
+      if (now >= next_expiry) {
+        int expired = (*master)->ExpireIdleUploads(now);
+        if (expired > 0) sfs::Log("abandoned ", expired, " idle uploads");
+        next_expiry = now + absl::Seconds(10);
+      }
     }
   });
 

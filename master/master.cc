@@ -6,6 +6,7 @@
 #include "common/log.h"
 #include "common/path.h"
 #include "common/status_macros.h"
+#include "master/repair_planner.h"
 
 namespace sfs {
 namespace {
@@ -19,17 +20,6 @@ void FillFileHeader(const proto::FileRecord& record, proto::FileInfo* info) {
   info->set_content_type(record.content_type());
   info->set_created_unix_micros(record.created_unix_micros());
   info->set_modified_unix_micros(record.modified_unix_micros());
-}
-
-// Asks a chunkserver to delete each of `handles`.
-void AddDeletions(
-    const std::vector<uint64_t>& handles,
-    google::protobuf::RepeatedPtrField<proto::ChunkserverCommand>* commands) {
-  for (uint64_t handle : handles) {
-    proto::ChunkserverCommand* command = commands->Add();
-    command->set_kind(proto::ChunkserverCommand::DELETE_CHUNK);
-    command->set_handle(handle);
-  }
 }
 
 }  // namespace
@@ -173,13 +163,48 @@ absl::StatusOr<proto::DeleteResponse> Master::Delete(
 }
 
 void Master::ReleaseChunks(const std::vector<uint64_t>& handles) {
-  absl::MutexLock lock(&deletions_mu_);
+  absl::Time due = absl::Now() + options_.gc_grace;
   for (uint64_t handle : handles) {
     for (const std::string& id : locations_.ServersOf(handle)) {
-      pending_deletions_[id].push_back(handle);
+      QueueDeletion(id, handle, /*version=*/0, due,
+                    /*only_if_unreferenced=*/true);
       locations_.Remove(handle, id);
     }
   }
+}
+
+void Master::QueueDeletion(const std::string& server_id, uint64_t handle,
+                           uint64_t version, absl::Time not_before,
+                           bool only_if_unreferenced) {
+  if (commands_.HasDeletion(server_id, handle)) return;
+  proto::ChunkserverCommand command;
+  command.set_kind(proto::ChunkserverCommand::DELETE_CHUNK);
+  command.set_handle(handle);
+  command.set_version(version);
+  commands_.Push(server_id, command, not_before, only_if_unreferenced);
+}
+
+bool Master::References(uint64_t handle, uint64_t version) {
+  absl::StatusOr<proto::ChunkRecord> record = store_->GetChunk(handle);
+  if (record.status().code() == absl::StatusCode::kNotFound) return false;
+  // On a read error, assume referenced: a deletion can wait, data cannot
+  // come back.
+  return !record.ok() || version == 0 || record->version() == version;
+}
+
+void Master::DeliverCommands(
+    const std::string& server_id, absl::Time now,
+    google::protobuf::RepeatedPtrField<proto::ChunkserverCommand>* out) {
+  for (proto::ChunkserverCommand& command : commands_.TakeDue(
+           server_id, now, /*deletions_allowed=*/!in_safe_mode(),
+           [this](uint64_t h, uint64_t v) { return References(h, v); })) {
+    *out->Add() = std::move(command);
+  }
+}
+
+bool Master::in_safe_mode() {
+  absl::MutexLock lock(&repair_mu_);
+  return safe_mode_;
 }
 
 absl::StatusOr<proto::ClusterStatusResponse> Master::ClusterStatus() {
@@ -196,10 +221,16 @@ absl::StatusOr<proto::ClusterStatusResponse> Master::ClusterStatus() {
     s->set_used_bytes(info.used_bytes);
     s->set_free_bytes(info.free_bytes);
     s->set_last_heartbeat_unix_micros(absl::ToUnixMicros(info.last_heartbeat));
+    s->set_disk_failed(info.disk_failed);
   }
   response.set_file_count(store_->file_count());
   response.set_chunk_count(store_->chunk_count());
   response.set_replication_factor(options_.placement.replication);
+  absl::MutexLock lock(&repair_mu_);
+  response.set_safe_mode(safe_mode_);
+  response.set_replication_backlog(in_flight_.size());
+  response.set_under_replicated_chunks(under_replicated_);
+  response.set_corrupt_replicas(corrupt_replicas_found_);
   return response;
 }
 
@@ -235,21 +266,38 @@ absl::StatusOr<proto::FsckResponse> Master::Fsck() {
   RETURN_IF_ERROR(store_->ForEachUpload([&](const proto::PendingUploadRecord&) {
     response.set_pending_uploads(response.pending_uploads() + 1);
   }));
+  for (const ChunkserverInfo& info : registry_.List(now)) {
+    if (!info.alive)
+      response.set_dead_chunkservers(response.dead_chunkservers() + 1);
+  }
+  absl::MutexLock lock(&repair_mu_);
+  response.set_corrupt_replicas(corrupt_replicas_found_);
+  response.set_replication_backlog(in_flight_.size());
+  response.set_safe_mode(safe_mode_);
   return response;
 }
 
 void Master::AcceptReports(
     const std::string& server_id,
     const google::protobuf::RepeatedPtrField<proto::ChunkReport>& reports,
-    std::vector<uint64_t>* garbage) {
+    absl::Time now) {
   for (const proto::ChunkReport& report : reports) {
     absl::StatusOr<proto::ChunkRecord> record =
         store_->GetChunk(report.handle());
-    if (record.status().code() == absl::StatusCode::kNotFound ||
-        (record.ok() && record->version() > report.version())) {
-      garbage->push_back(report.handle());  // deleted, overwritten or stale
-    } else if (record.ok() && record->version() == report.version()) {
+    if (record.ok() && record->version() == report.version()) {
       locations_.Add(report.handle(), server_id);
+      absl::MutexLock lock(&repair_mu_);
+      auto clone = in_flight_.find(report.handle());
+      if (clone != in_flight_.end() && clone->second.target_id == server_id) {
+        in_flight_.erase(clone);
+      }
+    } else if (record.status().code() == absl::StatusCode::kNotFound ||
+               (record.ok() && record->version() > report.version())) {
+      // An orphan (deleted or overwritten file, abandoned upload, restored
+      // metadata) or a stale version: garbage once the grace period passes.
+      QueueDeletion(server_id, report.handle(), report.version(),
+                    now + options_.gc_grace,
+                    /*only_if_unreferenced=*/true);
     }
   }
 }
@@ -262,39 +310,148 @@ absl::StatusOr<proto::RegisterResponse> Master::Register(
   }
   ChunkserverInfo info{r.server_id(), r.address(), r.rack(), r.used_bytes(),
                        r.free_bytes()};
-  registry_.Register(info, absl::Now());
+  absl::Time now = absl::Now();
+  registry_.Register(info, now);
   // A full report replaces whatever we believed about this server.
   locations_.RemoveServer(r.server_id());
-  std::vector<uint64_t> garbage;
-  AcceptReports(r.server_id(), r.chunks(), &garbage);
+  AcceptReports(r.server_id(), r.chunks(), now);
   Log("chunkserver ", r.server_id(), " at ", r.address(), " registered with ",
-      r.chunks_size(), " chunks, ", garbage.size(), " to delete");
+      r.chunks_size(), " chunks");
   proto::RegisterResponse response;
-  AddDeletions(garbage, response.mutable_commands());
+  DeliverCommands(r.server_id(), now, response.mutable_commands());
   return response;
 }
 
 absl::StatusOr<proto::HeartbeatResponse> Master::Heartbeat(
     const proto::HeartbeatRequest& r) {
+  absl::Time now = absl::Now();
   proto::HeartbeatResponse response;
   if (!registry_.Heartbeat(r.server_id(), r.used_bytes(), r.free_bytes(),
-                           absl::Now())) {
+                           r.disk_failed(), now)) {
     response.add_commands()->set_kind(proto::ChunkserverCommand::REREGISTER);
     return response;
   }
   for (uint64_t handle : r.removed()) locations_.Remove(handle, r.server_id());
-  std::vector<uint64_t> garbage;
-  AcceptReports(r.server_id(), r.added(), &garbage);
-  {
-    absl::MutexLock lock(&deletions_mu_);
-    auto it = pending_deletions_.find(r.server_id());
-    if (it != pending_deletions_.end()) {
-      garbage.insert(garbage.end(), it->second.begin(), it->second.end());
-      pending_deletions_.erase(it);
-    }
-  }
-  AddDeletions(garbage, response.mutable_commands());
+  for (uint64_t handle : r.corrupt()) DropCorruptReplica(handle, r.server_id());
+  AcceptReports(r.server_id(), r.added(), now);
+  DeliverCommands(r.server_id(), now, response.mutable_commands());
   return response;
+}
+
+void Master::DropCorruptReplica(uint64_t handle, const std::string& server_id) {
+  {
+    absl::MutexLock lock(&repair_mu_);
+    ++corrupt_replicas_found_;
+  }
+  std::vector<std::string> holders = locations_.ServersOf(handle);
+  if (std::find(holders.begin(), holders.end(), server_id) == holders.end())
+    return;
+  Log("replica of chunk ", handle, " on ", server_id, " is corrupt");
+  // The last replica stays: most of its blocks may still be readable.
+  if (holders.size() == 1) return;
+  locations_.Remove(handle, server_id);
+  QueueDeletion(server_id, handle, /*version=*/0, absl::Now(),
+                /*only_if_unreferenced=*/false);
+}
+
+absl::StatusOr<proto::ReportBadReplicaResponse> Master::ReportBadReplica(
+    const proto::ReportBadReplicaRequest& r) {
+  for (const ChunkserverInfo& info : registry_.List(absl::Now())) {
+    if (info.address == r.address())
+      DropCorruptReplica(r.handle(), info.server_id);
+  }
+  return proto::ReportBadReplicaResponse();
+}
+
+absl::StatusOr<proto::CheckpointResponse> Master::Checkpoint(
+    const proto::CheckpointRequest& r) {
+  if (r.dir().empty() || r.dir()[0] != '/') {
+    return absl::InvalidArgumentError(
+        "checkpoint needs an absolute directory path");
+  }
+  RETURN_IF_ERROR(store_->Checkpoint(r.dir()));
+  Log("metadata checkpoint written to ", r.dir());
+  proto::CheckpointResponse response;
+  response.set_files(store_->file_count());
+  return response;
+}
+
+void Master::RepairTick(absl::Time now) {
+  absl::Duration give_up_after =
+      options_.dead_after + options_.replication_delay;
+  std::map<std::string, absl::Time> last_heard;
+  for (const ChunkserverInfo& info : registry_.List(now)) {
+    last_heard[info.server_id] = info.last_heartbeat;
+  }
+  std::vector<ChunkReplicas> chunks;
+  uint64_t committed = 0, reported = 0;
+  absl::Status scan =
+      store_->ForEachChunk([&](const proto::ChunkRecord& record) {
+        if (!record.committed()) return;
+        ++committed;
+        ChunkReplicas chunk;
+        chunk.handle = record.handle();
+        std::vector<std::string> holders =
+            locations_.ServersOf(record.handle());
+        if (!holders.empty()) ++reported;
+        for (const std::string& id : holders) {
+          absl::Duration silent = now - last_heard[id];
+          if (silent < options_.dead_after) chunk.live.push_back(id);
+          if (silent < give_up_after) ++chunk.present;
+        }
+        chunks.push_back(std::move(chunk));
+      });
+  if (!scan.ok()) {
+    Log("repair scan failed: ", scan.ToString());
+    return;
+  }
+
+  absl::MutexLock lock(&repair_mu_);
+  if (safe_mode_) {
+    bool enough =
+        committed == 0 || reported >= options_.safe_mode_threshold * committed;
+    if (!enough && now - started_ < options_.safe_mode_max) return;
+    safe_mode_ = false;
+    Log("leaving safe mode: ", reported, " of ", committed, " chunks reported");
+  }
+  std::map<std::string, size_t> busy;
+  std::set<uint64_t> in_flight;
+  for (auto it = in_flight_.begin(); it != in_flight_.end();) {
+    if (it->second.deadline < now) {
+      it = in_flight_.erase(it);  // lost or failed: plan it again
+      continue;
+    }
+    ++busy[it->second.source_id];
+    ++busy[it->second.target_id];
+    in_flight.insert(it->first);
+    ++it;
+  }
+  RepairPlan plan = PlanRepairs(std::move(chunks),
+                                registry_.LiveCandidates(now), busy, in_flight,
+                                RepairLimits{options_.placement.replication,
+                                             options_.max_clones_per_server});
+  under_replicated_ = plan.under_replicated;
+  for (const CloneTask& task : plan.clones) {
+    absl::StatusOr<proto::ChunkRecord> record = store_->GetChunk(task.handle);
+    std::optional<ChunkserverInfo> source = registry_.Get(task.source_id, now);
+    if (!record.ok() || !source) continue;
+    proto::ChunkserverCommand command;
+    command.set_kind(proto::ChunkserverCommand::REPLICATE_CHUNK);
+    command.set_handle(task.handle);
+    command.set_version(record->version());
+    command.set_length(record->length());
+    command.set_crc32c(record->crc32c());
+    command.set_source_address(source->address);
+    commands_.Push(task.target_id, command, now,
+                   /*only_if_unreferenced=*/false);
+    in_flight_[task.handle] = InFlightClone{task.source_id, task.target_id,
+                                            now + options_.clone_timeout};
+  }
+  for (const TrimTask& task : plan.trims) {
+    locations_.Remove(task.handle, task.server_id);
+    QueueDeletion(task.server_id, task.handle, 0, now,
+                  /*only_if_unreferenced=*/false);
+  }
 }
 
 int Master::ExpireIdleUploads(absl::Time now) {

@@ -21,6 +21,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "master/chunkserver_registry.h"
+#include "master/command_queue.h"
 #include "master/metadata_store.h"
 #include "master/placement.h"
 #include "proto/sfs.pb.h"
@@ -38,6 +39,20 @@ struct MasterOptions {
   absl::Duration upload_idle_timeout = absl::Hours(1);
   // Page size of List when the request does not say.
   size_t default_list_limit = 1000;
+  // How long after a server is declared dead its replicas stop counting and
+  // the chunks are re-replicated (a quick restart causes no clone storm).
+  absl::Duration replication_delay = absl::Seconds(30);
+  // Most clones a server takes part in at once, as source or target.
+  size_t max_clones_per_server = 2;
+  // A clone not reported done in this time is planned again.
+  absl::Duration clone_timeout = absl::Minutes(5);
+  // Garbage replicas (deleted files, orphans, stale versions) are deleted
+  // this long after they become garbage.
+  absl::Duration gc_grace = absl::Minutes(1);
+  // After a restart the master deletes and re-replicates nothing until this
+  // fraction of chunks has a reported replica, or until safe_mode_max.
+  double safe_mode_threshold = 0.999;
+  absl::Duration safe_mode_max = absl::Minutes(5);
 };
 
 class Master {
@@ -68,33 +83,68 @@ class Master {
   absl::StatusOr<proto::HeartbeatResponse> Heartbeat(
       const proto::HeartbeatRequest& r);
 
+  absl::StatusOr<proto::ReportBadReplicaResponse> ReportBadReplica(
+      const proto::ReportBadReplicaRequest& r);
+  absl::StatusOr<proto::CheckpointResponse> Checkpoint(
+      const proto::CheckpointRequest& r);
+
   // Abandons uploads idle for longer than upload_idle_timeout; called
   // periodically. Returns how many were abandoned.
   int ExpireIdleUploads(absl::Time now);
+
+  // One round of the repair loop, called every second or so: leaves safe
+  // mode when enough chunks are reported, then plans clones for
+  // under-replicated chunks and trims for over-replicated ones.
+  void RepairTick(absl::Time now);
 
  private:
   explicit Master(const MasterOptions& options,
                   std::unique_ptr<MetadataStore> store);
 
+  struct InFlightClone {
+    std::string source_id;
+    std::string target_id;
+    absl::Time deadline;
+  };
+
   // Files each reported replica: current ones as locations, garbage and
-  // stale ones as deletions for that server.
+  // stale ones as (conditional, delayed) deletions for that server.
   void AcceptReports(
       const std::string& server_id,
       const google::protobuf::RepeatedPtrField<proto::ChunkReport>& reports,
-      std::vector<uint64_t>* garbage);
+      absl::Time now);
   // Queues deletion of every known replica of `handles`.
   void ReleaseChunks(const std::vector<uint64_t>& handles);
+  // Queues deletion of `server_id`'s replica of `handle` at `version` (0:
+  // any version).
+  void QueueDeletion(const std::string& server_id, uint64_t handle,
+                     uint64_t version, absl::Time not_before,
+                     bool only_if_unreferenced);
+  // Forgets a replica found corrupt, and deletes it when others remain.
+  void DropCorruptReplica(uint64_t handle, const std::string& server_id);
+  // Commands due for a server, as a heartbeat or registration reply.
+  void DeliverCommands(
+      const std::string& server_id, absl::Time now,
+      google::protobuf::RepeatedPtrField<proto::ChunkserverCommand>* out);
+  // Whether the metadata references chunk `handle` at `version` (0: any).
+  bool References(uint64_t handle, uint64_t version);
   void FillChunkInfo(const proto::ChunkRecord& record, absl::Time now,
                      proto::ChunkInfo* info);
   std::vector<std::string> LiveReplicas(uint64_t handle, absl::Time now);
+  bool in_safe_mode();
 
   const MasterOptions options_;
   const std::unique_ptr<MetadataStore> store_;
+  const absl::Time started_ = absl::Now();
   ChunkserverRegistry registry_;
   ChunkLocations locations_;
-  absl::Mutex deletions_mu_;
-  std::map<std::string, std::vector<uint64_t>> pending_deletions_
-      ABSL_GUARDED_BY(deletions_mu_);
+  CommandQueue commands_;
+
+  absl::Mutex repair_mu_;
+  bool safe_mode_ ABSL_GUARDED_BY(repair_mu_) = true;
+  std::map<uint64_t, InFlightClone> in_flight_ ABSL_GUARDED_BY(repair_mu_);
+  uint64_t under_replicated_ ABSL_GUARDED_BY(repair_mu_) = 0;
+  uint64_t corrupt_replicas_found_ ABSL_GUARDED_BY(repair_mu_) = 0;
 };
 
 }  // namespace sfs

@@ -75,4 +75,15 @@ grpc::Status MasterService::Heartbeat(grpc::ServerContext*,
   return Reply(master_->Heartbeat(*r), out);
 }
 
+grpc::Status MasterService::ReportBadReplica(
+    grpc::ServerContext*, const proto::ReportBadReplicaRequest* r,
+    proto::ReportBadReplicaResponse* out) {
+  return Reply(master_->ReportBadReplica(*r), out);
+}
+grpc::Status MasterService::Checkpoint(grpc::ServerContext*,
+                                       const proto::CheckpointRequest* r,
+                                       proto::CheckpointResponse* out) {
+  return Reply(master_->Checkpoint(*r), out);
+}
+
 }  // namespace sfs

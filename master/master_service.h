@@ -42,6 +42,12 @@ class MasterService final : public proto::Master::Service {
                         proto::RegisterResponse* out) override;
   grpc::Status Heartbeat(grpc::ServerContext*, const proto::HeartbeatRequest* r,
                          proto::HeartbeatResponse* out) override;
+  grpc::Status ReportBadReplica(grpc::ServerContext*,
+                                const proto::ReportBadReplicaRequest* r,
+                                proto::ReportBadReplicaResponse* out) override;
+  grpc::Status Checkpoint(grpc::ServerContext*,
+                          const proto::CheckpointRequest* r,
+                          proto::CheckpointResponse* out) override;
 
  private:
   Master* const master_;

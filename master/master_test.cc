@@ -15,9 +15,13 @@ class MasterTest : public ::testing::Test {
   void SetUp() override {
     char tmpl[] = "/tmp/master_test.XXXXXX";
     options_.data_dir = mkdtemp(tmpl);
+    options_.gc_grace = absl::ZeroDuration();
+    options_.replication_delay = absl::ZeroDuration();
+    options_.dead_after = absl::Milliseconds(300);
     auto master = Master::Open(options_);
     ASSERT_TRUE(master.ok()) << master.status();
     master_ = std::move(*master);
+    master_->RepairTick(absl::Now());  // nothing stored: leaves safe mode
   }
   void TearDown() override {
     master_.reset();
@@ -146,6 +150,80 @@ TEST_F(MasterTest, UnknownAndStaleReportsAreDeleted) {
   ASSERT_TRUE(response.ok());
   ASSERT_EQ(response->commands_size(), 1);
   EXPECT_EQ(response->commands(0).handle(), 987654u);
+}
+
+TEST_F(MasterTest, DeadReplicaIsClonedOntoAnotherServer) {
+  RegisterServers(4);
+  proto::AllocateChunkResponse chunk = Upload("/ns/f");
+  std::set<std::string> holders;
+  for (const auto& r : chunk.chain()) holders.insert(r.server_id());
+  std::string dead = *holders.begin();
+  std::string spare;
+  for (int i = 1; i <= 4; ++i) {
+    if (!holders.count("cs" + std::to_string(i)))
+      spare = "cs" + std::to_string(i);
+  }
+  absl::SleepFor(options_.dead_after);
+  for (int i = 1; i <= 4; ++i) {
+    std::string id = "cs" + std::to_string(i);
+    if (id != dead) Heartbeat(id);
+  }
+  master_->RepairTick(absl::Now());
+  auto fsck = master_->Fsck();
+  ASSERT_TRUE(fsck.ok());
+  EXPECT_EQ(fsck->under_replicated_chunks(), 1u);
+  EXPECT_EQ(fsck->replication_backlog(), 1u);
+
+  proto::HeartbeatResponse response = Heartbeat(spare);
+  ASSERT_EQ(response.commands_size(), 1);
+  const proto::ChunkserverCommand& clone = response.commands(0);
+  EXPECT_EQ(clone.kind(), proto::ChunkserverCommand::REPLICATE_CHUNK);
+  EXPECT_EQ(clone.handle(), chunk.handle());
+  EXPECT_EQ(clone.length(), 100u);
+  EXPECT_NE(clone.source_address(), "");
+
+  // The spare reports the copy: the chunk is whole again.
+  proto::HeartbeatRequest report;
+  report.set_server_id(spare);
+  report.set_free_bytes(1ull << 40);
+  auto* added = report.add_added();
+  added->set_handle(chunk.handle());
+  added->set_version(chunk.version());
+  ASSERT_TRUE(master_->Heartbeat(report).ok());
+  fsck = master_->Fsck();
+  EXPECT_EQ(fsck->under_replicated_chunks(), 0u);
+  EXPECT_EQ(fsck->replication_backlog(), 0u);
+}
+
+TEST_F(MasterTest, SafeModeHoldsDeletionsUntilChunksAreReported) {
+  RegisterServers(3);
+  proto::AllocateChunkResponse chunk = Upload("/ns/f");
+  master_.reset();
+  auto reopened = Master::Open(options_);  // a restart: locations forgotten
+  ASSERT_TRUE(reopened.ok());
+  master_ = std::move(*reopened);
+  proto::RegisterRequest r;
+  r.set_server_id("cs1");
+  r.set_address("127.0.0.1:7001");
+  auto* orphan = r.add_chunks();
+  orphan->set_handle(424242);
+  orphan->set_version(1);
+  auto registered = master_->Register(r);
+  ASSERT_TRUE(registered.ok());
+  EXPECT_EQ(registered->commands_size(), 0) << "no deletion in safe mode";
+  master_->RepairTick(absl::Now());  // 0 of 1 chunks reported: stays safe
+  EXPECT_EQ(Heartbeat("cs1").commands_size(), 0);
+  EXPECT_TRUE(master_->ClusterStatus()->safe_mode());
+
+  auto* current = r.add_chunks();
+  current->set_handle(chunk.handle());
+  current->set_version(chunk.version());
+  ASSERT_TRUE(master_->Register(r).ok());
+  master_->RepairTick(absl::Now());
+  EXPECT_FALSE(master_->ClusterStatus()->safe_mode());
+  proto::HeartbeatResponse response = Heartbeat("cs1");
+  ASSERT_EQ(response.commands_size(), 1);
+  EXPECT_EQ(response.commands(0).handle(), 424242u);
 }
 
 TEST_F(MasterTest, UnknownServerIsAskedToRegister) {

@@ -3,6 +3,7 @@
 #include <openssl/rand.h>
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
 #include "absl/strings/escaping.h"
@@ -331,6 +332,18 @@ absl::Status MetadataStore::ForEachFile(
 absl::Status MetadataStore::ForEachUpload(
     const std::function<void(const proto::PendingUploadRecord&)>& fn) {
   return ForEachRecord<proto::PendingUploadRecord>(db_.get(), "u", fn);
+}
+
+absl::Status MetadataStore::ForEachChunk(
+    const std::function<void(const proto::ChunkRecord&)>& fn) {
+  return ForEachRecord<proto::ChunkRecord>(db_.get(), "c", fn);
+}
+
+absl::Status MetadataStore::Checkpoint(const std::string& dir) {
+  rocksdb::Checkpoint* raw = nullptr;
+  RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw)));
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  return FromRocks(checkpoint->CreateCheckpoint(dir));
 }
 
 uint64_t MetadataStore::chunk_count() {

@@ -101,6 +101,15 @@ class MetadataStore {
   absl::Status ForEachUpload(
       const std::function<void(const proto::PendingUploadRecord&)>& fn);
 
+  // Calls `fn` for every chunk record, in handle order, from a snapshot.
+  absl::Status ForEachChunk(
+      const std::function<void(const proto::ChunkRecord&)>& fn);
+
+  // Writes a consistent online copy of the database to `dir` (which must not
+  // exist) using RocksDB checkpoints: hard links where possible. Restoring is
+  // starting a master with --data pointing at such a copy.
+  absl::Status Checkpoint(const std::string& dir);
+
   // Number of chunk records (chunks of files and of pending uploads).
   uint64_t chunk_count();
   uint64_t file_count();

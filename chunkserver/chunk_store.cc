@@ -6,6 +6,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -109,9 +110,10 @@ absl::Status ChunkAppender::Append(absl::string_view data) {
   if (length_ + data.size() > kMaxChunkBytes) {
     return absl::ResourceExhaustedError("write past the end of a 64 MiB chunk");
   }
+  RETURN_IF_ERROR(store_->ReserveLength(handle_, length_ + data.size()));
   std::string data_path = store_->PathOf(handle_, ".data");
-  RETURN_IF_ERROR(
-      WriteFully(data_fd_, data.data(), data.size(), length_, data_path));
+  RETURN_IF_ERROR(store_->NoteWriteResult(
+      WriteFully(data_fd_, data.data(), data.size(), length_, data_path)));
 
   // Recompute the CRC of every block the append touched: the partial block
   // it extended (from tail_) and each block it started.
@@ -128,18 +130,21 @@ absl::Status ChunkAppender::Append(absl::string_view data) {
     crcs.append(encoded, 4);
     if (tail_.size() == kChunkBlockBytes) tail_.clear();
   }
-  RETURN_IF_ERROR(WriteFully(crc_fd_, crcs.data(), crcs.size(), first_block * 4,
-                             store_->PathOf(handle_, ".crc")));
-  store_->RecordLength(handle_, length_);
-  return absl::OkStatus();
+  return store_->NoteWriteResult(WriteFully(crc_fd_, crcs.data(), crcs.size(),
+                                            first_block * 4,
+                                            store_->PathOf(handle_, ".crc")));
 }
 
 absl::StatusOr<uint32_t> ChunkAppender::Seal() {
   if (sealed_) return absl::FailedPreconditionError("chunk is already sealed");
-  if (fdatasync(data_fd_) != 0)
-    return IoError("fsync", store_->PathOf(handle_, ".data"));
-  if (fdatasync(crc_fd_) != 0)
-    return IoError("fsync", store_->PathOf(handle_, ".crc"));
+  if (fdatasync(data_fd_) != 0) {
+    return store_->NoteWriteResult(
+        IoError("fsync", store_->PathOf(handle_, ".data")));
+  }
+  if (fdatasync(crc_fd_) != 0) {
+    return store_->NoteWriteResult(
+        IoError("fsync", store_->PathOf(handle_, ".crc")));
+  }
 
   // Read everything back through the checksums once: what we acknowledge as
   // sealed must be what the disk returns.
@@ -203,13 +208,14 @@ absl::Status ChunkReader::ReadAt(uint64_t offset, uint64_t max_bytes,
 // ---------------------------------------------------------------------------
 // ChunkStore
 
-ChunkStore::ChunkStore(std::string dir) : dir_(std::move(dir)) {}
+ChunkStore::ChunkStore(std::string dir, uint64_t capacity_bytes)
+    : dir_(std::move(dir)), capacity_bytes_(capacity_bytes) {}
 
 absl::StatusOr<std::unique_ptr<ChunkStore>> ChunkStore::Open(
-    const std::string& dir) {
+    const std::string& dir, uint64_t capacity_bytes) {
   if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
     return IoError("mkdir", dir);
-  std::unique_ptr<ChunkStore> store(new ChunkStore(dir));
+  std::unique_ptr<ChunkStore> store(new ChunkStore(dir, capacity_bytes));
   RETURN_IF_ERROR(store->Load());
   return store;
 }
@@ -240,6 +246,7 @@ absl::Status ChunkStore::Load() {
     if (meta >> state.version >> state.length >> sealed && sealed == 1) {
       state.sealed = true;
       chunks_[handle] = state;
+      used_bytes_ += state.length;
       continue;
     }
     for (const char* suffix : {".data", ".crc", ".meta"}) {
@@ -330,15 +337,38 @@ void ChunkStore::FinishWrite(uint64_t handle, uint64_t length, bool sealed) {
   auto it = chunks_.find(handle);
   if (it == chunks_.end()) return;  // deleted while being written
   it->second.writing = false;
+  used_bytes_ = used_bytes_ - it->second.length + length;
   it->second.length = length;
   it->second.sealed = sealed;
   if (sealed) added_.push_back(SealedChunk{handle, it->second.version, length});
 }
 
-void ChunkStore::RecordLength(uint64_t handle, uint64_t length) {
+absl::Status ChunkStore::ReserveLength(uint64_t handle, uint64_t length) {
   absl::MutexLock lock(&mu_);
   auto it = chunks_.find(handle);
-  if (it != chunks_.end()) it->second.length = length;
+  if (it == chunks_.end())
+    return absl::AbortedError("chunk deleted while written");
+  uint64_t used = used_bytes_ - it->second.length + length;
+  if (capacity_bytes_ > 0 && used > capacity_bytes_) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "chunkserver capacity of ", capacity_bytes_, " bytes is full"));
+  }
+  used_bytes_ = used;
+  it->second.length = length;
+  return absl::OkStatus();
+}
+
+absl::Status ChunkStore::NoteWriteResult(absl::Status status) {
+  if (status.code() == absl::StatusCode::kInternal) {
+    absl::MutexLock lock(&mu_);
+    disk_failed_ = true;
+  }
+  return status;
+}
+
+bool ChunkStore::disk_failed() {
+  absl::MutexLock lock(&mu_);
+  return disk_failed_;
 }
 
 absl::StatusOr<std::unique_ptr<ChunkReader>> ChunkStore::OpenForRead(
@@ -377,7 +407,13 @@ absl::Status ChunkStore::Delete(uint64_t handle) {
     absl::MutexLock lock(&mu_);
     auto it = chunks_.find(handle);
     if (it == chunks_.end()) return absl::OkStatus();
+    used_bytes_ -= it->second.length;
     chunks_.erase(it);
+    // A seal not yet reported is simply never reported.
+    added_.erase(std::remove_if(
+                     added_.begin(), added_.end(),
+                     [&](const SealedChunk& c) { return c.handle == handle; }),
+                 added_.end());
     removed_.push_back(handle);
   }
   // Meta first: a crash part-way leaves data without meta, which Load() drops.
@@ -396,31 +432,49 @@ std::vector<SealedChunk> ChunkStore::ListSealed() {
     if (state.sealed)
       out.push_back(SealedChunk{handle, state.version, state.length});
   }
-  added_.clear();
-  removed_.clear();
   return out;
 }
 
-void ChunkStore::TakeChanges(std::vector<SealedChunk>* added,
-                             std::vector<uint64_t>* removed) {
+std::vector<SealedChunk> ChunkStore::TakeFullReport() {
+  std::vector<SealedChunk> report = ListSealed();
   absl::MutexLock lock(&mu_);
-  added->swap(added_);
-  removed->swap(removed_);
   added_.clear();
   removed_.clear();
+  return report;
+}
+
+void ChunkStore::TakeChanges(std::vector<SealedChunk>* added,
+                             std::vector<uint64_t>* removed,
+                             std::vector<uint64_t>* corrupt) {
+  absl::MutexLock lock(&mu_);
+  *added = std::move(added_);
+  *removed = std::move(removed_);
+  *corrupt = std::move(corrupt_);
+  added_.clear();
+  removed_.clear();
+  corrupt_.clear();
+}
+
+void ChunkStore::Quarantine(uint64_t handle) {
+  absl::Status deleted = Delete(handle);
+  absl::MutexLock lock(&mu_);
+  corrupt_.push_back(handle);
+  if (!deleted.ok()) disk_failed_ = true;
 }
 
 uint64_t ChunkStore::used_bytes() {
   absl::MutexLock lock(&mu_);
-  uint64_t total = 0;
-  for (const auto& entry : chunks_) total += entry.second.length;
-  return total;
+  return used_bytes_;
 }
 
 uint64_t ChunkStore::free_bytes() {
   struct statvfs fs;
   if (statvfs(dir_.c_str(), &fs) != 0) return 0;
-  return static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+  uint64_t free = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+  absl::MutexLock lock(&mu_);
+  if (capacity_bytes_ == 0) return free;
+  return std::min(free,
+                  capacity_bytes_ - std::min(capacity_bytes_, used_bytes_));
 }
 
 }  // namespace sfs

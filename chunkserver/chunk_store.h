@@ -104,9 +104,11 @@ class ChunkReader {
 class ChunkStore {
  public:
   // Opens (creating if needed) a store in `dir`, discarding open chunks left
-  // by an earlier process.
+  // by an earlier process. With `capacity_bytes` > 0 the store holds at most
+  // that many bytes of chunk data (a size-limited data dir), whatever the
+  // filesystem has free.
   static absl::StatusOr<std::unique_ptr<ChunkStore>> Open(
-      const std::string& dir);
+      const std::string& dir, uint64_t capacity_bytes = 0);
 
   ChunkStore(const ChunkStore&) = delete;
   ChunkStore& operator=(const ChunkStore&) = delete;
@@ -128,18 +130,30 @@ class ChunkStore {
   // Removes the chunk's files. OK if it does not exist.
   absl::Status Delete(uint64_t handle);
 
-  // Every sealed chunk, for the full report at registration. Starts a new
-  // round of changes for TakeChanges.
+  // Removes a replica found corrupt and remembers it for the next report.
+  void Quarantine(uint64_t handle);
+
+  // Every sealed chunk.
   std::vector<SealedChunk> ListSealed();
 
-  // Sealed chunks added and handles removed since the last call, for the
-  // incremental report on each heartbeat.
-  void TakeChanges(std::vector<SealedChunk>* added,
-                   std::vector<uint64_t>* removed);
+  // Every sealed chunk, for the full report at registration; the changes
+  // TakeChanges would have returned are covered by it and dropped.
+  std::vector<SealedChunk> TakeFullReport();
 
-  // Bytes held by chunk data, and bytes free on the store's filesystem.
+  // Sealed chunks added, handles removed and handles quarantined since the
+  // last call, for the incremental report on each heartbeat.
+  void TakeChanges(std::vector<SealedChunk>* added,
+                   std::vector<uint64_t>* removed,
+                   std::vector<uint64_t>* corrupt);
+
+  // Bytes held by chunk data, and bytes still free for it (the filesystem's
+  // free space, or what is left of the capacity if that is smaller).
   uint64_t used_bytes();
   uint64_t free_bytes();
+
+  // True once a write hit an I/O error other than a full disk: the disk is
+  // suspect and the server should get no new chunks.
+  bool disk_failed();
 
   const std::string& dir() const { return dir_; }
 
@@ -152,16 +166,23 @@ class ChunkStore {
     bool writing = false;
   };
 
-  explicit ChunkStore(std::string dir);
+  ChunkStore(std::string dir, uint64_t capacity_bytes);
   absl::Status Load();
   std::string PathOf(uint64_t handle, absl::string_view suffix) const;
   absl::Status WriteMeta(uint64_t handle, const ChunkState& state);
   void FinishWrite(uint64_t handle, uint64_t length, bool sealed);
-  // Keeps used_bytes() current while a chunk is being written.
-  void RecordLength(uint64_t handle, uint64_t length);
+  // Keeps used_bytes() current while a chunk is being written; fails with
+  // ResourceExhausted when `length` would exceed the capacity.
+  absl::Status ReserveLength(uint64_t handle, uint64_t length);
+  // Records the outcome of a write: an I/O error marks the disk failed.
+  absl::Status NoteWriteResult(absl::Status status);
 
   const std::string dir_;
+  const uint64_t capacity_bytes_;
   absl::Mutex mu_;
+  uint64_t used_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  bool disk_failed_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<uint64_t> corrupt_ ABSL_GUARDED_BY(mu_);
   std::map<uint64_t, ChunkState> chunks_ ABSL_GUARDED_BY(mu_);
   std::vector<SealedChunk> added_ ABSL_GUARDED_BY(mu_);
   std::vector<uint64_t> removed_ ABSL_GUARDED_BY(mu_);

@@ -156,16 +156,38 @@ TEST_F(ChunkStoreTest, RejectsBadOpens) {
 
 TEST_F(ChunkStoreTest, DeleteReportsRemoval) {
   WriteSealed(10, "xyz", 3);
+  WriteSealed(11, "uvw", 3);
   std::vector<SealedChunk> added;
-  std::vector<uint64_t> removed;
-  store_->TakeChanges(&added, &removed);
-  ASSERT_EQ(added.size(), 1u);
+  std::vector<uint64_t> removed, corrupt;
+  store_->TakeChanges(&added, &removed, &corrupt);
+  ASSERT_EQ(added.size(), 2u);
+  EXPECT_EQ(store_->used_bytes(), 6u);
   ASSERT_TRUE(store_->Delete(10).ok());
-  store_->TakeChanges(&added, &removed);
+  store_->Quarantine(11);
+  store_->TakeChanges(&added, &removed, &corrupt);
   EXPECT_TRUE(added.empty());
-  ASSERT_EQ(removed.size(), 1u);
-  EXPECT_EQ(removed[0], 10u);
+  EXPECT_EQ(removed, (std::vector<uint64_t>{10, 11}));
+  EXPECT_EQ(corrupt, (std::vector<uint64_t>{11}));
   EXPECT_FALSE(std::filesystem::exists(DataPath(10)));
+  EXPECT_FALSE(std::filesystem::exists(DataPath(11)));
+  EXPECT_EQ(store_->used_bytes(), 0u);
+}
+
+TEST(ChunkStoreCapacityTest, RefusesWritesPastCapacity) {
+  char tmpl[] = "/tmp/chunk_store_capacity.XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  {
+    auto store = ChunkStore::Open(dir, /*capacity_bytes=*/100000);
+    ASSERT_TRUE(store.ok());
+    auto a = (*store)->OpenForAppend(1, 1, 0);
+    ASSERT_TRUE(a.ok());
+    ASSERT_TRUE((*a)->Append(std::string(90000, 'x')).ok());
+    EXPECT_EQ((*a)->Append(std::string(20000, 'y')).code(),
+              absl::StatusCode::kResourceExhausted);
+    EXPECT_LE((*store)->free_bytes(), 10000u);
+    EXPECT_FALSE((*store)->disk_failed());
+  }
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -131,21 +131,32 @@ grpc::Status ChunkserverService::WriteChunk(grpc::ServerContext* context,
 grpc::Status ChunkserverService::ReadChunk(
     grpc::ServerContext* context, const proto::ReadChunkRequest* r,
     grpc::ServerWriter<proto::ReadChunkResponse>* out) {
-  auto reader = store_->OpenForRead(r->handle(), r->version());
-  if (!reader.ok()) return ToGrpcStatus(reader.status());
-  uint64_t end = (*reader)->length();
-  if (r->length() > 0) end = std::min(end, r->offset() + r->length());
-  proto::ReadChunkResponse response;
-  for (uint64_t offset = r->offset(); offset < end;) {
-    if (context->IsCancelled()) return grpc::Status::CANCELLED;
-    absl::Status status =
-        (*reader)->ReadAt(offset, std::min(kReadSegmentBytes, end - offset),
-                          response.mutable_data());
-    if (!status.ok()) return ToGrpcStatus(status);
-    offset += response.data().size();
-    if (!out->Write(response)) return grpc::Status::CANCELLED;
+  absl::Status status = ServeRead(context, *r, out);
+  if (status.code() == absl::StatusCode::kDataLoss) {
+    // The replica is bad: drop it so the master re-replicates from a good
+    // copy; the reader fails over at the same byte.
+    store_->Quarantine(r->handle());
   }
-  return grpc::Status::OK;
+  return ToGrpcStatus(status);
+}
+
+absl::Status ChunkserverService::ServeRead(
+    grpc::ServerContext* context, const proto::ReadChunkRequest& r,
+    grpc::ServerWriter<proto::ReadChunkResponse>* out) {
+  ASSIGN_OR_RETURN(std::unique_ptr<ChunkReader> reader,
+                   store_->OpenForRead(r.handle(), r.version()));
+  uint64_t end = reader->length();
+  if (r.length() > 0) end = std::min(end, r.offset() + r.length());
+  proto::ReadChunkResponse response;
+  for (uint64_t offset = r.offset(); offset < end;) {
+    if (context->IsCancelled()) return absl::CancelledError("reader went away");
+    RETURN_IF_ERROR(reader->ReadAt(offset,
+                                   std::min(kReadSegmentBytes, end - offset),
+                                   response.mutable_data()));
+    offset += response.data().size();
+    if (!out->Write(response)) return absl::CancelledError("reader went away");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace sfs

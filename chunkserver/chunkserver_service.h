@@ -7,7 +7,8 @@
 // holds N bytes. `finish` seals the chunk (fsync) on each replica in turn.
 //
 // ReadChunk streams a range of a sealed chunk in segments whose every byte
-// was verified against the on-disk checksums.
+// was verified against the on-disk checksums. A replica that fails its
+// checksums is quarantined (deleted and reported corrupt).
 //
 // `store` must outlive the service. Thread-safe.
 #ifndef SFS_CHUNKSERVER_CHUNKSERVER_SERVICE_H_
@@ -35,6 +36,10 @@ class ChunkserverService final : public proto::Chunkserver::Service {
       grpc::ServerWriter<proto::ReadChunkResponse>* out) override;
 
  private:
+  absl::Status ServeRead(grpc::ServerContext* context,
+                         const proto::ReadChunkRequest& r,
+                         grpc::ServerWriter<proto::ReadChunkResponse>* out);
+
   ChunkStore* const store_;
 };
 

@@ -8,9 +8,11 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_split.h"
+#include "chunkserver/chunk_cloner.h"
 #include "chunkserver/chunk_store.h"
 #include "chunkserver/chunkserver_service.h"
 #include "chunkserver/master_reporter.h"
+#include "chunkserver/scrubber.h"
 #include "common/flags.h"
 #include "common/log.h"
 #include "common/signals.h"
@@ -28,6 +30,15 @@ ABSL_FLAG(std::string, rack, "",
 ABSL_FLAG(absl::Duration, heartbeat, absl::Seconds(2), "heartbeat interval");
 ABSL_FLAG(absl::Duration, full_report_every, absl::Minutes(10),
           "interval between full chunk reports");
+ABSL_FLAG(uint64_t, capacity, 0,
+          "most bytes of chunk data to hold (0: as much as the disk has)");
+ABSL_FLAG(int, clone_threads, 2, "re-replication copies run at once");
+ABSL_FLAG(uint64_t, clone_bandwidth, 100ull << 20,
+          "bytes per second re-replication may read (0: unlimited)");
+ABSL_FLAG(absl::Duration, scrub_interval, absl::Hours(24),
+          "every sealed chunk's checksums are verified once per interval");
+ABSL_FLAG(uint64_t, scrub_bandwidth, 20ull << 20,
+          "bytes per second the scrubber may read (0: unlimited)");
 
 namespace {
 
@@ -53,7 +64,7 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
 
   std::string data_dir = absl::GetFlag(FLAGS_data);
-  auto store = sfs::ChunkStore::Open(data_dir);
+  auto store = sfs::ChunkStore::Open(data_dir, absl::GetFlag(FLAGS_capacity));
   if (!store.ok()) {
     sfs::Log("cannot open chunk store in ", data_dir, ": ",
              store.status().ToString());
@@ -87,7 +98,12 @@ int main(int argc, char** argv) {
   sfs::Log("serving on ", listen, " as ", options.server_id, ", chunks in ",
            data_dir);
 
-  sfs::MasterReporter reporter(options, store->get());
+  sfs::ChunkCloner cloner(store->get(), absl::GetFlag(FLAGS_clone_threads),
+                          absl::GetFlag(FLAGS_clone_bandwidth));
+  sfs::Scrubber scrubber(store->get(), absl::GetFlag(FLAGS_scrub_interval),
+                         absl::GetFlag(FLAGS_scrub_bandwidth));
+  scrubber.Start();
+  sfs::MasterReporter reporter(options, store->get(), &cloner);
   reporter.Start();
   int sig = sfs::WaitForTerminationSignal();
   sfs::Log("signal ", sig, ": shutting down");

@@ -21,9 +21,10 @@ void FillReport(const SealedChunk& chunk, proto::ChunkReport* report) {
 }  // namespace
 
 MasterReporter::MasterReporter(const ReporterOptions& options,
-                               ChunkStore* store)
+                               ChunkStore* store, ChunkCloner* cloner)
     : options_(options),
       store_(store),
+      cloner_(cloner),
       stub_(proto::Master::NewStub(grpc::CreateChannel(
           options.master_address, grpc::InsecureChannelCredentials()))) {}
 
@@ -55,7 +56,7 @@ bool MasterReporter::RegisterFully() {
   request.set_rack(options_.rack);
   request.set_used_bytes(store_->used_bytes());
   request.set_free_bytes(store_->free_bytes());
-  for (const SealedChunk& chunk : store_->ListSealed()) {
+  for (const SealedChunk& chunk : store_->TakeFullReport()) {
     FillReport(chunk, request.add_chunks());
   }
   grpc::ClientContext context;
@@ -75,14 +76,16 @@ bool MasterReporter::RegisterFully() {
 
 bool MasterReporter::SendHeartbeat() {
   std::vector<SealedChunk> added;
-  std::vector<uint64_t> removed;
-  store_->TakeChanges(&added, &removed);
+  std::vector<uint64_t> removed, corrupt;
+  store_->TakeChanges(&added, &removed, &corrupt);
   proto::HeartbeatRequest request;
   request.set_server_id(options_.server_id);
   request.set_used_bytes(store_->used_bytes());
   request.set_free_bytes(store_->free_bytes());
   for (const SealedChunk& chunk : added) FillReport(chunk, request.add_added());
   for (uint64_t handle : removed) request.add_removed(handle);
+  for (uint64_t handle : corrupt) request.add_corrupt(handle);
+  request.set_disk_failed(store_->disk_failed());
   grpc::ClientContext context;
   SetDeadline(&context);
   proto::HeartbeatResponse response;
@@ -109,6 +112,9 @@ void MasterReporter::Execute(
               " failed: ", status.ToString());
         break;
       }
+      case proto::ChunkserverCommand::REPLICATE_CHUNK:
+        cloner_->Enqueue(command);
+        break;
       case proto::ChunkserverCommand::REREGISTER:
         registered_ = false;
         break;

@@ -1,7 +1,8 @@
 // MasterReporter keeps the master informed about one chunkserver: a full
 // chunk report at registration (and periodically, to repair any drift), an
-// incremental report on every heartbeat, and it carries out the commands
-// heartbeat replies bring back (delete a replica, register again).
+// incremental report on every heartbeat (new, removed and corrupt replicas,
+// space, disk health), and it carries out the commands heartbeat replies
+// bring back (delete a replica, clone one, register again).
 //
 // Heartbeats go out every `interval`; when the master is unreachable the
 // reporter keeps trying and sends a full report once it answers again.
@@ -14,6 +15,7 @@
 
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "chunkserver/chunk_cloner.h"
 #include "chunkserver/chunk_store.h"
 #include "proto/sfs.grpc.pb.h"
 
@@ -30,8 +32,10 @@ struct ReporterOptions {
 
 class MasterReporter {
  public:
-  // `store` must outlive the reporter.
-  MasterReporter(const ReporterOptions& options, ChunkStore* store);
+  // `store` and `cloner` (which runs REPLICATE_CHUNK commands) must outlive
+  // the reporter.
+  MasterReporter(const ReporterOptions& options, ChunkStore* store,
+                 ChunkCloner* cloner);
   ~MasterReporter();  // stops the thread
 
   void Start();
@@ -47,6 +51,7 @@ class MasterReporter {
 
   const ReporterOptions options_;
   ChunkStore* const store_;
+  ChunkCloner* const cloner_;
   std::unique_ptr<proto::Master::Stub> stub_;
   bool registered_ = false;
   absl::Time last_full_report_;

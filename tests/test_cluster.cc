@@ -103,6 +103,10 @@ absl::Status TestCluster::StartMaster() {
       "sfs-master",
       {"--listen=" + master_address(), "--data=" + dir_ + "/master",
        "--dead_after=" + absl::FormatDuration(options_.dead_after),
+       "--replication_delay=" +
+           absl::FormatDuration(options_.replication_delay),
+       "--gc_grace=" + absl::FormatDuration(options_.gc_grace),
+       "--clone_timeout=30s", "--repair_interval=200ms",
        absl::StrCat("--replication=", std::min(3, options_.chunkservers))},
       dir_ + "/master.log");
   return master_pid_ > 0 ? absl::OkStatus()
@@ -111,13 +115,21 @@ absl::Status TestCluster::StartMaster() {
 
 void TestCluster::KillMaster(int signal) { KillAndReap(&master_pid_, signal); }
 
+uint64_t TestCluster::CapacityOf(int index) const {
+  return index < static_cast<int>(options_.capacity_bytes.size())
+             ? options_.capacity_bytes[index]
+             : 0;
+}
+
 absl::Status TestCluster::StartChunkserver(int index) {
   std::string rack = absl::StrCat("rp", index + 1);
   chunkserver_pids_[index] = Spawn(
       "sfs-chunkserver",
       {"--listen=" + chunkserver_address(index), "--master=" + master_address(),
        "--data=" + chunkserver_dir(index), "--id=" + rack, "--rack=" + rack,
-       "--heartbeat=" + absl::FormatDuration(options_.heartbeat)},
+       "--heartbeat=" + absl::FormatDuration(options_.heartbeat),
+       "--scrub_interval=" + absl::FormatDuration(options_.scrub_interval),
+       absl::StrCat("--capacity=", CapacityOf(index))},
       absl::StrCat(dir_, "/", rack, ".log"));
   return chunkserver_pids_[index] > 0
              ? absl::OkStatus()

@@ -21,6 +21,13 @@ struct TestClusterOptions {
   int chunkservers = 4;
   absl::Duration heartbeat = absl::Milliseconds(200);
   absl::Duration dead_after = absl::Seconds(3);
+  // Master: wait this long after a death before re-replicating, and this
+  // long before deleting garbage replicas.
+  absl::Duration replication_delay = absl::Seconds(1);
+  absl::Duration gc_grace = absl::Seconds(1);
+  // Chunkservers: scrub period and per-server capacity (0: the disk).
+  absl::Duration scrub_interval = absl::Hours(24);
+  std::vector<uint64_t> capacity_bytes;  // by index; missing means 0
 };
 
 // What a finished command did.
@@ -56,6 +63,7 @@ class TestCluster {
   CommandResult RunCli(const std::vector<std::string>& args);
 
  private:
+  uint64_t CapacityOf(int index) const;
   pid_t Spawn(const std::string& binary, const std::vector<std::string>& args,
               const std::string& log);
 

@@ -1,0 +1,52 @@
+// ChunkCloner carries out the master's REPLICATE_CHUNK commands: it pulls a
+// sealed chunk from a healthy replica (a ReadChunk stream, every byte
+// verified at the source) into the local store, checks the copy's length and
+// CRC32C against the master's record, and seals it; the next heartbeat
+// reports it. Work runs on a few background threads, paced by a bandwidth
+// limit. A failed copy is deleted; the master plans it again.
+//
+// Thread-safe. `store` must outlive the cloner.
+#ifndef SFS_CHUNKSERVER_CHUNK_CLONER_H_
+#define SFS_CHUNKSERVER_CHUNK_CLONER_H_
+
+#include <deque>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "chunkserver/chunk_store.h"
+#include "common/bandwidth_limiter.h"
+#include "proto/sfs.pb.h"
+
+namespace sfs {
+
+class ChunkCloner {
+ public:
+  // `threads` copies run at once; together they use at most
+  // `bytes_per_second` (0: unlimited).
+  ChunkCloner(ChunkStore* store, int threads, uint64_t bytes_per_second);
+  ~ChunkCloner();  // abandons queued work, waits for running copies
+
+  // Queues a REPLICATE_CHUNK command.
+  void Enqueue(const proto::ChunkserverCommand& command);
+
+  // Copies one chunk now, on the caller's thread.
+  absl::Status Clone(const proto::ChunkserverCommand& command);
+
+ private:
+  void Work();
+
+  ChunkStore* const store_;
+  BandwidthLimiter limiter_;
+  absl::Mutex mu_;
+  std::deque<proto::ChunkserverCommand> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace sfs
+
+#endif  // SFS_CHUNKSERVER_CHUNK_CLONER_H_

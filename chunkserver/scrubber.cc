@@ -1,0 +1,58 @@
+#include "chunkserver/scrubber.h"
+
+#include <string>
+
+#include "common/log.h"
+
+namespace sfs {
+
+Scrubber::Scrubber(ChunkStore* store, absl::Duration period,
+                   uint64_t bytes_per_second)
+    : store_(store), period_(period), limiter_(bytes_per_second) {}
+
+Scrubber::~Scrubber() {
+  stop_.Notify();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Scrubber::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Scrubber::Run() {
+  while (!stop_.WaitForNotificationWithTimeout(period_)) {
+    int bad = ScrubOnce();
+    if (bad > 0) Log("scrub quarantined ", bad, " corrupt replicas");
+  }
+}
+
+int Scrubber::ScrubOnce() {
+  constexpr uint64_t kPiece = 1 << 20;
+  int quarantined = 0;
+  std::string piece;
+  for (const SealedChunk& chunk : store_->ListSealed()) {
+    if (stop_.HasBeenNotified()) break;
+    auto reader = store_->OpenForRead(chunk.handle, chunk.version);
+    if (!reader.ok()) {
+      if (reader.status().code() == absl::StatusCode::kDataLoss) {
+        store_->Quarantine(chunk.handle);
+        ++quarantined;
+      }
+      continue;  // deleted meanwhile
+    }
+    absl::Status status;
+    for (uint64_t offset = 0; status.ok() && offset < chunk.length;
+         offset += kPiece) {
+      limiter_.Acquire(kPiece);
+      status = (*reader)->ReadAt(offset, kPiece, &piece);
+    }
+    if (status.code() == absl::StatusCode::kDataLoss) {
+      Log("chunk ", chunk.handle, ": ", status.message());
+      store_->Quarantine(chunk.handle);
+      ++quarantined;
+    }
+  }
+  return quarantined;
+}
+
+}  // namespace sfs

@@ -1,0 +1,43 @@
+// Scrubber reads every sealed replica through its checksums once per
+// `period`, paced so the pass spreads over the period instead of bursting,
+// and quarantines any replica that fails: the store deletes it and reports
+// it as corrupt, and the master re-replicates from a healthy copy. This finds
+// bit rot and truncation on chunks nobody reads.
+//
+// Runs one background thread. `store` must outlive the scrubber.
+#ifndef SFS_CHUNKSERVER_SCRUBBER_H_
+#define SFS_CHUNKSERVER_SCRUBBER_H_
+
+#include <thread>
+
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "chunkserver/chunk_store.h"
+#include "common/bandwidth_limiter.h"
+
+namespace sfs {
+
+class Scrubber {
+ public:
+  // `bytes_per_second` caps the read rate (0: unlimited).
+  Scrubber(ChunkStore* store, absl::Duration period, uint64_t bytes_per_second);
+  ~Scrubber();  // stops the thread
+
+  void Start();
+
+  // Verifies every sealed chunk once; returns how many were quarantined.
+  int ScrubOnce();
+
+ private:
+  void Run();
+
+  ChunkStore* const store_;
+  const absl::Duration period_;
+  BandwidthLimiter limiter_;
+  absl::Notification stop_;
+  std::thread thread_;
+};
+
+}  // namespace sfs
+
+#endif  // SFS_CHUNKSERVER_SCRUBBER_H_

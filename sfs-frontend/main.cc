@@ -1,0 +1,133 @@
+// sfs-frontend: the HTTP API over an SFS cluster (../shared/API.md).
+//
+//   sfs-frontend -addr=:8080 -master=localhost:9000 --catalog=DIR|postgres://
+//                [--jwt-secret-file=F | --jwt-public-key=PEM] [-static=DIR]
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "client-lib/client.h"
+#include "common/flags.h"
+#include "common/log.h"
+#include "common/signals.h"
+#include "common/status_macros.h"
+#include "sfs-frontend/catalog/open_catalog.h"
+#include "sfs-frontend/server/frontend.h"
+
+ABSL_FLAG(std::string, addr, ":8080", "listen address, [host]:port");
+ABSL_FLAG(std::string, master, "localhost:9000", "master address");
+ABSL_FLAG(std::string, static, "", "web UI folder served at /");
+ABSL_FLAG(std::string, catalog, "./.sfs-data/frontend",
+          "catalog: a folder (embedded) or a postgres:// URL");
+ABSL_FLAG(std::string, jwt_secret_file, "",
+          "file holding the HS256 secret (also signs login sessions)");
+ABSL_FLAG(std::string, jwt_public_key, "",
+          "PEM file of the RS256/ES256 public key of the token issuer");
+ABSL_FLAG(int, threads, 64, "connection threads (one per active transfer)");
+ABSL_FLAG(absl::Duration, io_timeout, absl::Seconds(30),
+          "drop a connection idle or stalled this long");
+ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(30),
+          "on SIGTERM, how long in-flight requests may still run");
+ABSL_FLAG(absl::Duration, sse_keepalive, absl::Seconds(15),
+          "comment keep-alive interval of progress streams");
+
+namespace sfs::frontend {
+namespace {
+
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::stringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+// The verifier the flags ask for, if any, and the HS256 secret.
+absl::StatusOr<std::optional<JwtVerifier>> LoadVerifier(std::string* secret) {
+  const std::string secret_file = absl::GetFlag(FLAGS_jwt_secret_file);
+  const std::string key_file = absl::GetFlag(FLAGS_jwt_public_key);
+  if (!secret_file.empty() && !key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--jwt_secret_file and --jwt_public_key exclude each other");
+  }
+  if (!secret_file.empty()) {
+    ASSIGN_OR_RETURN(std::string text, ReadWholeFile(secret_file));
+    *secret = std::string(absl::StripTrailingAsciiWhitespace(text));
+    ASSIGN_OR_RETURN(JwtVerifier verifier,
+                     JwtVerifier::ForSharedSecret(*secret));
+    return std::optional<JwtVerifier>(std::move(verifier));
+  }
+  if (!key_file.empty()) {
+    ASSIGN_OR_RETURN(std::string pem, ReadWholeFile(key_file));
+    ASSIGN_OR_RETURN(JwtVerifier verifier, JwtVerifier::ForPublicKeyPem(pem));
+    return std::optional<JwtVerifier>(std::move(verifier));
+  }
+  return std::optional<JwtVerifier>();
+}
+
+absl::Status ParseAddress(const std::string& addr, FrontendOptions& options) {
+  size_t colon = addr.rfind(':');
+  std::string host = colon == std::string::npos ? "" : addr.substr(0, colon);
+  if (!absl::SimpleAtoi(addr.substr(colon + 1), &options.port)) {
+    return absl::InvalidArgumentError(absl::StrCat("bad -addr ", addr));
+  }
+  options.host = host.empty() ? "0.0.0.0" : host;
+  return absl::OkStatus();
+}
+
+absl::Status Run() {
+  FrontendOptions options;
+  RETURN_IF_ERROR(ParseAddress(absl::GetFlag(FLAGS_addr), options));
+  options.static_dir = absl::GetFlag(FLAGS_static);
+  options.threads = absl::GetFlag(FLAGS_threads);
+  options.io_timeout = absl::GetFlag(FLAGS_io_timeout);
+  options.sse_keepalive = absl::GetFlag(FLAGS_sse_keepalive);
+  ASSIGN_OR_RETURN(std::optional<JwtVerifier> verifier,
+                   LoadVerifier(&options.jwt_secret));
+
+  ClientOptions client_options;
+  client_options.master_address = absl::GetFlag(FLAGS_master);
+  // Many uploads share this process: a smaller window per writer keeps the
+  // whole frontend inside its memory budget at full concurrency.
+  client_options.write_window_bytes = 4 << 20;
+  ASSIGN_OR_RETURN(std::unique_ptr<Client> client,
+                   Client::Connect(client_options));
+  ASSIGN_OR_RETURN(std::unique_ptr<Catalog> catalog,
+                   OpenCatalog(absl::GetFlag(FLAGS_catalog)));
+  ASSIGN_OR_RETURN(std::unique_ptr<Frontend> frontend,
+                   Frontend::Create(options, std::move(client),
+                                    std::move(catalog), std::move(verifier)));
+  RETURN_IF_ERROR(frontend->Start());
+  Log("serving http on ", options.host, ":", options.port, ", master ",
+      client_options.master_address);
+  int signal = WaitForTerminationSignal();
+  Log("signal ", signal, ": draining");
+  if (!frontend->Drain(absl::GetFlag(FLAGS_drain_timeout))) {
+    Log("requests still running after the drain timeout; exiting anyway");
+    std::_Exit(0);
+  }
+  Log("stopped");
+  return absl::OkStatus();
+}
+
+}  // namespace
+}  // namespace sfs::frontend
+
+int main(int argc, char** argv) {
+  sfs::BlockTerminationSignals();
+  sfs::NormalizeFlagNames(argc, argv);
+  absl::ParseCommandLine(argc, argv);
+  sfs::SetLogName("frontend");
+  absl::Status status = sfs::frontend::Run();
+  if (!status.ok()) {
+    sfs::Log("fatal: ", status.ToString());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,86 @@
+#include "sfs-frontend/server/account_handlers.h"
+
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "sfs-frontend/auth/jwt.h"
+#include "sfs-frontend/auth/password.h"
+
+namespace sfs::frontend {
+namespace {
+
+using nlohmann::json;
+
+std::string SessionCookie(const std::string& value, absl::Duration max_age) {
+  return absl::StrCat(kSessionCookieName, "=", value,
+                      "; Path=/; HttpOnly; SameSite=Lax; Max-Age=",
+                      absl::ToInt64Seconds(max_age));
+}
+
+}  // namespace
+
+void AccountHandlers::Register(Router& router) {
+  router.Add({"POST"}, "/api/login", "login",
+             [this](const HttpCall& call) { return Login(call); });
+  router.Add({"POST"}, "/api/logout", "logout",
+             [this](const HttpCall& call) { return Logout(call); });
+  router.Add({"GET"}, "/api/session", "session",
+             [this](const HttpCall& call) { return Session(call); });
+}
+
+absl::Status AccountHandlers::Login(const HttpCall& call) {
+  if (services_->jwt_secret.empty()) {
+    return absl::UnimplementedError(
+        "this frontend verifies tokens from another issuer and has no login");
+  }
+  ASSIGN_OR_RETURN(std::string text, ReadSmallBody(call));
+  json body = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!body.is_object() || !body.value("username", json()).is_string() ||
+      !body.value("password", json()).is_string()) {
+    return absl::InvalidArgumentError(
+        "body must be {\"username\": ..., \"password\": ...}");
+  }
+  const std::string username = body["username"].get<std::string>();
+  auto user = services_->catalog->GetUser(username);
+  // One message for both failures, so logins do not reveal who exists.
+  if ((!user.ok() && absl::IsNotFound(user.status())) ||
+      (user.ok() && !VerifyPassword(body["password"].get<std::string>(),
+                                    user->password_hash))) {
+    return absl::UnauthenticatedError("wrong username or password");
+  }
+  if (!user.ok()) return user.status();
+  absl::Time now = absl::Now();
+  JwtClaims claims;
+  claims.subject = user->username;
+  claims.is_admin = user->is_admin;
+  claims.expires_at = absl::ToUnixSeconds(now + session_lifetime_);
+  ASSIGN_OR_RETURN(std::string token,
+                   MintHs256Jwt(claims, services_->jwt_secret, now));
+  call.res.set_header("Set-Cookie", SessionCookie(token, session_lifetime_));
+  WriteJson(call, 200,
+            json{{"token", token},
+                 {"username", user->username},
+                 {"is_admin", user->is_admin}}
+                .dump());
+  return absl::OkStatus();
+}
+
+absl::Status AccountHandlers::Logout(const HttpCall& call) {
+  call.res.set_header("Set-Cookie", SessionCookie("", absl::ZeroDuration()));
+  WriteJson(call, 200, json{{"status", "logged_out"}}.dump());
+  return absl::OkStatus();
+}
+
+absl::Status AccountHandlers::Session(const HttpCall& call) {
+  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
+  if (caller.anonymous()) return absl::UnauthenticatedError("not signed in");
+  WriteJson(call, 200,
+            json{{"username", caller.user}, {"is_admin", caller.is_admin}}.dump(
+                -1, ' ', false, json::error_handler_t::replace));
+  return absl::OkStatus();
+}
+
+}  // namespace sfs::frontend

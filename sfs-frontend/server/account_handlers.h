@@ -1,0 +1,34 @@
+// Routes of API.md "Accounts": password login into a session cookie,
+// logout, and who the session is. Sessions are HS256 JWTs minted with the
+// frontend's shared secret, so any replica with the same secret accepts
+// them and no session state is kept.
+#ifndef SFS_FRONTEND_SERVER_ACCOUNT_HANDLERS_H_
+#define SFS_FRONTEND_SERVER_ACCOUNT_HANDLERS_H_
+
+#include "absl/time/time.h"
+#include "sfs-frontend/server/frontend_services.h"
+#include "sfs-frontend/server/router.h"
+
+namespace sfs::frontend {
+
+class AccountHandlers {
+ public:
+  // `services` must outlive this.
+  AccountHandlers(const FrontendServices* services,
+                  absl::Duration session_lifetime)
+      : services_(services), session_lifetime_(session_lifetime) {}
+
+  void Register(Router& router);
+
+ private:
+  absl::Status Login(const HttpCall& call);
+  absl::Status Logout(const HttpCall& call);
+  absl::Status Session(const HttpCall& call);
+
+  const FrontendServices* const services_;
+  const absl::Duration session_lifetime_;
+};
+
+}  // namespace sfs::frontend
+
+#endif  // SFS_FRONTEND_SERVER_ACCOUNT_HANDLERS_H_

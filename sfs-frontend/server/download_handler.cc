@@ -1,0 +1,164 @@
+#include "sfs-frontend/server/download_handler.h"
+
+#include <httplib.h>
+
+#include <memory>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "common/log.h"
+#include "common/status_macros.h"
+#include "sfs-frontend/auth/authorizer.h"
+#include "sfs-frontend/server/http_headers.h"
+#include "sfs-frontend/server/media_type.h"
+#include "sfs-frontend/server/range_header.h"
+
+namespace sfs::frontend {
+namespace {
+
+// Bytes read from the cluster per write to the socket.
+constexpr size_t kSendBufferBytes = 256 << 10;
+
+// What the content provider needs after the handler has returned; released
+// with the response.
+struct DownloadBody {
+  std::unique_ptr<FileReader> reader;
+  std::string buffer;
+  Metrics* metrics;
+  std::unique_ptr<ProgressReporter> progress;
+  std::unique_ptr<Metrics::ActiveTransfer> active;
+};
+
+bool EtagMatches(absl::string_view if_none_match, const std::string& etag) {
+  for (absl::string_view tag : absl::StrSplit(if_none_match, ',')) {
+    tag = absl::StripAsciiWhitespace(tag);
+    absl::ConsumePrefix(&tag, "W/");
+    if (tag == "*" || tag == etag) return true;
+  }
+  return false;
+}
+
+bool NotModified(const httplib::Request& req, const std::string& etag,
+                 absl::Time modified) {
+  if (req.has_header("If-None-Match")) {
+    return EtagMatches(req.get_header_value("If-None-Match"), etag);
+  }
+  std::optional<absl::Time> since =
+      ParseHttpDate(req.get_header_value("If-Modified-Since"));
+  // HTTP dates have whole seconds; the file's time does not.
+  return since && absl::ToUnixSeconds(modified) <= absl::ToUnixSeconds(*since);
+}
+
+void SetRepresentationHeaders(httplib::Response& res, const FileInfo& info,
+                              const std::string& etag,
+                              const NamespaceRecord& ns) {
+  res.set_header("ETag", etag);
+  res.set_header(
+      "Last-Modified",
+      FormatHttpDate(absl::FromUnixMicros(info.modified_unix_micros)));
+  res.set_header("Accept-Ranges", "bytes");
+  res.set_header("X-Content-Type-Options", "nosniff");
+  // Private files must not sit in shared caches; both kinds revalidate,
+  // because a path may be overwritten at any time.
+  res.set_header("Cache-Control", ns.visibility == Visibility::kPublic
+                                      ? "public, no-cache"
+                                      : "private, no-cache");
+}
+
+}  // namespace
+
+absl::Status DownloadHandler::Serve(const HttpCall& call, const std::string& ns,
+                                    const std::string& path,
+                                    Disposition disposition) {
+  const httplib::Request& req = call.req;
+  httplib::Response& res = call.res;
+  // httplib 0.11 applies parsed ranges to any content provider without
+  // clipping them to its length; ranges are resolved here instead.
+  const_cast<httplib::Request&>(req).ranges.clear();
+
+  ASSIGN_OR_RETURN(std::string full_path, ClusterPath(ns, path));
+  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
+  ASSIGN_OR_RETURN(NamespaceRecord record,
+                   LoadNamespace(services_->catalog, ns));
+  RETURN_IF_ERROR(CheckReadFiles(caller, record));
+  ASSIGN_OR_RETURN(FileInfo info, services_->client->Stat(full_path));
+
+  const std::string etag = absl::StrCat("\"", info.sha256, "\"");
+  SetRepresentationHeaders(res, info, etag, record);
+  if (NotModified(req, etag, absl::FromUnixMicros(info.modified_unix_micros))) {
+    res.status = 304;
+    return absl::OkStatus();
+  }
+  std::string type = MediaTypeForPath(path);
+  if (type == "application/octet-stream" && !info.content_type.empty()) {
+    type = info.content_type;
+  }
+  if (disposition == Disposition::kAttachment) {
+    res.set_header("Content-Disposition", AttachmentDisposition(path));
+  } else if (IsActiveContent(type)) {
+    res.set_header("Content-Security-Policy", "sandbox; default-src 'none'");
+  }
+
+  ByteRange range{0, info.size};
+  auto requested = ResolveRange(req.get_header_value("Range"), info.size);
+  if (!requested.ok()) {
+    res.set_header("Content-Range", absl::StrCat("bytes */", info.size));
+    return requested.status();
+  }
+  res.status = 200;
+  if (requested->has_value()) {
+    range = **requested;
+    res.status = 206;
+    res.set_header(
+        "Content-Range",
+        absl::StrCat("bytes ", range.offset, "-",
+                     range.offset + range.length - 1, "/", info.size));
+  }
+  if (range.length == 0) {
+    res.set_content("", type);
+    return absl::OkStatus();
+  }
+  if (req.method == "HEAD") {
+    // httplib sends the length and never calls the provider for HEAD.
+    res.set_content_provider(
+        range.length, type,
+        [](size_t, size_t, httplib::DataSink&) { return false; });
+    return absl::OkStatus();
+  }
+
+  auto body = std::make_shared<DownloadBody>();
+  ASSIGN_OR_RETURN(body->reader, services_->client->OpenVersion(
+                                     info, range.offset, range.length));
+  body->buffer.resize(kSendBufferBytes);
+  body->metrics = services_->metrics;
+  body->progress = std::make_unique<ProgressReporter>(
+      services_->progress, req.get_param_value("id"), "download", range.length);
+  body->active = std::make_unique<Metrics::ActiveTransfer>(
+      services_->metrics, TransferDirection::kDownload);
+  const uint64_t total = range.length;
+  res.set_content_provider(
+      total, type,
+      [body, total, full_path](size_t offset, size_t length,
+                               httplib::DataSink& sink) {
+        auto n = body->reader->Read(body->buffer.data(),
+                                    std::min(length, body->buffer.size()));
+        if (!n.ok() || *n == 0) {
+          Log("download of ", full_path, " stopped at byte ", offset, ": ",
+              n.ok() ? "file shorter than its metadata"
+                     : n.status().ToString());
+          body->progress->Finish(offset, "read failed");
+          return false;
+        }
+        if (!sink.write(body->buffer.data(), *n)) return false;
+        body->metrics->AddBytesOut(*n);
+        body->progress->Update(offset + *n);
+        if (offset + *n == total) body->progress->Finish(total);
+        return true;
+      });
+  return absl::OkStatus();
+}
+
+}  // namespace sfs::frontend

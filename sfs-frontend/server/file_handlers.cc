@@ -1,0 +1,164 @@
+#include "sfs-frontend/server/file_handlers.h"
+
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/path.h"
+#include "common/status_macros.h"
+#include "sfs-frontend/auth/authorizer.h"
+
+namespace sfs::frontend {
+namespace {
+
+using nlohmann::json;
+
+constexpr uint32_t kDefaultListLimit = 1000;
+
+json FileJson(const std::string& ns, const FileInfo& file) {
+  std::string path = file.path.substr(ns.size() + 2);
+  return {{"name", path.substr(path.rfind('/') + 1)},
+          {"path", path},
+          {"namespace", ns},
+          {"size", file.size},
+          {"content_type", file.content_type},
+          {"etag", file.sha256},
+          {"created_at", FormatTimestamp(file.created_unix_micros)},
+          {"modified_at", FormatTimestamp(file.modified_unix_micros)}};
+}
+
+}  // namespace
+
+void FileHandlers::Register(Router& router) {
+  router.Add({"GET"}, "/storage/files", "files",
+             [this](const HttpCall& call) { return List(call); });
+  router.Add({"GET"}, "/storage/status", "status",
+             [this](const HttpCall& call) { return ClusterStatus(call); });
+  router.Add({"GET"}, "/storage/download/([^/]+)/(.+)", "download",
+             [this](const HttpCall& call) {
+               return downloads_.Serve(call, call.match[1], call.match[2],
+                                       Disposition::kAttachment);
+             });
+  router.Add({"GET"}, "/storage/download", "legacy_download",
+             [this](const HttpCall& call) {
+               auto [ns, name] = LegacyTarget(call);
+               return downloads_.Serve(call, ns, name,
+                                       Disposition::kAttachment);
+             });
+  router.Add({"POST", "PUT"}, "/storage/upload", "legacy_upload",
+             [this](const HttpCall& call) {
+               auto [ns, name] = LegacyTarget(call);
+               return uploads_.Upload(call, ns, name);
+             });
+  router.Add({"POST", "DELETE"}, "/storage/delete", "legacy_delete",
+             [this](const HttpCall& call) {
+               auto [ns, name] = LegacyTarget(call);
+               return Delete(call, ns, name);
+             });
+  router.Add({"GET", "POST", "PUT", "DELETE"}, "/storage/([^/]+)/(.+)", "file",
+             [this](const HttpCall& call) {
+               const std::string ns = call.match[1];
+               const std::string path = call.match[2];
+               if (call.req.method == "DELETE") return Delete(call, ns, path);
+               if (call.req.method == "GET" || call.req.method == "HEAD") {
+                 return downloads_.Serve(call, ns, path, Disposition::kInline);
+               }
+               return uploads_.Upload(call, ns, path);
+             });
+}
+
+std::pair<std::string, std::string> FileHandlers::LegacyTarget(
+    const HttpCall& call) {
+  std::string ns = call.req.get_param_value("namespace");
+  return {ns.empty() ? "default" : ns, call.req.get_param_value("name")};
+}
+
+absl::Status FileHandlers::List(const HttpCall& call) {
+  const httplib::Request& req = call.req;
+  const std::string ns = req.get_param_value("namespace");
+  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
+  ASSIGN_OR_RETURN(NamespaceRecord record,
+                   LoadNamespace(services_->catalog, ns));
+  RETURN_IF_ERROR(CheckReadFiles(caller, record));
+  const std::string prefix =
+      absl::StrCat("/", ns, "/", req.get_param_value("prefix"));
+  RETURN_IF_ERROR(ValidateListPrefix(prefix));
+  uint32_t limit = kDefaultListLimit;
+  if (req.has_param("limit") &&
+      (!absl::SimpleAtoi(req.get_param_value("limit"), &limit) || limit == 0 ||
+       limit > kDefaultListLimit)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("limit must be 1..", kDefaultListLimit));
+  }
+  const bool folders = req.get_param_value("delimiter") == "/";
+  std::string cursor = req.get_param_value("cursor");
+  if (!cursor.empty()) cursor = absl::StrCat("/", ns, "/", cursor);
+  ASSIGN_OR_RETURN(ListPage page,
+                   services_->client->List(prefix, cursor, limit));
+
+  json out = json::array();
+  std::string last_folder;
+  for (const FileInfo& file : page.files) {
+    size_t slash =
+        folders ? file.path.find('/', prefix.size()) : std::string::npos;
+    if (slash == std::string::npos) {
+      out.push_back(FileJson(ns, file));
+      continue;
+    }
+    // With delimiter=/, everything below a sub-folder is one folder entry.
+    std::string folder = file.path.substr(ns.size() + 2, slash - ns.size() - 1);
+    if (folder == last_folder) continue;
+    last_folder = folder;
+    out.push_back(
+        {{"name", folder.substr(folder.rfind('/', folder.size() - 2) + 1)},
+         {"path", folder},
+         {"namespace", ns},
+         {"folder", true}});
+  }
+  if (!page.next_start_after.empty()) {
+    call.res.set_header("X-Next-Cursor",
+                        page.next_start_after.substr(ns.size() + 2));
+  }
+  WriteJson(call, 200, out.dump());
+  return absl::OkStatus();
+}
+
+absl::Status FileHandlers::Delete(const HttpCall& call, const std::string& ns,
+                                  const std::string& path) {
+  ASSIGN_OR_RETURN(std::string full_path, ClusterPath(ns, path));
+  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
+  ASSIGN_OR_RETURN(NamespaceRecord record,
+                   LoadNamespace(services_->catalog, ns));
+  RETURN_IF_ERROR(CheckWriteFiles(caller, record, ScopeAction::kDelete));
+  RETURN_IF_ERROR(services_->client->Delete(full_path));
+  WriteJson(call, 200, json{{"status", "deleted"}, {"name", path}}.dump());
+  return absl::OkStatus();
+}
+
+absl::Status FileHandlers::ClusterStatus(const HttpCall& call) {
+  ASSIGN_OR_RETURN(sfs::ClusterStatus status, services_->client->Status());
+  json servers = json::array();
+  uint64_t alive = 0;
+  for (const ChunkserverStatus& s : status.chunkservers) {
+    alive += s.alive ? 1 : 0;
+    servers.push_back({{"server_id", s.server_id},
+                       {"address", s.address},
+                       {"rack", s.rack},
+                       {"alive", s.alive},
+                       {"chunk_count", s.chunk_count},
+                       {"used_bytes", s.used_bytes},
+                       {"free_bytes", s.free_bytes}});
+  }
+  json out = {{"chunkserver_count", alive},
+              {"total_servers", status.chunkservers.size()},
+              {"file_count", status.file_count},
+              {"chunk_count", status.chunk_count},
+              {"replication_factor", status.replication_factor},
+              {"chunkservers", servers}};
+  WriteJson(call, 200, out.dump());
+  return absl::OkStatus();
+}
+
+}  // namespace sfs::frontend

@@ -1,0 +1,155 @@
+#include "sfs-frontend/server/frontend.h"
+
+#include <httplib.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "sfs-frontend/server/account_handlers.h"
+#include "sfs-frontend/server/file_handlers.h"
+#include "sfs-frontend/server/http_error.h"
+#include "sfs-frontend/server/namespace_handlers.h"
+#include "sfs-frontend/server/progress_handler.h"
+
+namespace sfs::frontend {
+namespace {
+
+template <typename T>
+std::shared_ptr<T> Registered(Router& router, std::shared_ptr<T> handlers) {
+  handlers->Register(router);
+  return handlers;
+}
+
+std::string CurrentException() {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Frontend>> Frontend::Create(
+    const FrontendOptions& options, std::unique_ptr<Client> client,
+    std::unique_ptr<Catalog> catalog, std::optional<JwtVerifier> verifier) {
+  std::unique_ptr<Frontend> frontend(new Frontend(
+      options, std::move(client), std::move(catalog), std::move(verifier)));
+  if (!options.static_dir.empty() &&
+      !frontend->server_->set_mount_point("/", options.static_dir)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("static folder ", options.static_dir, " does not exist"));
+  }
+  return frontend;
+}
+
+Frontend::Frontend(const FrontendOptions& options,
+                   std::unique_ptr<Client> client,
+                   std::unique_ptr<Catalog> catalog,
+                   std::optional<JwtVerifier> verifier)
+    : options_(options),
+      client_(std::move(client)),
+      catalog_(std::move(catalog)),
+      authenticator_(catalog_.get(), std::move(verifier)),
+      progress_(catalog_.get()),
+      services_{client_.get(), catalog_.get(), &authenticator_,
+                &progress_,    &metrics_,      options.jwt_secret},
+      router_(&metrics_),
+      server_(std::make_unique<httplib::Server>()) {
+  RegisterRoutes();
+  httplib::Server& s = *server_;
+  const int threads = options_.threads;
+  s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  const int64_t io_seconds = absl::ToInt64Seconds(options_.io_timeout);
+  s.set_read_timeout(io_seconds);
+  s.set_write_timeout(io_seconds);
+  s.set_payload_max_length(std::numeric_limits<size_t>::max());
+  auto plain = [this](const httplib::Request& req, httplib::Response& res) {
+    router_.Dispatch(req, res, nullptr);
+  };
+  auto with_body = [this](const httplib::Request& req, httplib::Response& res,
+                          const httplib::ContentReader& body) {
+    router_.Dispatch(req, res, &body);
+  };
+  s.Get(".*", plain);
+  s.Options(".*", plain);
+  s.Post(".*", with_body);
+  s.Put(".*", with_body);
+  s.Patch(".*", with_body);
+  s.Delete(".*", with_body);
+  // Library exceptions (std::regex, allocation) end at this edge as a 500.
+  s.set_exception_handler([](const httplib::Request& req,
+                             httplib::Response& res, std::exception_ptr) {
+    Log(req.method, " ", req.path, " failed: ", CurrentException());
+    WriteError(res, {500, "internal", "internal error"});
+  });
+}
+
+Frontend::~Frontend() {
+  if (serve_thread_.joinable()) {
+    server_->stop();
+    serve_thread_.join();
+  }
+}
+
+void Frontend::RegisterRoutes() {
+  router_.Add({"GET"}, "/healthz", "healthz", [](const HttpCall& call) {
+    WriteJson(call, 200, "{\"status\":\"ok\"}");
+    return absl::OkStatus();
+  });
+  router_.Add({"GET"}, "/readyz", "readyz",
+              [this](const HttpCall& call) { return Ready(call); });
+  router_.Add({"GET"}, "/metrics", "metrics", [this](const HttpCall& call) {
+    call.res.set_content(metrics_.Render(), "text/plain; version=0.0.4");
+    return absl::OkStatus();
+  });
+  handlers_.push_back(
+      Registered(router_, std::make_shared<AccountHandlers>(
+                              &services_, options_.session_lifetime)));
+  handlers_.push_back(Registered(
+      router_,
+      std::make_shared<ProgressHandler>(&services_, options_.sse_keepalive)));
+  handlers_.push_back(
+      Registered(router_, std::make_shared<NamespaceHandlers>(&services_)));
+  // Last: it owns the catch-all /storage/{ns}/{path}.
+  handlers_.push_back(
+      Registered(router_, std::make_shared<FileHandlers>(&services_)));
+}
+
+absl::Status Frontend::Ready(const HttpCall& call) {
+  if (draining_) return absl::UnavailableError("draining");
+  auto status = client_->Status();
+  if (!status.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("master unreachable: ", status.status().message()));
+  }
+  WriteJson(call, 200, "{\"status\":\"ready\"}");
+  return absl::OkStatus();
+}
+
+absl::Status Frontend::Start() {
+  if (!server_->bind_to_port(options_.host, options_.port)) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options_.host, ":", options_.port));
+  }
+  serve_thread_ = std::thread([this] {
+    server_->listen_after_bind();
+    stopped_.Notify();
+  });
+  return absl::OkStatus();
+}
+
+bool Frontend::Drain(absl::Duration bound) {
+  draining_ = true;
+  // Progress streams would otherwise hold their threads until keep-alive.
+  progress_.Shutdown();
+  // Closes the listening socket; listen_after_bind returns once every
+  // connection's thread has finished its request.
+  server_->stop();
+  if (!stopped_.WaitForNotificationWithTimeout(bound)) return false;
+  serve_thread_.join();
+  return true;
+}
+
+}  // namespace sfs::frontend

@@ -1,0 +1,90 @@
+// The sfs-frontend HTTP service: one httplib::Server whose every request
+// goes through a Router to the resource handlers, over one cluster Client,
+// one Catalog and one ProgressHub.
+//
+// Lifecycle: Create, Start (binds and serves on a thread of its own), then
+// Drain on SIGTERM: stop accepting, end progress streams, let in-flight
+// transfers finish for up to a bound. Not thread-safe itself; the handlers
+// it runs are.
+#ifndef SFS_FRONTEND_SERVER_FRONTEND_H_
+#define SFS_FRONTEND_SERVER_FRONTEND_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "client-lib/client.h"
+#include "sfs-frontend/auth/authenticator.h"
+#include "sfs-frontend/catalog/catalog.h"
+#include "sfs-frontend/server/frontend_services.h"
+#include "sfs-frontend/server/metrics.h"
+#include "sfs-frontend/server/progress_hub.h"
+#include "sfs-frontend/server/router.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace sfs::frontend {
+
+struct FrontendOptions {
+  std::string host = "0.0.0.0";
+  int port = 8080;
+  // Web UI folder served at "/" when not empty.
+  std::string static_dir;
+  // Threads serving connections; each concurrent transfer holds one.
+  int threads = 64;
+  // A connection that sends or accepts nothing for this long is dropped.
+  // No deadline applies to a transfer that keeps moving.
+  absl::Duration io_timeout = absl::Seconds(30);
+  absl::Duration sse_keepalive = absl::Seconds(15);
+  absl::Duration session_lifetime = absl::Hours(12);
+  // HS256 secret for login sessions (may be empty; see FrontendServices).
+  std::string jwt_secret;
+};
+
+class Frontend {
+ public:
+  // `client` and `catalog` are owned by the frontend from now on.
+  static absl::StatusOr<std::unique_ptr<Frontend>> Create(
+      const FrontendOptions& options, std::unique_ptr<Client> client,
+      std::unique_ptr<Catalog> catalog, std::optional<JwtVerifier> verifier);
+  ~Frontend();
+
+  // Binds the port and serves on a background thread.
+  absl::Status Start();
+
+  // Stops accepting connections and waits up to `bound` for requests in
+  // flight. False if some were still running when the bound passed (the
+  // caller should then exit without destroying the frontend).
+  bool Drain(absl::Duration bound);
+
+ private:
+  Frontend(const FrontendOptions& options, std::unique_ptr<Client> client,
+           std::unique_ptr<Catalog> catalog,
+           std::optional<JwtVerifier> verifier);
+  void RegisterRoutes();
+  absl::Status Ready(const HttpCall& call);
+
+  const FrontendOptions options_;
+  std::unique_ptr<Client> client_;
+  std::unique_ptr<Catalog> catalog_;
+  Authenticator authenticator_;
+  Metrics metrics_;
+  ProgressHub progress_;
+  FrontendServices services_;
+  Router router_;
+  std::vector<std::shared_ptr<void>> handlers_;
+  std::unique_ptr<httplib::Server> server_;
+  std::atomic<bool> draining_{false};
+  std::thread serve_thread_;
+  absl::Notification stopped_;
+};
+
+}  // namespace sfs::frontend
+
+#endif  // SFS_FRONTEND_SERVER_FRONTEND_H_

@@ -1,0 +1,90 @@
+#include "sfs-frontend/server/frontend_services.h"
+
+#include <httplib.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/path.h"
+#include "sfs-frontend/catalog/names.h"
+#include "sfs-frontend/server/http_error.h"
+
+namespace sfs::frontend {
+
+absl::StatusOr<Identity> Authenticate(const FrontendServices& services,
+                                      const HttpCall& call) {
+  PresentedCredentials presented{
+      call.req.get_header_value("Authorization"),
+      call.req.get_header_value("Cookie"),
+      call.req.get_param_value("token"),
+  };
+  return services.authenticator->Authenticate(presented, absl::Now());
+}
+
+absl::StatusOr<NamespaceRecord> LoadNamespace(Catalog* catalog,
+                                              const std::string& name) {
+  absl::Status valid = ValidateNamespaceName(name);
+  if (!valid.ok()) return valid;
+  auto record = catalog->GetNamespace(name);
+  if (absl::IsNotFound(record.status())) {
+    return absl::NotFoundError(absl::StrCat("namespace ", name, " not found"));
+  }
+  return record;
+}
+
+absl::StatusOr<std::string> ClusterPath(const std::string& ns,
+                                        const std::string& path) {
+  absl::Status valid = ValidateNamespaceName(ns);
+  if (!valid.ok()) return valid;
+  std::string full = absl::StrCat("/", ns, "/", path);
+  valid = ValidateFilePath(full);
+  if (!valid.ok()) return valid;
+  return full;
+}
+
+absl::StatusOr<NamespaceUsage> CountNamespace(Client* client,
+                                              const std::string& ns) {
+  NamespaceUsage usage;
+  std::string cursor;
+  do {
+    auto page = client->List(absl::StrCat("/", ns, "/"), cursor);
+    if (!page.ok()) return page.status();
+    for (const FileInfo& file : page->files) {
+      ++usage.files;
+      usage.bytes += file.size;
+    }
+    cursor = page->next_start_after;
+  } while (!cursor.empty());
+  return usage;
+}
+
+absl::StatusOr<std::string> ReadSmallBody(const HttpCall& call,
+                                          size_t max_bytes) {
+  if (call.body == nullptr) return call.req.body;
+  std::string body;
+  bool too_large = false;
+  (*call.body)([&](const char* data, size_t n) {
+    if (body.size() + n > max_bytes) {
+      too_large = true;
+      return false;
+    }
+    body.append(data, n);
+    return true;
+  });
+  if (too_large) {
+    return PayloadTooLargeError(
+        absl::StrCat("request body exceeds ", max_bytes, " bytes"));
+  }
+  return body;
+}
+
+std::string FormatTimestamp(int64_t unix_micros) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
+                          absl::FromUnixMicros(unix_micros),
+                          absl::UTCTimeZone());
+}
+
+void WriteJson(const HttpCall& call, int status, const std::string& json) {
+  call.res.status = status;
+  call.res.set_content(json, "application/json");
+}
+
+}  // namespace sfs::frontend

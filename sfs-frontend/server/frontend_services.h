@@ -1,0 +1,64 @@
+// What the route handlers share: the cluster client, the catalog, the
+// authenticator, the progress hub and the counters. Owned by Frontend
+// (frontend.h); handlers hold a pointer and never own any of it.
+#ifndef SFS_FRONTEND_SERVER_FRONTEND_SERVICES_H_
+#define SFS_FRONTEND_SERVER_FRONTEND_SERVICES_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "client-lib/client.h"
+#include "sfs-frontend/auth/authenticator.h"
+#include "sfs-frontend/catalog/catalog.h"
+#include "sfs-frontend/server/metrics.h"
+#include "sfs-frontend/server/progress_hub.h"
+#include "sfs-frontend/server/router.h"
+
+namespace sfs::frontend {
+
+struct FrontendServices {
+  Client* client;
+  Catalog* catalog;
+  const Authenticator* authenticator;
+  ProgressHub* progress;
+  Metrics* metrics;
+  // HS256 secret for minting session tokens at /api/login; empty when the
+  // frontend only verifies tokens from another issuer.
+  std::string jwt_secret;
+};
+
+// The caller of `call` (anonymous if it presents no credential).
+absl::StatusOr<Identity> Authenticate(const FrontendServices& services,
+                                      const HttpCall& call);
+
+// The namespace record, NotFound with a message naming it if absent.
+absl::StatusOr<NamespaceRecord> LoadNamespace(Catalog* catalog,
+                                              const std::string& name);
+
+// "/<ns>/<path>" after checking both halves (InvalidArgument on traversal,
+// bad UTF-8, overlong names, ...).
+absl::StatusOr<std::string> ClusterPath(const std::string& ns,
+                                        const std::string& path);
+
+struct NamespaceUsage {
+  uint64_t files = 0;
+  uint64_t bytes = 0;
+};
+// Counts the files of namespace `ns` in the cluster.
+absl::StatusOr<NamespaceUsage> CountNamespace(Client* client,
+                                              const std::string& ns);
+
+// The whole body of a small request (JSON), 413 beyond `max_bytes`.
+absl::StatusOr<std::string> ReadSmallBody(const HttpCall& call,
+                                          size_t max_bytes = 64 << 10);
+
+// RFC 3339 UTC, e.g. "2026-11-21T16:31:36Z".
+std::string FormatTimestamp(int64_t unix_micros);
+
+// Sets `json` (already serialised) as the body with `status`.
+void WriteJson(const HttpCall& call, int status, const std::string& json);
+
+}  // namespace sfs::frontend
+
+#endif  // SFS_FRONTEND_SERVER_FRONTEND_SERVICES_H_

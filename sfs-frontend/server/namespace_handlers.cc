@@ -1,0 +1,197 @@
+#include "sfs-frontend/server/namespace_handlers.h"
+
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "sfs-frontend/auth/authorizer.h"
+#include "sfs-frontend/server/http_error.h"
+
+namespace sfs::frontend {
+namespace {
+
+using nlohmann::json;
+
+template <typename T>
+json OptionalJson(const std::optional<T>& value) {
+  return value.has_value() ? json(*value) : json(nullptr);
+}
+
+json NamespaceJson(const NamespaceRecord& ns, const NamespaceUsage& usage) {
+  return {{"name", ns.name},
+          {"count", usage.files},
+          {"bytes", usage.bytes},
+          {"visibility", static_cast<int>(ns.visibility)},
+          {"hidden", ns.hidden},
+          {"owner_id", ns.owner_id},
+          {"created_at", FormatTimestamp(ns.created_at)},
+          {"max_file_bytes", OptionalJson(ns.policies.max_file_bytes)},
+          {"allowed_mime_types", ns.policies.allowed_mime_types},
+          {"quota_bytes", OptionalJson(ns.policies.quota_bytes)},
+          {"retention_days", OptionalJson(ns.policies.retention_days)},
+          {"keep_versions", OptionalJson(ns.policies.keep_versions)}};
+}
+
+// Reads `key` of `body` into `out` if present: null clears it, a value of
+// the wrong type is InvalidArgument.
+template <typename T>
+absl::Status MergeOptional(const json& body, const char* key,
+                           std::optional<T>& out) {
+  if (!body.contains(key)) return absl::OkStatus();
+  const json& value = body[key];
+  if (value.is_null()) {
+    out.reset();
+    return absl::OkStatus();
+  }
+  if (!value.is_number_integer() || value.get<int64_t>() < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(key, " must be a non-negative integer"));
+  }
+  out = value.get<T>();
+  return absl::OkStatus();
+}
+
+// Applies the fields present in `body` to `ns`.
+absl::Status MergeNamespaceFields(const json& body, NamespaceRecord& ns) {
+  if (body.contains("visibility")) {
+    const json& v = body["visibility"];
+    if (!v.is_number_integer() ||
+        (v.get<int64_t>() != 0 && v.get<int64_t>() != 1)) {
+      return absl::InvalidArgumentError(
+          "visibility must be 0 (private) or 1 (public)");
+    }
+    ns.visibility = static_cast<Visibility>(v.get<int>());
+  }
+  if (body.contains("hidden")) {
+    if (!body["hidden"].is_boolean()) {
+      return absl::InvalidArgumentError("hidden must be a boolean");
+    }
+    ns.hidden = body["hidden"].get<bool>();
+  }
+  NamespacePolicies& p = ns.policies;
+  RETURN_IF_ERROR(MergeOptional(body, "max_file_bytes", p.max_file_bytes));
+  RETURN_IF_ERROR(MergeOptional(body, "quota_bytes", p.quota_bytes));
+  RETURN_IF_ERROR(MergeOptional(body, "retention_days", p.retention_days));
+  RETURN_IF_ERROR(MergeOptional(body, "keep_versions", p.keep_versions));
+  if (body.contains("allowed_mime_types")) {
+    const json& types = body["allowed_mime_types"];
+    p.allowed_mime_types.clear();
+    if (!types.is_null() && !types.is_array()) {
+      return absl::InvalidArgumentError(
+          "allowed_mime_types must be a list of strings");
+    }
+    for (const json& t : types.is_array() ? types : json::array()) {
+      if (!t.is_string()) {
+        return absl::InvalidArgumentError(
+            "allowed_mime_types must be a list of strings");
+      }
+      p.allowed_mime_types.push_back(t.get<std::string>());
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<json> ParseObject(const HttpCall& call) {
+  ASSIGN_OR_RETURN(std::string text, ReadSmallBody(call));
+  json body = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!body.is_object()) {
+    return absl::InvalidArgumentError("body must be a JSON object");
+  }
+  return body;
+}
+
+}  // namespace
+
+void NamespaceHandlers::Register(Router& router) {
+  router.Add({"GET", "POST"}, "/storage/namespaces", "namespaces",
+             [this](const HttpCall& call) {
+               return call.req.method == "POST" ? Create(call) : List(call);
+             });
+  router.Add({"PUT", "PATCH", "DELETE"}, "/storage/namespaces/([^/]+)",
+             "namespace", [this](const HttpCall& call) {
+               return call.req.method == "DELETE" ? Delete(call) : Update(call);
+             });
+}
+
+absl::Status NamespaceHandlers::List(const HttpCall& call) {
+  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
+  json out = json::array();
+  if (!caller.anonymous()) {
+    // Scoped tokens and admins may see other owners' namespaces.
+    bool own_only = !caller.is_admin && !caller.scopes.has_value();
+    ASSIGN_OR_RETURN(
+        std::vector<NamespaceRecord> records,
+        services_->catalog->ListNamespaces(own_only ? caller.user : ""));
+    for (const NamespaceRecord& ns : records) {
+      if (!ListsNamespace(caller, ns)) continue;
+      ASSIGN_OR_RETURN(NamespaceUsage usage,
+                       CountNamespace(services_->client, ns.name));
+      out.push_back(NamespaceJson(ns, usage));
+    }
+  }
+  WriteJson(call, 200, out.dump());
+  return absl::OkStatus();
+}
+
+absl::Status NamespaceHandlers::Create(const HttpCall& call) {
+  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
+  RETURN_IF_ERROR(CheckCreateNamespace(caller));
+  ASSIGN_OR_RETURN(json body, ParseObject(call));
+  if (!body.contains("name") || !body["name"].is_string()) {
+    return absl::InvalidArgumentError("name is required");
+  }
+  NamespaceRecord ns;
+  ns.name = body["name"].get<std::string>();
+  ns.owner_id = caller.user;
+  ns.created_at = absl::ToUnixMicros(absl::Now());
+  RETURN_IF_ERROR(MergeNamespaceFields(body, ns));
+  RETURN_IF_ERROR(services_->catalog->CreateNamespace(ns));
+  WriteJson(call, 201, NamespaceJson(ns, {}).dump());
+  return absl::OkStatus();
+}
+
+absl::Status NamespaceHandlers::Update(const HttpCall& call) {
+  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
+  ASSIGN_OR_RETURN(NamespaceRecord ns,
+                   LoadNamespace(services_->catalog, call.match[1]));
+  RETURN_IF_ERROR(CheckChangeNamespace(caller, ns, ScopeAction::kUpdate));
+  ASSIGN_OR_RETURN(json body, ParseObject(call));
+  if (body.contains("name") && body["name"] != ns.name) {
+    return absl::InvalidArgumentError("namespaces cannot be renamed");
+  }
+  RETURN_IF_ERROR(MergeNamespaceFields(body, ns));
+  RETURN_IF_ERROR(services_->catalog->UpdateNamespace(ns));
+  ASSIGN_OR_RETURN(NamespaceUsage usage,
+                   CountNamespace(services_->client, ns.name));
+  WriteJson(call, 200, NamespaceJson(ns, usage).dump());
+  return absl::OkStatus();
+}
+
+absl::Status NamespaceHandlers::Delete(const HttpCall& call) {
+  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
+  ASSIGN_OR_RETURN(NamespaceRecord ns,
+                   LoadNamespace(services_->catalog, call.match[1]));
+  RETURN_IF_ERROR(CheckChangeNamespace(caller, ns, ScopeAction::kDelete));
+  // Files first: a failure half-way leaves the record, so the owner can
+  // retry, instead of orphaned files no record owns.
+  uint64_t deleted = 0;
+  const std::string prefix = absl::StrCat("/", ns.name, "/");
+  for (;;) {
+    ASSIGN_OR_RETURN(ListPage page, services_->client->List(prefix));
+    if (page.files.empty()) break;
+    for (const FileInfo& file : page.files) {
+      absl::Status status = services_->client->Delete(file.path);
+      if (!status.ok() && !absl::IsNotFound(status)) return status;
+      ++deleted;
+    }
+  }
+  RETURN_IF_ERROR(services_->catalog->DeleteNamespace(ns.name));
+  WriteJson(call, 200,
+            json{{"status", "deleted"}, {"name", ns.name}, {"files", deleted}}
+                .dump());
+  return absl::OkStatus();
+}
+
+}  // namespace sfs::frontend

@@ -1,0 +1,45 @@
+#include "sfs-frontend/server/progress_handler.h"
+
+#include <httplib.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace sfs::frontend {
+
+void ProgressHandler::Register(Router& router) {
+  router.Add({"GET"}, "/sse/progress", "progress",
+             [this](const HttpCall& call) { return Watch(call); });
+}
+
+absl::Status ProgressHandler::Watch(const HttpCall& call) {
+  const std::string id = call.req.get_param_value("id");
+  if (id.empty()) return absl::InvalidArgumentError("id is required");
+  call.res.set_header("Cache-Control", "no-cache");
+  call.res.set_header("X-Accel-Buffering", "no");
+  ProgressHub* hub = services_->progress;
+  const absl::Duration keepalive = keepalive_;
+  auto seen = std::make_shared<uint64_t>(0);
+  auto opened = std::make_shared<bool>(false);
+  call.res.set_chunked_content_provider(
+      "text/event-stream",
+      [hub, id, keepalive, seen, opened](size_t, httplib::DataSink& sink) {
+        if (!*opened) {
+          *opened = true;
+          return sink.write(": keepalive\n\n", 13);
+        }
+        std::optional<ProgressEvent> event =
+            hub->WaitForNext(id, seen.get(), keepalive);
+        if (hub->shut_down()) {
+          sink.done();
+          return true;
+        }
+        if (!event.has_value()) return sink.write(": keepalive\n\n", 13);
+        std::string frame = absl::StrCat("data: ", event->ToJson(), "\n\n");
+        if (!sink.write(frame.data(), frame.size())) return false;
+        if (event->done) sink.done();
+        return true;
+      });
+  return absl::OkStatus();
+}
+
+}  // namespace sfs::frontend

@@ -1,0 +1,31 @@
+// GET /sse/progress?id=: a transfer's progress as Server-Sent Events
+// (API.md "Progress"). Opens with a comment, sends every newer state the
+// ProgressHub learns of, a keep-alive comment when nothing moved for
+// `keepalive`, and ends after the event with done.
+#ifndef SFS_FRONTEND_SERVER_PROGRESS_HANDLER_H_
+#define SFS_FRONTEND_SERVER_PROGRESS_HANDLER_H_
+
+#include "absl/time/time.h"
+#include "sfs-frontend/server/frontend_services.h"
+#include "sfs-frontend/server/router.h"
+
+namespace sfs::frontend {
+
+class ProgressHandler {
+ public:
+  // `services` must outlive this and every stream it starts.
+  ProgressHandler(const FrontendServices* services, absl::Duration keepalive)
+      : services_(services), keepalive_(keepalive) {}
+
+  void Register(Router& router);
+
+ private:
+  absl::Status Watch(const HttpCall& call);
+
+  const FrontendServices* const services_;
+  const absl::Duration keepalive_;
+};
+
+}  // namespace sfs::frontend
+
+#endif  // SFS_FRONTEND_SERVER_PROGRESS_HANDLER_H_

@@ -1,0 +1,139 @@
+#include "sfs-frontend/server/progress_hub.h"
+
+#include <nlohmann/json.hpp>
+
+namespace sfs::frontend {
+
+std::string ProgressEvent::ToJson() const {
+  nlohmann::json json = {{"id", id},
+                         {"direction", direction},
+                         {"bytes", bytes},
+                         {"total", total},
+                         {"done", done}};
+  if (!error.empty()) json["error"] = error;
+  return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+absl::StatusOr<ProgressEvent> ProgressEvent::FromJson(const std::string& text) {
+  nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
+  if (!json.is_object() || !json.value("id", nlohmann::json()).is_string()) {
+    return absl::InvalidArgumentError("not a progress event");
+  }
+  try {
+    ProgressEvent event;
+    event.id = json.at("id").get<std::string>();
+    event.direction = json.value("direction", "");
+    event.bytes = json.value("bytes", uint64_t{0});
+    event.total = json.value("total", uint64_t{0});
+    event.done = json.value("done", false);
+    event.error = json.value("error", "");
+    return event;
+  } catch (const nlohmann::json::exception& e) {
+    return absl::InvalidArgumentError(e.what());
+  }
+}
+
+ProgressHub::ProgressHub(Catalog* catalog, ProgressHubOptions options)
+    : catalog_(catalog),
+      options_(options),
+      subscription_(catalog->Subscribe(
+          [this](const std::string& json) { OnEvent(json); })) {}
+
+ProgressHub::~ProgressHub() { subscription_.reset(); }
+
+absl::Status ProgressHub::Publish(const ProgressEvent& event) {
+  return catalog_->PublishProgress(event.ToJson());
+}
+
+void ProgressHub::OnEvent(const std::string& json) {
+  auto event = ProgressEvent::FromJson(json);
+  if (!event.ok()) return;
+  absl::Time now = absl::Now();
+  absl::MutexLock lock(&mu_);
+  Entry& entry = transfers_[event->id];
+  // A replica's events arrive in order, but a done from one replica must not
+  // be undone by a stray late event for the same id.
+  if (entry.event.done && !event->done) return;
+  entry.event = std::move(*event);
+  entry.sequence = ++sequence_;
+  entry.updated = now;
+  ForgetOldLocked(now);
+}
+
+void ProgressHub::ForgetOldLocked(absl::Time now) {
+  for (auto it = transfers_.begin(); it != transfers_.end();) {
+    absl::Duration age = now - it->second.updated;
+    bool old = it->second.event.done ? age > options_.finished_retention
+                                     : age > options_.stalled_retention;
+    it = old ? transfers_.erase(it) : std::next(it);
+  }
+}
+
+std::optional<ProgressEvent> ProgressHub::WaitForNext(const std::string& id,
+                                                      uint64_t* seen,
+                                                      absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (shut_down_) return true;
+    auto it = transfers_.find(id);
+    return it != transfers_.end() && it->second.sequence > *seen;
+  };
+  mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
+  auto it = transfers_.find(id);
+  if (shut_down_ || it == transfers_.end() || it->second.sequence <= *seen) {
+    return std::nullopt;
+  }
+  *seen = it->second.sequence;
+  return it->second.event;
+}
+
+void ProgressHub::Shutdown() {
+  absl::MutexLock lock(&mu_);
+  shut_down_ = true;
+}
+
+bool ProgressHub::shut_down() {
+  absl::MutexLock lock(&mu_);
+  return shut_down_;
+}
+
+ProgressReporter::ProgressReporter(ProgressHub* hub, std::string id,
+                                   std::string direction, uint64_t total)
+    : hub_(id.empty() ? nullptr : hub) {
+  event_.id = std::move(id);
+  event_.direction = std::move(direction);
+  event_.total = total;
+  Send(false);
+}
+
+ProgressReporter::~ProgressReporter() {
+  if (!finished_) Finish(event_.bytes, "transfer interrupted");
+}
+
+void ProgressReporter::Update(uint64_t bytes) {
+  event_.bytes = bytes;
+  uint64_t step = std::max<uint64_t>(event_.total / 100, 1);
+  if (bytes - sent_bytes_ >= step ||
+      absl::Now() - sent_at_ >= absl::Milliseconds(500)) {
+    Send(false);
+  }
+}
+
+void ProgressReporter::Finish(uint64_t bytes, const std::string& error) {
+  if (finished_) return;
+  finished_ = true;
+  event_.bytes = bytes;
+  event_.error = error;
+  if (error.empty() && event_.total == 0) event_.total = bytes;
+  Send(true);
+}
+
+void ProgressReporter::Send(bool done) {
+  if (hub_ == nullptr) return;
+  event_.done = done;
+  sent_bytes_ = event_.bytes;
+  sent_at_ = absl::Now();
+  hub_->Publish(event_).IgnoreError();
+}
+
+}  // namespace sfs::frontend

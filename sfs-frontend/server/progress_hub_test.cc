@@ -1,0 +1,77 @@
+#include "sfs-frontend/server/progress_hub.h"
+
+#include <filesystem>
+
+#include "gtest/gtest.h"
+#include "sfs-frontend/catalog/embedded_catalog.h"
+
+namespace sfs::frontend {
+namespace {
+
+class ProgressHubTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = ::testing::TempDir() + "/progress_hub_" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::filesystem::remove_all(dir_);
+    auto catalog = EmbeddedCatalog::Open(dir_);
+    ASSERT_TRUE(catalog.ok()) << catalog.status();
+    catalog_ = std::move(*catalog);
+    hub_ = std::make_unique<ProgressHub>(catalog_.get());
+  }
+  void TearDown() override {
+    hub_.reset();
+    catalog_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  std::string dir_;
+  std::unique_ptr<EmbeddedCatalog> catalog_;
+  std::unique_ptr<ProgressHub> hub_;
+};
+
+TEST_F(ProgressHubTest, ReporterSendsFirstThrottledAndOneFinalEvent) {
+  {
+    ProgressReporter reporter(hub_.get(), "t1", "upload", 1000);
+    for (uint64_t b = 1; b <= 1000; ++b) reporter.Update(b);
+    reporter.Finish(1000);
+  }
+  uint64_t seen = 0;
+  auto last = hub_->WaitForNext("t1", &seen, absl::ZeroDuration());
+  ASSERT_TRUE(last.has_value());
+  EXPECT_TRUE(last->done);
+  EXPECT_EQ(last->bytes, 1000u);
+  EXPECT_EQ(last->total, 1000u);
+  EXPECT_TRUE(last->error.empty());
+  // A late watcher gets the final state once, then nothing newer.
+  EXPECT_FALSE(hub_->WaitForNext("t1", &seen, absl::Milliseconds(10)));
+}
+
+TEST_F(ProgressHubTest, AbandonedTransferEndsWithAnError) {
+  { ProgressReporter reporter(hub_.get(), "t2", "download", 10); }
+  uint64_t seen = 0;
+  auto last = hub_->WaitForNext("t2", &seen, absl::ZeroDuration());
+  ASSERT_TRUE(last.has_value());
+  EXPECT_TRUE(last->done);
+  EXPECT_FALSE(last->error.empty());
+}
+
+TEST_F(ProgressHubTest, ShutdownWakesWaiters) {
+  hub_->Shutdown();
+  uint64_t seen = 0;
+  absl::Time start = absl::Now();
+  EXPECT_FALSE(hub_->WaitForNext("none", &seen, absl::Seconds(10)));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+}
+
+TEST(ProgressEventTest, JsonRoundTrip) {
+  ProgressEvent event{"id-1", "upload", 5, 10, true, "boom"};
+  auto decoded = ProgressEvent::FromJson(event.ToJson());
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(decoded->ToJson(), event.ToJson());
+  EXPECT_FALSE(ProgressEvent::FromJson("[1]").ok());
+  EXPECT_FALSE(ProgressEvent::FromJson("{\"id\":1}").ok());
+}
+
+}  // namespace
+}  // namespace sfs::frontend

@@ -1,0 +1,48 @@
+#include "sfs-frontend/server/router.h"
+
+#include <httplib.h>
+
+#include <algorithm>
+
+#include "absl/strings/str_join.h"
+#include "sfs-frontend/server/http_error.h"
+
+namespace sfs::frontend {
+namespace {
+
+bool Serves(const std::vector<std::string>& methods, const std::string& m) {
+  const std::string& wanted = m == "HEAD" ? std::string("GET") : m;
+  return std::find(methods.begin(), methods.end(), wanted) != methods.end();
+}
+
+}  // namespace
+
+void Router::Add(std::vector<std::string> methods, const std::string& pattern,
+                 std::string route_name, RouteHandler handler) {
+  routes_.push_back(Route{std::move(methods), std::regex(pattern),
+                          std::move(route_name), std::move(handler)});
+}
+
+void Router::Dispatch(const httplib::Request& req, httplib::Response& res,
+                      const httplib::ContentReader* body) const {
+  for (const Route& route : routes_) {
+    std::smatch match;
+    if (!std::regex_match(req.path, match, route.pattern)) continue;
+    if (!Serves(route.methods, req.method)) {
+      std::vector<std::string> allowed = route.methods;
+      if (Serves(allowed, "GET")) allowed.push_back("HEAD");
+      res.set_header("Allow", absl::StrJoin(allowed, ", "));
+      WriteError(res, {405, "method_not_allowed",
+                       req.method + " is not allowed here"});
+    } else {
+      absl::Status status = route.handler(HttpCall{req, res, body, match});
+      if (!status.ok()) WriteStatusError(res, status);
+    }
+    metrics_->CountRequest(route.name, req.method, res.status);
+    return;
+  }
+  WriteError(res, {404, "not_found", "no such route"});
+  metrics_->CountRequest("unknown", req.method, res.status);
+}
+
+}  // namespace sfs::frontend

@@ -1,0 +1,177 @@
+#include "sfs-frontend/server/upload_handler.h"
+
+#include <httplib.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "sfs-frontend/auth/authorizer.h"
+#include "sfs-frontend/server/http_error.h"
+#include "sfs-frontend/server/media_type.h"
+#include "sfs-frontend/server/upload_stream.h"
+
+namespace sfs::frontend {
+namespace {
+
+// The type to record: what the client declared, unless it declared nothing
+// useful, in which case the file name decides.
+std::string ChooseMediaType(const std::string& declared,
+                            const std::string& path) {
+  if (declared.empty() || declared == "application/octet-stream" ||
+      declared == "application/x-www-form-urlencoded") {
+    return MediaTypeForPath(path);
+  }
+  return declared;
+}
+
+std::optional<uint64_t> DeclaredSize(const httplib::Request& req) {
+  uint64_t size = 0;
+  if (absl::SimpleAtoi(req.get_header_value("X-File-Size"), &size)) {
+    return size;
+  }
+  // A multipart body is larger than the file in it.
+  if (!req.is_multipart_form_data() &&
+      absl::SimpleAtoi(req.get_header_value("Content-Length"), &size)) {
+    return size;
+  }
+  return std::nullopt;
+}
+
+// The limits of `ns`, checked up front against the declared size so a
+// client learns of a too-large file before sending it.
+absl::StatusOr<UploadLimits> LimitsFor(Client* client,
+                                       const NamespaceRecord& ns,
+                                       std::optional<uint64_t> declared) {
+  UploadLimits limits;
+  if (ns.policies.max_file_bytes) {
+    limits.max_file_bytes = *ns.policies.max_file_bytes;
+  }
+  if (ns.policies.quota_bytes) {
+    ASSIGN_OR_RETURN(NamespaceUsage usage, CountNamespace(client, ns.name));
+    uint64_t quota = *ns.policies.quota_bytes;
+    limits.quota_left = quota > usage.bytes ? quota - usage.bytes : 0;
+  }
+  if (declared && limits.max_file_bytes && *declared > *limits.max_file_bytes) {
+    return PayloadTooLargeError(
+        absl::StrCat("file exceeds the namespace limit of ",
+                     *limits.max_file_bytes, " bytes"));
+  }
+  if (declared && limits.quota_left && *declared > *limits.quota_left) {
+    return QuotaExceededError("namespace quota exceeded");
+  }
+  return limits;
+}
+
+// Streams the `file` part of a multipart body into a stream it opens with
+// `open` once that part's headers are known; other parts are skipped.
+absl::Status ReceiveMultipart(
+    const httplib::ContentReader& body,
+    const std::function<absl::StatusOr<std::unique_ptr<UploadStream>>(
+        const std::string& declared_type)>& open,
+    std::unique_ptr<UploadStream>& stream, Metrics* metrics) {
+  absl::Status error;
+  bool in_file = false;
+  bool complete = body(
+      [&](const httplib::MultipartFormData& part) {
+        in_file = part.name == "file" && stream == nullptr;
+        if (!in_file) return true;
+        auto opened = open(part.content_type);
+        if (!opened.ok()) error = opened.status();
+        if (opened.ok()) stream = std::move(*opened);
+        return error.ok();
+      },
+      [&](const char* data, size_t n) {
+        if (!in_file) return true;
+        metrics->AddBytesIn(n);
+        error = stream->Append(absl::string_view(data, n));
+        return error.ok();
+      });
+  RETURN_IF_ERROR(error);
+  if (!complete) {
+    return absl::InvalidArgumentError(
+        "request body ended early or is not "
+        "well-formed multipart");
+  }
+  if (stream == nullptr) {
+    return absl::InvalidArgumentError("multipart body has no part \"file\"");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReceiveRaw(const httplib::ContentReader& body,
+                        UploadStream& stream, Metrics* metrics) {
+  absl::Status error;
+  bool complete = body([&](const char* data, size_t n) {
+    metrics->AddBytesIn(n);
+    error = stream.Append(absl::string_view(data, n));
+    return error.ok();
+  });
+  RETURN_IF_ERROR(error);
+  if (!complete) return absl::InvalidArgumentError("request body ended early");
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status UploadHandler::Upload(const HttpCall& call, const std::string& ns,
+                                   const std::string& path) {
+  const httplib::Request& req = call.req;
+  ASSIGN_OR_RETURN(std::string full_path, ClusterPath(ns, path));
+  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
+  ASSIGN_OR_RETURN(NamespaceRecord record,
+                   LoadNamespace(services_->catalog, ns));
+  RETURN_IF_ERROR(CheckWriteFiles(caller, record, ScopeAction::kCreate));
+  std::string overwrite = req.get_param_value("overwrite");
+  if (overwrite != "true" && overwrite != "1") {
+    auto existing = services_->client->Stat(full_path);
+    if (existing.ok()) {
+      return absl::AlreadyExistsError(
+          absl::StrCat(path, " exists; add ?overwrite=true to replace it"));
+    }
+    if (!absl::IsNotFound(existing.status())) return existing.status();
+  }
+  std::optional<uint64_t> declared = DeclaredSize(req);
+  ASSIGN_OR_RETURN(UploadLimits limits,
+                   LimitsFor(services_->client, record, declared));
+
+  std::string transfer_id = req.get_header_value("X-Transfer-Id");
+  if (transfer_id.empty()) transfer_id = req.get_param_value("id");
+  ProgressReporter progress(services_->progress, transfer_id, "upload",
+                            declared.value_or(0));
+  Metrics::ActiveTransfer active(services_->metrics,
+                                 TransferDirection::kUpload);
+  auto open = [&](const std::string& declared_type)
+      -> absl::StatusOr<std::unique_ptr<UploadStream>> {
+    std::string type = ChooseMediaType(declared_type, path);
+    if (!MediaTypeAllowed(type, record.policies.allowed_mime_types)) {
+      return UnsupportedMediaTypeError(
+          absl::StrCat(type, " is not allowed in namespace ", ns));
+    }
+    ASSIGN_OR_RETURN(std::unique_ptr<FileWriter> writer,
+                     services_->client->Create(full_path, type));
+    return std::make_unique<UploadStream>(std::move(writer), limits, &progress);
+  };
+  std::unique_ptr<UploadStream> stream;
+  if (req.is_multipart_form_data()) {
+    RETURN_IF_ERROR(
+        ReceiveMultipart(*call.body, open, stream, services_->metrics));
+  } else {
+    ASSIGN_OR_RETURN(stream, open(req.get_header_value("Content-Type")));
+    RETURN_IF_ERROR(ReceiveRaw(*call.body, *stream, services_->metrics));
+  }
+  ASSIGN_OR_RETURN(FileInfo info,
+                   stream->Finish({req.get_header_value("Content-MD5"),
+                                   req.get_header_value("X-Content-SHA256")}));
+  nlohmann::json out = {{"status", "uploaded"},
+                        {"name", path},
+                        {"namespace", ns},
+                        {"size", info.size},
+                        {"etag", info.sha256}};
+  WriteJson(call, 201, out.dump());
+  return absl::OkStatus();
+}
+
+}  // namespace sfs::frontend

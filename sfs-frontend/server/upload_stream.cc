@@ -1,0 +1,92 @@
+#include "sfs-frontend/server/upload_stream.h"
+
+#include <openssl/evp.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "sfs-frontend/server/http_error.h"
+
+namespace sfs::frontend {
+
+// Streaming MD5 for Content-MD5, which common/ has no use for elsewhere.
+class UploadStream::Md5 {
+ public:
+  Md5() : ctx_(EVP_MD_CTX_new()) {
+    EVP_DigestInit_ex(ctx_, EVP_md5(), nullptr);
+  }
+  ~Md5() { EVP_MD_CTX_free(ctx_); }
+  void Update(absl::string_view data) {
+    EVP_DigestUpdate(ctx_, data.data(), data.size());
+  }
+  std::string FinishBase64() {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    EVP_DigestFinal_ex(ctx_, digest, &length);
+    return absl::Base64Escape(
+        absl::string_view(reinterpret_cast<const char*>(digest), length));
+  }
+
+ private:
+  EVP_MD_CTX* ctx_;
+};
+
+UploadStream::UploadStream(std::unique_ptr<FileWriter> writer,
+                           UploadLimits limits, ProgressReporter* progress)
+    : writer_(std::move(writer)),
+      limits_(limits),
+      progress_(progress),
+      md5_(std::make_unique<Md5>()) {}
+
+UploadStream::~UploadStream() {
+  if (!closed_) Abort("upload not finished");
+}
+
+absl::Status UploadStream::Append(absl::string_view data) {
+  uint64_t after = bytes_ + data.size();
+  if (limits_.max_file_bytes && after > *limits_.max_file_bytes) {
+    return Fail(PayloadTooLargeError(
+        absl::StrCat("file exceeds the namespace limit of ",
+                     *limits_.max_file_bytes, " bytes")));
+  }
+  if (limits_.quota_left && after > *limits_.quota_left) {
+    return Fail(QuotaExceededError("namespace quota exceeded"));
+  }
+  md5_->Update(data);
+  sha256_.Update(data);
+  absl::Status status = writer_->Append(data);
+  if (!status.ok()) return Fail(status);
+  bytes_ = after;
+  if (progress_ != nullptr) progress_->Update(writer_->acknowledged_bytes());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<FileInfo> UploadStream::Finish(const ExpectedDigests& expected) {
+  if (!expected.content_md5.empty() &&
+      md5_->FinishBase64() != expected.content_md5) {
+    return Fail(absl::InvalidArgumentError("Content-MD5 does not match"));
+  }
+  if (!expected.sha256_hex.empty() &&
+      sha256_.FinishHex() != absl::AsciiStrToLower(expected.sha256_hex)) {
+    return Fail(absl::InvalidArgumentError("X-Content-SHA256 does not match"));
+  }
+  auto info = writer_->Close();
+  if (!info.ok()) return Fail(info.status());
+  closed_ = true;
+  if (progress_ != nullptr) progress_->Finish(info->size);
+  return info;
+}
+
+void UploadStream::Abort(const std::string& why) {
+  if (closed_) return;
+  closed_ = true;
+  writer_->Abort();
+  if (progress_ != nullptr) progress_->Finish(bytes_, why);
+}
+
+absl::Status UploadStream::Fail(absl::Status status) {
+  Abort(std::string(status.message()));
+  return status;
+}
+
+}  // namespace sfs::frontend

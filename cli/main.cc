@@ -58,6 +58,7 @@ constexpr char kUsage[] =
     "  stat /ns/path [--json]    size, checksum, chunks and their replicas\n"
     "  status [--json]           chunkservers: address, rack, liveness, space\n"
     "  fsck [--json]             replication health (exit 1 when not clean)\n"
+    "  admin checkpoint DIR      master writes an online metadata copy to DIR\n"
     "Flags: --master host:port (or $SFS_MASTER), --timeout D";
 
 using Args = std::vector<std::string>;
@@ -147,12 +148,18 @@ int Status(Client* client, const Args& args) {
            {"chunk_count", s.chunk_count},
            {"used_bytes", s.used_bytes},
            {"free_bytes", s.free_bytes},
-           {"last_heartbeat_unix_micros", s.last_heartbeat_unix_micros}});
+           {"last_heartbeat_unix_micros", s.last_heartbeat_unix_micros},
+           {"disk_failed", s.disk_failed}});
     }
-    nlohmann::json out = {{"chunkservers", servers},
-                          {"file_count", status->file_count},
-                          {"chunk_count", status->chunk_count},
-                          {"replication_factor", status->replication_factor}};
+    nlohmann::json out = {
+        {"chunkservers", servers},
+        {"safe_mode", status->safe_mode},
+        {"replication_backlog", status->replication_backlog},
+        {"under_replicated_chunks", status->under_replicated_chunks},
+        {"corrupt_replicas", status->corrupt_replicas},
+        {"file_count", status->file_count},
+        {"chunk_count", status->chunk_count},
+        {"replication_factor", status->replication_factor}};
     printf("%s\n", out.dump(2).c_str());
     return 0;
   }
@@ -160,44 +167,50 @@ int Status(Client* client, const Args& args) {
          "ALIVE", "CHUNKS", "USED_MIB", "FREE_MIB");
   for (const ChunkserverStatus& s : status->chunkservers) {
     printf("%-10s %-22s %-6s %-5s %8llu %12.1f %12.1f\n", s.server_id.c_str(),
-           s.address.c_str(), s.rack.c_str(), s.alive ? "yes" : "NO",
+           s.address.c_str(), s.rack.c_str(),
+           !s.alive        ? "NO"
+           : s.disk_failed ? "DISK"
+                           : "yes",
            static_cast<unsigned long long>(s.chunk_count),
            s.used_bytes / 1048576.0, s.free_bytes / 1048576.0);
   }
-  printf("files: %llu  chunks: %llu  replication: %u\n",
-         static_cast<unsigned long long>(status->file_count),
-         static_cast<unsigned long long>(status->chunk_count),
-         status->replication_factor);
+  printf(
+      "files: %llu  chunks: %llu  replication: %u  under-replicated: %llu  "
+      "clones in flight: %llu  corrupt replicas found: %llu%s\n",
+      static_cast<unsigned long long>(status->file_count),
+      static_cast<unsigned long long>(status->chunk_count),
+      status->replication_factor,
+      static_cast<unsigned long long>(status->under_replicated_chunks),
+      static_cast<unsigned long long>(status->replication_backlog),
+      static_cast<unsigned long long>(status->corrupt_replicas),
+      status->safe_mode ? "  SAFE MODE" : "");
   return 0;
 }
 
 int Fsck(Client* client, const Args& args) {
   auto report = client->Fsck();
   if (!report.ok()) return Fail("fsck", report.status());
+  nlohmann::json out = {
+      {"files", report->files},
+      {"chunks", report->chunks},
+      {"healthy_chunks", report->healthy_chunks},
+      {"under_replicated_chunks", report->under_replicated_chunks},
+      {"over_replicated_chunks", report->over_replicated_chunks},
+      {"missing_chunks", report->missing_chunks},
+      {"corrupt_replicas", report->corrupt_replicas},
+      {"replication_backlog", report->replication_backlog},
+      {"pending_uploads", report->pending_uploads},
+      {"dead_chunkservers", report->dead_chunkservers},
+      {"safe_mode", report->safe_mode},
+      {"clean", report->clean()}};
   if (absl::GetFlag(FLAGS_json)) {
-    nlohmann::json out = {
-        {"files", report->files},
-        {"chunks", report->chunks},
-        {"healthy_chunks", report->healthy_chunks},
-        {"under_replicated_chunks", report->under_replicated_chunks},
-        {"missing_chunks", report->missing_chunks},
-        {"corrupt_replicas", report->corrupt_replicas},
-        {"pending_uploads", report->pending_uploads},
-        {"problems", report->problems},
-        {"clean", report->clean()}};
+    out["problems"] = report->problems;
     printf("%s\n", out.dump(2).c_str());
   } else {
-    printf(
-        "files: %llu  chunks: %llu  healthy: %llu  under-replicated: %llu  "
-        "missing: %llu  "
-        "corrupt replicas: %llu  pending uploads: %llu\n",
-        static_cast<unsigned long long>(report->files),
-        static_cast<unsigned long long>(report->chunks),
-        static_cast<unsigned long long>(report->healthy_chunks),
-        static_cast<unsigned long long>(report->under_replicated_chunks),
-        static_cast<unsigned long long>(report->missing_chunks),
-        static_cast<unsigned long long>(report->corrupt_replicas),
-        static_cast<unsigned long long>(report->pending_uploads));
+    for (const auto& [key, value] : out.items()) {
+      if (key != "clean")
+        printf("%-24s %s\n", key.c_str(), value.dump().c_str());
+    }
     for (const std::string& p : report->problems) printf("  %s\n", p.c_str());
     printf("%s\n", report->clean() ? "CLEAN" : "NOT CLEAN");
   }
@@ -240,6 +253,17 @@ int Get(Client* client, const Args& args) {
   absl::Status status =
       GetFile(client, args[0], args[1], isatty(STDERR_FILENO));
   return status.ok() ? 0 : Fail("get", status);
+}
+
+int Admin(Client* client, const Args& args) {
+  if (args.size() != 2 || args[0] != "checkpoint") {
+    return UsageError("admin takes: checkpoint DIR");
+  }
+  auto files = client->Checkpoint(args[1]);
+  if (!files.ok()) return Fail("admin checkpoint", files.status());
+  printf("checkpoint of %llu files written to %s on the master\n",
+         static_cast<unsigned long long>(*files), args[1].c_str());
+  return 0;
 }
 
 int Up(const Args& args) {
@@ -285,9 +309,9 @@ int main(int argc, char** argv) {
 
   using Handler = std::function<int(sfs::Client*, const sfs::Args&)>;
   static const std::map<std::string, Handler> kCommands = {
-      {"put", sfs::Put},  {"get", sfs::Get},   {"ls", sfs::Ls},
-      {"rm", sfs::Rm},    {"stat", sfs::Stat}, {"status", sfs::Status},
-      {"fsck", sfs::Fsck}};
+      {"put", sfs::Put},   {"get", sfs::Get},    {"ls", sfs::Ls},
+      {"rm", sfs::Rm},     {"stat", sfs::Stat},  {"status", sfs::Status},
+      {"fsck", sfs::Fsck}, {"admin", sfs::Admin}};
   auto handler = kCommands.find(command);
   if (handler == kCommands.end())
     return sfs::UsageError("unknown command '" + command + "'");

@@ -83,4 +83,12 @@ absl::StatusOr<FsckReport> Client::Fsck() {
   return FromProto(response);
 }
 
+absl::StatusOr<uint64_t> Client::Checkpoint(const std::string& dir) {
+  proto::CheckpointRequest request;
+  request.set_dir(dir);
+  ASSIGN_OR_RETURN(proto::CheckpointResponse response,
+                   master_->Call(&proto::Master::Stub::Checkpoint, request));
+  return response.files();
+}
+
 }  // namespace sfs

@@ -79,6 +79,7 @@ struct ChunkserverStatus {
   uint64_t used_bytes = 0;
   uint64_t free_bytes = 0;
   int64_t last_heartbeat_unix_micros = 0;
+  bool disk_failed = false;  // I/O errors: takes no new chunks
 };
 
 struct ClusterStatus {
@@ -86,6 +87,10 @@ struct ClusterStatus {
   uint64_t file_count = 0;
   uint64_t chunk_count = 0;
   uint32_t replication_factor = 0;
+  bool safe_mode = false;  // after a restart, until enough chunks are reported
+  uint64_t replication_backlog = 0;  // clones in flight
+  uint64_t under_replicated_chunks = 0;
+  uint64_t corrupt_replicas = 0;  // found since the master started
 };
 
 struct FsckReport {
@@ -96,10 +101,16 @@ struct FsckReport {
   uint64_t missing_chunks = 0;
   uint64_t corrupt_replicas = 0;
   uint64_t pending_uploads = 0;
+  uint64_t over_replicated_chunks = 0;
+  uint64_t replication_backlog = 0;  // clones in flight
+  bool safe_mode = false;
+  uint32_t dead_chunkservers = 0;
   std::vector<std::string> problems;
+  // Every chunk of every file has exactly the configured replicas. (Corrupt
+  // replicas found earlier do not count: they were dropped and replaced.)
   bool clean() const {
     return under_replicated_chunks == 0 && missing_chunks == 0 &&
-           corrupt_replicas == 0;
+           over_replicated_chunks == 0;
   }
 };
 
@@ -200,6 +211,10 @@ class Client {
   absl::Status Delete(const std::string& path);
   absl::StatusOr<ClusterStatus> Status();
   absl::StatusOr<FsckReport> Fsck();
+  // Has the master write an online copy of its metadata database to `dir`
+  // (absolute, on the master's machine, not existing yet). Returns the
+  // number of files in it. Restore: start sfs-master with --data=dir.
+  absl::StatusOr<uint64_t> Checkpoint(const std::string& dir);
 
  private:
   Client(const ClientOptions& options, std::unique_ptr<MasterConnection> master,

@@ -28,13 +28,18 @@ FileInfo FromProto(const proto::FileInfo& file) {
 ClusterStatus FromProto(const proto::ClusterStatusResponse& status) {
   ClusterStatus out;
   for (const proto::ChunkserverStatus& s : status.chunkservers()) {
-    out.chunkservers.push_back(ChunkserverStatus{
-        s.server_id(), s.address(), s.rack(), s.alive(), s.chunk_count(),
-        s.used_bytes(), s.free_bytes(), s.last_heartbeat_unix_micros()});
+    out.chunkservers.push_back(
+        ChunkserverStatus{s.server_id(), s.address(), s.rack(), s.alive(),
+                          s.chunk_count(), s.used_bytes(), s.free_bytes(),
+                          s.last_heartbeat_unix_micros(), s.disk_failed()});
   }
   out.file_count = status.file_count();
   out.chunk_count = status.chunk_count();
   out.replication_factor = status.replication_factor();
+  out.safe_mode = status.safe_mode();
+  out.replication_backlog = status.replication_backlog();
+  out.under_replicated_chunks = status.under_replicated_chunks();
+  out.corrupt_replicas = status.corrupt_replicas();
   return out;
 }
 
@@ -47,6 +52,10 @@ FsckReport FromProto(const proto::FsckResponse& fsck) {
   out.missing_chunks = fsck.missing_chunks();
   out.corrupt_replicas = fsck.corrupt_replicas();
   out.pending_uploads = fsck.pending_uploads();
+  out.over_replicated_chunks = fsck.over_replicated_chunks();
+  out.replication_backlog = fsck.replication_backlog();
+  out.safe_mode = fsck.safe_mode();
+  out.dead_chunkservers = fsck.dead_chunkservers();
   out.problems.assign(fsck.problems().begin(), fsck.problems().end());
   return out;
 }

@@ -1,0 +1,410 @@
+// Fault suite: real processes, real SIGKILLs, real byte flips on disk. Each
+// test asserts outcomes only and logs how long the cluster took to heal.
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/checksum.h"
+#include "gtest/gtest.h"
+#include "tests/test_cluster.h"
+
+namespace sfs {
+namespace {
+
+constexpr uint64_t kMiB = 1 << 20;
+
+// Deterministic content: piece i of a file is a function of (seed, i), so
+// writers and checkers never hold a whole file.
+void FillPiece(uint64_t seed, uint64_t index, std::string* piece) {
+  uint64_t x =
+      (seed + 1) * 0x9E3779B97F4A7C15ull ^ (index + 1) * 0xBF58476D1CE4E5B9ull;
+  for (size_t i = 0; i + 8 <= piece->size(); i += 8) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    memcpy(&(*piece)[i], &x, 8);
+  }
+}
+
+std::string ExpectedSha(uint64_t size, uint64_t seed) {
+  Sha256 sha;
+  std::string piece(kMiB, '\0');
+  for (uint64_t i = 0; i * kMiB < size; ++i) {
+    FillPiece(seed, i, &piece);
+    sha.Update(
+        absl::string_view(piece).substr(0, std::min(kMiB, size - i * kMiB)));
+  }
+  return sha.FinishHex();
+}
+
+absl::Status Upload(Client* client, const std::string& path, uint64_t size,
+                    uint64_t seed) {
+  auto writer = client->Create(path);
+  if (!writer.ok()) return writer.status();
+  std::string piece(kMiB, '\0');
+  for (uint64_t i = 0; i * kMiB < size; ++i) {
+    FillPiece(seed, i, &piece);
+    absl::Status s = (*writer)->Append(
+        absl::string_view(piece).substr(0, std::min(kMiB, size - i * kMiB)));
+    if (!s.ok()) return s;
+  }
+  return (*writer)->Close().status();
+}
+
+absl::StatusOr<std::string> ReadSha(Client* client, const std::string& path) {
+  auto reader = client->Open(path);
+  if (!reader.ok()) return reader.status();
+  Sha256 sha;
+  std::string buf(kMiB, '\0');
+  while (true) {
+    auto n = (*reader)->Read(buf.data(), buf.size());
+    if (!n.ok()) return n.status();
+    if (*n == 0) break;
+    sha.Update(absl::string_view(buf.data(), *n));
+  }
+  return sha.FinishHex();
+}
+
+// Polls fsck until clean; logs the time it took.
+absl::Status WaitForHealing(Client* client, absl::Duration timeout,
+                            const std::string& what) {
+  absl::Time start = absl::Now();
+  absl::StatusOr<FsckReport> report;
+  while (absl::Now() - start < timeout) {
+    report = client->Fsck();
+    if (report.ok() && report->clean() && report->replication_backlog == 0) {
+      printf("[heal] %s: fsck clean after %s\n", what.c_str(),
+             absl::FormatDuration(absl::Now() - start).c_str());
+      return absl::OkStatus();
+    }
+    absl::SleepFor(absl::Milliseconds(250));
+  }
+  return absl::DeadlineExceededError(absl::StrCat(
+      what, ": not clean after ", absl::FormatDuration(timeout), ": ",
+      report.ok()
+          ? absl::StrCat(report->under_replicated_chunks, " under-replicated, ",
+                         report->missing_chunks, " missing")
+          : report.status().ToString()));
+}
+
+// Every chunk-data file on one chunkserver's disk.
+std::vector<std::string> ChunkFiles(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() == ".data")
+      out.push_back(entry.path().string());
+  }
+  return out;
+}
+
+class FaultTest : public ::testing::Test {
+ protected:
+  void StartCluster(TestClusterOptions options = {}) {
+    cluster_ = std::make_unique<TestCluster>(options);
+    ASSERT_TRUE(cluster_->Start().ok());
+    client_ = cluster_->NewClient();
+  }
+  void TearDown() override {
+    client_.reset();
+    cluster_.reset();
+  }
+  std::unique_ptr<TestCluster> cluster_;
+  std::unique_ptr<Client> client_;
+};
+
+TEST_F(FaultTest, ChunkserverSigkillDuringEightDownloads) {
+  StartCluster();
+  constexpr int kFiles = 8;
+  constexpr uint64_t kSize = 200 * kMiB;
+  std::vector<std::thread> uploads;
+  for (int i = 0; i < kFiles; ++i) {
+    uploads.emplace_back([&, i] {
+      ASSERT_TRUE(
+          Upload(client_.get(), absl::StrCat("/dl/f", i), kSize, i).ok());
+    });
+  }
+  for (auto& t : uploads) t.join();
+
+  std::atomic<uint64_t> read_bytes{0};
+  std::vector<absl::StatusOr<std::string>> results(kFiles,
+                                                   absl::UnknownError(""));
+  std::vector<std::thread> downloads;
+  for (int i = 0; i < kFiles; ++i) {
+    downloads.emplace_back([&, i] {
+      auto reader = client_->Open(absl::StrCat("/dl/f", i));
+      if (!reader.ok()) {
+        results[i] = reader.status();
+        return;
+      }
+      Sha256 sha;
+      std::string buf(kMiB, '\0');
+      while (true) {
+        auto n = (*reader)->Read(buf.data(), buf.size());
+        if (!n.ok()) {
+          results[i] = n.status();
+          return;
+        }
+        if (*n == 0) break;
+        sha.Update(absl::string_view(buf.data(), *n));
+        read_bytes += *n;
+      }
+      results[i] = sha.FinishHex();
+    });
+  }
+  while (read_bytes.load() < kFiles * kSize / 4)
+    absl::SleepFor(absl::Milliseconds(20));
+  cluster_->KillChunkserver(1, SIGKILL);
+  for (auto& t : downloads) t.join();
+  for (int i = 0; i < kFiles; ++i) {
+    ASSERT_TRUE(results[i].ok()) << i << ": " << results[i].status();
+    EXPECT_EQ(*results[i], ExpectedSha(kSize, i)) << i;
+  }
+}
+
+TEST_F(FaultTest, ChunkserverSigkillDuringEightUploadsHealsWithoutHelp) {
+  StartCluster();
+  constexpr int kFiles = 8;
+  constexpr uint64_t kSize = 200 * kMiB;
+  std::atomic<uint64_t> progress{0};
+  std::vector<absl::Status> results(kFiles);
+  std::vector<std::thread> uploads;
+  for (int i = 0; i < kFiles; ++i) {
+    uploads.emplace_back([&, i] {
+      std::unique_ptr<Client> client = cluster_->NewClient();
+      auto writer = client->Create(absl::StrCat("/ul/f", i));
+      if (!writer.ok()) {
+        results[i] = writer.status();
+        return;
+      }
+      std::string piece(kMiB, '\0');
+      for (uint64_t p = 0; p * kMiB < kSize; ++p) {
+        FillPiece(i, p, &piece);
+        results[i] = (*writer)->Append(piece);
+        if (!results[i].ok()) return;
+        progress += kMiB;
+      }
+      results[i] = (*writer)->Close().status();
+    });
+  }
+  while (progress.load() < kFiles * kSize / 3)
+    absl::SleepFor(absl::Milliseconds(20));
+  cluster_->KillChunkserver(2, SIGKILL);
+  for (auto& t : uploads) t.join();
+
+  int completed = 0;
+  for (int i = 0; i < kFiles; ++i) {
+    std::string path = absl::StrCat("/ul/f", i);
+    if (results[i].ok()) {
+      ++completed;
+      auto sha = ReadSha(client_.get(), path);
+      ASSERT_TRUE(sha.ok()) << path << ": " << sha.status();
+      EXPECT_EQ(*sha, ExpectedSha(kSize, i)) << path;
+    } else {
+      // A failed upload is invisible, never partial.
+      EXPECT_EQ(client_->Stat(path).status().code(),
+                absl::StatusCode::kNotFound)
+          << path << " failed with " << results[i];
+    }
+  }
+  printf("[uploads] %d of %d completed across the SIGKILL\n", completed,
+         kFiles);
+  EXPECT_TRUE(
+      WaitForHealing(client_.get(), absl::Seconds(180), "uploads after SIGKILL")
+          .ok());
+}
+
+TEST_F(FaultTest, TwoOfFourDownStillReadsAndHealsWhenOneReturns) {
+  StartCluster();
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(
+        Upload(client_.get(), absl::StrCat("/two/f", i), 70 * kMiB, i).ok());
+  }
+  cluster_->KillChunkserver(0, SIGTERM);
+  cluster_->KillChunkserver(3, SIGTERM);
+  ASSERT_TRUE(cluster_->WaitForAliveChunkservers(2, absl::Seconds(20)).ok());
+  for (int i = 0; i < 4; ++i) {
+    auto sha = ReadSha(client_.get(), absl::StrCat("/two/f", i));
+    ASSERT_TRUE(sha.ok()) << sha.status();
+    EXPECT_EQ(*sha, ExpectedSha(70 * kMiB, i));
+  }
+  auto report = client_->Fsck();
+  ASSERT_TRUE(report.ok());
+  EXPECT_GT(report->under_replicated_chunks, 0u);
+  EXPECT_EQ(report->missing_chunks, 0u);
+  EXPECT_FALSE(report->clean());
+
+  ASSERT_TRUE(cluster_->StartChunkserver(0).ok());
+  EXPECT_TRUE(
+      WaitForHealing(client_.get(), absl::Seconds(120), "one of two returned")
+          .ok());
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(*ReadSha(client_.get(), absl::StrCat("/two/f", i)),
+              ExpectedSha(70 * kMiB, i));
+  }
+}
+
+void FlipByte(const std::string& path, off_t offset) {
+  int fd = open(path.c_str(), O_RDWR);
+  ASSERT_GE(fd, 0) << path;
+  char c;
+  ASSERT_EQ(pread(fd, &c, 1, offset), 1);
+  c ^= 0x40;
+  ASSERT_EQ(pwrite(fd, &c, 1, offset), 1);
+  close(fd);
+}
+
+TEST_F(FaultTest, CorruptAndTruncatedReplicasAreReplaced) {
+  TestClusterOptions options;
+  options.scrub_interval = absl::Seconds(2);
+  StartCluster(options);
+  ASSERT_TRUE(Upload(client_.get(), "/bad/flip", 5 * kMiB, 1).ok());
+  ASSERT_TRUE(Upload(client_.get(), "/bad/cut", 5 * kMiB, 2).ok());
+  auto flip = client_->Stat("/bad/flip");
+  auto cut = client_->Stat("/bad/cut");
+  ASSERT_TRUE(flip.ok() && cut.ok());
+  auto file_of = [&](const ChunkInfo& chunk, int* server) {
+    const ReplicaInfo& replica = chunk.replicas[0];
+    *server = replica.rack.back() - '1';
+    return absl::StrCat(cluster_->chunkserver_dir(*server), "/",
+                        absl::StrFormat("%016x", chunk.handle), ".data");
+  };
+  int flip_server, cut_server;
+  FlipByte(file_of(flip->chunks[0], &flip_server), 3 * kMiB + 5);
+  ASSERT_EQ(truncate(file_of(cut->chunks[0], &cut_server).c_str(), kMiB), 0);
+
+  // Readers never see a bad byte, whichever replica they start on.
+  for (int round = 0; round < 6; ++round) {
+    EXPECT_EQ(*ReadSha(client_.get(), "/bad/flip"), ExpectedSha(5 * kMiB, 1));
+    EXPECT_EQ(*ReadSha(client_.get(), "/bad/cut"), ExpectedSha(5 * kMiB, 2));
+  }
+  EXPECT_TRUE(
+      WaitForHealing(client_.get(), absl::Seconds(60), "corrupt replicas")
+          .ok());
+  auto report = client_->Fsck();
+  ASSERT_TRUE(report.ok());
+  EXPECT_GE(report->corrupt_replicas, 2u);
+  for (const char* path : {"/bad/flip", "/bad/cut"}) {
+    auto info = client_->Stat(path);
+    ASSERT_TRUE(info.ok());
+    EXPECT_EQ(info->chunks[0].replicas.size(), 3u) << path;
+  }
+  EXPECT_EQ(*ReadSha(client_.get(), "/bad/flip"), ExpectedSha(5 * kMiB, 1));
+}
+
+TEST_F(FaultTest, MasterSigkillDuringUploadsAndCheckpointRestore) {
+  StartCluster();
+  ASSERT_TRUE(Upload(client_.get(), "/m/before", 3 * kMiB, 1).ok());
+  std::string checkpoint = cluster_->dir() + "/checkpoint";
+  auto files = client_->Checkpoint(checkpoint);
+  ASSERT_TRUE(files.ok()) << files.status();
+  EXPECT_EQ(*files, 1u);
+  ASSERT_TRUE(Upload(client_.get(), "/m/after", 2 * kMiB, 2).ok());
+
+  // Uploads racing a master SIGKILL: each either completes whole or fails.
+  std::vector<absl::Status> results(4);
+  std::vector<std::thread> uploads;
+  for (int i = 0; i < 4; ++i) {
+    uploads.emplace_back([&, i] {
+      std::unique_ptr<Client> client = cluster_->NewClient();
+      results[i] = Upload(client.get(), absl::StrCat("/m/racing", i),
+                          150 * kMiB, 10 + i);
+    });
+  }
+  absl::SleepFor(absl::Milliseconds(700));
+  cluster_->KillMaster(SIGKILL);
+  absl::SleepFor(absl::Seconds(1));
+  ASSERT_TRUE(cluster_->StartMaster().ok());
+  for (auto& t : uploads) t.join();
+  ASSERT_TRUE(cluster_->WaitForAliveChunkservers(4, absl::Seconds(30)).ok());
+  for (int i = 0; i < 4; ++i) {
+    std::string path = absl::StrCat("/m/racing", i);
+    if (results[i].ok()) {
+      EXPECT_EQ(*ReadSha(client_.get(), path), ExpectedSha(150 * kMiB, 10 + i))
+          << path;
+    } else {
+      EXPECT_EQ(client_->Stat(path).status().code(),
+                absl::StatusCode::kNotFound)
+          << path;
+    }
+  }
+  EXPECT_EQ(*ReadSha(client_.get(), "/m/before"), ExpectedSha(3 * kMiB, 1));
+  EXPECT_EQ(*ReadSha(client_.get(), "/m/after"), ExpectedSha(2 * kMiB, 2));
+  ASSERT_TRUE(Upload(client_.get(), "/m/resumed", kMiB, 3).ok());
+
+  // Restore: the master started on the checkpoint sees exactly its namespace.
+  cluster_->KillMaster(SIGTERM);
+  std::filesystem::remove_all(cluster_->dir() + "/master");
+  std::filesystem::rename(checkpoint, cluster_->dir() + "/master");
+  ASSERT_TRUE(cluster_->StartMaster().ok());
+  ASSERT_TRUE(cluster_->WaitForAliveChunkservers(4, absl::Seconds(30)).ok());
+  auto listing = client_->List("/m/");
+  ASSERT_TRUE(listing.ok());
+  ASSERT_EQ(listing->files.size(), 1u);
+  EXPECT_EQ(listing->files[0].path, "/m/before");
+  EXPECT_EQ(*ReadSha(client_.get(), "/m/before"), ExpectedSha(3 * kMiB, 1));
+}
+
+TEST_F(FaultTest, StaleReplicasOfARestartedServerAreNeverServedAndCollected) {
+  StartCluster();
+  ASSERT_TRUE(Upload(client_.get(), "/s/kept", 4 * kMiB, 1).ok());
+  ASSERT_TRUE(Upload(client_.get(), "/s/gone", 4 * kMiB, 2).ok());
+  // Stop the server holding a replica of both files' first chunks.
+  auto kept = client_->Stat("/s/kept");
+  ASSERT_TRUE(kept.ok());
+  int victim = kept->chunks[0].replicas[0].rack.back() - '1';
+  std::vector<std::string> before =
+      ChunkFiles(cluster_->chunkserver_dir(victim));
+  ASSERT_FALSE(before.empty());
+  cluster_->KillChunkserver(victim, SIGKILL);
+  ASSERT_TRUE(cluster_->WaitForAliveChunkservers(3, absl::Seconds(20)).ok());
+  ASSERT_TRUE(Upload(client_.get(), "/s/kept", 3 * kMiB, 3).ok());  // overwrite
+  ASSERT_TRUE(client_->Delete("/s/gone").ok());
+  ASSERT_TRUE(cluster_->StartChunkserver(victim).ok());
+  ASSERT_TRUE(cluster_->WaitForAliveChunkservers(4, absl::Seconds(20)).ok());
+
+  absl::Time start = absl::Now();
+  std::set<std::string> stale(before.begin(), before.end());
+  bool collected = false;
+  while (absl::Now() - start < absl::Seconds(60) && !collected) {
+    EXPECT_EQ(*ReadSha(client_.get(), "/s/kept"), ExpectedSha(3 * kMiB, 3));
+    EXPECT_EQ(client_->Stat("/s/gone").status().code(),
+              absl::StatusCode::kNotFound);
+    collected = true;
+    for (const std::string& f : ChunkFiles(cluster_->chunkserver_dir(victim))) {
+      if (stale.count(f)) collected = false;
+    }
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  EXPECT_TRUE(collected) << "stale replicas still on disk";
+  printf("[heal] stale replicas collected after %s\n",
+         absl::FormatDuration(absl::Now() - start).c_str());
+}
+
+TEST_F(FaultTest, FullChunkserverGetsNoChunksAndUploadsSucceed) {
+  TestClusterOptions options;
+  options.capacity_bytes = {0, 0, 0, kMiB};  // rp4 is full from the start
+  StartCluster(options);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(
+        Upload(client_.get(), absl::StrCat("/full/f", i), 70 * kMiB, i).ok());
+    auto info = client_->Stat(absl::StrCat("/full/f", i));
+    ASSERT_TRUE(info.ok());
+    for (const ChunkInfo& chunk : info->chunks) {
+      EXPECT_EQ(chunk.replicas.size(), 3u);
+      for (const ReplicaInfo& r : chunk.replicas) EXPECT_NE(r.rack, "rp4");
+    }
+    EXPECT_EQ(*ReadSha(client_.get(), absl::StrCat("/full/f", i)),
+              ExpectedSha(70 * kMiB, i));
+  }
+  EXPECT_TRUE(ChunkFiles(cluster_->chunkserver_dir(3)).empty());
+}
+
+}  // namespace
+}  // namespace sfs

@@ -1,0 +1,111 @@
+#include "tests/frontend_server.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "tests/test_cluster.h"
+
+namespace sfs {
+
+int FreeLoopbackPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), len);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+FrontendServer::FrontendServer(FrontendServerOptions options)
+    : options_(std::move(options)), port_(FreeLoopbackPort()) {}
+
+FrontendServer::~FrontendServer() { Stop(SIGKILL); }
+
+absl::Status FrontendServer::Start() {
+  std::vector<std::string> args = {
+      BinDir() + "/sfs-frontend", absl::StrCat("-addr=127.0.0.1:", port_),
+      absl::StrCat("-master=", options_.master_address),
+      absl::StrCat("--catalog=", options_.catalog)};
+  if (!options_.jwt_secret_file.empty()) {
+    args.push_back(
+        absl::StrCat("--jwt_secret_file=", options_.jwt_secret_file));
+  }
+  args.insert(args.end(), options_.extra_flags.begin(),
+              options_.extra_flags.end());
+  pid_ = fork();
+  if (pid_ == 0) {
+    int fd =
+        open(options_.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    dup2(fd, STDERR_FILENO);
+    dup2(fd, STDOUT_FILENO);
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  httplib::Client client("127.0.0.1", port_);
+  absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (absl::Now() < deadline) {
+    if (auto res = client.Get("/healthz"); res && res->status == 200) {
+      return absl::OkStatus();
+    }
+    if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
+      pid_ = -1;
+      return absl::InternalError(
+          absl::StrCat("sfs-frontend exited; see ", options_.log_path));
+    }
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  return absl::DeadlineExceededError("sfs-frontend did not become healthy");
+}
+
+int FrontendServer::Stop(int signal) {
+  if (pid_ <= 0) return -1;
+  kill(pid_, signal);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return status;
+}
+
+std::unique_ptr<httplib::Client> FrontendServer::NewClient() const {
+  auto client = std::make_unique<httplib::Client>("127.0.0.1", port_);
+  client->set_read_timeout(120, 0);
+  client->set_write_timeout(120, 0);
+  return client;
+}
+
+long FrontendServer::PeakRssKib() const {
+  std::ifstream in(absl::StrCat("/proc/", pid_, "/status"));
+  std::string line;
+  while (std::getline(in, line)) {
+    absl::string_view rest = line;
+    if (absl::ConsumePrefix(&rest, "VmHWM:")) {
+      long kib = 0;
+      std::string digits(absl::StripAsciiWhitespace(
+          absl::StripSuffix(absl::StripAsciiWhitespace(rest), "kB")));
+      return absl::SimpleAtoi(digits, &kib) ? kib : -1;
+    }
+  }
+  return -1;
+}
+
+}  // namespace sfs

@@ -1,0 +1,57 @@
+// A real sfs-frontend process for cross-process tests: started on a free
+// loopback port against a TestCluster's master, with the catalog and JWT
+// secret the test chooses, and killed by the test.
+#ifndef SFS_TESTS_FRONTEND_SERVER_H_
+#define SFS_TESTS_FRONTEND_SERVER_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+
+namespace httplib {
+class Client;
+}
+
+namespace sfs {
+
+struct FrontendServerOptions {
+  std::string master_address;
+  std::string catalog;          // folder or postgres URL / conninfo
+  std::string jwt_secret_file;  // empty: no HS256 verification
+  std::vector<std::string> extra_flags;
+  std::string log_path;
+};
+
+class FrontendServer {
+ public:
+  explicit FrontendServer(FrontendServerOptions options);
+  ~FrontendServer();  // SIGKILL
+
+  // Starts the process and waits until /healthz answers.
+  absl::Status Start();
+  // Sends `signal` and reaps the process; returns its exit status.
+  int Stop(int signal);
+
+  int port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  // A new client for this frontend (generous timeouts for big transfers).
+  std::unique_ptr<httplib::Client> NewClient() const;
+  // VmHWM of the running process in KiB, from /proc/<pid>/status.
+  long PeakRssKib() const;
+
+ private:
+  const FrontendServerOptions options_;
+  int port_;
+  pid_t pid_ = -1;
+};
+
+// A loopback TCP port nobody listens on right now.
+int FreeLoopbackPort();
+
+}  // namespace sfs
+
+#endif  // SFS_TESTS_FRONTEND_SERVER_H_

@@ -1,0 +1,606 @@
+// Cross-process tests of sfs-frontend (issue 3): a real cluster, a real
+// frontend process, and HTTP from this process.
+#include <httplib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "common/checksum.h"
+#include "gtest/gtest.h"
+#include "sfs-frontend/auth/api_token_secret.h"
+#include "sfs-frontend/auth/jwt.h"
+#include "sfs-frontend/auth/password.h"
+#include "sfs-frontend/catalog/embedded_catalog.h"
+#include "tests/frontend_server.h"
+#include "tests/test_cluster.h"
+
+namespace sfs {
+namespace {
+
+using frontend::JwtClaims;
+using nlohmann::json;
+
+constexpr char kSecret[] = "test-secret-test-secret-test-secret-0123";
+constexpr uint64_t kMiB = 1 << 20;
+
+// Deterministic bytes: byte i of stream `seed`.
+char PatternByte(uint64_t seed, uint64_t i) {
+  uint64_t x = (i / 8 + 1) * 0x9E3779B97F4A7C15ull ^ seed;
+  return static_cast<char>(x >> ((i % 8) * 8));
+}
+
+std::string Pattern(uint64_t seed, uint64_t offset, uint64_t n) {
+  std::string out(n, '\0');
+  for (uint64_t i = 0; i < n; ++i) out[i] = PatternByte(seed, offset + i);
+  return out;
+}
+
+std::string PatternSha256(uint64_t seed, uint64_t size) {
+  Sha256 sha;
+  for (uint64_t at = 0; at < size; at += kMiB) {
+    sha.Update(Pattern(seed, at, std::min(kMiB, size - at)));
+  }
+  return sha.FinishHex();
+}
+
+class FrontendTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    cluster_ = new TestCluster();
+    ASSERT_TRUE(cluster_->Start().ok());
+    std::string secret_file = cluster_->dir() + "/jwt.secret";
+    std::ofstream(secret_file) << kSecret << "\n";
+    std::string catalog_dir = cluster_->dir() + "/catalog";
+    {
+      auto catalog = frontend::EmbeddedCatalog::Open(catalog_dir);
+      ASSERT_TRUE(catalog.ok()) << catalog.status();
+      auto hash = frontend::HashPassword("alice-password");
+      ASSERT_TRUE(hash.ok());
+      ASSERT_TRUE((*catalog)->AddUser({"alice", *hash, false, 1}).ok());
+      scoped_token_ = frontend::NewApiTokenSecret();
+      std::vector<std::string> scopes;
+      for (const char* ns : {"m-0-token", "m-1-token"}) {
+        scopes.push_back(
+            absl::StrCat("storage.alice.files.", ns, ":read,create,delete"));
+        scopes.push_back(
+            absl::StrCat("storage.alice.namespaces.", ns, ":update,delete"));
+      }
+      ASSERT_TRUE((*catalog)
+                      ->CreateApiToken(
+                          {"in-scope", "alice", scopes,
+                           frontend::ApiTokenSecretHash(scoped_token_), 0, 1})
+                      .ok());
+      other_token_ = frontend::NewApiTokenSecret();
+      ASSERT_TRUE(
+          (*catalog)
+              ->CreateApiToken({"out-of-scope",
+                                "alice",
+                                {"storage.alice.files.elsewhere:read,create,"
+                                 "delete"},
+                                frontend::ApiTokenSecretHash(other_token_),
+                                0,
+                                1})
+              .ok());
+    }
+    server_ = new FrontendServer({cluster_->master_address(),
+                                  catalog_dir,
+                                  secret_file,
+                                  {"--sse_keepalive=1s"},
+                                  cluster_->dir() + "/frontend.log"});
+    ASSERT_TRUE(server_->Start().ok());
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    delete cluster_;
+  }
+
+  static std::string Jwt(const std::string& user, bool admin = false,
+                         absl::Duration ttl = absl::Hours(1)) {
+    JwtClaims claims;
+    claims.subject = user;
+    claims.is_admin = admin;
+    claims.expires_at = absl::ToUnixSeconds(absl::Now() + ttl);
+    return *frontend::MintHs256Jwt(claims, kSecret, absl::Now());
+  }
+  static httplib::Headers Bearer(const std::string& token) {
+    if (token.empty()) return {};
+    return {{"Authorization", "Bearer " + token}};
+  }
+
+  httplib::Result Send(const std::string& method, const std::string& path,
+                       const std::string& token, const std::string& body = "",
+                       httplib::Headers headers = {}) {
+    auto client = server_->NewClient();
+    headers.merge(Bearer(token));
+    if (method == "GET") return client->Get(path, headers);
+    if (method == "HEAD") return client->Head(path, headers);
+    if (method == "DELETE") return client->Delete(path, headers);
+    if (method == "PUT") return client->Put(path, headers, body, "text/plain");
+    if (method == "PATCH") {
+      return client->Patch(path, headers, body, "application/json");
+    }
+    return client->Post(path, headers, body, "application/octet-stream");
+  }
+  int Status(const std::string& method, const std::string& path,
+             const std::string& token, const std::string& body = "") {
+    auto res = Send(method, path, token, body);
+    return res ? res->status : -1;
+  }
+  void CreateNamespace(const std::string& name, int visibility,
+                       const std::string& extra = "") {
+    std::string body = absl::StrCat(
+        "{\"name\":\"", name, "\",\"visibility\":", visibility, extra, "}");
+    ASSERT_EQ(Status("POST", "/storage/namespaces", Jwt("alice"), body), 201)
+        << name;
+  }
+
+  static TestCluster* cluster_;
+  static FrontendServer* server_;
+  static std::string scoped_token_;
+  static std::string other_token_;
+};
+
+TestCluster* FrontendTest::cluster_ = nullptr;
+FrontendServer* FrontendTest::server_ = nullptr;
+std::string FrontendTest::scoped_token_;
+std::string FrontendTest::other_token_;
+
+TEST_F(FrontendTest, OperationsRoutes) {
+  EXPECT_EQ(Status("GET", "/healthz", ""), 200);
+  EXPECT_EQ(Status("GET", "/readyz", ""), 200);
+  auto metrics = Send("GET", "/metrics", "");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("sfs_frontend_requests_total{route=\"healthz\""),
+            std::string::npos);
+  EXPECT_NE(metrics->body.find("sfs_frontend_active_transfers"),
+            std::string::npos);
+  auto status = Send("GET", "/storage/status", "");
+  ASSERT_TRUE(status);
+  EXPECT_EQ(json::parse(status->body)["chunkserver_count"], 4);
+  auto missing = Send("GET", "/nope", "");
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_EQ(json::parse(missing->body)["code"], "not_found");
+  auto wrong = Send("DELETE", "/storage/files", "");
+  EXPECT_EQ(wrong->status, 405);
+  EXPECT_EQ(wrong->get_header_value("Allow"), "GET, HEAD");
+  EXPECT_EQ(
+      Send("POST", "/storage/download/a/b", "")->get_header_value("Allow"),
+      "GET, HEAD");
+  EXPECT_EQ(Status("PATCH", "/healthz", ""), 405);
+}
+
+TEST_F(FrontendTest, NamespaceRoutes) {
+  const std::string alice = Jwt("alice");
+  CreateNamespace("ns-crud", 0, ",\"quota_bytes\":100");
+  EXPECT_EQ(
+      Status("POST", "/storage/namespaces", alice, "{\"name\":\"ns-crud\"}"),
+      409);
+  EXPECT_EQ(Status("POST", "/storage/namespaces", alice, "{not json"), 400);
+  EXPECT_EQ(Status("POST", "/storage/namespaces", alice,
+                   "{\"name\":\"v2\",\"visibility\":2}"),
+            400);
+  EXPECT_EQ(Status("POST", "/storage/namespaces", alice,
+                   absl::StrCat("{\"name\":\"", std::string(64, 'a'), "\"}")),
+            400);
+  EXPECT_EQ(Status("POST", "/storage/namespaces", alice, "{\"name\":\"..\"}"),
+            400);
+  EXPECT_EQ(Status("POST", "/storage/namespaces", "", "{\"name\":\"anon\"}"),
+            401);
+  EXPECT_EQ(Status("GET", "/storage/files?namespace=v2", alice), 404);
+
+  auto list = Send("GET", "/storage/namespaces", alice);
+  json names = json::parse(list->body);
+  ASSERT_TRUE(names.is_array());
+  bool found = false;
+  for (const json& ns : names) {
+    if (ns["name"] == "ns-crud") {
+      found = true;
+      EXPECT_EQ(ns["quota_bytes"], 100);
+      EXPECT_EQ(ns["owner_id"], "alice");
+    }
+  }
+  EXPECT_TRUE(found);
+  EXPECT_EQ(Send("GET", "/storage/namespaces", "")->body, "[]");
+
+  auto updated = Send("PATCH", "/storage/namespaces/ns-crud", alice,
+                      "{\"visibility\":1,\"hidden\":true}");
+  ASSERT_EQ(updated->status, 200);
+  EXPECT_EQ(json::parse(updated->body)["visibility"], 1);
+  EXPECT_EQ(json::parse(updated->body)["quota_bytes"], 100);
+  EXPECT_EQ(
+      Status("PUT", "/storage/namespaces/ns-crud", alice, "{\"visibility\":2}"),
+      400);
+  EXPECT_EQ(Status("PUT", "/storage/namespaces/ghost", alice, "{}"), 404);
+  EXPECT_EQ(Status("GET", "/storage/namespaces/ns-crud", alice), 405);
+  EXPECT_EQ(Status("DELETE", "/storage/namespaces/ns-crud", alice), 200);
+  EXPECT_EQ(Status("DELETE", "/storage/namespaces/ns-crud", alice), 404);
+}
+
+TEST_F(FrontendTest, PoliciesAndChecksums) {
+  const std::string alice = Jwt("alice");
+  CreateNamespace("pol", 0,
+                  ",\"max_file_bytes\":10,\"quota_bytes\":15,"
+                  "\"allowed_mime_types\":[\"text/*\"]");
+  EXPECT_EQ(Status("POST", "/storage/pol/big.txt", alice, std::string(11, 'x')),
+            413);
+  EXPECT_EQ(Status("POST", "/storage/pol/a.png", alice, "png"), 415);
+  EXPECT_EQ(Status("POST", "/storage/pol/a.txt", alice, std::string(10, 'x')),
+            201);
+  EXPECT_EQ(Status("POST", "/storage/pol/b.txt", alice, std::string(6, 'x')),
+            507);
+  auto sha = Send("POST", "/storage/pol/c.txt", alice, "abc",
+                  {{"X-Content-SHA256", std::string(64, '0')}});
+  EXPECT_EQ(sha->status, 400);
+  auto md5 = Send("POST", "/storage/pol/c.txt", alice, "abc",
+                  {{"Content-MD5", "AAAAAAAAAAAAAAAAAAAAAA=="}});
+  EXPECT_EQ(md5->status, 400);
+  EXPECT_EQ(Status("GET", "/storage/pol/c.txt", alice), 404);
+  auto good = Send("POST", "/storage/pol/c.txt", alice, "abc",
+                   {{"Content-MD5", "kAFQmDzST7DWlj99KOF/cg=="}});
+  EXPECT_EQ(good->status, 201);
+}
+
+TEST_F(FrontendTest, FileRoutesAndHttpSemantics) {
+  const std::string alice = Jwt("alice");
+  CreateNamespace("docs", 1);
+  for (const std::string& body : {std::string(), std::string("x")}) {
+    std::string name = absl::StrCat("raw-", body.size(), ".bin");
+    auto up = Send("POST", "/storage/docs/" + name, alice, body);
+    ASSERT_EQ(up->status, 201) << up->body;
+    EXPECT_EQ(json::parse(up->body)["size"], body.size());
+    auto down = Send("GET", "/storage/docs/" + name, "");
+    ASSERT_EQ(down->status, 200);
+    EXPECT_EQ(down->body, body);
+    // Multipart, through the client's form encoder.
+    httplib::MultipartFormDataItems items = {
+        {"file", body, name, "application/octet-stream"}};
+    auto client = server_->NewClient();
+    auto multi = client->Post("/storage/docs/multi-" + name + "?overwrite=true",
+                              Bearer(alice), items);
+    ASSERT_EQ(multi->status, 201) << multi->body;
+    EXPECT_EQ(Send("GET", "/storage/docs/multi-" + name, "")->body, body);
+  }
+  EXPECT_EQ(Status("POST", "/storage/docs/raw-1.bin", alice, "y"), 409);
+  EXPECT_EQ(
+      Status("PUT", "/storage/docs/raw-1.bin?overwrite=true", alice, "<svg/>"),
+      201);
+
+  auto got = Send("GET", "/storage/docs/page.html", alice);
+  EXPECT_EQ(got->status, 404);
+  ASSERT_EQ(Status("POST", "/storage/docs/page.html", alice, "<b>hi</b>"), 201);
+  got = Send("GET", "/storage/docs/page.html", "");
+  EXPECT_EQ(got->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(got->get_header_value("Content-Security-Policy").find("sandbox"),
+            std::string::npos);
+  EXPECT_EQ(got->get_header_value("X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(got->get_header_value("Cache-Control"), "public, no-cache");
+  const std::string etag = got->get_header_value("ETag");
+  EXPECT_EQ(etag.size(), 66u);
+  auto cached =
+      Send("GET", "/storage/docs/page.html", "", "", {{"If-None-Match", etag}});
+  EXPECT_EQ(cached->status, 304);
+  EXPECT_EQ(
+      Send("GET", "/storage/docs/page.html", "", "",
+           {{"If-Modified-Since", got->get_header_value("Last-Modified")}})
+          ->status,
+      304);
+  auto head = Send("HEAD", "/storage/docs/page.html", "");
+  EXPECT_EQ(head->status, 200);
+  EXPECT_EQ(head->get_header_value("Content-Length"), "9");
+  EXPECT_TRUE(head->body.empty());
+  auto range = Send("GET", "/storage/docs/page.html", "", "",
+                    {{"Range", "bytes=3-100"}});
+  EXPECT_EQ(range->status, 206);
+  EXPECT_EQ(range->body, "hi</b>");
+  EXPECT_EQ(range->get_header_value("Content-Range"), "bytes 3-8/9");
+  EXPECT_EQ(
+      Send("GET", "/storage/docs/page.html", "", "", {{"Range", "bytes=9-"}})
+          ->status,
+      416);
+
+  ASSERT_EQ(Status("POST", "/storage/docs/d/r%C3%A9sum%C3%A9.txt", alice, "cv"),
+            201);
+  auto attachment =
+      Send("GET", "/storage/download/docs/d/r%C3%A9sum%C3%A9.txt", "");
+  EXPECT_EQ(attachment->body, "cv");
+  // httplib 0.11's client percent-decodes every response header value, so
+  // the RFC 6266 encoding (unit-tested in http_headers_test) arrives decoded.
+  EXPECT_EQ(attachment->get_header_value("Content-Disposition"),
+            "attachment; filename=\"r__sum__.txt\"; "
+            "filename*=UTF-8''r\xc3\xa9sum\xc3\xa9.txt");
+
+  auto listing = Send("GET", "/storage/files?namespace=docs&limit=2", "");
+  ASSERT_EQ(listing->status, 200);
+  EXPECT_EQ(json::parse(listing->body).size(), 2u);
+  EXPECT_FALSE(listing->get_header_value("X-Next-Cursor").empty());
+  auto folders =
+      Send("GET", "/storage/files?namespace=docs&delimiter=/&prefix=d", "");
+  EXPECT_EQ(json::parse(folders->body)[0]["path"], "d/");
+
+  // Legacy query-parameter routes.
+  EXPECT_EQ(Status("POST", "/storage/upload?namespace=docs&name=legacy.txt",
+                   alice, "old"),
+            201);
+  EXPECT_EQ(
+      Send("GET", "/storage/download?namespace=docs&name=legacy.txt", "")->body,
+      "old");
+  EXPECT_EQ(
+      Status("DELETE", "/storage/delete?namespace=docs&name=legacy.txt", alice),
+      200);
+  EXPECT_EQ(Status("DELETE", "/storage/docs/legacy.txt", alice), 404);
+  EXPECT_EQ(Status("DELETE", "/storage/docs/page.html", alice), 200);
+}
+
+TEST_F(FrontendTest, BadInputIsRejectedAndNothingStored) {
+  const std::string alice = Jwt("alice");
+  CreateNamespace("bad", 0);
+  EXPECT_EQ(Status("POST", "/storage/bad/a/../../etc/passwd", alice, "x"), 400);
+  EXPECT_EQ(Status("POST", "/storage/bad/%2e%2e/x", alice, "x"), 400);
+  EXPECT_EQ(
+      Status("POST", "/storage/bad/" + std::string(1100, 'n'), alice, "x"),
+      400);
+  EXPECT_EQ(Status("POST", "/storage/bad/%FF%FE.txt", alice, "x"), 400);
+  EXPECT_EQ(Status("POST", "/storage/bad/ctl%01.txt", alice, "x"), 400);
+
+  JwtClaims expired;
+  expired.subject = "alice";
+  expired.expires_at = absl::ToUnixSeconds(absl::Now() - absl::Hours(2));
+  std::string forged = alice;
+  forged.back() = forged.back() == 'A' ? 'B' : 'A';
+  const std::string none =
+      absl::WebSafeBase64Escape("{\"alg\":\"none\",\"typ\":\"JWT\"}") + "." +
+      absl::WebSafeBase64Escape("{\"sub\":\"alice\"}") + ".";
+  const std::string rs256 =
+      absl::WebSafeBase64Escape("{\"alg\":\"RS256\",\"typ\":\"JWT\"}") + "." +
+      absl::WebSafeBase64Escape("{\"sub\":\"alice\"}") + "." +
+      absl::WebSafeBase64Escape(std::string(256, 'x'));
+  for (const std::string& token :
+       {forged, *frontend::MintHs256Jwt(expired, kSecret, absl::Now()), none,
+        rs256, std::string("sfs_unknown")}) {
+    EXPECT_EQ(Status("POST", "/storage/bad/t.txt", token, "x"), 401) << token;
+    EXPECT_EQ(Status("GET", "/storage/namespaces", token), 401);
+  }
+  auto list = Send("GET", "/storage/files?namespace=bad", alice);
+  EXPECT_EQ(list->body, "[]");
+}
+
+TEST_F(FrontendTest, LoginSessionLogout) {
+  auto client = server_->NewClient();
+  auto bad = client->Post("/api/login",
+                          "{\"username\":\"alice\",\"password\":\"nope\"}",
+                          "application/json");
+  EXPECT_EQ(bad->status, 401);
+  EXPECT_EQ(client->Post("/api/login", "{", "application/json")->status, 400);
+  auto ok = client->Post(
+      "/api/login", "{\"username\":\"alice\",\"password\":\"alice-password\"}",
+      "application/json");
+  ASSERT_EQ(ok->status, 200);
+  std::string cookie = ok->get_header_value("Set-Cookie");
+  cookie = cookie.substr(0, cookie.find(';'));
+  auto session = client->Get("/api/session", {{"Cookie", cookie}});
+  ASSERT_EQ(session->status, 200);
+  EXPECT_EQ(json::parse(session->body)["username"], "alice");
+  const std::string token = json::parse(ok->body)["token"];
+  EXPECT_EQ(client->Get("/api/session?token=" + token)->status, 200);
+  EXPECT_EQ(client->Get("/api/session")->status, 401);
+  auto out = client->Post("/api/logout", "", "application/json");
+  EXPECT_NE(out->get_header_value("Set-Cookie").find("Max-Age=0"),
+            std::string::npos);
+  EXPECT_EQ(client->Get("/api/login")->status, 405);
+}
+
+// {caller} x {action} on a private and a public namespace.
+TEST_F(FrontendTest, AuthorizationMatrix) {
+  struct Caller {
+    std::string name;
+    std::string token;
+    bool full;       // owner-equivalent rights
+    bool forbidden;  // 403 rather than 401 when refused
+  };
+  const std::vector<Caller> callers = {
+      {"owner", Jwt("alice"), true, true},
+      {"other", Jwt("bob"), false, true},
+      {"anonymous", "", false, false},
+      {"token", scoped_token_, true, true},
+      {"outofscope", other_token_, false, true},
+      {"admin", Jwt("root", true), true, true},
+  };
+  for (int visibility : {0, 1}) {
+    for (const Caller& c : callers) {
+      SCOPED_TRACE(absl::StrCat(c.name, " visibility ", visibility));
+      const std::string ns = absl::StrCat("m-", visibility, "-", c.name);
+      CreateNamespace(ns, visibility);
+      ASSERT_EQ(Status("POST", "/storage/" + ns + "/f.txt", Jwt("alice"), "f"),
+                201);
+      const int refused = c.forbidden ? 403 : 401;
+      const int read = c.full || visibility == 1 ? 200 : refused;
+      const int write = c.full ? 200 : refused;
+
+      auto listed = Send("GET", "/storage/namespaces", c.token);
+      ASSERT_EQ(listed->status, 200);
+      bool found = false;
+      for (const json& n : json::parse(listed->body)) found |= n["name"] == ns;
+      EXPECT_EQ(found, c.full) << "list namespaces";
+      EXPECT_EQ(Status("GET", "/storage/files?namespace=" + ns, c.token), read)
+          << "list files";
+      EXPECT_EQ(Status("POST", "/storage/" + ns + "/g.txt", c.token, "g"),
+                c.full ? 201 : refused)
+          << "upload";
+      EXPECT_EQ(Status("GET", "/storage/" + ns + "/f.txt", c.token), read)
+          << "view";
+      EXPECT_EQ(Status("GET", "/storage/download/" + ns + "/f.txt", c.token),
+                read)
+          << "download";
+      EXPECT_EQ(Status("DELETE", "/storage/" + ns + "/f.txt", c.token), write)
+          << "delete";
+      EXPECT_EQ(Status("PUT", "/storage/namespaces/" + ns, c.token,
+                       "{\"hidden\":true}"),
+                write)
+          << "update namespace";
+      EXPECT_EQ(Status("DELETE", "/storage/namespaces/" + ns, c.token), write)
+          << "delete namespace";
+    }
+  }
+}
+
+// Streams `size` pattern bytes as a raw or multipart upload body.
+httplib::Result UploadPattern(httplib::Client& client, const std::string& path,
+                              const std::string& token, uint64_t seed,
+                              uint64_t size, bool multipart,
+                              httplib::Headers headers = {}) {
+  headers.emplace("Authorization", "Bearer " + token);
+  const std::string boundary = "sfs-test-boundary-7d3f";
+  const std::string head =
+      multipart ? absl::StrCat("--", boundary,
+                               "\r\nContent-Disposition: form-data; "
+                               "name=\"file\"; filename=\"f.bin\"\r\n"
+                               "Content-Type: application/octet-stream\r\n\r\n")
+                : "";
+  const std::string tail =
+      multipart ? absl::StrCat("\r\n--", boundary, "--\r\n") : "";
+  const uint64_t total = head.size() + size + tail.size();
+  return client.Post(
+      path, headers, total,
+      [=](size_t offset, size_t length, httplib::DataSink& sink) {
+        std::string piece;
+        if (offset < head.size()) {
+          piece = head.substr(offset);
+        } else if (offset < head.size() + size) {
+          uint64_t at = offset - head.size();
+          piece = Pattern(seed, at, std::min<uint64_t>(kMiB, size - at));
+        } else {
+          piece = tail.substr(offset - head.size() - size);
+        }
+        return sink.write(piece.data(), piece.size());
+      },
+      multipart ? "multipart/form-data; boundary=" + boundary
+                : "application/octet-stream");
+}
+
+std::string DownloadSha256(httplib::Client& client, const std::string& path,
+                           uint64_t* size) {
+  Sha256 sha;
+  *size = 0;
+  auto res = client.Get(path, [&](const char* data, size_t n) {
+    sha.Update(absl::string_view(data, n));
+    *size += n;
+    return true;
+  });
+  return res && res->status == 200 ? sha.FinishHex() : "failed";
+}
+
+TEST_F(FrontendTest, HundredMiBRawAndMultipartAndRangeAcrossChunks) {
+  const std::string alice = Jwt("alice");
+  CreateNamespace("big", 1);
+  const uint64_t size = 100 * kMiB;
+  const std::string want = PatternSha256(7, size);
+  auto client = server_->NewClient();
+  for (bool multipart : {false, true}) {
+    std::string path =
+        multipart ? "/storage/big/multi.bin" : "/storage/big/raw.bin";
+    auto up = UploadPattern(*client, path, alice, 7, size, multipart);
+    ASSERT_TRUE(up);
+    ASSERT_EQ(up->status, 201) << up->body;
+    EXPECT_EQ(json::parse(up->body)["etag"], want);
+    uint64_t got_size = 0;
+    EXPECT_EQ(DownloadSha256(*client, path, &got_size), want);
+    EXPECT_EQ(got_size, size);
+  }
+  const uint64_t from = 64 * kMiB - 1000;
+  auto range =
+      client->Get("/storage/big/raw.bin",
+                  {{"Range", absl::StrCat("bytes=", from, "-", from + 1999)}});
+  ASSERT_EQ(range->status, 206);
+  EXPECT_EQ(range->body, Pattern(7, from, 2000));
+}
+
+TEST_F(FrontendTest, AbortedUploadLeavesPreviousVersion) {
+  const std::string alice = Jwt("alice");
+  CreateNamespace("abort", 0);
+  ASSERT_EQ(Status("POST", "/storage/abort/keep.bin", alice, "version one"),
+            201);
+  // Each upload promises 32 MiB, sends 8 MiB, then drops the connection.
+  for (const std::string path :
+       {"/storage/abort/keep.bin?overwrite=true", "/storage/abort/new.bin"}) {
+    httplib::Client client("127.0.0.1", server_->port());
+    auto res = client.Post(
+        path, Bearer(alice), 32 * kMiB,
+        [](size_t offset, size_t, httplib::DataSink& sink) {
+          if (offset >= 8 * kMiB) return false;
+          std::string piece = Pattern(1, offset, kMiB);
+          return sink.write(piece.data(), piece.size());
+        },
+        "application/octet-stream");
+    EXPECT_FALSE(res);
+  }
+  absl::SleepFor(absl::Seconds(1));
+  EXPECT_EQ(Send("GET", "/storage/abort/keep.bin", alice)->body, "version one");
+  EXPECT_EQ(Status("GET", "/storage/abort/new.bin", alice), 404);
+}
+
+// Collects the data: lines of one SSE stream until it ends.
+std::vector<json> WatchProgress(int port, const std::string& id) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_read_timeout(60, 0);
+  std::string buffer;
+  std::vector<json> events;
+  client.Get("/sse/progress?id=" + id, [&](const char* data, size_t n) {
+    buffer.append(data, n);
+    size_t end;
+    while ((end = buffer.find("\n\n")) != std::string::npos) {
+      std::string frame = buffer.substr(0, end);
+      buffer.erase(0, end + 2);
+      if (frame.rfind("data: ", 0) == 0) {
+        events.push_back(json::parse(frame.substr(6)));
+      }
+    }
+    return true;
+  });
+  return events;
+}
+
+void ExpectCompleteUploadProgress(const std::vector<json>& events,
+                                  uint64_t size) {
+  ASSERT_FALSE(events.empty());
+  uint64_t last = 0;
+  int done = 0;
+  for (const json& e : events) {
+    EXPECT_EQ(e["direction"], "upload");
+    EXPECT_GE(e["bytes"].get<uint64_t>(), last);
+    last = e["bytes"];
+    EXPECT_EQ(e["total"], size);
+    done += e["done"].get<bool>() ? 1 : 0;
+  }
+  EXPECT_EQ(done, 1);
+  EXPECT_TRUE(events.back()["done"].get<bool>());
+  EXPECT_EQ(events.back()["bytes"], size);
+  EXPECT_FALSE(events.back().contains("error"));
+}
+
+TEST_F(FrontendTest, ProgressOverServerSentEvents) {
+  const std::string alice = Jwt("alice");
+  CreateNamespace("sse", 0);
+  const uint64_t size = 24 * kMiB;
+  std::vector<json> events;
+  std::thread watcher(
+      [&] { events = WatchProgress(server_->port(), "transfer-1"); });
+  absl::SleepFor(absl::Milliseconds(300));
+  auto client = server_->NewClient();
+  auto up = UploadPattern(*client, "/storage/sse/p.bin", alice, 3, size, false,
+                          {{"X-Transfer-Id", "transfer-1"}});
+  ASSERT_EQ(up->status, 201);
+  watcher.join();
+  ExpectCompleteUploadProgress(events, size);
+  EXPECT_GT(events.size(), 2u);
+  // A late watcher gets the final state at once.
+  std::vector<json> late = WatchProgress(server_->port(), "transfer-1");
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_TRUE(late[0]["done"].get<bool>());
+}
+
+}  // namespace
+}  // namespace sfs

@@ -1,0 +1,56 @@
+// HTTP helpers shared by the sfs-frontend suites: deterministic file content
+// streamed without holding it in memory, upload/download/progress clients,
+// and test JWTs.
+#ifndef SFS_TESTS_FRONTEND_HTTP_H_
+#define SFS_TESTS_FRONTEND_HTTP_H_
+
+#include <httplib.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace sfs {
+
+inline constexpr uint64_t kMiB = 1 << 20;
+// The HS256 secret test frontends are started with.
+inline constexpr char kTestJwtSecret[] =
+    "test-secret-test-secret-test-secret-0123";
+
+// Writes kTestJwtSecret to `path`.
+void WriteTestJwtSecret(const std::string& path);
+// A JWT for `user` signed with kTestJwtSecret, expiring after `ttl`.
+std::string TestJwt(const std::string& user, bool admin = false,
+                    absl::Duration ttl = absl::Hours(1));
+httplib::Headers Bearer(const std::string& token);
+
+// Bytes [offset, offset + n) of the endless pseudo-random stream `seed`.
+std::string Pattern(uint64_t seed, uint64_t offset, uint64_t n);
+// SHA-256 hex of the first `size` bytes of stream `seed`.
+std::string PatternSha256(uint64_t seed, uint64_t size);
+
+// Uploads `size` bytes of stream `seed` to `path` as a raw body or as the
+// "file" part of a multipart body, generated while sending.
+httplib::Result UploadPattern(httplib::Client& client, const std::string& path,
+                              const std::string& token, uint64_t seed,
+                              uint64_t size, bool multipart,
+                              httplib::Headers headers = {});
+
+// SHA-256 hex of the body GET `path` returns ("failed" unless 200), hashed
+// as it arrives; its length goes to `*size`.
+std::string DownloadSha256(httplib::Client& client, const std::string& path,
+                           const std::string& token, uint64_t* size);
+
+// The `data:` payloads of /sse/progress?id=`id` until the stream ends.
+std::vector<std::string> WatchProgress(int port, const std::string& id);
+
+// Asserts `events` (WatchProgress output) describe one successful upload of
+// `size` bytes: monotonic bytes, the right total, exactly one final done.
+void ExpectCompleteUploadProgress(const std::vector<std::string>& events,
+                                  uint64_t size);
+
+}  // namespace sfs
+
+#endif  // SFS_TESTS_FRONTEND_HTTP_H_

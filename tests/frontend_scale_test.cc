@@ -1,0 +1,126 @@
+// sfs-frontend at scale and across replicas: many concurrent 100 MiB
+// transfers within a memory bound, and progress watched on one replica for
+// an upload through another, over a real PostgreSQL catalog.
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "common/checksum.h"
+#include "gtest/gtest.h"
+#include "sfs-frontend/catalog/testing/catalog_stores.h"
+#include "tests/frontend_http.h"
+#include "tests/frontend_server.h"
+#include "tests/test_cluster.h"
+
+namespace sfs {
+namespace {
+
+// Creates namespace `name` owned by alice through `server`.
+void CreateNamespace(const FrontendServer& server, const std::string& name) {
+  auto client = server.NewClient();
+  auto res = client->Post("/storage/namespaces", Bearer(TestJwt("alice")),
+                          absl::StrCat("{\"name\":\"", name, "\"}"),
+                          "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 201) << res->body;
+}
+
+TEST(FrontendScaleTest, TwentyConcurrentHundredMiBTransfersInBoundedMemory) {
+  TestCluster cluster;
+  ASSERT_TRUE(cluster.Start().ok());
+  const std::string secret = cluster.dir() + "/jwt.secret";
+  WriteTestJwtSecret(secret);
+  FrontendServer server({cluster.master_address(),
+                         cluster.dir() + "/catalog",
+                         secret,
+                         {},
+                         cluster.dir() + "/frontend.log"});
+  ASSERT_TRUE(server.Start().ok());
+  CreateNamespace(server, "load");
+
+  constexpr int kTransfers = 20;
+  constexpr uint64_t kSize = 100 * kMiB;
+  const std::string alice = TestJwt("alice");
+  std::vector<std::string> etags(kTransfers);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kTransfers; ++i) {
+    threads.emplace_back([&, i] {
+      auto client = server.NewClient();
+      auto res = UploadPattern(*client, absl::StrCat("/storage/load/f", i),
+                               alice, i, kSize, /*multipart=*/i % 2 == 1);
+      if (res && res->status == 201) {
+        etags[i] = nlohmann::json::parse(res->body)["etag"];
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  threads.clear();
+  std::vector<std::string> downloaded(kTransfers);
+  std::vector<uint64_t> sizes(kTransfers);
+  for (int i = 0; i < kTransfers; ++i) {
+    threads.emplace_back([&, i] {
+      auto client = server.NewClient();
+      downloaded[i] = DownloadSha256(
+          *client, absl::StrCat("/storage/load/f", i), alice, &sizes[i]);
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (int i = 0; i < kTransfers; ++i) {
+    EXPECT_EQ(etags[i], PatternSha256(i, kSize)) << "upload " << i;
+    EXPECT_EQ(downloaded[i], etags[i]) << "download " << i;
+    EXPECT_EQ(sizes[i], kSize);
+  }
+  long peak_kib = server.PeakRssKib();
+  printf("frontend peak RSS after %d x 100 MiB up and down: %ld MiB\n",
+         kTransfers, peak_kib / 1024);
+  EXPECT_GT(peak_kib, 0);
+  EXPECT_LT(peak_kib, 256 * 1024);
+}
+
+TEST(FrontendScaleTest, ProgressCrossesReplicasThroughPostgres) {
+  auto database = frontend::NewPostgresDatabase();
+  ASSERT_TRUE(database.ok()) << database.status();
+  TestCluster cluster;
+  ASSERT_TRUE(cluster.Start().ok());
+  const std::string secret = cluster.dir() + "/jwt.secret";
+  WriteTestJwtSecret(secret);
+  FrontendServer a({cluster.master_address(),
+                    *database,
+                    secret,
+                    {},
+                    cluster.dir() + "/frontend-a.log"});
+  FrontendServer b({cluster.master_address(),
+                    *database,
+                    secret,
+                    {},
+                    cluster.dir() + "/frontend-b.log"});
+  ASSERT_TRUE(a.Start().ok());
+  ASSERT_TRUE(b.Start().ok());
+  CreateNamespace(a, "shared");
+  // The namespace record is shared too: B sees what A created.
+  EXPECT_EQ(
+      b.NewClient()
+          ->Get("/storage/files?namespace=shared", Bearer(TestJwt("alice")))
+          ->status,
+      200);
+
+  const uint64_t size = 24 * kMiB;
+  std::vector<std::string> events;
+  std::thread watcher([&] { events = WatchProgress(b.port(), "cross-1"); });
+  absl::SleepFor(absl::Milliseconds(500));
+  auto client = a.NewClient();
+  auto res = UploadPattern(*client, "/storage/shared/x.bin", TestJwt("alice"),
+                           5, size, false, {{"X-Transfer-Id", "cross-1"}});
+  ASSERT_EQ(res->status, 201);
+  watcher.join();
+  ExpectCompleteUploadProgress(events, size);
+  // A late watcher on B still gets the final state at once.
+  std::vector<std::string> late = WatchProgress(b.port(), "cross-1");
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_TRUE(nlohmann::json::parse(late[0])["done"].get<bool>());
+}
+
+}  // namespace
+}  // namespace sfs

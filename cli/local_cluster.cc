@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "cli/accounts.h"
 #include "common/log.h"
 
 namespace sfs {
@@ -85,11 +86,18 @@ absl::Status LocalCluster::Start() {
   }
   std::string frontend = bin + "/sfs-frontend";
   if (status.ok() && access(frontend.c_str(), X_OK) == 0) {
-    status = Spawn("frontend", frontend,
-                   {absl::StrCat("-addr=127.0.0.1:", options_.http_port),
-                    "-master=" + master,
-                    absl::StrCat("--catalog=", options_.data_dir, "/frontend")},
-                   options_.frontend_args);
+    // `sfs token --data` signs with the same secret file.
+    absl::StatusOr<std::string> secret = EnsureJwtSecretFile(options_.data_dir);
+    status = secret.status();
+    if (status.ok()) {
+      status =
+          Spawn("frontend", frontend,
+                {absl::StrCat("-addr=127.0.0.1:", options_.http_port),
+                 "-master=" + master,
+                 absl::StrCat("--catalog=", options_.data_dir, "/frontend"),
+                 "--jwt_secret_file=" + *secret},
+                options_.frontend_args);
+    }
   }
   if (!status.ok()) Stop();
   return status;

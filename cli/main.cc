@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
+#include "cli/accounts.h"
 #include "cli/local_cluster.h"
 #include "cli/transfer.h"
 #include "client-lib/client.h"
@@ -59,6 +60,9 @@ constexpr char kUsage[] =
     "  status [--json]           chunkservers: address, rack, liveness, space\n"
     "  fsck [--json]             replication health (exit 1 when not clean)\n"
     "  admin checkpoint DIR      master writes an online metadata copy to DIR\n"
+    "  user add|del|list [NAME] [--admin] [--catalog C]   frontend accounts\n"
+    "  token --user U [--admin] [--ttl D] [--data DIR]    mint a session JWT\n"
+    "  token create --user U --scopes S,S [--ttl D]       create an API token\n"
     "Flags: --master host:port (or $SFS_MASTER), --timeout D";
 
 using Args = std::vector<std::string>;
@@ -306,6 +310,8 @@ int main(int argc, char** argv) {
   std::string command = positional[1];
   sfs::Args args(positional.begin() + 2, positional.end());
   if (command == "up") return sfs::Up(args);
+  if (command == "user") return sfs::UserCommand(args);
+  if (command == "token") return sfs::TokenCommand(args);
 
   using Handler = std::function<int(sfs::Client*, const sfs::Args&)>;
   static const std::map<std::string, Handler> kCommands = {

@@ -11,7 +11,6 @@
 #include "absl/strings/strip.h"
 #include "common/log.h"
 #include "common/status_macros.h"
-#include "sfs-frontend/auth/authorizer.h"
 #include "sfs-frontend/server/http_headers.h"
 #include "sfs-frontend/server/media_type.h"
 #include "sfs-frontend/server/range_header.h"
@@ -80,10 +79,9 @@ absl::Status DownloadHandler::Serve(const HttpCall& call, const std::string& ns,
   const_cast<httplib::Request&>(req).ranges.clear();
 
   ASSIGN_OR_RETURN(std::string full_path, ClusterPath(ns, path));
-  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
-  ASSIGN_OR_RETURN(NamespaceRecord record,
-                   LoadNamespace(services_->catalog, ns));
-  RETURN_IF_ERROR(CheckReadFiles(caller, record));
+  ASSIGN_OR_RETURN(
+      NamespaceRecord record,
+      AuthorizeNamespace(*services_, call, ns, NamespaceAccess::kReadFiles));
   ASSIGN_OR_RETURN(FileInfo info, services_->client->Stat(full_path));
 
   const std::string etag = absl::StrCat("\"", info.sha256, "\"");

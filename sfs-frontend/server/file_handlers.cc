@@ -8,7 +8,6 @@
 #include "absl/strings/str_cat.h"
 #include "common/path.h"
 #include "common/status_macros.h"
-#include "sfs-frontend/auth/authorizer.h"
 
 namespace sfs::frontend {
 namespace {
@@ -78,10 +77,9 @@ std::pair<std::string, std::string> FileHandlers::LegacyTarget(
 absl::Status FileHandlers::List(const HttpCall& call) {
   const httplib::Request& req = call.req;
   const std::string ns = req.get_param_value("namespace");
-  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
-  ASSIGN_OR_RETURN(NamespaceRecord record,
-                   LoadNamespace(services_->catalog, ns));
-  RETURN_IF_ERROR(CheckReadFiles(caller, record));
+  ASSIGN_OR_RETURN(
+      NamespaceRecord record,
+      AuthorizeNamespace(*services_, call, ns, NamespaceAccess::kReadFiles));
   const std::string prefix =
       absl::StrCat("/", ns, "/", req.get_param_value("prefix"));
   RETURN_IF_ERROR(ValidateListPrefix(prefix));
@@ -128,10 +126,9 @@ absl::Status FileHandlers::List(const HttpCall& call) {
 absl::Status FileHandlers::Delete(const HttpCall& call, const std::string& ns,
                                   const std::string& path) {
   ASSIGN_OR_RETURN(std::string full_path, ClusterPath(ns, path));
-  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
-  ASSIGN_OR_RETURN(NamespaceRecord record,
-                   LoadNamespace(services_->catalog, ns));
-  RETURN_IF_ERROR(CheckWriteFiles(caller, record, ScopeAction::kDelete));
+  ASSIGN_OR_RETURN(
+      NamespaceRecord record,
+      AuthorizeNamespace(*services_, call, ns, NamespaceAccess::kDeleteFiles));
   RETURN_IF_ERROR(services_->client->Delete(full_path));
   WriteJson(call, 200, json{{"status", "deleted"}, {"name", path}}.dump());
   return absl::OkStatus();

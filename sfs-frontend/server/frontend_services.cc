@@ -4,6 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/path.h"
+#include "common/status_macros.h"
+#include "sfs-frontend/auth/authorizer.h"
 #include "sfs-frontend/catalog/names.h"
 #include "sfs-frontend/server/http_error.h"
 
@@ -19,15 +21,34 @@ absl::StatusOr<Identity> Authenticate(const FrontendServices& services,
   return services.authenticator->Authenticate(presented, absl::Now());
 }
 
-absl::StatusOr<NamespaceRecord> LoadNamespace(Catalog* catalog,
-                                              const std::string& name) {
-  absl::Status valid = ValidateNamespaceName(name);
-  if (!valid.ok()) return valid;
-  auto record = catalog->GetNamespace(name);
-  if (absl::IsNotFound(record.status())) {
+absl::StatusOr<NamespaceRecord> AuthorizeNamespace(
+    const FrontendServices& services, const HttpCall& call,
+    const std::string& name, NamespaceAccess access) {
+  ASSIGN_OR_RETURN(Identity caller, Authenticate(services, call));
+  RETURN_IF_ERROR(ValidateNamespaceName(name));
+  auto ns = services.catalog->GetNamespace(name);
+  if (absl::IsNotFound(ns.status())) {
     return absl::NotFoundError(absl::StrCat("namespace ", name, " not found"));
   }
-  return record;
+  if (!ns.ok()) return ns.status();
+  switch (access) {
+    case NamespaceAccess::kReadFiles:
+      RETURN_IF_ERROR(CheckReadFiles(caller, *ns));
+      break;
+    case NamespaceAccess::kCreateFiles:
+      RETURN_IF_ERROR(CheckWriteFiles(caller, *ns, ScopeAction::kCreate));
+      break;
+    case NamespaceAccess::kDeleteFiles:
+      RETURN_IF_ERROR(CheckWriteFiles(caller, *ns, ScopeAction::kDelete));
+      break;
+    case NamespaceAccess::kUpdateNamespace:
+      RETURN_IF_ERROR(CheckChangeNamespace(caller, *ns, ScopeAction::kUpdate));
+      break;
+    case NamespaceAccess::kDeleteNamespace:
+      RETURN_IF_ERROR(CheckChangeNamespace(caller, *ns, ScopeAction::kDelete));
+      break;
+  }
+  return ns;
 }
 
 absl::StatusOr<std::string> ClusterPath(const std::string& ns,

@@ -32,9 +32,21 @@ struct FrontendServices {
 absl::StatusOr<Identity> Authenticate(const FrontendServices& services,
                                       const HttpCall& call);
 
-// The namespace record, NotFound with a message naming it if absent.
-absl::StatusOr<NamespaceRecord> LoadNamespace(Catalog* catalog,
-                                              const std::string& name);
+// What a route does to a namespace; auth/authorizer.h says who may.
+enum class NamespaceAccess {
+  kReadFiles,
+  kCreateFiles,
+  kDeleteFiles,
+  kUpdateNamespace,
+  kDeleteNamespace,
+};
+
+// The record of namespace `name`, once the caller of `call` is known and
+// allowed `access` to it: Unauthenticated, PermissionDenied, NotFound or
+// InvalidArgument (a malformed name) otherwise.
+absl::StatusOr<NamespaceRecord> AuthorizeNamespace(
+    const FrontendServices& services, const HttpCall& call,
+    const std::string& name, NamespaceAccess access);
 
 // "/<ns>/<path>" after checking both halves (InvalidArgument on traversal,
 // bad UTF-8, overlong names, ...).

@@ -153,10 +153,9 @@ absl::Status NamespaceHandlers::Create(const HttpCall& call) {
 }
 
 absl::Status NamespaceHandlers::Update(const HttpCall& call) {
-  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
   ASSIGN_OR_RETURN(NamespaceRecord ns,
-                   LoadNamespace(services_->catalog, call.match[1]));
-  RETURN_IF_ERROR(CheckChangeNamespace(caller, ns, ScopeAction::kUpdate));
+                   AuthorizeNamespace(*services_, call, call.match[1],
+                                      NamespaceAccess::kUpdateNamespace));
   ASSIGN_OR_RETURN(json body, ParseObject(call));
   if (body.contains("name") && body["name"] != ns.name) {
     return absl::InvalidArgumentError("namespaces cannot be renamed");
@@ -170,10 +169,9 @@ absl::Status NamespaceHandlers::Update(const HttpCall& call) {
 }
 
 absl::Status NamespaceHandlers::Delete(const HttpCall& call) {
-  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
   ASSIGN_OR_RETURN(NamespaceRecord ns,
-                   LoadNamespace(services_->catalog, call.match[1]));
-  RETURN_IF_ERROR(CheckChangeNamespace(caller, ns, ScopeAction::kDelete));
+                   AuthorizeNamespace(*services_, call, call.match[1],
+                                      NamespaceAccess::kDeleteNamespace));
   // Files first: a failure half-way leaves the record, so the owner can
   // retry, instead of orphaned files no record owns.
   uint64_t deleted = 0;

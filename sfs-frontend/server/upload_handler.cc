@@ -8,7 +8,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "sfs-frontend/auth/authorizer.h"
 #include "sfs-frontend/server/http_error.h"
 #include "sfs-frontend/server/media_type.h"
 #include "sfs-frontend/server/upload_stream.h"
@@ -120,10 +119,9 @@ absl::Status UploadHandler::Upload(const HttpCall& call, const std::string& ns,
                                    const std::string& path) {
   const httplib::Request& req = call.req;
   ASSIGN_OR_RETURN(std::string full_path, ClusterPath(ns, path));
-  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
-  ASSIGN_OR_RETURN(NamespaceRecord record,
-                   LoadNamespace(services_->catalog, ns));
-  RETURN_IF_ERROR(CheckWriteFiles(caller, record, ScopeAction::kCreate));
+  ASSIGN_OR_RETURN(
+      NamespaceRecord record,
+      AuthorizeNamespace(*services_, call, ns, NamespaceAccess::kCreateFiles));
   std::string overwrite = req.get_param_value("overwrite");
   if (overwrite != "true" && overwrite != "1") {
     auto existing = services_->client->Stat(full_path);

@@ -2,6 +2,8 @@
 //
 //   sfs-frontend -addr=:8080 -master=localhost:9000 --catalog=DIR|postgres://
 //                [--jwt-secret-file=F | --jwt-public-key=PEM] [-static=DIR]
+#include <malloc.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -120,6 +122,10 @@ absl::Status Run() {
 }  // namespace sfs::frontend
 
 int main(int argc, char** argv) {
+  // Every connection thread would get a glibc malloc arena of its own that
+  // keeps the transfer buffers it freed; a few shared arenas keep the peak
+  // resident size of many concurrent transfers tens of MiB lower.
+  mallopt(M_ARENA_MAX, 4);
   sfs::BlockTerminationSignals();
   sfs::NormalizeFlagNames(argc, argv);
   absl::ParseCommandLine(argc, argv);

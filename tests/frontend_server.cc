@@ -78,8 +78,12 @@ absl::Status FrontendServer::Start() {
 }
 
 int FrontendServer::Stop(int signal) {
+  if (pid_ > 0) kill(pid_, signal);
+  return WaitForExit();
+}
+
+int FrontendServer::WaitForExit() {
   if (pid_ <= 0) return -1;
-  kill(pid_, signal);
   int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;

@@ -33,8 +33,10 @@ class FrontendServer {
 
   // Starts the process and waits until /healthz answers.
   absl::Status Start();
-  // Sends `signal` and reaps the process; returns its exit status.
+  // Sends `signal` and reaps the process; returns its wait status.
   int Stop(int signal);
+  // Reaps the process once it exits by itself; returns its wait status.
+  int WaitForExit();
 
   int port() const { return port_; }
   pid_t pid() const { return pid_; }

@@ -1,0 +1,140 @@
+// sfs-frontend around its requests: accounts made with the `sfs` CLI, and
+// a graceful drain on SIGTERM that lets an in-flight upload finish.
+#include <httplib.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "gtest/gtest.h"
+#include "tests/frontend_http.h"
+#include "tests/frontend_server.h"
+#include "tests/test_cluster.h"
+
+namespace sfs {
+namespace {
+
+using nlohmann::json;
+
+CommandResult Sfs(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {BinDir() + "/sfs"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCommand(argv);
+}
+
+TEST(FrontendLifecycleTest, AccountsAndTokensFromTheCli) {
+  TestCluster cluster;
+  ASSERT_TRUE(cluster.Start().ok());
+  const std::string data = cluster.dir() + "/data";
+  std::filesystem::create_directories(data);
+  const std::string data_flag = "--data=" + data;
+
+  // Minting needs the secret `sfs up` would have created.
+  EXPECT_EQ(Sfs({"token", "--user=carol", data_flag}).exit_code, 1);
+  WriteTestJwtSecret(data + "/jwt.secret");
+
+  setenv("SFS_PASSWORD", "carol-password", 1);
+  CommandResult added = Sfs({"user", "add", "carol", data_flag});
+  unsetenv("SFS_PASSWORD");
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  EXPECT_EQ(Sfs({"user", "add", "bad.name", data_flag}).exit_code, 1);
+  EXPECT_EQ(Sfs({"user", "list", data_flag}).out, "carol\n");
+  CommandResult api =
+      Sfs({"token", "create", "--user=carol",
+           "--scopes=storage.carol.namespaces:create", data_flag});
+  ASSERT_EQ(api.exit_code, 0) << api.err;
+  const std::string api_token(absl::StripTrailingAsciiWhitespace(api.out));
+  EXPECT_EQ(api_token.rfind("sfs_", 0), 0u);
+  CommandResult minted =
+      Sfs({"token", "--user=carol", "--admin", "--ttl=1h", data_flag});
+  ASSERT_EQ(minted.exit_code, 0) << minted.err;
+  const std::string jwt(absl::StripTrailingAsciiWhitespace(minted.out));
+
+  FrontendServer server({cluster.master_address(),
+                         data + "/frontend",
+                         data + "/jwt.secret",
+                         {},
+                         cluster.dir() + "/frontend.log"});
+  ASSERT_TRUE(server.Start().ok());
+  auto client = server.NewClient();
+  auto session = client->Get("/api/session", Bearer(jwt));
+  ASSERT_EQ(session->status, 200);
+  EXPECT_EQ(json::parse(session->body)["username"], "carol");
+  EXPECT_EQ(json::parse(session->body)["is_admin"], true);
+  auto login = client->Post(
+      "/api/login", R"({"username":"carol","password":"carol-password"})",
+      "application/json");
+  EXPECT_EQ(login->status, 200);
+  // The API token may create namespaces but nothing else.
+  EXPECT_EQ(client
+                ->Post("/storage/namespaces", Bearer(api_token),
+                       R"({"name":"carols"})", "application/json")
+                ->status,
+            201);
+  EXPECT_EQ(
+      client
+          ->Post("/storage/carols/x.txt", Bearer(api_token), "x", "text/plain")
+          ->status,
+      403);
+}
+
+TEST(FrontendLifecycleTest, SigtermDrainsInFlightUploads) {
+  TestCluster cluster;
+  ASSERT_TRUE(cluster.Start().ok());
+  const std::string secret = cluster.dir() + "/jwt.secret";
+  WriteTestJwtSecret(secret);
+  FrontendServer server({cluster.master_address(),
+                         cluster.dir() + "/catalog",
+                         secret,
+                         {"--drain_timeout=60s"},
+                         cluster.dir() + "/frontend.log"});
+  ASSERT_TRUE(server.Start().ok());
+  const std::string alice = TestJwt("alice");
+  auto client = server.NewClient();
+  ASSERT_EQ(client
+                ->Post("/storage/namespaces", Bearer(alice),
+                       R"({"name":"drain"})", "application/json")
+                ->status,
+            201);
+
+  // A slow upload: 16 MiB at about 8 MiB/s.
+  const uint64_t size = 16 * kMiB;
+  std::atomic<bool> started{false};
+  int upload_status = -1;
+  std::thread upload([&] {
+    httplib::Client slow("127.0.0.1", server.port());
+    slow.set_read_timeout(60, 0);
+    auto res = slow.Post(
+        "/storage/drain/slow.bin", Bearer(alice), size,
+        [&](size_t offset, size_t, httplib::DataSink& sink) {
+          std::string piece = Pattern(9, offset, kMiB);
+          started = true;
+          absl::SleepFor(absl::Milliseconds(125));
+          return sink.write(piece.data(), piece.size());
+        },
+        "application/octet-stream");
+    upload_status = res ? res->status : -1;
+  });
+  while (!started) absl::SleepFor(absl::Milliseconds(10));
+  absl::SleepFor(absl::Milliseconds(300));
+  kill(server.pid(), SIGTERM);
+  absl::SleepFor(absl::Milliseconds(300));
+  // No new connections once draining.
+  httplib::Client late("127.0.0.1", server.port());
+  EXPECT_FALSE(late.Get("/healthz"));
+  upload.join();
+  EXPECT_EQ(upload_status, 201);
+  int status = server.WaitForExit();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  auto reader = cluster.NewClient()->Stat("/drain/slow.bin");
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_EQ(reader->sha256, PatternSha256(9, size));
+}
+
+}  // namespace
+}  // namespace sfs

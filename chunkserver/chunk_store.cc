@@ -102,7 +102,7 @@ ChunkAppender::ChunkAppender(ChunkStore* store, uint64_t handle,
 ChunkAppender::~ChunkAppender() {
   close(data_fd_);
   close(crc_fd_);
-  if (!sealed_) store_->FinishWrite(handle_, length_, /*sealed=*/false);
+  if (!sealed_) store_->FinishWrite(handle_, length_, /*sealed=*/false, 0);
 }
 
 absl::Status ChunkAppender::Append(absl::string_view data) {
@@ -136,7 +136,7 @@ absl::Status ChunkAppender::Append(absl::string_view data) {
 }
 
 absl::StatusOr<uint32_t> ChunkAppender::Seal() {
-  if (sealed_) return absl::FailedPreconditionError("chunk is already sealed");
+  if (sealed_) return sealed_crc_;
   if (fdatasync(data_fd_) != 0) {
     return store_->NoteWriteResult(
         IoError("fsync", store_->PathOf(handle_, ".data")));
@@ -156,11 +156,13 @@ absl::StatusOr<uint32_t> ChunkAppender::Seal() {
     whole.Update(piece);
   }
 
-  ChunkStore::ChunkState state{version_, length_, /*sealed=*/true, false};
+  ChunkStore::ChunkState state{version_, length_, /*sealed=*/true, false,
+                               whole.Finish()};
   RETURN_IF_ERROR(store_->WriteMeta(handle_, state));
   sealed_ = true;
-  store_->FinishWrite(handle_, length_, /*sealed=*/true);
-  return whole.Finish();
+  sealed_crc_ = state.crc32c;
+  store_->FinishWrite(handle_, length_, /*sealed=*/true, sealed_crc_);
+  return sealed_crc_;
 }
 
 // ---------------------------------------------------------------------------
@@ -243,7 +245,8 @@ absl::Status ChunkStore::Load() {
     std::ifstream meta(PathOf(handle, ".meta"));
     ChunkState state;
     int sealed = 0;
-    if (meta >> state.version >> state.length >> sealed && sealed == 1) {
+    if (meta >> state.version >> state.length >> sealed >> state.crc32c &&
+        sealed == 1) {
       state.sealed = true;
       chunks_[handle] = state;
       used_bytes_ += state.length;
@@ -259,8 +262,9 @@ absl::Status ChunkStore::Load() {
 absl::Status ChunkStore::WriteMeta(uint64_t handle, const ChunkState& state) {
   std::string path = PathOf(handle, ".meta");
   std::string tmp = path + ".tmp";
-  std::string text = absl::StrCat(state.version, " ", state.length, " ",
-                                  state.sealed ? 1 : 0, "\n");
+  std::string text =
+      absl::StrCat(state.version, " ", state.length, " ", state.sealed ? 1 : 0,
+                   " ", state.crc32c, "\n");
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return IoError("open", tmp);
   absl::Status status = WriteFully(fd, text.data(), text.size(), 0, tmp);
@@ -283,9 +287,17 @@ absl::StatusOr<std::unique_ptr<ChunkAppender>> ChunkStore::OpenForAppend(
       }
     } else {
       ChunkState& s = it->second;
-      if (s.sealed) return absl::FailedPreconditionError("chunk is sealed");
-      if (s.writing)
-        return absl::FailedPreconditionError("chunk already has a writer");
+      if (s.sealed) {
+        if (s.version != version || offset != s.length) {
+          return absl::FailedPreconditionError("chunk is sealed");
+        }
+        std::unique_ptr<ChunkAppender> done(
+            new ChunkAppender(this, handle, version, -1, -1, s.length, ""));
+        done->sealed_ = true;
+        done->sealed_crc_ = s.crc32c;
+        return done;
+      }
+      if (s.writing) return absl::AbortedError("chunk already has a writer");
       if (s.version != version)
         return absl::FailedPreconditionError("chunk version mismatch");
       if (offset > s.length) {
@@ -298,7 +310,7 @@ absl::StatusOr<std::unique_ptr<ChunkAppender>> ChunkStore::OpenForAppend(
     s.writing = true;
   }
   auto fail = [&](absl::Status status) {
-    FinishWrite(handle, offset, /*sealed=*/false);
+    FinishWrite(handle, offset, /*sealed=*/false, 0);
     return status;
   };
   if (offset == 0) {
@@ -332,7 +344,8 @@ absl::StatusOr<std::unique_ptr<ChunkAppender>> ChunkStore::OpenForAppend(
       this, handle, version, data_fd, crc_fd, offset, std::move(tail)));
 }
 
-void ChunkStore::FinishWrite(uint64_t handle, uint64_t length, bool sealed) {
+void ChunkStore::FinishWrite(uint64_t handle, uint64_t length, bool sealed,
+                             uint32_t crc32c) {
   absl::MutexLock lock(&mu_);
   auto it = chunks_.find(handle);
   if (it == chunks_.end()) return;  // deleted while being written
@@ -340,6 +353,7 @@ void ChunkStore::FinishWrite(uint64_t handle, uint64_t length, bool sealed) {
   used_bytes_ = used_bytes_ - it->second.length + length;
   it->second.length = length;
   it->second.sealed = sealed;
+  it->second.crc32c = crc32c;
   if (sealed) added_.push_back(SealedChunk{handle, it->second.version, length});
 }
 

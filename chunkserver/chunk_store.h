@@ -55,7 +55,8 @@ class ChunkAppender {
   absl::Status Append(absl::string_view data);
 
   // Fsyncs data and checksums, marks the chunk sealed, verifies every block
-  // once more and returns the CRC32C of the whole chunk.
+  // once more and returns the CRC32C of the whole chunk. On a chunk that is
+  // already sealed, just returns that CRC.
   absl::StatusOr<uint32_t> Seal();
 
   uint64_t length() const { return length_; }
@@ -75,6 +76,7 @@ class ChunkAppender {
   // without reading the disk back. Never more than kChunkBlockBytes.
   std::string tail_;
   bool sealed_ = false;
+  uint32_t sealed_crc_ = 0;  // the whole chunk's CRC32C once sealed
 };
 
 // Reads one sealed chunk. Thread-compatible.
@@ -116,8 +118,11 @@ class ChunkStore {
   // Opens chunk `handle` for appending at `offset`. A new chunk needs offset
   // 0. An existing open chunk of the same version is truncated to `offset`
   // (a write pipeline resuming from its last acknowledged byte), which must
-  // not exceed its length. FailedPrecondition for a sealed chunk, a version
-  // mismatch, or a chunk that already has a writer.
+  // not exceed its length. A sealed chunk opens only at its full length (a
+  // pipeline resuming during its seal): Append then fails and Seal returns
+  // the sealed CRC. FailedPrecondition for other offsets of a sealed chunk or
+  // a version mismatch; Aborted (try again soon) while the chunk still has a
+  // writer.
   absl::StatusOr<std::unique_ptr<ChunkAppender>> OpenForAppend(uint64_t handle,
                                                                uint64_t version,
                                                                uint64_t offset);
@@ -164,13 +169,15 @@ class ChunkStore {
     uint64_t length = 0;
     bool sealed = false;
     bool writing = false;
+    uint32_t crc32c = 0;  // of the whole chunk, once sealed
   };
 
   ChunkStore(std::string dir, uint64_t capacity_bytes);
   absl::Status Load();
   std::string PathOf(uint64_t handle, absl::string_view suffix) const;
   absl::Status WriteMeta(uint64_t handle, const ChunkState& state);
-  void FinishWrite(uint64_t handle, uint64_t length, bool sealed);
+  void FinishWrite(uint64_t handle, uint64_t length, bool sealed,
+                   uint32_t crc32c);
   // Keeps used_bytes() current while a chunk is being written; fails with
   // ResourceExhausted when `length` would exceed the capacity.
   absl::Status ReserveLength(uint64_t handle, uint64_t length);

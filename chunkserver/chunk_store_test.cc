@@ -138,8 +138,22 @@ TEST_F(ChunkStoreTest, ResumeAtOffsetTruncatesUnacknowledgedBytes) {
 
 TEST_F(ChunkStoreTest, RejectsBadOpens) {
   WriteSealed(5, "abc", 3);
-  EXPECT_EQ(store_->OpenForAppend(5, 1, 3).status().code(),
+  EXPECT_EQ(store_->OpenForAppend(5, 1, 2).status().code(),
             absl::StatusCode::kFailedPrecondition);
+  {
+    // At its full length a sealed chunk reopens, as a pipeline resuming
+    // during the seal needs: no more bytes, the same CRC.
+    auto sealed = store_->OpenForAppend(5, 1, 3);
+    ASSERT_TRUE(sealed.ok()) << sealed.status();
+    EXPECT_FALSE((*sealed)->Append("x").ok());
+    auto crc = (*sealed)->Seal();
+    ASSERT_TRUE(crc.ok());
+    EXPECT_EQ(*crc, ComputeCrc32c("abc"));
+  }
+  Reopen();
+  auto crc_after_restart = store_->OpenForAppend(5, 1, 3);
+  ASSERT_TRUE(crc_after_restart.ok());
+  EXPECT_EQ(*(*crc_after_restart)->Seal(), ComputeCrc32c("abc"));
   EXPECT_EQ(store_->OpenForAppend(6, 1, 10).status().code(),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(store_->OpenForRead(5, 2).status().code(),
@@ -149,7 +163,7 @@ TEST_F(ChunkStoreTest, RejectsBadOpens) {
   auto a = store_->OpenForAppend(8, 1, 0);
   ASSERT_TRUE(a.ok());
   EXPECT_EQ(store_->OpenForAppend(8, 1, 0).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+            absl::StatusCode::kAborted);
   EXPECT_EQ((*a)->Append(std::string(kMaxChunkBytes + 1, 'x')).code(),
             absl::StatusCode::kResourceExhausted);
 }

@@ -20,7 +20,8 @@ using AckStream =
 class DownstreamHop {
  public:
   DownstreamHop(const proto::WriteChunkHeader& header, AckStream* upstream)
-      : channel_(grpc::CreateChannel(header.downstream(0),
+      : address_(header.downstream(0)),
+        channel_(grpc::CreateChannel(header.downstream(0),
                                      grpc::InsecureChannelCredentials())),
         stub_(proto::Chunkserver::NewStub(channel_)),
         stream_(stub_->WriteChunk(&context_)) {
@@ -57,7 +58,19 @@ class DownstreamHop {
     return FromGrpcStatus(stream_->Finish());
   }
 
+  // After a failed Finish: the replica to blame. The downstream names one
+  // when the failure was further down (or its own); a hop that could not be
+  // reached at all is to blame itself.
+  std::string FailedReplica() const {
+    const auto& trailers = context_.GetServerTrailingMetadata();
+    auto it = trailers.find(kFailedReplicaKey);
+    if (it != trailers.end())
+      return std::string(it->second.data(), it->second.size());
+    return address_;
+  }
+
  private:
+  const std::string address_;
   grpc::ClientContext context_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<proto::Chunkserver::Stub> stub_;
@@ -68,8 +81,11 @@ class DownstreamHop {
   bool healthy_ = false;
 };
 
-// Runs the write pipeline for one chunk on this replica.
-absl::Status RunWrite(ChunkStore* store, AckStream* upstream) {
+// Runs the write pipeline for one chunk on this replica. On failure,
+// *failed_replica names the replica to blame (this one for a local error).
+absl::Status RunWrite(ChunkStore* store, AckStream* upstream,
+                      const std::string& self, std::string* failed_replica) {
+  *failed_replica = self;
   proto::WriteChunkRequest request;
   if (!upstream->Read(&request) || !request.has_header()) {
     return absl::InvalidArgumentError("a write must start with a header");
@@ -111,13 +127,13 @@ absl::Status RunWrite(ChunkStore* store, AckStream* upstream) {
   if (downstream) {
     absl::Status down = downstream->Finish();
     if (!down.ok()) {
-      return absl::Status(
-          down.code(),
-          absl::StrCat("replica ", header.downstream(0), ": ", down.message()));
+      *failed_replica = downstream->FailedReplica();
+      return Annotate(down, absl::StrCat("replica ", *failed_replica));
     }
   }
-  if (!sealed)
+  if (!sealed) {
     return absl::CancelledError("write ended before the chunk was sealed");
+  }
   return absl::OkStatus();
 }
 
@@ -125,7 +141,11 @@ absl::Status RunWrite(ChunkStore* store, AckStream* upstream) {
 
 grpc::Status ChunkserverService::WriteChunk(grpc::ServerContext* context,
                                             AckStream* upstream) {
-  return ToGrpcStatus(RunWrite(store_, upstream));
+  std::string failed_replica;
+  absl::Status status = RunWrite(store_, upstream, address_, &failed_replica);
+  if (!status.ok())
+    context->AddTrailingMetadata(kFailedReplicaKey, failed_replica);
+  return ToGrpcStatus(status);
 }
 
 grpc::Status ChunkserverService::ReadChunk(

@@ -6,6 +6,9 @@
 // the chain, so an ack for offset N means every replica downstream of here
 // holds N bytes. `finish` seals the chunk (fsync) on each replica in turn.
 //
+// When a write fails, the trailing metadata kFailedReplicaKey names the
+// replica to blame, so the client can resume on the others.
+//
 // ReadChunk streams a range of a sealed chunk in segments whose every byte
 // was verified against the on-disk checksums. A replica that fails its
 // checksums is quarantined (deleted and reported corrupt).
@@ -24,7 +27,9 @@ inline constexpr uint64_t kReadSegmentBytes = 1 << 20;
 
 class ChunkserverService final : public proto::Chunkserver::Service {
  public:
-  explicit ChunkserverService(ChunkStore* store) : store_(store) {}
+  // `address` is how peers reach this server: failures are blamed on it.
+  ChunkserverService(ChunkStore* store, std::string address)
+      : store_(store), address_(std::move(address)) {}
 
   grpc::Status WriteChunk(
       grpc::ServerContext* context,
@@ -41,6 +46,7 @@ class ChunkserverService final : public proto::Chunkserver::Service {
                          grpc::ServerWriter<proto::ReadChunkResponse>* out);
 
   ChunkStore* const store_;
+  const std::string address_;
 };
 
 }  // namespace sfs

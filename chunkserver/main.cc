@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
   sfs::SetLogName(options.rack.empty() ? options.server_id
                                        : "cs-" + options.rack);
 
-  sfs::ChunkserverService service(store->get());
+  sfs::ChunkserverService service(store->get(), options.advertised_address);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials());
   builder.RegisterService(&service);

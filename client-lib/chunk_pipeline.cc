@@ -1,92 +1,176 @@
 #include "client-lib/chunk_pipeline.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/grpc_status.h"
 #include "common/status_macros.h"
 
 namespace sfs {
 
-ChunkPipeline::ChunkPipeline(std::shared_ptr<grpc::Channel> channel,
-                             size_t window_bytes)
-    : window_bytes_(window_bytes),
-      stub_(proto::Chunkserver::NewStub(channel)) {}
+ChunkPipeline::ChunkPipeline(ChannelPool* channels,
+                             const proto::AllocateChunkResponse& chunk,
+                             const PipelineOptions& options)
+    : channels_(channels),
+      options_(options),
+      handle_(chunk.handle()),
+      version_(chunk.version()),
+      chain_(chunk.chain().begin(), chunk.chain().end()) {}
 
 ChunkPipeline::~ChunkPipeline() {
-  if (!sealed_ && stream_ != nullptr) {
-    context_.TryCancel();
+  if (stream_ != nullptr) {
+    context_->TryCancel();
     stream_->Finish();
   }
 }
 
 absl::StatusOr<std::unique_ptr<ChunkPipeline>> ChunkPipeline::Open(
     ChannelPool* channels, const proto::AllocateChunkResponse& chunk,
-    size_t window_bytes) {
-  if (chunk.chain_size() == 0)
+    const PipelineOptions& options) {
+  if (chunk.chain_size() == 0) {
     return absl::InternalError("master returned an empty chain");
+  }
   std::unique_ptr<ChunkPipeline> pipeline(
-      new ChunkPipeline(channels->Get(chunk.chain(0).address()), window_bytes));
-  pipeline->stream_ = pipeline->stub_->WriteChunk(&pipeline->context_);
-  proto::WriteChunkRequest first;
-  proto::WriteChunkHeader* header = first.mutable_header();
-  header->set_handle(chunk.handle());
-  header->set_version(chunk.version());
-  header->set_offset(0);
-  for (int i = 1; i < chunk.chain_size(); ++i) {
-    header->add_downstream(chunk.chain(i).address());
-  }
-  if (!pipeline->stream_->Write(first)) {
-    proto::WriteChunkAck unused;
-    return Annotate(pipeline->AwaitAck(&unused),
-                    absl::StrCat("chunkserver ", chunk.chain(0).address()));
-  }
+      new ChunkPipeline(channels, chunk, options));
+  absl::Status status = pipeline->Connect();
+  if (!status.ok())
+    status = pipeline->RunWithRecovery(/*finish=*/false, status);
+  RETURN_IF_ERROR(status);
   return pipeline;
 }
 
-absl::Status ChunkPipeline::AwaitAck(proto::WriteChunkAck* ack) {
-  if (stream_->Read(ack)) {
-    acked_ = ack->offset();
-    return absl::OkStatus();
-  }
-  absl::Status status = FromGrpcStatus(stream_->Finish());
-  stream_.reset();
-  if (status.ok()) return absl::UnavailableError("write pipeline closed early");
-  return status;
+bool ChunkPipeline::SendData(absl::string_view data) {
+  proto::WriteChunkRequest request;
+  request.set_data(data.data(), data.size());
+  request.set_data_crc32c(ComputeCrc32c(data));
+  return stream_->Write(request);
 }
 
-absl::Status ChunkPipeline::Write(absl::string_view segment) {
-  if (stream_ == nullptr)
-    return absl::FailedPreconditionError("pipeline has failed");
-  proto::WriteChunkRequest request;
-  request.set_data(segment.data(), segment.size());
-  request.set_data_crc32c(ComputeCrc32c(segment));
-  crc_.Update(segment);
-  if (!stream_->Write(request)) {
-    proto::WriteChunkAck ack;
-    while (true) RETURN_IF_ERROR(AwaitAck(&ack));  // ends with the error
+absl::Status ChunkPipeline::Connect() {
+  context_ = std::make_unique<grpc::ClientContext>();
+  stub_ = proto::Chunkserver::NewStub(channels_->Get(chain_[0].address()));
+  stream_ = stub_->WriteChunk(context_.get());
+  proto::WriteChunkRequest first;
+  proto::WriteChunkHeader* header = first.mutable_header();
+  header->set_handle(handle_);
+  header->set_version(version_);
+  header->set_offset(acked_);
+  for (size_t i = 1; i < chain_.size(); ++i) {
+    header->add_downstream(chain_[i].address());
   }
-  sent_ += segment.size();
-  proto::WriteChunkAck ack;
-  while (sent_ - acked_ > window_bytes_) RETURN_IF_ERROR(AwaitAck(&ack));
+  if (!stream_->Write(first)) return EndStream();
+  for (const Segment& segment : unacked_) {
+    uint64_t skip = acked_ > segment.offset ? acked_ - segment.offset : 0;
+    if (!SendData(absl::string_view(segment.data).substr(skip)))
+      return EndStream();
+  }
   return absl::OkStatus();
 }
 
-absl::StatusOr<uint32_t> ChunkPipeline::Seal() {
-  if (stream_ == nullptr)
-    return absl::FailedPreconditionError("pipeline has failed");
+absl::Status ChunkPipeline::EndStream() {
+  // Finish() blocks until every message the servers sent has been read; the
+  // acks still queued also tell how far the survivors got.
+  proto::WriteChunkAck ack;
+  while (stream_->Read(&ack)) NoteAck(ack);
+  absl::Status status = FromGrpcStatus(stream_->Finish());
+  const auto& trailers = context_->GetServerTrailingMetadata();
+  auto it = trailers.find(kFailedReplicaKey);
+  // No verdict from the servers means the primary itself was unreachable.
+  blamed_ = it != trailers.end()
+                ? std::string(it->second.data(), it->second.size())
+                : chain_[0].address();
+  stream_.reset();
+  if (status.ok())
+    status = absl::UnavailableError("write pipeline closed early");
+  return status;
+}
+
+absl::Status ChunkPipeline::AwaitAck(proto::WriteChunkAck* ack) {
+  if (!stream_->Read(ack)) return EndStream();
+  NoteAck(*ack);
+  return absl::OkStatus();
+}
+
+void ChunkPipeline::NoteAck(const proto::WriteChunkAck& ack) {
+  acked_ = std::max(acked_, ack.offset());
+  while (!unacked_.empty() &&
+         unacked_.front().offset + unacked_.front().data.size() <= acked_) {
+    unacked_.pop_front();
+  }
+}
+
+absl::Status ChunkPipeline::Push(bool finish) {
+  proto::WriteChunkAck ack;
+  if (!finish) {
+    while (sent_ - acked_ > options_.window_bytes)
+      RETURN_IF_ERROR(AwaitAck(&ack));
+    return absl::OkStatus();
+  }
+  // Every byte acknowledged before the seal: a replica that sealed is then
+  // complete, and a pipeline resuming mid-seal reopens it at its full length.
+  while (acked_ < sent_) RETURN_IF_ERROR(AwaitAck(&ack));
   proto::WriteChunkRequest request;
   request.set_finish(true);
-  if (stream_->Write(request)) stream_->WritesDone();
-  proto::WriteChunkAck ack;
+  if (!stream_->Write(request)) return EndStream();
+  stream_->WritesDone();
   do {
     RETURN_IF_ERROR(AwaitAck(&ack));
   } while (!ack.sealed());
+  last_ack_ = ack;
   absl::Status status = FromGrpcStatus(stream_->Finish());
   stream_.reset();
+  return status;
+}
+
+absl::Status ChunkPipeline::RunWithRecovery(bool finish, absl::Status failure) {
+  // How long to wait for a survivor still busy with the broken stream (it
+  // may be in the middle of sealing: an fsync and a read-back of 64 MiB).
+  const absl::Time busy_deadline = absl::Now() + absl::Seconds(60);
+  while (true) {
+    if (failure.code() == absl::StatusCode::kAborted &&
+        absl::Now() < busy_deadline) {
+      absl::SleepFor(absl::Milliseconds(100));
+    } else {
+      auto failed = std::find_if(chain_.begin(), chain_.end(),
+                                 [&](const proto::ReplicaLocation& r) {
+                                   return r.address() == blamed_;
+                                 });
+      if (failed == chain_.end()) return failure;  // nothing left to drop
+      chain_.erase(failed);
+      if (chain_.size() < options_.min_replicas) {
+        return Annotate(
+            failure,
+            absl::StrCat("chunk ", handle_, ": only ", chain_.size(),
+                         " replicas left, need ", options_.min_replicas));
+      }
+    }
+    failure = Connect();
+    if (failure.ok()) failure = Push(finish);
+    if (failure.ok()) return failure;
+  }
+}
+
+absl::Status ChunkPipeline::Write(absl::string_view segment) {
+  if (sealed_) return absl::FailedPreconditionError("chunk is sealed");
+  crc_.Update(segment);
+  unacked_.push_back(Segment{sent_, std::string(segment)});
+  sent_ += segment.size();
+  absl::Status status =
+      SendData(segment) ? Push(/*finish=*/false) : EndStream();
+  if (status.ok()) return status;
+  return RunWithRecovery(/*finish=*/false, status);
+}
+
+absl::StatusOr<uint32_t> ChunkPipeline::Seal() {
+  if (sealed_) return absl::FailedPreconditionError("chunk is already sealed");
+  absl::Status status = Push(/*finish=*/true);
+  if (!status.ok()) status = RunWithRecovery(/*finish=*/true, status);
   RETURN_IF_ERROR(status);
   uint32_t expected = crc_.Finish();
-  if (ack.offset() != sent_ || ack.crc32c() != expected) {
+  if (last_ack_.offset() != sent_ || last_ack_.crc32c() != expected) {
     return absl::DataLossError(
-        absl::StrCat("replicas sealed ", ack.offset(),
+        absl::StrCat("replicas sealed ", last_ack_.offset(),
                      " bytes with a different checksum than sent"));
   }
   sealed_ = true;

@@ -1,13 +1,23 @@
 // Internal to client-lib. Writes one chunk down its replica chain: segments
 // go to the primary, which forwards them; cumulative acks come back. At most
-// `window_bytes` may be unacknowledged before Write waits for acks.
+// `window_bytes` may be unacknowledged before Write waits for acks, and only
+// those unacknowledged segments are kept in memory.
+//
+// Pipeline recovery (as HDFS does it): when the chain fails, the replica the
+// servers blame is dropped, a new stream opens on the survivors at the last
+// acknowledged offset (each survivor truncates anything beyond it), and the
+// kept segments are sent again. The write goes on while at least
+// `min_replicas` replicas remain; the master re-replicates the rest later.
+//
 // Not thread-safe.
 #ifndef SFS_CLIENT_LIB_CHUNK_PIPELINE_H_
 #define SFS_CLIENT_LIB_CHUNK_PIPELINE_H_
 
 #include <grpcpp/grpcpp.h>
 
+#include <deque>
 #include <memory>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -17,12 +27,17 @@
 
 namespace sfs {
 
+struct PipelineOptions {
+  size_t window_bytes = 8 << 20;
+  size_t min_replicas = 2;
+};
+
 class ChunkPipeline {
  public:
   // Opens the stream to the chain's primary. `chunk` comes from AllocateChunk.
   static absl::StatusOr<std::unique_ptr<ChunkPipeline>> Open(
       ChannelPool* channels, const proto::AllocateChunkResponse& chunk,
-      size_t window_bytes);
+      const PipelineOptions& options);
   ~ChunkPipeline();  // cancels the stream unless Seal() succeeded
 
   // Sends one segment.
@@ -34,21 +49,51 @@ class ChunkPipeline {
 
   uint64_t sent_bytes() const { return sent_; }
   uint64_t acknowledged_bytes() const { return acked_; }
+  // The replicas that hold (after Seal: sealed) every byte.
+  const std::vector<proto::ReplicaLocation>& chain() const { return chain_; }
 
  private:
-  ChunkPipeline(std::shared_ptr<grpc::Channel> channel, size_t window_bytes);
-  // Blocks for the next ack; fails with the pipeline's status if it ends.
-  absl::Status AwaitAck(proto::WriteChunkAck* ack);
+  struct Segment {
+    uint64_t offset;
+    std::string data;
+  };
 
-  const size_t window_bytes_;
+  ChunkPipeline(ChannelPool* channels,
+                const proto::AllocateChunkResponse& chunk,
+                const PipelineOptions& options);
+  // Opens a stream on chain_ at acked_ and sends every kept segment again.
+  absl::Status Connect();
+  // Sends what Write or Seal must send and waits as they must; `finish`
+  // seals. OK only when done.
+  absl::Status Push(bool finish);
+  // After `failure`: drops the blamed replica (or waits, when a survivor is
+  // still busy with the broken stream) and reconnects, until Push(finish)
+  // succeeds or too few replicas remain.
+  absl::Status RunWithRecovery(bool finish, absl::Status failure);
+  // Blocks for the next ack; ends the stream with its status on failure.
+  absl::Status AwaitAck(proto::WriteChunkAck* ack);
+  // Closes a failed stream: reads the acks still queued, records the
+  // status and whom the servers blame.
+  absl::Status EndStream();
+  void NoteAck(const proto::WriteChunkAck& ack);
+  bool SendData(absl::string_view data);
+
+  ChannelPool* const channels_;
+  const PipelineOptions options_;
+  const uint64_t handle_;
+  const uint64_t version_;
+  std::vector<proto::ReplicaLocation> chain_;
+  std::unique_ptr<grpc::ClientContext> context_;
   std::unique_ptr<proto::Chunkserver::Stub> stub_;
-  grpc::ClientContext context_;
   std::unique_ptr<
       grpc::ClientReaderWriter<proto::WriteChunkRequest, proto::WriteChunkAck>>
       stream_;
+  std::deque<Segment> unacked_;
   Crc32c crc_;
   uint64_t sent_ = 0;
   uint64_t acked_ = 0;
+  proto::WriteChunkAck last_ack_;
+  std::string blamed_;  // the replica the last failure is blamed on
   bool sealed_ = false;
 };
 

@@ -121,6 +121,9 @@ struct ClientOptions {
   size_t segment_bytes = 1 << 20;
   // Unacknowledged bytes a writer lets be in flight before it waits.
   size_t write_window_bytes = 8 << 20;
+  // A write goes on after replica failures while this many replicas still
+  // hold every byte of the chunk; fewer and the upload fails.
+  size_t min_replicas = 2;
   // Deadline of each metadata call to the master.
   absl::Duration rpc_timeout = absl::Seconds(30);
 };

@@ -103,9 +103,10 @@ class FileWriter::Impl {
     request.set_upload_id(upload_id_);
     ASSIGN_OR_RETURN(
         chunk_, master_->Call(&proto::Master::Stub::AllocateChunk, request));
-    ASSIGN_OR_RETURN(
-        pipeline_,
-        ChunkPipeline::Open(channels_, chunk_, options_.write_window_bytes));
+    ASSIGN_OR_RETURN(pipeline_, ChunkPipeline::Open(
+                                    channels_, chunk_,
+                                    PipelineOptions{options_.write_window_bytes,
+                                                    options_.min_replicas}));
     return absl::OkStatus();
   }
 
@@ -116,7 +117,7 @@ class FileWriter::Impl {
     request.set_handle(chunk_.handle());
     request.set_length(pipeline_->sent_bytes());
     request.set_crc32c(crc);
-    for (const proto::ReplicaLocation& replica : chunk_.chain()) {
+    for (const proto::ReplicaLocation& replica : pipeline_->chain()) {
       request.add_server_ids(replica.server_id());
     }
     RETURN_IF_ERROR(

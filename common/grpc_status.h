@@ -10,6 +10,11 @@
 
 namespace sfs {
 
+// Trailing-metadata key on a failed WriteChunk: the address of the replica
+// the failure is blamed on, so the client can drop exactly that one from the
+// chain and carry on with the others.
+inline constexpr char kFailedReplicaKey[] = "sfs-failed-replica";
+
 grpc::Status ToGrpcStatus(const absl::Status& status);
 absl::Status FromGrpcStatus(const grpc::Status& status);
 

@@ -4,6 +4,7 @@
 #include "client-lib/channel_pool.h"
 #include "client-lib/master_connection.h"
 #include "client-lib/proto_convert.h"
+#include "client-lib/stall_watchdog.h"
 #include "common/path.h"
 #include "common/status_macros.h"
 
@@ -17,7 +18,8 @@ Client::Client(const ClientOptions& options,
                std::unique_ptr<ChannelPool> channels)
     : options_(options),
       master_(std::move(master)),
-      channels_(std::move(channels)) {}
+      channels_(std::move(channels)),
+      watchdog_(std::make_unique<StallWatchdog>(options.stall_timeout)) {}
 
 Client::~Client() = default;
 

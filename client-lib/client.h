@@ -126,10 +126,14 @@ struct ClientOptions {
   size_t min_replicas = 2;
   // Deadline of each metadata call to the master.
   absl::Duration rpc_timeout = absl::Seconds(30);
+  // A replica that sends nothing for this long while a reader waits is
+  // treated as failed and the read resumes on another one.
+  absl::Duration stall_timeout = absl::Seconds(30);
 };
 
 class ChannelPool;
 class MasterConnection;
+class StallWatchdog;
 
 // Streams one new file into the cluster. Not thread-safe.
 class FileWriter {
@@ -226,6 +230,7 @@ class Client {
   const ClientOptions options_;
   std::unique_ptr<MasterConnection> master_;
   std::unique_ptr<ChannelPool> channels_;
+  std::unique_ptr<StallWatchdog> watchdog_;
 };
 
 }  // namespace sfs

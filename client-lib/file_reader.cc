@@ -6,6 +6,7 @@
 #include "client-lib/client.h"
 #include "client-lib/master_connection.h"
 #include "client-lib/proto_convert.h"
+#include "client-lib/stall_watchdog.h"
 #include "common/grpc_status.h"
 #include "common/status_macros.h"
 
@@ -13,10 +14,11 @@ namespace sfs {
 
 class FileReader::Impl {
  public:
-  Impl(ChannelPool* channels, MasterConnection* master, FileInfo info,
-       uint64_t begin, uint64_t end)
+  Impl(ChannelPool* channels, MasterConnection* master, StallWatchdog* watchdog,
+       FileInfo info, uint64_t begin, uint64_t end)
       : channels_(channels),
         master_(master),
+        watchdog_(watchdog),
         info_(std::move(info)),
         pos_(begin),
         end_(end) {
@@ -83,12 +85,16 @@ class FileReader::Impl {
                        .address);
       }
       proto::ReadChunkResponse response;
-      if (stream_->Read(&response) && !response.data().empty()) {
+      uint64_t watch = watchdog_->Arm(context_.get());
+      bool got = stream_->Read(&response) && !response.data().empty();
+      bool stalled = watchdog_->Disarm(watch);
+      if (got) {
         buffer_ = std::move(*response.mutable_data());
         buffer_pos_ = 0;
         return absl::OkStatus();
       }
       absl::Status status = FromGrpcStatus(stream_->Finish());
+      if (stalled) status = absl::DeadlineExceededError("replica stalled");
       stream_.reset();
       if (status.ok() && pos_ >= std::min(end_, chunk_starts_[chunk_ + 1])) {
         return absl::OkStatus();  // this chunk's range is done; caller moves on
@@ -133,6 +139,7 @@ class FileReader::Impl {
 
   ChannelPool* const channels_;
   MasterConnection* const master_;
+  StallWatchdog* const watchdog_;
   FileInfo info_;
   std::vector<uint64_t>
       chunk_starts_;  // chunk i covers [starts[i], starts[i+1])
@@ -163,7 +170,7 @@ absl::StatusOr<std::unique_ptr<FileReader>> Client::OpenVersion(
   uint64_t end = info.size - offset < length ? info.size : offset + length;
   return std::unique_ptr<FileReader>(
       new FileReader(std::make_unique<FileReader::Impl>(
-          channels_.get(), master_.get(), info, offset, end)));
+          channels_.get(), master_.get(), watchdog_.get(), info, offset, end)));
 }
 
 FileReader::FileReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -225,6 +225,28 @@ TEST_F(FaultTest, ChunkserverSigkillDuringEightUploadsHealsWithoutHelp) {
           .ok());
 }
 
+TEST_F(FaultTest, ReadsFailOverFromStalledReplicas) {
+  StartCluster();
+  ASSERT_TRUE(Upload(client_.get(), "/stall/f", 20 * kMiB, 4).ok());
+  auto info = client_->Stat("/stall/f");
+  ASSERT_TRUE(info.ok());
+  // Freeze two of the chunk's three replicas: alive, connected, silent.
+  std::vector<int> frozen;
+  for (int i = 0; i < 2; ++i) {
+    frozen.push_back(info->chunks[0].replicas[i].rack.back() - '1');
+    cluster_->SignalChunkserver(frozen.back(), SIGSTOP);
+  }
+  absl::Time start = absl::Now();
+  for (int round = 0; round < 3; ++round) {
+    auto sha = ReadSha(client_.get(), "/stall/f");
+    ASSERT_TRUE(sha.ok()) << sha.status();
+    EXPECT_EQ(*sha, ExpectedSha(20 * kMiB, 4));
+  }
+  printf("[stall] three reads past two frozen replicas took %s\n",
+         absl::FormatDuration(absl::Now() - start).c_str());
+  for (int index : frozen) cluster_->SignalChunkserver(index, SIGCONT);
+}
+
 TEST_F(FaultTest, TwoOfFourDownStillReadsAndHealsWhenOneReturns) {
   StartCluster();
   for (int i = 0; i < 4; ++i) {

@@ -136,6 +136,10 @@ absl::Status TestCluster::StartChunkserver(int index) {
              : absl::InternalError("cannot start chunkserver");
 }
 
+void TestCluster::SignalChunkserver(int index, int signal) {
+  kill(chunkserver_pids_[index], signal);
+}
+
 void TestCluster::KillChunkserver(int index, int signal) {
   KillAndReap(&chunkserver_pids_[index], signal);
 }
@@ -171,6 +175,7 @@ std::unique_ptr<Client> TestCluster::NewClient() {
   ClientOptions options;
   options.master_address = master_address();
   options.rpc_timeout = absl::Seconds(20);
+  options.stall_timeout = absl::Seconds(2);
   return std::move(*Client::Connect(options));
 }
 

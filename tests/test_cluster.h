@@ -49,6 +49,8 @@ class TestCluster {
   void KillMaster(int signal);
   absl::Status StartMaster();
   void KillChunkserver(int index, int signal);  // index in [0, chunkservers)
+  // Sends a signal without waiting for an exit (SIGSTOP / SIGCONT).
+  void SignalChunkserver(int index, int signal);
   absl::Status StartChunkserver(int index);
   // Waits until the master sees exactly `alive` live chunkservers.
   absl::Status WaitForAliveChunkservers(int alive, absl::Duration timeout);

@@ -1,0 +1,50 @@
+#include "client-lib/stall_watchdog.h"
+
+#include <algorithm>
+
+namespace sfs {
+
+StallWatchdog::StallWatchdog(absl::Duration limit)
+    : limit_(limit), thread_([this] { Run(); }) {}
+
+StallWatchdog::~StallWatchdog() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  thread_.join();
+}
+
+uint64_t StallWatchdog::Arm(grpc::ClientContext* context) {
+  absl::MutexLock lock(&mu_);
+  uint64_t token = next_token_++;
+  watches_[token] = Watch{context, absl::Now() + limit_, false};
+  return token;
+}
+
+bool StallWatchdog::Disarm(uint64_t token) {
+  absl::MutexLock lock(&mu_);
+  auto it = watches_.find(token);
+  bool fired = it != watches_.end() && it->second.fired;
+  if (it != watches_.end()) watches_.erase(it);
+  return fired;
+}
+
+void StallWatchdog::Run() {
+  absl::MutexLock lock(&mu_);
+  auto stopping = [this]()
+                      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; };
+  // Check a few times per limit: a stall is caught within ~1.25 limits.
+  absl::Duration tick = std::max(absl::Milliseconds(50), limit_ / 4);
+  while (!mu_.AwaitWithTimeout(absl::Condition(&stopping), tick)) {
+    absl::Time now = absl::Now();
+    for (auto& [token, watch] : watches_) {
+      if (!watch.fired && watch.deadline <= now) {
+        watch.fired = true;
+        watch.context->TryCancel();
+      }
+    }
+  }
+}
+
+}  // namespace sfs

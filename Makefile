@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 DATA ?= ./.sfs-data
 
-.PHONY: deps build up test format clean
+.PHONY: deps build up test bench format clean
 
 deps:
 	@scripts/install-deps.sh
@@ -20,6 +20,11 @@ up: build
 # (they start real servers on loopback and move gigabytes through them).
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j1
+
+# Benchmarks against baselines measured in the same run (bench/README.md);
+# BENCH_ARGS go to bench/bench.py, e.g. BENCH_ARGS="--users 50".
+bench:
+	BUILD=$(BUILD) JOBS=$(JOBS) bench/run.sh $(BENCH_ARGS)
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

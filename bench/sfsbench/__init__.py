@@ -1,0 +1,1 @@
+"""SFS benchmark driver: workloads, baselines and reports (see bench/README.md)."""

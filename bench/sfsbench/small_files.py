@@ -1,0 +1,96 @@
+"""Workload 3: a 155 KB file fetched by wrk at several concurrencies against
+nginx, and many 155 KB uploads against three fsynced local copies."""
+
+import concurrent.futures
+import hashlib
+import os
+import re
+import time
+
+from .baselines import synced_small_files_per_s
+from .context import figure
+from .errors import BenchError
+from .procs import run
+from .transfers import NGINX, http_upload_once
+
+SMALL_BYTES = 155_000
+UNIT_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
+
+
+def _ms(text):
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(number) * UNIT_MS[unit]
+
+
+def wrk(url, connections, seconds):
+    """req/s, p50 ms, p99 ms of one wrk run; any non-2xx response or socket
+    error fails it."""
+    out = run(["wrk", f"-t{min(2, connections)}", f"-c{connections}",
+               f"-d{seconds}s", "--latency", url])
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if bad:
+        raise BenchError(f"wrk {url}: {bad.group(1)} non-2xx responses")
+    errors = re.search(r"Socket errors: (.*)", out)
+    if errors and any(int(n) for n in re.findall(r"\d+", errors.group(1))):
+        raise BenchError(f"wrk {url}: socket errors {errors.group(1)}")
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
+    return rate, p50, p99
+
+
+def small_reads(ctx):
+    http = ctx.cluster.require_http()
+    name, _, sha = ctx.random_file(SMALL_BYTES)
+    remote, _ = http_upload_once(ctx, SMALL_BYTES)
+    # wrk checks only status codes: check the bytes once on each server.
+    http.download(remote, SMALL_BYTES, sha)
+    ctx.nginx.download(f"/{name}", SMALL_BYTES, sha)
+    figures, series = [], {"sfs": [], "nginx": []}
+    for c in ctx.options.wrk_connections:
+        n_rate, n_p50, n_p99 = wrk(ctx.nginx.url(f"/{name}"), c,
+                                   ctx.options.wrk_seconds)
+        rate, p50, p99 = wrk(http.url(remote), c, ctx.options.wrk_seconds)
+        figures += [
+            figure(f"155 KB GET c={c}", rate, "req/s", NGINX, n_rate),
+            figure(f"155 KB GET c={c} p50", p50, "ms", NGINX, n_p50, True),
+            figure(f"155 KB GET c={c} p99", p99, "ms", NGINX, n_p99, True)]
+        series["sfs"].append((c, rate))
+        series["nginx"].append((c, n_rate))
+    return {"figures": figures, "series": {"small_get_req_s": series}}
+
+
+def small_uploads(ctx):
+    """files/s of --small-uploads distinct 155 KB uploads, each answered 201
+    with the right ETag."""
+    http = ctx.cluster.require_http()
+    count = ctx.options.small_uploads
+    concurrency = ctx.options.upload_concurrency
+    # Each file is a shared random body plus its own 8-byte index, so every
+    # upload has distinct content and a cheap expected SHA-256.
+    body = os.urandom(SMALL_BYTES - 8)
+    body_digest = hashlib.sha256(body)
+
+    def upload(i):
+        tail = i.to_bytes(8, "big")
+        digest = body_digest.copy()
+        digest.update(tail)
+        http.upload(f"/storage/bench/small/{i:06d}.bin", [body, tail],
+                    SMALL_BYTES, digest.hexdigest())
+
+    start = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(upload, range(count)))
+    rate = count / (time.monotonic() - start)
+    baseline = synced_small_files_per_s(ctx.work_dir, count, SMALL_BYTES,
+                                        concurrency)
+    return {"figures": [figure(
+        f"{count} x 155 KB uploads, c={concurrency}", rate, "files/s",
+        f"3 fsynced local copies, c={concurrency}", baseline)]}
+
+
+def small_files(ctx):
+    reads = small_reads(ctx)
+    uploads = small_uploads(ctx)
+    return {"figures": reads["figures"] + uploads["figures"],
+            "series": reads["series"]}

@@ -1,0 +1,102 @@
+"""Workload 5, the seed's: N users each upload their own 25 MiB file at
+once, then all download theirs at once (every byte checked). The same N
+concurrent downloads from nginx are the download baseline; dd the upload's."""
+
+import concurrent.futures
+import hashlib
+import os
+import threading
+import time
+
+from .context import figure
+from .errors import BenchError
+from .procs import MIB, peak_rss_mib, reset_peak_rss
+from .transfers import DD, NGINX
+
+TAG_BYTES = 32
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[int(fraction * (len(ordered) - 1))]
+
+
+def all_at_once(n, action):
+    """Runs action(i) for i in 0..n-1 in n threads released together;
+    returns (per-call seconds, wall seconds). Any failure fails the phase
+    with how many failed and the first reason."""
+    barrier = threading.Barrier(n + 1)
+
+    def one(i):
+        barrier.wait()
+        return action(i)
+
+    with concurrent.futures.ThreadPoolExecutor(n) as pool:
+        futures = [pool.submit(one, i) for i in range(n)]
+        barrier.wait()
+        start = time.monotonic()
+        concurrent.futures.wait(futures)
+        wall = time.monotonic() - start
+    errors = [f.exception() for f in futures if f.exception()]
+    if errors:
+        raise BenchError(f"{len(errors)}/{n} transfers failed, first: {errors[0]}")
+    return [f.result() for f in futures], wall
+
+
+def users(ctx):
+    http = ctx.cluster.require_http()
+    n, size = ctx.options.users, ctx.options.user_mib * MIB
+    # User i's file: a shared random body then a 32-byte tag naming i, so
+    # every user's bytes differ and the expected SHA-256 costs one copy().
+    body = memoryview(os.urandom(size - TAG_BYTES))
+    body_digest = hashlib.sha256(body)
+    tags = [f"user {i:08d}".encode().ljust(TAG_BYTES, b".") for i in range(n)]
+    digests = []
+    for tag in tags:
+        d = body_digest.copy()
+        d.update(tag)
+        digests.append(d.hexdigest())
+    path = "/storage/bench/users/{:06d}.bin".format
+
+    def chunks(i):
+        return [body[o:o + MIB] for o in range(0, len(body), MIB)] + [tags[i]]
+
+    pids = {role: pid for role, pid in ctx.cluster.pids().items()
+            if role != "master"}
+    for pid in pids.values():
+        reset_peak_rss(pid)
+    up_times, up_wall = all_at_once(
+        n, lambda i: http.upload(path(i), chunks(i), size, digests[i]))
+    down_times, down_wall = all_at_once(
+        n, lambda i: http.download(path(i), size, digests[i]))
+    rss = {role: peak_rss_mib(pid) for role, pid in sorted(pids.items())}
+
+    nginx_wall = _nginx_downloads(ctx, n, body, body_digest)
+    total = n * size / 1e6
+    figures = [
+        figure(f"{n} users: successes", 2 * n, "transfers"),
+        figure(f"{n} users: aggregate upload", total / up_wall, "MB/s", DD,
+               ctx.dd_mb_s()),
+        figure(f"{n} users: aggregate download", total / down_wall, "MB/s",
+               f"{NGINX}, {n} at once", total / nginx_wall),
+        figure("per-upload time p50", percentile(up_times, 0.5), "s"),
+        figure("per-upload time p99", percentile(up_times, 0.99), "s"),
+        figure("per-download time p50", percentile(down_times, 0.5), "s"),
+        figure("per-download time p99", percentile(down_times, 0.99), "s"),
+    ] + [figure(f"peak RSS {role}", mib, "MiB") for role, mib in rss.items()]
+    return {"figures": figures, "peak_rss_mib": rss}
+
+
+def _nginx_downloads(ctx, n, body, body_digest):
+    """Wall seconds of n concurrent downloads of one same-size file from nginx."""
+    name = "users-baseline.bin"
+    tag = b"nginx".ljust(TAG_BYTES, b".")
+    with open(os.path.join(ctx.www, name), "wb") as f:
+        f.write(body)
+        f.write(tag)
+    digest = body_digest.copy()
+    digest.update(tag)
+    size = len(body) + TAG_BYTES
+    _, wall = all_at_once(n, lambda i: ctx.nginx.download(
+        f"/{name}", size, digest.hexdigest()))
+    return wall

@@ -106,8 +106,11 @@ def main():
                       frontend_threads=max(64, args.users + 16))
     nginx = Nginx(work, www, args.port_base + 81)
     try:
-        nginx.start()
-        cluster.start()
+        try:
+            nginx.start()
+            cluster.start()
+        except BenchError as e:
+            sys.exit(f"bench: cannot start: {e}")
         results["frontend"] = cluster.frontend_problem or "ok"
         ctx = Context(args, cluster, nginx, args.bin_dir, work, shm)
         for name in chosen:

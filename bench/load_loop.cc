@@ -8,6 +8,11 @@
 #include <thread>
 #include <vector>
 
+#include "absl/flags/flag.h"
+
+ABSL_FLAG(int, concurrency, 1, "threads issuing operations at once");
+ABSL_FLAG(absl::Duration, duration, absl::Seconds(10), "length of the run");
+
 namespace sfs::bench {
 namespace {
 
@@ -18,6 +23,11 @@ double Percentile(const std::vector<double>& sorted, double fraction) {
 }
 
 }  // namespace
+
+LoadSpec LoadSpecFromFlags() {
+  return LoadSpec{.concurrency = absl::GetFlag(FLAGS_concurrency),
+                  .duration = absl::GetFlag(FLAGS_duration)};
+}
 
 absl::StatusOr<LoadResult> RunLoad(
     const LoadSpec& spec, const std::function<absl::Status(uint64_t)>& op) {

@@ -41,6 +41,10 @@ struct LoadResult {
   double p99_us = 0;
 };
 
+// The spec given by the --concurrency and --duration flags, which every
+// load program takes (defined in load_loop.cc).
+LoadSpec LoadSpecFromFlags();
+
 absl::StatusOr<LoadResult> RunLoad(
     const LoadSpec& spec, const std::function<absl::Status(uint64_t)>& op);
 

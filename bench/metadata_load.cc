@@ -30,8 +30,6 @@ ABSL_FLAG(std::string, op, "stat", "populate | stat | create");
 ABSL_FLAG(std::string, prefix, "/benchmeta/", "folder of the files");
 ABSL_FLAG(uint64_t, files, 10000, "populate: up to this many; stat: among");
 ABSL_FLAG(uint64_t, start, 0, "populate: first index to create");
-ABSL_FLAG(int, concurrency, 1, "threads issuing RPCs at once");
-ABSL_FLAG(absl::Duration, duration, absl::Seconds(10), "stat, create: length");
 
 namespace sfs::bench {
 namespace {
@@ -95,8 +93,7 @@ class MetadataOps {
 absl::StatusOr<LoadResult> Run(const std::string& op, MetadataOps& master) {
   const std::string prefix = absl::GetFlag(FLAGS_prefix);
   const uint64_t files = absl::GetFlag(FLAGS_files);
-  LoadSpec spec{.concurrency = absl::GetFlag(FLAGS_concurrency),
-                .duration = absl::GetFlag(FLAGS_duration)};
+  LoadSpec spec = LoadSpecFromFlags();
   if (op == "populate") {
     const uint64_t start = absl::GetFlag(FLAGS_start);
     if (start >= files) return LoadResult{};

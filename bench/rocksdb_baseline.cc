@@ -25,8 +25,6 @@ ABSL_FLAG(std::string, db, "", "database directory (created; must be new)");
 ABSL_FLAG(std::string, op, "put", "put | get");
 ABSL_FLAG(uint64_t, keys, 10000, "get: records preloaded and looked up");
 ABSL_FLAG(int, value_bytes, 128, "bytes per record, about a file record");
-ABSL_FLAG(int, concurrency, 1, "threads issuing operations at once");
-ABSL_FLAG(absl::Duration, duration, absl::Seconds(10), "length of the run");
 
 namespace sfs::bench {
 namespace {
@@ -56,8 +54,7 @@ absl::Status Preload(rocksdb::DB* db, uint64_t count,
 absl::StatusOr<LoadResult> Run(const std::string& op, rocksdb::DB* db) {
   const std::string value(absl::GetFlag(FLAGS_value_bytes), 'v');
   const uint64_t keys = absl::GetFlag(FLAGS_keys);
-  const LoadSpec spec{.concurrency = absl::GetFlag(FLAGS_concurrency),
-                      .duration = absl::GetFlag(FLAGS_duration)};
+  const LoadSpec spec = LoadSpecFromFlags();
   if (op == "put") {
     rocksdb::WriteOptions synced;
     synced.sync = true;

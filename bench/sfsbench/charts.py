@@ -6,16 +6,17 @@ import subprocess
 RATIO_PLOT = """\
 set terminal pngcairo size 1400,{height} font ",10"
 set output "{png}"
-set title "SFS / baseline (1 = as fast as the baseline; latency rows: lower is better)"
+set title "SFS relative to its baseline (right of the red line: better; latency rows as baseline/SFS)"
 set style fill solid 0.8
-set boxwidth 0.6
 set yrange [-1:{count}]
 set ytics ({tics}) font ",8"
-set xlabel "ratio"
+set logscale x 10
+set xrange [{xmin}:{xmax}]
+set xlabel "SFS relative to baseline (log scale)"
 set grid xtics
 unset key
-plot "{data}" using (0.5*$2):0:(0.5*$2):(0.3) with boxxyerrorbars lc rgb "#3b6ea5", \\
-     1 with lines lc rgb "red"
+set arrow from 1, graph 0 to 1, graph 1 nohead lc rgb "red" lw 2
+plot "{data}" using ({xmin}):0:({xmin}):2:($0-0.3):($0+0.3) with boxxyerror lc rgb "#3b6ea5"
 """
 
 LINES_PLOT = """\
@@ -38,9 +39,11 @@ def _gnuplot(script, path):
 
 
 def ratio_chart(results, out_dir, stem):
-    bars = [(f"{w}: {f['name']}", f["ratio"])
+    # Every bar reads "bigger is better": latency ratios are inverted.
+    bars = [(f"{w}: {f['name']}",
+             1 / f["ratio"] if f["lower_is_better"] else f["ratio"])
             for w, o in results["workloads"].items() if o["status"] == "ok"
-            for f in o["figures"] if f.get("ratio") is not None]
+            for f in o["figures"] if f.get("ratio")]
     if not bars:
         return None
     data = os.path.join(out_dir, f"{stem}-ratios.dat")
@@ -49,8 +52,11 @@ def ratio_chart(results, out_dir, stem):
             f.write(f"{i} {ratio}\n")
     tics = ", ".join(f'"{label}" {i}' for i, (label, _) in enumerate(bars))
     png = os.path.join(out_dir, f"{stem}-ratios.png")
+    values = [ratio for _, ratio in bars]
     _gnuplot(RATIO_PLOT.format(png=png, data=data, count=len(bars), tics=tics,
-                               height=max(400, 22 * len(bars) + 120)),
+                               height=max(400, 22 * len(bars) + 120),
+                               xmin=min(values + [1]) / 2,
+                               xmax=max(values + [1]) * 2),
              data.replace(".dat", ".gp"))
     return png
 

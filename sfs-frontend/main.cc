@@ -125,7 +125,7 @@ int main(int argc, char** argv) {
   // Every connection thread would get a glibc malloc arena of its own that
   // keeps the transfer buffers it freed; a few shared arenas keep the peak
   // resident size of many concurrent transfers tens of MiB lower.
-  mallopt(M_ARENA_MAX, 4);
+  mallopt(M_ARENA_MAX, 2);
   sfs::BlockTerminationSignals();
   sfs::NormalizeFlagNames(argc, argv);
   absl::ParseCommandLine(argc, argv);

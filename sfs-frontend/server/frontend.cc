@@ -56,7 +56,9 @@ Frontend::Frontend(const FrontendOptions& options,
       services_{client_.get(), catalog_.get(), &authenticator_,
                 &progress_,    &metrics_,      options.jwt_secret},
       router_(&metrics_),
-      server_(std::make_unique<httplib::Server>()) {
+      server_(std::make_unique<httplib::Server>()),
+      request_id_prefix_(
+          absl::StrCat(absl::Hex(absl::ToUnixMicros(absl::Now())))) {
   RegisterRoutes();
   httplib::Server& s = *server_;
   const int threads = options_.threads;
@@ -78,6 +80,19 @@ Frontend::Frontend(const FrontendOptions& options,
   s.Put(".*", with_body);
   s.Patch(".*", with_body);
   s.Delete(".*", with_body);
+  // Every answer carries a request id, which the access log line repeats, so
+  // a client's report can be matched to the log. The log has the path but
+  // never the query, where `?token=` credentials travel.
+  s.set_pre_routing_handler(
+      [this](const httplib::Request&, httplib::Response& res) {
+        res.set_header("X-Request-Id",
+                       absl::StrCat(request_id_prefix_, "-", ++requests_));
+        return httplib::Server::HandlerResponse::Unhandled;
+      });
+  s.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+    Log(res.get_header_value("X-Request-Id"), " ", req.method, " ", req.path,
+        " ", res.status);
+  });
   // Library exceptions (std::regex, allocation) end at this edge as a 500.
   s.set_exception_handler([](const httplib::Request& req,
                              httplib::Response& res, std::exception_ptr) {

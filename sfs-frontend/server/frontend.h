@@ -80,6 +80,10 @@ class Frontend {
   Router router_;
   std::vector<std::shared_ptr<void>> handlers_;
   std::unique_ptr<httplib::Server> server_;
+  // Request ids are "<start time of this process, hex>-<counter>": unique
+  // across replicas and restarts without coordination.
+  const std::string request_id_prefix_;
+  std::atomic<uint64_t> requests_{0};
   std::atomic<bool> draining_{false};
   std::thread serve_thread_;
   absl::Notification stopped_;

@@ -44,44 +44,15 @@ absl::Status Put(Client* client, const std::string& path,
   return (*writer)->Close().status();
 }
 
-// Reads the whole current version; the SHA-256 of what was read.
-absl::StatusOr<std::string> ReadSha(Client* client, const std::string& path,
-                                    uint64_t* bytes = nullptr) {
-  auto reader = client->Open(path);
-  if (!reader.ok()) return reader.status();
-  Sha256 sha;
-  std::string buf(300000, '\0');
-  uint64_t total = 0;
-  while (true) {
-    auto n = (*reader)->Read(buf.data(), buf.size());
-    if (!n.ok()) return n.status();
-    if (*n == 0) break;
-    sha.Update(absl::string_view(buf.data(), *n));
-    total += *n;
-  }
-  if (bytes != nullptr) *bytes = total;
-  return sha.FinishHex();
-}
-
 std::string ShaOf(const std::string& data) {
   Sha256 sha;
   sha.Update(data);
   return sha.FinishHex();
 }
 
-class ClusterTest : public ::testing::Test {
+class ClusterTest : public ClusterTestBase {
  protected:
-  void SetUp() override {
-    cluster_ = std::make_unique<TestCluster>();
-    ASSERT_TRUE(cluster_->Start().ok());
-    client_ = cluster_->NewClient();
-  }
-  void TearDown() override {
-    client_.reset();
-    cluster_.reset();
-  }
-  std::unique_ptr<TestCluster> cluster_;
-  std::unique_ptr<Client> client_;
+  void SetUp() override { StartCluster(); }
 };
 
 TEST_F(ClusterTest, OneGibThroughTheCliIsByteIdenticalWithBoundedMemory) {
@@ -125,7 +96,7 @@ TEST_F(ClusterTest, EdgeSizesRoundTrip) {
     std::string data = Pattern(size, size);
     ASSERT_TRUE(Put(client_.get(), path, data).ok()) << size;
     uint64_t bytes = 0;
-    auto sha = ReadSha(client_.get(), path, &bytes);
+    auto sha = ReadFileSha(client_.get(), path, &bytes);
     ASSERT_TRUE(sha.ok()) << sha.status();
     EXPECT_EQ(bytes, size);
     EXPECT_EQ(*sha, ShaOf(data)) << size;
@@ -182,7 +153,7 @@ TEST_F(ClusterTest, MasterSigkillLosesNothingCompleteAndShowsNothingPending) {
   ASSERT_TRUE(cluster_->WaitForAliveChunkservers(4, absl::Seconds(30)).ok());
 
   for (const auto& [path, data] : files) {
-    auto sha = ReadSha(client_.get(), path);
+    auto sha = ReadFileSha(client_.get(), path);
     ASSERT_TRUE(sha.ok()) << path << ": " << sha.status();
     EXPECT_EQ(*sha, ShaOf(data)) << path;
   }
@@ -199,13 +170,13 @@ TEST_F(ClusterTest, MasterSigkillLosesNothingCompleteAndShowsNothingPending) {
   ASSERT_TRUE(done.ok()) << done.status();
   EXPECT_EQ(done->size, 70 * kMiB + 4);
   overwrite->reset();  // abandoned
-  auto sha1 = ReadSha(client_.get(), "/ns/file1");
+  auto sha1 = ReadFileSha(client_.get(), "/ns/file1");
   ASSERT_TRUE(sha1.ok());
   EXPECT_EQ(*sha1, ShaOf(files["/ns/file1"]));
 
   // New uploads work after the restart.
   ASSERT_TRUE(Put(client_.get(), "/ns/after", Pattern(kMiB, 11)).ok());
-  EXPECT_EQ(*ReadSha(client_.get(), "/ns/after"), ShaOf(Pattern(kMiB, 11)));
+  EXPECT_EQ(*ReadFileSha(client_.get(), "/ns/after"), ShaOf(Pattern(kMiB, 11)));
 }
 
 TEST_F(ClusterTest, ConcurrentPutsToOnePathAlwaysShowOneWholeVersion) {
@@ -218,7 +189,7 @@ TEST_F(ClusterTest, ConcurrentPutsToOnePathAlwaysShowOneWholeVersion) {
   std::thread reader([&] {
     std::unique_ptr<Client> client = cluster_->NewClient();
     while (!writers_done.load()) {
-      auto sha = ReadSha(client.get(), path);
+      auto sha = ReadFileSha(client.get(), path);
       if (sha.status().code() == absl::StatusCode::kNotFound) continue;
       ++reads;
       if (!sha.ok() || !versions.count(*sha)) ++bad_reads;
@@ -243,7 +214,7 @@ TEST_F(ClusterTest, ConcurrentPutsToOnePathAlwaysShowOneWholeVersion) {
   writers_done = true;
   reader.join();
   EXPECT_EQ(bad_reads.load(), 0) << "of " << reads.load() << " reads";
-  auto final_sha = ReadSha(client_.get(), path);
+  auto final_sha = ReadFileSha(client_.get(), path);
   ASSERT_TRUE(final_sha.ok());
   EXPECT_EQ(*final_sha, a_finished > b_finished ? ShaOf(a) : ShaOf(b));
 }

@@ -58,20 +58,6 @@ absl::Status Upload(Client* client, const std::string& path, uint64_t size,
   return (*writer)->Close().status();
 }
 
-absl::StatusOr<std::string> ReadSha(Client* client, const std::string& path) {
-  auto reader = client->Open(path);
-  if (!reader.ok()) return reader.status();
-  Sha256 sha;
-  std::string buf(kMiB, '\0');
-  while (true) {
-    auto n = (*reader)->Read(buf.data(), buf.size());
-    if (!n.ok()) return n.status();
-    if (*n == 0) break;
-    sha.Update(absl::string_view(buf.data(), *n));
-  }
-  return sha.FinishHex();
-}
-
 // Polls fsck until clean; logs the time it took.
 absl::Status WaitForHealing(Client* client, absl::Duration timeout,
                             const std::string& what) {
@@ -104,20 +90,7 @@ std::vector<std::string> ChunkFiles(const std::string& dir) {
   return out;
 }
 
-class FaultTest : public ::testing::Test {
- protected:
-  void StartCluster(TestClusterOptions options = {}) {
-    cluster_ = std::make_unique<TestCluster>(options);
-    ASSERT_TRUE(cluster_->Start().ok());
-    client_ = cluster_->NewClient();
-  }
-  void TearDown() override {
-    client_.reset();
-    cluster_.reset();
-  }
-  std::unique_ptr<TestCluster> cluster_;
-  std::unique_ptr<Client> client_;
-};
+using FaultTest = ClusterTestBase;
 
 TEST_F(FaultTest, ChunkserverSigkillDuringEightDownloads) {
   StartCluster();
@@ -203,7 +176,7 @@ TEST_F(FaultTest, ChunkserverSigkillDuringEightUploadsHealsWithoutHelp) {
     std::string path = absl::StrCat("/ul/f", i);
     if (results[i].ok()) {
       ++completed;
-      auto sha = ReadSha(client_.get(), path);
+      auto sha = ReadFileSha(client_.get(), path);
       ASSERT_TRUE(sha.ok()) << path << ": " << sha.status();
       EXPECT_EQ(*sha, ExpectedSha(kSize, i)) << path;
     } else {
@@ -238,7 +211,7 @@ TEST_F(FaultTest, ReadsFailOverFromStalledReplicas) {
   }
   absl::Time start = absl::Now();
   for (int round = 0; round < 3; ++round) {
-    auto sha = ReadSha(client_.get(), "/stall/f");
+    auto sha = ReadFileSha(client_.get(), "/stall/f");
     ASSERT_TRUE(sha.ok()) << sha.status();
     EXPECT_EQ(*sha, ExpectedSha(20 * kMiB, 4));
   }
@@ -257,7 +230,7 @@ TEST_F(FaultTest, TwoOfFourDownStillReadsAndHealsWhenOneReturns) {
   cluster_->KillChunkserver(3, SIGTERM);
   ASSERT_TRUE(cluster_->WaitForAliveChunkservers(2, absl::Seconds(20)).ok());
   for (int i = 0; i < 4; ++i) {
-    auto sha = ReadSha(client_.get(), absl::StrCat("/two/f", i));
+    auto sha = ReadFileSha(client_.get(), absl::StrCat("/two/f", i));
     ASSERT_TRUE(sha.ok()) << sha.status();
     EXPECT_EQ(*sha, ExpectedSha(70 * kMiB, i));
   }
@@ -272,7 +245,7 @@ TEST_F(FaultTest, TwoOfFourDownStillReadsAndHealsWhenOneReturns) {
       WaitForHealing(client_.get(), absl::Seconds(120), "one of two returned")
           .ok());
   for (int i = 0; i < 4; ++i) {
-    EXPECT_EQ(*ReadSha(client_.get(), absl::StrCat("/two/f", i)),
+    EXPECT_EQ(*ReadFileSha(client_.get(), absl::StrCat("/two/f", i)),
               ExpectedSha(70 * kMiB, i));
   }
 }
@@ -308,8 +281,10 @@ TEST_F(FaultTest, CorruptAndTruncatedReplicasAreReplaced) {
 
   // Readers never see a bad byte, whichever replica they start on.
   for (int round = 0; round < 6; ++round) {
-    EXPECT_EQ(*ReadSha(client_.get(), "/bad/flip"), ExpectedSha(5 * kMiB, 1));
-    EXPECT_EQ(*ReadSha(client_.get(), "/bad/cut"), ExpectedSha(5 * kMiB, 2));
+    EXPECT_EQ(*ReadFileSha(client_.get(), "/bad/flip"),
+              ExpectedSha(5 * kMiB, 1));
+    EXPECT_EQ(*ReadFileSha(client_.get(), "/bad/cut"),
+              ExpectedSha(5 * kMiB, 2));
   }
   // Both bad replicas are found, by a reader or else by the scrubber...
   absl::Time start = absl::Now();
@@ -330,7 +305,7 @@ TEST_F(FaultTest, CorruptAndTruncatedReplicasAreReplaced) {
     ASSERT_TRUE(info.ok());
     EXPECT_EQ(info->chunks[0].replicas.size(), 3u) << path;
   }
-  EXPECT_EQ(*ReadSha(client_.get(), "/bad/flip"), ExpectedSha(5 * kMiB, 1));
+  EXPECT_EQ(*ReadFileSha(client_.get(), "/bad/flip"), ExpectedSha(5 * kMiB, 1));
 }
 
 TEST_F(FaultTest, MasterSigkillDuringUploadsAndCheckpointRestore) {
@@ -361,7 +336,8 @@ TEST_F(FaultTest, MasterSigkillDuringUploadsAndCheckpointRestore) {
   for (int i = 0; i < 4; ++i) {
     std::string path = absl::StrCat("/m/racing", i);
     if (results[i].ok()) {
-      EXPECT_EQ(*ReadSha(client_.get(), path), ExpectedSha(150 * kMiB, 10 + i))
+      EXPECT_EQ(*ReadFileSha(client_.get(), path),
+                ExpectedSha(150 * kMiB, 10 + i))
           << path;
     } else {
       EXPECT_EQ(client_->Stat(path).status().code(),
@@ -369,8 +345,8 @@ TEST_F(FaultTest, MasterSigkillDuringUploadsAndCheckpointRestore) {
           << path;
     }
   }
-  EXPECT_EQ(*ReadSha(client_.get(), "/m/before"), ExpectedSha(3 * kMiB, 1));
-  EXPECT_EQ(*ReadSha(client_.get(), "/m/after"), ExpectedSha(2 * kMiB, 2));
+  EXPECT_EQ(*ReadFileSha(client_.get(), "/m/before"), ExpectedSha(3 * kMiB, 1));
+  EXPECT_EQ(*ReadFileSha(client_.get(), "/m/after"), ExpectedSha(2 * kMiB, 2));
   ASSERT_TRUE(Upload(client_.get(), "/m/resumed", kMiB, 3).ok());
 
   // Restore: the master started on the checkpoint sees exactly its namespace.
@@ -383,7 +359,7 @@ TEST_F(FaultTest, MasterSigkillDuringUploadsAndCheckpointRestore) {
   ASSERT_TRUE(listing.ok());
   ASSERT_EQ(listing->files.size(), 1u);
   EXPECT_EQ(listing->files[0].path, "/m/before");
-  EXPECT_EQ(*ReadSha(client_.get(), "/m/before"), ExpectedSha(3 * kMiB, 1));
+  EXPECT_EQ(*ReadFileSha(client_.get(), "/m/before"), ExpectedSha(3 * kMiB, 1));
 }
 
 TEST_F(FaultTest, StaleReplicasOfARestartedServerAreNeverServedAndCollected) {
@@ -408,7 +384,7 @@ TEST_F(FaultTest, StaleReplicasOfARestartedServerAreNeverServedAndCollected) {
   std::set<std::string> stale(before.begin(), before.end());
   bool collected = false;
   while (absl::Now() - start < absl::Seconds(60) && !collected) {
-    EXPECT_EQ(*ReadSha(client_.get(), "/s/kept"), ExpectedSha(3 * kMiB, 3));
+    EXPECT_EQ(*ReadFileSha(client_.get(), "/s/kept"), ExpectedSha(3 * kMiB, 3));
     EXPECT_EQ(client_->Stat("/s/gone").status().code(),
               absl::StatusCode::kNotFound);
     collected = true;
@@ -435,7 +411,7 @@ TEST_F(FaultTest, FullChunkserverGetsNoChunksAndUploadsSucceed) {
       EXPECT_EQ(chunk.replicas.size(), 3u);
       for (const ReplicaInfo& r : chunk.replicas) EXPECT_NE(r.rack, "rp4");
     }
-    EXPECT_EQ(*ReadSha(client_.get(), absl::StrCat("/full/f", i)),
+    EXPECT_EQ(*ReadFileSha(client_.get(), absl::StrCat("/full/f", i)),
               ExpectedSha(70 * kMiB, i));
   }
   EXPECT_TRUE(ChunkFiles(cluster_->chunkserver_dir(3)).empty());

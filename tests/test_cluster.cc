@@ -186,6 +186,35 @@ CommandResult TestCluster::RunCli(const std::vector<std::string>& args) {
   return RunCommand(argv);
 }
 
+void ClusterTestBase::StartCluster(const TestClusterOptions& options) {
+  cluster_ = std::make_unique<TestCluster>(options);
+  ASSERT_TRUE(cluster_->Start().ok());
+  client_ = cluster_->NewClient();
+}
+
+void ClusterTestBase::TearDown() {
+  client_.reset();
+  cluster_.reset();
+}
+
+absl::StatusOr<std::string> ReadFileSha(Client* client, const std::string& path,
+                                        uint64_t* bytes) {
+  auto reader = client->Open(path);
+  if (!reader.ok()) return reader.status();
+  Sha256 sha;
+  std::string buf(1 << 20, '\0');
+  uint64_t total = 0;
+  while (true) {
+    auto n = (*reader)->Read(buf.data(), buf.size());
+    if (!n.ok()) return n.status();
+    if (*n == 0) break;
+    sha.Update(absl::string_view(buf.data(), *n));
+    total += *n;
+  }
+  if (bytes != nullptr) *bytes = total;
+  return sha.FinishHex();
+}
+
 CommandResult RunCommand(const std::vector<std::string>& argv) {
   char out_tmpl[] = "/tmp/sfs-cmd-out.XXXXXX";
   char err_tmpl[] = "/tmp/sfs-cmd-err.XXXXXX";

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "client-lib/client.h"
+#include "gtest/gtest.h"
 
 namespace sfs {
 
@@ -76,6 +77,21 @@ class TestCluster {
   pid_t master_pid_ = -1;
   std::vector<pid_t> chunkserver_pids_;
 };
+
+// A fixture owning one TestCluster and a client of it.
+class ClusterTestBase : public ::testing::Test {
+ protected:
+  void StartCluster(const TestClusterOptions& options = {});
+  void TearDown() override;
+
+  std::unique_ptr<TestCluster> cluster_;
+  std::unique_ptr<Client> client_;
+};
+
+// Streams the current version of `path` through a FileReader; returns the
+// SHA-256 of what was read and, in *bytes, how much.
+absl::StatusOr<std::string> ReadFileSha(Client* client, const std::string& path,
+                                        uint64_t* bytes = nullptr);
 
 // Runs `argv` (argv[0] a path) to completion, capturing output and peak RSS.
 CommandResult RunCommand(const std::vector<std::string>& argv);

@@ -308,8 +308,12 @@ absl::StatusOr<proto::RegisterResponse> Master::Register(
     return absl::InvalidArgumentError(
         "register needs a server id and an address");
   }
-  ChunkserverInfo info{r.server_id(), r.address(), r.rack(), r.used_bytes(),
-                       r.free_bytes()};
+  ChunkserverInfo info;
+  info.server_id = r.server_id();
+  info.address = r.address();
+  info.rack = r.rack();
+  info.used_bytes = r.used_bytes();
+  info.free_bytes = r.free_bytes();
   absl::Time now = absl::Now();
   registry_.Register(info, now);
   // A full report replaces whatever we believed about this server.

@@ -1,0 +1,98 @@
+#include "sfs-frontend/auth/authenticator.h"
+
+#include <filesystem>
+
+#include "gtest/gtest.h"
+#include "sfs-frontend/auth/api_token_secret.h"
+#include "sfs-frontend/catalog/embedded_catalog.h"
+
+namespace sfs::frontend {
+namespace {
+
+constexpr char kSecret[] = "0123456789abcdef0123456789abcdef";
+
+class AuthenticatorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = ::testing::TempDir() + "/authenticator_" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::filesystem::remove_all(dir_);
+    auto catalog = EmbeddedCatalog::Open(dir_);
+    ASSERT_TRUE(catalog.ok()) << catalog.status();
+    catalog_ = std::move(*catalog);
+    ASSERT_TRUE(catalog_->AddUser({"alice", "hash", false, 1}).ok());
+    auto verifier = JwtVerifier::ForSharedSecret(kSecret);
+    ASSERT_TRUE(verifier.ok());
+    authenticator_ =
+        std::make_unique<Authenticator>(catalog_.get(), std::move(*verifier));
+  }
+  void TearDown() override {
+    authenticator_.reset();
+    catalog_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  std::string AddToken(const std::vector<std::string>& scopes,
+                       int64_t expires_at) {
+    std::string secret = NewApiTokenSecret();
+    EXPECT_TRUE(
+        catalog_
+            ->CreateApiToken({secret.substr(4, 8), "alice", scopes,
+                              ApiTokenSecretHash(secret), expires_at, 1})
+            .ok());
+    return secret;
+  }
+
+  std::string dir_;
+  std::unique_ptr<EmbeddedCatalog> catalog_;
+  std::unique_ptr<Authenticator> authenticator_;
+};
+
+TEST_F(AuthenticatorTest, NoCredentialIsAnonymous) {
+  auto identity = authenticator_->Authenticate({}, absl::Now());
+  ASSERT_TRUE(identity.ok());
+  EXPECT_TRUE(identity->anonymous());
+}
+
+TEST_F(AuthenticatorTest, JwtFromHeaderCookieOrParameter) {
+  JwtClaims claims;
+  claims.subject = "alice";
+  claims.is_admin = true;
+  std::string jwt = *MintHs256Jwt(claims, kSecret, absl::Now());
+  for (const PresentedCredentials& presented :
+       {PresentedCredentials{"Bearer " + jwt, "", ""},
+        PresentedCredentials{"", "a=b; sfs_session=" + jwt + "; c=d", ""},
+        PresentedCredentials{"", "", jwt}}) {
+    auto identity = authenticator_->Authenticate(presented, absl::Now());
+    ASSERT_TRUE(identity.ok()) << identity.status();
+    EXPECT_EQ(identity->user, "alice");
+    EXPECT_TRUE(identity->is_admin);
+    EXPECT_FALSE(identity->scopes.has_value());
+  }
+  EXPECT_TRUE(absl::IsUnauthenticated(
+      authenticator_->Authenticate({"Basic abc", "", ""}, absl::Now())
+          .status()));
+  EXPECT_TRUE(absl::IsUnauthenticated(
+      authenticator_->Authenticate({"Bearer x.y.z", "", ""}, absl::Now())
+          .status()));
+}
+
+TEST_F(AuthenticatorTest, ApiTokensCarryScopesAndExpire) {
+  std::string live = AddToken({"storage.alice.files:read"}, 0);
+  auto identity = authenticator_->AuthenticateCredential(live, absl::Now());
+  ASSERT_TRUE(identity.ok()) << identity.status();
+  EXPECT_EQ(identity->user, "alice");
+  ASSERT_TRUE(identity->scopes.has_value());
+  EXPECT_EQ(identity->scopes->size(), 1u);
+
+  std::string expired = AddToken({"storage.alice.files:read"},
+                                 absl::ToUnixMicros(absl::Now()) - 1);
+  EXPECT_TRUE(absl::IsUnauthenticated(
+      authenticator_->AuthenticateCredential(expired, absl::Now()).status()));
+  EXPECT_TRUE(absl::IsUnauthenticated(
+      authenticator_->AuthenticateCredential("sfs_nope", absl::Now())
+          .status()));
+}
+
+}  // namespace
+}  // namespace sfs::frontend

@@ -1,0 +1,78 @@
+#include "sfs-frontend/server/router.h"
+
+#include <httplib.h>
+
+#include "gtest/gtest.h"
+
+namespace sfs::frontend {
+namespace {
+
+class RouterTest : public ::testing::Test {
+ protected:
+  RouterTest() : router_(&metrics_) {
+    router_.Add({"GET", "POST"}, "/items", "items", [this](const HttpCall& c) {
+      last_ = "items " + c.req.method;
+      return absl::OkStatus();
+    });
+    router_.Add({"DELETE"}, "/items/([^/]+)", "item",
+                [this](const HttpCall& c) {
+                  last_ = "item " + c.match[1].str();
+                  return absl::NotFoundError("no such item");
+                });
+    router_.Add({"GET"}, "/(.+)", "anything", [this](const HttpCall& c) {
+      last_ = "anything";
+      return absl::OkStatus();
+    });
+  }
+
+  httplib::Response Call(const std::string& method, const std::string& path) {
+    httplib::Request req;
+    req.method = method;
+    req.path = path;
+    httplib::Response res;
+    res.status = 200;
+    router_.Dispatch(req, res, nullptr);
+    return res;
+  }
+
+  Metrics metrics_;
+  Router router_;
+  std::string last_;
+};
+
+TEST_F(RouterTest, DispatchesByMethodWithCaptures) {
+  EXPECT_EQ(Call("POST", "/items").status, 200);
+  EXPECT_EQ(last_, "items POST");
+  EXPECT_EQ(Call("HEAD", "/items").status, 200);
+  EXPECT_EQ(last_, "items HEAD");
+  httplib::Response res = Call("DELETE", "/items/42");
+  EXPECT_EQ(last_, "item 42");
+  EXPECT_EQ(res.status, 404);
+  EXPECT_NE(res.body.find("\"code\":\"not_found\""), std::string::npos);
+}
+
+TEST_F(RouterTest, FirstMatchingRouteOwnsThePath) {
+  // "/items/42" also matches the catch-all, but the specific route owns it.
+  httplib::Response res = Call("GET", "/items/42");
+  EXPECT_EQ(res.status, 405);
+  EXPECT_EQ(res.get_header_value("Allow"), "DELETE");
+  res = Call("PUT", "/items");
+  EXPECT_EQ(res.status, 405);
+  EXPECT_EQ(res.get_header_value("Allow"), "GET, POST, HEAD");
+  EXPECT_EQ(Call("GET", "/other").status, 200);
+  EXPECT_EQ(last_, "anything");
+  EXPECT_EQ(Call("GET", "/").status, 404);
+}
+
+TEST_F(RouterTest, CountsAnswersByRouteName) {
+  Call("POST", "/items");
+  Call("PUT", "/items");
+  std::string text = metrics_.Render();
+  EXPECT_NE(text.find("{route=\"items\",method=\"POST\",status=\"200\"} 1"),
+            std::string::npos);
+  EXPECT_NE(text.find("{route=\"items\",method=\"PUT\",status=\"405\"} 1"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace sfs::frontend

@@ -86,21 +86,11 @@ TEST(FrontendLifecycleTest, AccountsAndTokensFromTheCli) {
 TEST(FrontendLifecycleTest, SigtermDrainsInFlightUploads) {
   TestCluster cluster;
   ASSERT_TRUE(cluster.Start().ok());
-  const std::string secret = cluster.dir() + "/jwt.secret";
-  WriteTestJwtSecret(secret);
-  FrontendServer server({cluster.master_address(),
-                         cluster.dir() + "/catalog",
-                         secret,
-                         {"--drain_timeout=60s"},
-                         cluster.dir() + "/frontend.log"});
+  FrontendServer server(
+      TestFrontendOptions(cluster, "frontend", "", {"--drain_timeout=60s"}));
   ASSERT_TRUE(server.Start().ok());
   const std::string alice = TestJwt("alice");
-  auto client = server.NewClient();
-  ASSERT_EQ(client
-                ->Post("/storage/namespaces", Bearer(alice),
-                       R"({"name":"drain"})", "application/json")
-                ->status,
-            201);
+  ASSERT_EQ(CreateTestNamespace(server, "drain"), 201);
 
   // A slow upload: 16 MiB at about 8 MiB/s.
   const uint64_t size = 16 * kMiB;

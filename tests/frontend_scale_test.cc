@@ -17,28 +17,12 @@
 namespace sfs {
 namespace {
 
-// Creates namespace `name` owned by alice through `server`.
-void CreateNamespace(const FrontendServer& server, const std::string& name) {
-  auto client = server.NewClient();
-  auto res = client->Post("/storage/namespaces", Bearer(TestJwt("alice")),
-                          absl::StrCat("{\"name\":\"", name, "\"}"),
-                          "application/json");
-  ASSERT_TRUE(res);
-  ASSERT_EQ(res->status, 201) << res->body;
-}
-
 TEST(FrontendScaleTest, TwentyConcurrentHundredMiBTransfersInBoundedMemory) {
   TestCluster cluster;
   ASSERT_TRUE(cluster.Start().ok());
-  const std::string secret = cluster.dir() + "/jwt.secret";
-  WriteTestJwtSecret(secret);
-  FrontendServer server({cluster.master_address(),
-                         cluster.dir() + "/catalog",
-                         secret,
-                         {},
-                         cluster.dir() + "/frontend.log"});
+  FrontendServer server(TestFrontendOptions(cluster));
   ASSERT_TRUE(server.Start().ok());
-  CreateNamespace(server, "load");
+  ASSERT_EQ(CreateTestNamespace(server, "load"), 201);
 
   constexpr int kTransfers = 20;
   constexpr uint64_t kSize = 100 * kMiB;
@@ -84,21 +68,11 @@ TEST(FrontendScaleTest, ProgressCrossesReplicasThroughPostgres) {
   ASSERT_TRUE(database.ok()) << database.status();
   TestCluster cluster;
   ASSERT_TRUE(cluster.Start().ok());
-  const std::string secret = cluster.dir() + "/jwt.secret";
-  WriteTestJwtSecret(secret);
-  FrontendServer a({cluster.master_address(),
-                    *database,
-                    secret,
-                    {},
-                    cluster.dir() + "/frontend-a.log"});
-  FrontendServer b({cluster.master_address(),
-                    *database,
-                    secret,
-                    {},
-                    cluster.dir() + "/frontend-b.log"});
+  FrontendServer a(TestFrontendOptions(cluster, "frontend-a", *database));
+  FrontendServer b(TestFrontendOptions(cluster, "frontend-b", *database));
   ASSERT_TRUE(a.Start().ok());
   ASSERT_TRUE(b.Start().ok());
-  CreateNamespace(a, "shared");
+  ASSERT_EQ(CreateTestNamespace(a, "shared"), 201);
   // The namespace record is shared too: B sees what A created.
   EXPECT_EQ(
       b.NewClient()

@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "tests/frontend_http.h"
 #include "tests/test_cluster.h"
 
 namespace sfs {
@@ -95,6 +96,23 @@ std::unique_ptr<httplib::Client> FrontendServer::NewClient() const {
   client->set_read_timeout(120, 0);
   client->set_write_timeout(120, 0);
   return client;
+}
+
+FrontendServerOptions TestFrontendOptions(
+    const TestCluster& cluster, const std::string& name,
+    const std::string& catalog, std::vector<std::string> extra_flags) {
+  const std::string secret = cluster.dir() + "/jwt.secret";
+  WriteTestJwtSecret(secret);
+  return {cluster.master_address(),
+          catalog.empty() ? cluster.dir() + "/" + name + "-catalog" : catalog,
+          secret, std::move(extra_flags), cluster.dir() + "/" + name + ".log"};
+}
+
+int CreateTestNamespace(const FrontendServer& server, const std::string& name) {
+  auto res = server.NewClient()->Post(
+      "/storage/namespaces", Bearer(TestJwt("alice")),
+      absl::StrCat("{\"name\":\"", name, "\"}"), "application/json");
+  return res ? res->status : -1;
 }
 
 long FrontendServer::PeakRssKib() const {

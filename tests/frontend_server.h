@@ -51,6 +51,18 @@ class FrontendServer {
   pid_t pid_ = -1;
 };
 
+class TestCluster;
+
+// Options for a frontend named `name` over `cluster`: its log and its
+// embedded catalog (unless `catalog` names another) in the cluster's folder,
+// and HS256 with kTestJwtSecret (frontend_http.h), whose file it writes.
+FrontendServerOptions TestFrontendOptions(
+    const TestCluster& cluster, const std::string& name = "frontend",
+    const std::string& catalog = "", std::vector<std::string> extra_flags = {});
+
+// Creates namespace `name` owned by alice through `server`; the HTTP status.
+int CreateTestNamespace(const FrontendServer& server, const std::string& name);
+
 // A loopback TCP port nobody listens on right now.
 int FreeLoopbackPort();
 

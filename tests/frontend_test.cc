@@ -30,8 +30,6 @@ class FrontendTest : public ::testing::Test {
   static void SetUpTestSuite() {
     cluster_ = new TestCluster();
     ASSERT_TRUE(cluster_->Start().ok());
-    std::string secret_file = cluster_->dir() + "/jwt.secret";
-    WriteTestJwtSecret(secret_file);
     std::string catalog_dir = cluster_->dir() + "/catalog";
     {
       auto catalog = frontend::EmbeddedCatalog::Open(catalog_dir);
@@ -64,11 +62,8 @@ class FrontendTest : public ::testing::Test {
                                 1})
               .ok());
     }
-    server_ = new FrontendServer({cluster_->master_address(),
-                                  catalog_dir,
-                                  secret_file,
-                                  {"--sse_keepalive=1s"},
-                                  cluster_->dir() + "/frontend.log"});
+    server_ = new FrontendServer(TestFrontendOptions(
+        *cluster_, "frontend", catalog_dir, {"--sse_keepalive=1s"}));
     ASSERT_TRUE(server_->Start().ok());
   }
   static void TearDownTestSuite() {

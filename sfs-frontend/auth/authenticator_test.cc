@@ -1,10 +1,8 @@
 #include "sfs-frontend/auth/authenticator.h"
 
-#include <filesystem>
-
 #include "gtest/gtest.h"
 #include "sfs-frontend/auth/api_token_secret.h"
-#include "sfs-frontend/catalog/embedded_catalog.h"
+#include "sfs-frontend/catalog/testing/catalog_stores.h"
 
 namespace sfs::frontend {
 namespace {
@@ -14,37 +12,28 @@ constexpr char kSecret[] = "0123456789abcdef0123456789abcdef";
 class AuthenticatorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = ::testing::TempDir() + "/authenticator_" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::filesystem::remove_all(dir_);
-    auto catalog = EmbeddedCatalog::Open(dir_);
-    ASSERT_TRUE(catalog.ok()) << catalog.status();
-    catalog_ = std::move(*catalog);
-    ASSERT_TRUE(catalog_->AddUser({"alice", "hash", false, 1}).ok());
+    auto open = NewOpenCatalog(CatalogKind::kEmbedded);
+    ASSERT_TRUE(open.ok()) << open.status();
+    open_ = std::move(*open);
+    ASSERT_TRUE(open_.catalog->AddUser({"alice", "hash", false, 1}).ok());
     auto verifier = JwtVerifier::ForSharedSecret(kSecret);
     ASSERT_TRUE(verifier.ok());
-    authenticator_ =
-        std::make_unique<Authenticator>(catalog_.get(), std::move(*verifier));
-  }
-  void TearDown() override {
-    authenticator_.reset();
-    catalog_.reset();
-    std::filesystem::remove_all(dir_);
+    authenticator_ = std::make_unique<Authenticator>(open_.catalog.get(),
+                                                     std::move(*verifier));
   }
 
   std::string AddToken(const std::vector<std::string>& scopes,
                        int64_t expires_at) {
     std::string secret = NewApiTokenSecret();
     EXPECT_TRUE(
-        catalog_
+        open_.catalog
             ->CreateApiToken({secret.substr(4, 8), "alice", scopes,
                               ApiTokenSecretHash(secret), expires_at, 1})
             .ok());
     return secret;
   }
 
-  std::string dir_;
-  std::unique_ptr<EmbeddedCatalog> catalog_;
+  OpenTestCatalog open_;
   std::unique_ptr<Authenticator> authenticator_;
 };
 

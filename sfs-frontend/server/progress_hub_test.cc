@@ -1,9 +1,7 @@
 #include "sfs-frontend/server/progress_hub.h"
 
-#include <filesystem>
-
 #include "gtest/gtest.h"
-#include "sfs-frontend/catalog/embedded_catalog.h"
+#include "sfs-frontend/catalog/testing/catalog_stores.h"
 
 namespace sfs::frontend {
 namespace {
@@ -11,22 +9,13 @@ namespace {
 class ProgressHubTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = ::testing::TempDir() + "/progress_hub_" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::filesystem::remove_all(dir_);
-    auto catalog = EmbeddedCatalog::Open(dir_);
-    ASSERT_TRUE(catalog.ok()) << catalog.status();
-    catalog_ = std::move(*catalog);
-    hub_ = std::make_unique<ProgressHub>(catalog_.get());
-  }
-  void TearDown() override {
-    hub_.reset();
-    catalog_.reset();
-    std::filesystem::remove_all(dir_);
+    auto open = NewOpenCatalog(CatalogKind::kEmbedded);
+    ASSERT_TRUE(open.ok()) << open.status();
+    open_ = std::move(*open);
+    hub_ = std::make_unique<ProgressHub>(open_.catalog.get());
   }
 
-  std::string dir_;
-  std::unique_ptr<EmbeddedCatalog> catalog_;
+  OpenTestCatalog open_;
   std::unique_ptr<ProgressHub> hub_;
 };
 

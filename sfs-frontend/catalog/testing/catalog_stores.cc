@@ -88,4 +88,15 @@ absl::StatusOr<std::unique_ptr<CatalogStore>> NewCatalogStore(
   return std::make_unique<EmbeddedStore>(dir_template);
 }
 
+absl::StatusOr<OpenTestCatalog> NewOpenCatalog(CatalogKind kind) {
+  OpenTestCatalog open;
+  auto store = NewCatalogStore(kind);
+  if (!store.ok()) return store.status();
+  open.store = std::move(*store);
+  auto catalog = open.store->Open();
+  if (!catalog.ok()) return catalog.status();
+  open.catalog = std::move(*catalog);
+  return open;
+}
+
 }  // namespace sfs::frontend

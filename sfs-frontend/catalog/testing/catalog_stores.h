@@ -31,6 +31,14 @@ class CatalogStore {
 
 absl::StatusOr<std::unique_ptr<CatalogStore>> NewCatalogStore(CatalogKind kind);
 
+// A catalog already open on a fresh store. Members are declared so that the
+// catalog is destroyed before its store.
+struct OpenTestCatalog {
+  std::unique_ptr<CatalogStore> store;
+  std::unique_ptr<Catalog> catalog;
+};
+absl::StatusOr<OpenTestCatalog> NewOpenCatalog(CatalogKind kind);
+
 // The PostgreSQL server this test process shares among its stores, started
 // on first use and stopped at exit.
 absl::StatusOr<std::string> NewPostgresDatabase();

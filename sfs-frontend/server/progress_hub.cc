@@ -52,8 +52,9 @@ void ProgressHub::OnEvent(const std::string& json) {
   absl::MutexLock lock(&mu_);
   Entry& entry = transfers_[event->id];
   // A replica's events arrive in order, but a done from one replica must not
-  // be undone by a stray late event for the same id.
-  if (entry.event.done && !event->done) return;
+  // be undone by a stray late event for the same id. A zero-byte event is a
+  // new transfer reusing the id, which starts the record afresh.
+  if (entry.event.done && !event->done && event->bytes != 0) return;
   entry.event = std::move(*event);
   entry.sequence = ++sequence_;
   entry.updated = now;

@@ -36,6 +36,20 @@ TEST_F(ProgressHubTest, ReporterSendsFirstThrottledAndOneFinalEvent) {
   EXPECT_FALSE(hub_->WaitForNext("t1", &seen, absl::Milliseconds(10)));
 }
 
+TEST_F(ProgressHubTest, ReusedIdStartsAfreshButLateEventsDoNotUndoDone) {
+  ASSERT_TRUE(hub_->Publish({"t3", "upload", 10, 10, true, ""}).ok());
+  ASSERT_TRUE(hub_->Publish({"t3", "upload", 5, 10, false, ""}).ok());
+  uint64_t seen = 0;
+  auto state = hub_->WaitForNext("t3", &seen, absl::ZeroDuration());
+  ASSERT_TRUE(state.has_value());
+  EXPECT_TRUE(state->done);
+  ASSERT_TRUE(hub_->Publish({"t3", "upload", 0, 20, false, ""}).ok());
+  state = hub_->WaitForNext("t3", &seen, absl::ZeroDuration());
+  ASSERT_TRUE(state.has_value());
+  EXPECT_FALSE(state->done);
+  EXPECT_EQ(state->total, 20u);
+}
+
 TEST_F(ProgressHubTest, AbandonedTransferEndsWithAnError) {
   { ProgressReporter reporter(hub_.get(), "t2", "download", 10); }
   uint64_t seen = 0;

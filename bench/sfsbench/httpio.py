@@ -75,7 +75,11 @@ class Endpoint:
             headers = self.headers()
             headers["Content-Length"] = str(length)
             start = time.monotonic()
-            conn.request("PUT", self.target(path), body=chunks, headers=headers)
+            try:
+                conn.request("PUT", self.target(path), body=chunks,
+                             headers=headers)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the server answered early: report its status below
             response = conn.getresponse()
             raw = response.read()
             seconds = time.monotonic() - start

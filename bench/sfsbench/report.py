@@ -43,7 +43,8 @@ def rows(results):
     skipped or failed workload is one row saying why."""
     for workload, outcome in results["workloads"].items():
         if outcome["status"] != "ok":
-            yield workload, f"{outcome['status']}: {outcome['reason']}", "", "", ""
+            reason = outcome["reason"][:160]  # the JSON keeps it whole
+            yield workload, f"{outcome['status']}: {reason}", "", "", ""
             continue
         for f in outcome["figures"]:
             if "skipped" in f:

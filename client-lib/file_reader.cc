@@ -59,25 +59,33 @@ class FileReader::Impl {
   }
 
   // Loads the next segment at pos_ into buffer_, failing over between
-  // replicas, and asking the master for fresh locations once when every
-  // replica of the chunk has failed.
+  // replicas. When every replica of the chunk has failed, asks the master
+  // for fresh locations a few times, pausing longer each time: servers may
+  // come back, or may only have been declared dead while overloaded.
   absl::Status Refill() {
+    constexpr int kMaxLocationRefreshes = 5;
     while (chunk_starts_[chunk_ + 1] <= pos_) ++chunk_;
-    absl::Status last_error;
-    bool refreshed = false;
-    for (size_t attempt = 0;; ++attempt) {
-      const ChunkInfo& chunk = info_.chunks[chunk_];
-      if (attempt >= chunk.replicas.size()) {
-        if (refreshed || !RefreshLocations().ok()) {
-          return Annotate(
-              last_error.ok() ? absl::UnavailableError("no live replica")
-                              : last_error,
-              absl::StrCat("reading chunk ", chunk.handle, " of ", info_.path));
+    absl::Status last_error = absl::UnavailableError("no live replica");
+    int refreshes = 0;
+    size_t attempt = 0;
+    while (true) {
+      if (attempt >= info_.chunks[chunk_].replicas.size()) {
+        if (refreshes == kMaxLocationRefreshes) {
+          return Annotate(last_error, absl::StrCat("reading chunk ",
+                                                   info_.chunks[chunk_].handle,
+                                                   " of ", info_.path));
         }
-        refreshed = true;
+        if (refreshes > 0)
+          absl::SleepFor(absl::Milliseconds(250) * (1 << refreshes));
+        ++refreshes;
         attempt = 0;
-        if (info_.chunks[chunk_].replicas.empty()) continue;
+        absl::Status refreshed = RefreshLocations();
+        if (refreshed.code() == absl::StatusCode::kFailedPrecondition)
+          return refreshed;
+        if (!refreshed.ok()) last_error = refreshed;
+        continue;
       }
+      ++attempt;
       if (stream_ == nullptr) {
         const ChunkInfo& current = info_.chunks[chunk_];
         OpenStream(current,

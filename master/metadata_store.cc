@@ -69,7 +69,7 @@ absl::StatusOr<std::unique_ptr<MetadataStore>> MetadataStore::Open(
 }
 
 absl::Status MetadataStore::LoadCounters() {
-  absl::MutexLock lock(&write_mu_);
+  absl::MutexLock lock(&handle_mu_);
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), kNextHandleKey, &value);
   if (s.ok()) {
@@ -79,6 +79,7 @@ absl::Status MetadataStore::LoadCounters() {
   } else if (!s.IsNotFound()) {
     return FromRocks(s);
   }
+  reserved_end_ = next_handle_;
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(rocksdb::ReadOptions()));
   for (it->Seek("c"); it->Valid() && it->key().starts_with("c"); it->Next())
@@ -131,29 +132,39 @@ absl::StatusOr<proto::PendingUploadRecord> MetadataStore::CreateUpload(
   upload.set_path(path);
   upload.set_created_unix_micros(now_micros);
   upload.set_last_activity_unix_micros(now_micros);
-  absl::MutexLock lock(&write_mu_);
   RETURN_IF_ERROR(
       FromRocks(db_->Put(SyncedWrite(), UploadKey(upload.upload_id()),
                          upload.SerializeAsString())));
   return upload;
 }
 
+absl::StatusOr<uint64_t> MetadataStore::NextHandle() {
+  constexpr uint64_t kHandleBlock = 1024;
+  absl::MutexLock lock(&handle_mu_);
+  if (next_handle_ == reserved_end_) {
+    RETURN_IF_ERROR(
+        FromRocks(db_->Put(SyncedWrite(), kNextHandleKey,
+                           EncodeCounter(reserved_end_ + kHandleBlock))));
+    reserved_end_ += kHandleBlock;
+  }
+  return next_handle_++;
+}
+
 absl::StatusOr<proto::ChunkRecord> MetadataStore::AllocateChunk(
     const std::string& upload_id, int64_t now_micros) {
-  absl::MutexLock lock(&write_mu_);
+  StripedLock::Guard lock(&key_locks_, {upload_id});
   ASSIGN_OR_RETURN(proto::PendingUploadRecord upload, GetUpload(upload_id));
+  ASSIGN_OR_RETURN(uint64_t handle, NextHandle());
   proto::ChunkRecord chunk;
-  chunk.set_handle(next_handle_);
+  chunk.set_handle(handle);
   chunk.set_version(1);
   upload.add_chunks(chunk.handle());
   upload.set_last_activity_unix_micros(now_micros);
 
   rocksdb::WriteBatch batch;
-  batch.Put(kNextHandleKey, EncodeCounter(next_handle_ + 1));
   batch.Put(ChunkKey(chunk.handle()), chunk.SerializeAsString());
   batch.Put(UploadKey(upload_id), upload.SerializeAsString());
   RETURN_IF_ERROR(FromRocks(db_->Write(SyncedWrite(), &batch)));
-  ++next_handle_;
   ++chunk_count_;
   return chunk;
 }
@@ -161,7 +172,7 @@ absl::StatusOr<proto::ChunkRecord> MetadataStore::AllocateChunk(
 absl::Status MetadataStore::CommitChunk(const std::string& upload_id,
                                         uint64_t handle, uint64_t length,
                                         uint32_t crc32c, int64_t now_micros) {
-  absl::MutexLock lock(&write_mu_);
+  StripedLock::Guard lock(&key_locks_, {upload_id});
   ASSIGN_OR_RETURN(proto::PendingUploadRecord upload, GetUpload(upload_id));
   if (std::find(upload.chunks().begin(), upload.chunks().end(), handle) ==
       upload.chunks().end()) {
@@ -188,7 +199,10 @@ absl::StatusOr<proto::FileRecord> MetadataStore::CompleteUpload(
     const std::string& upload_id, uint64_t size, const std::string& sha256,
     const std::string& content_type, int64_t now_micros,
     std::vector<uint64_t>* released) {
-  absl::MutexLock lock(&write_mu_);
+  // The upload names the path; both are locked before the upload is read
+  // again, since another writer may complete or abandon it meanwhile.
+  ASSIGN_OR_RETURN(proto::PendingUploadRecord unlocked, GetUpload(upload_id));
+  StripedLock::Guard lock(&key_locks_, {upload_id, unlocked.path()});
   ASSIGN_OR_RETURN(proto::PendingUploadRecord upload, GetUpload(upload_id));
   uint64_t committed_bytes = 0;
   for (uint64_t handle : upload.chunks()) {
@@ -238,7 +252,7 @@ absl::StatusOr<proto::FileRecord> MetadataStore::CompleteUpload(
 
 absl::Status MetadataStore::AbandonUpload(const std::string& upload_id,
                                           std::vector<uint64_t>* released) {
-  absl::MutexLock lock(&write_mu_);
+  StripedLock::Guard lock(&key_locks_, {upload_id});
   ASSIGN_OR_RETURN(proto::PendingUploadRecord upload, GetUpload(upload_id));
   rocksdb::WriteBatch batch;
   for (uint64_t handle : upload.chunks()) batch.Delete(ChunkKey(handle));
@@ -252,7 +266,7 @@ absl::Status MetadataStore::AbandonUpload(const std::string& upload_id,
 
 absl::Status MetadataStore::DeleteFile(const std::string& path,
                                        std::vector<uint64_t>* released) {
-  absl::MutexLock lock(&write_mu_);
+  StripedLock::Guard lock(&key_locks_, {path});
   ASSIGN_OR_RETURN(proto::FileRecord file, GetFile(path));
   rocksdb::WriteBatch batch;
   for (uint64_t handle : file.chunks()) batch.Delete(ChunkKey(handle));
@@ -346,14 +360,8 @@ absl::Status MetadataStore::Checkpoint(const std::string& dir) {
   return FromRocks(checkpoint->CreateCheckpoint(dir));
 }
 
-uint64_t MetadataStore::chunk_count() {
-  absl::MutexLock lock(&write_mu_);
-  return chunk_count_;
-}
+uint64_t MetadataStore::chunk_count() { return chunk_count_.load(); }
 
-uint64_t MetadataStore::file_count() {
-  absl::MutexLock lock(&write_mu_);
-  return file_count_;
-}
+uint64_t MetadataStore::file_count() { return file_count_.load(); }
 
 }  // namespace sfs

@@ -12,11 +12,13 @@
 // a crash mid-call leaves either all or none of it. A chunk whose record is
 // gone is garbage: chunkservers reporting it are told to delete it.
 //
-// Thread-safe. Mutations are serialized by one mutex (each is a
-// read-modify-write of a few keys); reads run concurrently.
+// Thread-safe. Mutations of the same upload or path are serialized (each is
+// a read-modify-write of a few keys); all others, and reads, run
+// concurrently.
 #ifndef SFS_MASTER_METADATA_STORE_H_
 #define SFS_MASTER_METADATA_STORE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -27,6 +29,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "master/striped_lock.h"
 #include "proto/sfs.pb.h"
 
 namespace rocksdb {
@@ -119,10 +122,19 @@ class MetadataStore {
   absl::Status LoadCounters();
 
   const std::unique_ptr<rocksdb::DB> db_;
-  absl::Mutex write_mu_;
-  uint64_t next_handle_ ABSL_GUARDED_BY(write_mu_) = 1;
-  uint64_t file_count_ ABSL_GUARDED_BY(write_mu_) = 0;
-  uint64_t chunk_count_ ABSL_GUARDED_BY(write_mu_) = 0;
+  // A fresh chunk handle. Handles are reserved in blocks with one synced
+  // write per block, so a restart resumes past every handle ever handed out
+  // without a counter write per chunk.
+  absl::StatusOr<uint64_t> NextHandle();
+
+  // Serializes mutations of the same upload or path; others run concurrently
+  // and RocksDB shares WAL syncs between them (group commit).
+  StripedLock key_locks_;
+  absl::Mutex handle_mu_;
+  uint64_t next_handle_ ABSL_GUARDED_BY(handle_mu_) = 1;
+  uint64_t reserved_end_ ABSL_GUARDED_BY(handle_mu_) = 1;
+  std::atomic<uint64_t> file_count_{0};
+  std::atomic<uint64_t> chunk_count_{0};
 };
 
 }  // namespace sfs

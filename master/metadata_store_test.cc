@@ -3,7 +3,11 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <mutex>
+#include <set>
+#include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "common/testing/store_test_base.h"
 #include "gtest/gtest.h"
 
@@ -118,6 +122,32 @@ TEST_F(MetadataStoreTest, DeleteAndAbandonReleaseChunks) {
   EXPECT_EQ(store_->chunk_count(), 0u);
   EXPECT_EQ(store_->AllocateChunk(upload->upload_id(), 2).status().code(),
             absl::StatusCode::kNotFound);
+}
+
+TEST_F(MetadataStoreTest, ConcurrentWritersKeepCountsAndHandlesConsistent) {
+  std::vector<std::thread> writers;
+  std::mutex handles_mu;
+  std::set<uint64_t> handles;
+  for (int t = 0; t < 8; ++t) {
+    writers.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) {
+        // Half the writers race on one path, the rest on paths of their own.
+        std::string path =
+            t % 2 ? "/ns/shared" : absl::StrCat("/ns/own", t, "-", i);
+        std::vector<uint64_t> mine = WriteFile(path, {1, 2});
+        std::lock_guard<std::mutex> lock(handles_mu);
+        handles.insert(mine.begin(), mine.end());
+      }
+    });
+  }
+  for (std::thread& w : writers) w.join();
+  EXPECT_EQ(handles.size(), 8u * 20 * 2);  // no handle handed out twice
+  EXPECT_EQ(store_->file_count(), 4u * 20 + 1);
+  EXPECT_EQ(store_->chunk_count(), (4u * 20 + 1) * 2);
+  Reopen();
+  EXPECT_EQ(store_->file_count(), 4u * 20 + 1);
+  EXPECT_EQ(store_->chunk_count(), (4u * 20 + 1) * 2);
+  EXPECT_GT(WriteFile("/ns/after", {1})[0], *handles.rbegin());
 }
 
 TEST_F(MetadataStoreTest, CommitRejectsForeignChunk) {

@@ -126,5 +126,54 @@ TEST(FrontendLifecycleTest, SigtermDrainsInFlightUploads) {
   EXPECT_EQ(reader->sha256, PatternSha256(9, size));
 }
 
+TEST(FrontendLifecycleTest, StalledUploadIsTimedOutAndLeavesNothing) {
+  TestCluster cluster;
+  ASSERT_TRUE(cluster.Start().ok());
+  FrontendServer server(
+      TestFrontendOptions(cluster, "frontend", "", {"--io_timeout=2s"}));
+  ASSERT_TRUE(server.Start().ok());
+  ASSERT_EQ(CreateTestNamespace(server, "stall"), 201);
+
+  // 1 MiB of a promised 8 MiB, then silence for longer than the timeout;
+  // the upload counts as active until the server gives the connection up.
+  auto active_uploads = [&server] {
+    std::string text = server.NewClient()->Get("/metrics")->body;
+    const std::string key =
+        "sfs_frontend_active_transfers{direction=\"upload\"} ";
+    size_t at = text.find(key);
+    return at == std::string::npos ? text : text.substr(at + key.size(), 1);
+  };
+  std::atomic<bool> stalled{false};
+  int upload_status = -1;
+  std::thread upload([&] {
+    httplib::Client client("127.0.0.1", server.port());
+    client.set_read_timeout(30, 0);
+    auto res = client.Post(
+        "/storage/stall/s.bin", Bearer(TestJwt("alice")), 8 * kMiB,
+        [&](size_t offset, size_t, httplib::DataSink& sink) {
+          if (offset >= kMiB) {
+            stalled = true;
+            absl::SleepFor(absl::Seconds(6));
+            return false;
+          }
+          std::string piece = Pattern(2, offset, kMiB);
+          return sink.write(piece.data(), piece.size());
+        },
+        "application/octet-stream");
+    upload_status = res ? res->status : -1;
+  });
+  while (!stalled) absl::SleepFor(absl::Milliseconds(10));
+  absl::SleepFor(absl::Milliseconds(500));
+  EXPECT_EQ(active_uploads(), "1");
+  absl::SleepFor(absl::Seconds(3));
+  EXPECT_EQ(active_uploads(), "0");
+  upload.join();
+  EXPECT_NE(upload_status, 201);
+  auto stat = cluster.NewClient()->Stat("/stall/s.bin");
+  EXPECT_TRUE(absl::IsNotFound(stat.status())) << stat.status();
+  // The server dropped only that connection.
+  EXPECT_EQ(server.NewClient()->Get("/healthz")->status, 200);
+}
+
 }  // namespace
 }  // namespace sfs

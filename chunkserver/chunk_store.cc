@@ -476,6 +476,25 @@ void ChunkStore::Quarantine(uint64_t handle) {
   if (!deleted.ok()) disk_failed_ = true;
 }
 
+int ChunkStore::DropIdleOpenChunks(absl::Duration max_idle) {
+  std::vector<uint64_t> idle;
+  {
+    absl::MutexLock lock(&mu_);
+    absl::Time cutoff = absl::Now() - max_idle;
+    for (const auto& [handle, state] : chunks_) {
+      if (state.sealed || state.writing) continue;
+      struct stat st;
+      if (stat(PathOf(handle, ".data").c_str(), &st) != 0 ||
+          absl::FromTimeT(st.st_mtime) < cutoff) {
+        idle.push_back(handle);
+      }
+    }
+  }
+  int dropped = 0;
+  for (uint64_t handle : idle) dropped += Delete(handle).ok() ? 1 : 0;
+  return dropped;
+}
+
 uint64_t ChunkStore::used_bytes() {
   absl::MutexLock lock(&mu_);
   return used_bytes_;

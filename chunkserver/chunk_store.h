@@ -27,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 
 namespace sfs {
 
@@ -137,6 +138,11 @@ class ChunkStore {
 
   // Removes a replica found corrupt and remembers it for the next report.
   void Quarantine(uint64_t handle);
+
+  // Deletes open chunks nobody has written for `max_idle`: replicas a write
+  // pipeline dropped (and went on without) while this server stayed up.
+  // Returns how many were deleted.
+  int DropIdleOpenChunks(absl::Duration max_idle);
 
   // Every sealed chunk.
   std::vector<SealedChunk> ListSealed();

@@ -136,6 +136,21 @@ TEST_F(ChunkStoreTest, ResumeAtOffsetTruncatesUnacknowledgedBytes) {
   EXPECT_EQ(ReadAll(3, 2), data);
 }
 
+TEST_F(ChunkStoreTest, IdleOpenChunksAreDropped) {
+  WriteSealed(1, "sealed", 6);
+  {
+    auto open = store_->OpenForAppend(2, 1, 0);
+    ASSERT_TRUE(open.ok());
+    ASSERT_TRUE((*open)->Append("abandoned by its pipeline").ok());
+    // Being written: never dropped, however long ago it started.
+    EXPECT_EQ(store_->DropIdleOpenChunks(absl::ZeroDuration()), 0);
+  }
+  EXPECT_EQ(store_->DropIdleOpenChunks(absl::Hours(1)), 0);  // recent
+  EXPECT_EQ(store_->DropIdleOpenChunks(absl::Seconds(-10)), 1);
+  EXPECT_FALSE(std::filesystem::exists(DataPath(2)));
+  EXPECT_EQ(ReadAll(1, 1), "sealed");
+}
+
 TEST_F(ChunkStoreTest, RejectsBadOpens) {
   WriteSealed(5, "abc", 3);
   EXPECT_EQ(store_->OpenForAppend(5, 1, 2).status().code(),

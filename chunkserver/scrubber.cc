@@ -23,6 +23,8 @@ void Scrubber::Run() {
   while (!stop_.WaitForNotificationWithTimeout(period_)) {
     int bad = ScrubOnce();
     if (bad > 0) Log("scrub quarantined ", bad, " corrupt replicas");
+    int idle = store_->DropIdleOpenChunks(kOpenChunkIdleLimit);
+    if (idle > 0) Log("dropped ", idle, " idle open chunks");
   }
 }
 

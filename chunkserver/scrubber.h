@@ -2,7 +2,9 @@
 // `period`, paced so the pass spreads over the period instead of bursting,
 // and quarantines any replica that fails: the store deletes it and reports
 // it as corrupt, and the master re-replicates from a healthy copy. This finds
-// bit rot and truncation on chunks nobody reads.
+// bit rot and truncation on chunks nobody reads. Each pass also drops open
+// chunks idle for kOpenChunkIdleLimit (left behind by write pipelines that
+// dropped this replica and went on without it).
 //
 // Runs one background thread. `store` must outlive the scrubber.
 #ifndef SFS_CHUNKSERVER_SCRUBBER_H_
@@ -16,6 +18,9 @@
 #include "common/bandwidth_limiter.h"
 
 namespace sfs {
+
+// An open chunk unwritten this long has no writer coming back for it.
+inline constexpr absl::Duration kOpenChunkIdleLimit = absl::Hours(1);
 
 class Scrubber {
  public:

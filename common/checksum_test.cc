@@ -23,6 +23,20 @@ TEST(Crc32cTest, StreamingEqualsOneShot) {
   EXPECT_EQ(crc.Finish(), ComputeCrc32c(data));
 }
 
+TEST(Crc32cTest, InstructionAndPortablePathsAgree) {
+  std::string data(100003, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 131 + 7);
+  // Unaligned starts and odd lengths exercise the byte-wise edges.
+  for (size_t start : {0, 1, 5, 8, 13}) {
+    for (size_t length : {0, 1, 7, 8, 9, 4096, 99990}) {
+      absl::string_view piece = absl::string_view(data).substr(start, length);
+      EXPECT_EQ(ComputeCrc32c(piece), internal::PortableCrc32c(piece))
+          << start << "+" << length;
+    }
+  }
+  EXPECT_EQ(internal::PortableCrc32c("123456789"), 0xe3069283U);
+}
+
 TEST(Sha256Test, KnownValues) {
   Sha256 empty;
   EXPECT_EQ(empty.FinishHex(),

@@ -120,13 +120,19 @@ absl::Status ChunkAppender::Append(absl::string_view data) {
   uint64_t first_block = length_ / kChunkBlockBytes;
   std::string crcs;
   while (!data.empty()) {
-    size_t room = kChunkBlockBytes - tail_.size();
-    size_t take = std::min<size_t>(room, data.size());
-    tail_.append(data.data(), take);
+    size_t take =
+        std::min<size_t>(kChunkBlockBytes - tail_.size(), data.size());
+    absl::string_view block;
+    if (tail_.empty() && take == kChunkBlockBytes) {
+      block = data.substr(0, take);  // a whole block: checksum it in place
+    } else {
+      tail_.append(data.data(), take);
+      block = tail_;
+    }
     data.remove_prefix(take);
     length_ += take;
     char encoded[4];
-    EncodeCrc(ComputeCrc32c(tail_), encoded);
+    EncodeCrc(ComputeCrc32c(block), encoded);
     crcs.append(encoded, 4);
     if (tail_.size() == kChunkBlockBytes) tail_.clear();
   }

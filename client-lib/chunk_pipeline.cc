@@ -40,10 +40,11 @@ absl::StatusOr<std::unique_ptr<ChunkPipeline>> ChunkPipeline::Open(
   return pipeline;
 }
 
-bool ChunkPipeline::SendData(absl::string_view data) {
+bool ChunkPipeline::SendSegment(const Segment& segment, uint64_t skip) {
   proto::WriteChunkRequest request;
+  absl::string_view data = absl::string_view(segment.data).substr(skip);
   request.set_data(data.data(), data.size());
-  request.set_data_crc32c(ComputeCrc32c(data));
+  request.set_data_crc32c(skip == 0 ? segment.crc32c : ComputeCrc32c(data));
   return stream_->Write(request);
 }
 
@@ -62,8 +63,7 @@ absl::Status ChunkPipeline::Connect() {
   if (!stream_->Write(first)) return EndStream();
   for (const Segment& segment : unacked_) {
     uint64_t skip = acked_ > segment.offset ? acked_ - segment.offset : 0;
-    if (!SendData(absl::string_view(segment.data).substr(skip)))
-      return EndStream();
+    if (!SendSegment(segment, skip)) return EndStream();
   }
   return absl::OkStatus();
 }
@@ -151,13 +151,14 @@ absl::Status ChunkPipeline::RunWithRecovery(bool finish, absl::Status failure) {
   }
 }
 
-absl::Status ChunkPipeline::Write(absl::string_view segment) {
+absl::Status ChunkPipeline::Write(std::string segment) {
   if (sealed_) return absl::FailedPreconditionError("chunk is sealed");
+  uint32_t crc = ComputeCrc32c(segment);
   crc_.Update(segment);
-  unacked_.push_back(Segment{sent_, std::string(segment)});
   sent_ += segment.size();
+  unacked_.push_back(Segment{sent_ - segment.size(), std::move(segment), crc});
   absl::Status status =
-      SendData(segment) ? Push(/*finish=*/false) : EndStream();
+      SendSegment(unacked_.back(), 0) ? Push(/*finish=*/false) : EndStream();
   if (status.ok()) return status;
   return RunWithRecovery(/*finish=*/false, status);
 }

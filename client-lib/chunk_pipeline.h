@@ -40,8 +40,8 @@ class ChunkPipeline {
       const PipelineOptions& options);
   ~ChunkPipeline();  // cancels the stream unless Seal() succeeded
 
-  // Sends one segment.
-  absl::Status Write(absl::string_view segment);
+  // Sends one segment; the pipeline keeps it until every replica acked it.
+  absl::Status Write(std::string segment);
 
   // Seals the chunk on every replica; checks the replicas' CRC of the whole
   // chunk against ours and returns it.
@@ -56,6 +56,7 @@ class ChunkPipeline {
   struct Segment {
     uint64_t offset;
     std::string data;
+    uint32_t crc32c;  // of `data`, computed once
   };
 
   ChunkPipeline(ChannelPool* channels,
@@ -76,7 +77,9 @@ class ChunkPipeline {
   // status and whom the servers blame.
   absl::Status EndStream();
   void NoteAck(const proto::WriteChunkAck& ack);
-  bool SendData(absl::string_view data);
+  // Sends `segment` from byte `skip` on (a resend after recovery may start
+  // mid-segment).
+  bool SendSegment(const Segment& segment, uint64_t skip);
 
   ChannelPool* const channels_;
   const PipelineOptions options_;

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "client-lib/chunk_pipeline.h"
@@ -92,8 +93,11 @@ class FileWriter::Impl {
 
   absl::Status FlushSegment() {
     if (pipeline_ == nullptr) RETURN_IF_ERROR(StartChunk());
-    RETURN_IF_ERROR(pipeline_->Write(segment_));
-    segment_.clear();
+    // The pipeline keeps the bytes until acked: hand the buffer over rather
+    // than copy it, and start a fresh one.
+    std::string segment = std::exchange(segment_, std::string());
+    segment_.reserve(options_.segment_bytes);
+    RETURN_IF_ERROR(pipeline_->Write(std::move(segment)));
     if (pipeline_->sent_bytes() == kChunkBytes) RETURN_IF_ERROR(SealChunk());
     return absl::OkStatus();
   }

@@ -157,6 +157,7 @@ function confirmAction(text, okLabel) {
 // --- session -------------------------------------------------------------------
 
 function setUser(name) {
+  if (name !== state.user) $('namespace-list').replaceChildren(); // not theirs
   state.user = name;
   $('login-form').hidden = Boolean(name);
   $('session').hidden = !name;
@@ -259,6 +260,7 @@ async function createNamespace() {
     visibility: Number($('create-visibility').value),
   });
   $('create-name').value = '';
+  $('create-visibility').value = '0'; // private unless chosen each time
   await refreshNamespaces();
   await navigate(name, '');
 }
@@ -377,6 +379,9 @@ async function listFiles(reset) {
   }
   $('load-more').hidden = !state.cursor;
   $('files-empty').hidden = list.children.length > 0;
+  // Pages shown so far, for whoever waits for a page to render (the tests).
+  const table = $('file-table');
+  table.dataset.pages = String(reset ? 1 : Number(table.dataset.pages || 0) + 1);
 }
 
 function folderRow(ns, folder) {

@@ -1,0 +1,363 @@
+// The web UI (sfs-frontend/web) in a real browser against a real cluster:
+// Debian's Chromium driven by playwright-core, `sfs up` on free loopback
+// ports. The scenarios run in order and build on each other, as one user
+// session of the file share would.
+//
+//   SFS_BIN_DIR   folder of sfs, sfs-master, ... (default <repo>/build/bin)
+//   SFS_CHROMIUM  browser binary (default /usr/bin/chromium)
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+
+import { startCluster } from './cluster.mjs';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const binDir = process.env.SFS_BIN_DIR || join(repo, 'build/bin');
+const webDir = join(repo, 'sfs-frontend/web');
+const chromiumPath = process.env.SFS_CHROMIUM || '/usr/bin/chromium';
+
+const ALICE = ['alice', 'alice-secret-pw'];
+const BOB = ['bob', 'bob-secret-pw'];
+const PRIVATE_NS = 'alice-private';
+const PUBLIC_NS = 'alice-public';
+
+const big = randomBytes(3 * 1024 * 1024); // enough for the progress to move
+const notes = 'Hello from the SFS browser test.\n';
+const notesReplacement = 'x'.repeat(5000);
+const shared = 'a file anyone who knows the namespace can read\n';
+
+let root; // temp folder: data, browser profile, files, screenshot
+let cluster;
+let context;
+let page;
+
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+
+// Human-readable sizes as the UI prints them.
+function formatBytes(n) {
+  const units = ['B', 'KiB', 'MiB', 'GiB'];
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${n} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'sfs-web-ui-'));
+  await mkdir(join(root, 'files'));
+  await mkdir(join(root, 'files2'));
+  await writeFile(join(root, 'files/big.bin'), big);
+  await writeFile(join(root, 'files/notes.txt'), notes);
+  await writeFile(join(root, 'files2/notes.txt'), notesReplacement);
+  await writeFile(join(root, 'files/shared.txt'), shared);
+  cluster = await startCluster({
+    binDir,
+    webDir,
+    dataDir: join(root, 'data'),
+    logPath: join(root, 'cluster.log'),
+    users: [ALICE, BOB],
+  });
+  context = await chromium.launchPersistentContext(join(root, 'chrome-profile'), {
+    executablePath: chromiumPath,
+    headless: true,
+    // Chromium's own connections are refused on a closed network; these
+    // flags keep it from trying.
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    acceptDownloads: true,
+    viewport: { width: 1280, height: 800 },
+  });
+  context.setDefaultTimeout(20_000);
+  page = context.pages()[0] ?? (await context.newPage());
+});
+
+after(async () => {
+  await context?.close().catch(() => {});
+  await cluster?.stop();
+  // Keep the screenshot and the cluster log; drop chunks and the profile.
+  if (root) {
+    await rm(join(root, 'data'), { recursive: true, force: true });
+    await rm(join(root, 'chrome-profile'), { recursive: true, force: true });
+  }
+});
+
+// --- helpers -------------------------------------------------------------------
+
+const fileRow = (path) => page.locator(`[data-testid=file-row][data-path="${path}"]`);
+const namespaceRow = (name) => page.locator(`[data-testid=namespace-row][data-name="${name}"]`);
+const uploadRow = (path) => page.locator(`[data-testid=upload-row][data-path="${path}"]`).first();
+
+async function openApp(query = '') {
+  await page.goto(`${cluster.url}/${query}`);
+  await page.locator('body[data-ready="true"]').waitFor();
+}
+
+// Waits until the message box shows text matching `pattern`.
+async function expectMessage(pattern) {
+  await page.getByTestId('message').filter({ hasText: pattern }).waitFor();
+}
+
+async function login([user, password]) {
+  await page.fill('#login-username', user);
+  await page.fill('#login-password', password);
+  await page.click('#login-button');
+  await page.getByTestId('session-user').filter({ hasText: user }).waitFor();
+}
+
+async function answerDialog(pattern, accept) {
+  const dialog = page.locator('#confirm-dialog[open]');
+  await dialog.waitFor();
+  assert.match(await page.locator('#confirm-text').textContent(), pattern);
+  await page.click(accept ? '#confirm-ok' : '#confirm-cancel');
+  await dialog.waitFor({ state: 'hidden' });
+}
+
+async function openByName(name) {
+  await page.fill('#open-name', name);
+  await page.click('#open-button');
+}
+
+// A request from the page, with its cookies: [status, body text].
+function pageFetch(url, init = {}) {
+  return page.evaluate(async ([u, i]) => {
+    const res = await fetch(u, i);
+    return [res.status, await res.text()];
+  }, [url, init]);
+}
+
+async function expectFileSize(path, size) {
+  const cell = fileRow(path).locator(`[data-testid=file-size][data-size="${size}"]`);
+  await cell.waitFor();
+  assert.equal((await cell.textContent()).trim(), formatBytes(size));
+}
+
+// --- scenarios -----------------------------------------------------------------
+
+test('alice signs in (after a wrong password), creates a private namespace and uploads two files', async (t) => {
+  await openApp();
+  assert.equal(await page.locator('#login-form').isVisible(), true);
+  await page.getByTestId('cluster-status').filter({ hasText: '4/4 chunkservers up' }).waitFor();
+
+  await page.fill('#login-username', ALICE[0]);
+  await page.fill('#login-password', 'not-her-password');
+  await page.click('#login-button');
+  await expectMessage('wrong username or password');
+  assert.equal(await page.getByTestId('session-user').isVisible(), false);
+
+  await login(ALICE);
+  assert.equal(await page.getByTestId('message').isVisible(), false, 'the old error is gone');
+  assert.equal(await page.locator('#login-form').isVisible(), false);
+
+  await page.fill('#create-name', PRIVATE_NS);
+  await page.selectOption('#create-visibility', '0');
+  await page.click('#create-button');
+  await namespaceRow(PRIVATE_NS).getByTestId('visibility-toggle').filter({ hasText: 'private' }).waitFor();
+  await page.getByTestId('breadcrumb').filter({ hasText: PRIVATE_NS }).waitFor();
+
+  await page.setInputFiles('#file-input', [join(root, 'files/big.bin'), join(root, 'files/notes.txt')]);
+  for (const [path, size] of [['big.bin', big.length], ['notes.txt', notes.length]]) {
+    const row = page.locator(`[data-testid=upload-row][data-path="${path}"][data-state=done]`);
+    await row.waitFor({ timeout: 60_000 });
+    // The bar is driven by the server's SSE stream, which reported done.
+    assert.equal(await row.getAttribute('data-sse-done'), 'true', `${path}: SSE done`);
+    const bar = await row.locator('progress').evaluate((p) => [p.value, p.max]);
+    assert.deepEqual(bar, [size, size], `${path}: progress reached the size`);
+    assert.match(await row.getByTestId('upload-state').textContent(), /^done/);
+  }
+  await expectFileSize('big.bin', big.length);
+  await expectFileSize('notes.txt', notes.length);
+  assert.equal(await page.getByTestId('load-more').isVisible(), false, 'one page holds both');
+  await namespaceRow(PRIVATE_NS).getByTestId('namespace-count').filter({ hasText: /^2$/ }).waitFor();
+  assert.equal(
+    await namespaceRow(PRIVATE_NS).getByTestId('namespace-bytes').textContent(),
+    formatBytes(big.length + notes.length),
+  );
+
+  const screenshot = join(root, 'web-ui.png');
+  await page.screenshot({ path: screenshot, fullPage: true });
+  t.diagnostic(`screenshot: ${screenshot}`);
+});
+
+test('download goes through the hidden iframe and returns the same bytes', async () => {
+  const pageUrl = page.url();
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    fileRow('big.bin').getByTestId('download-button').click(),
+  ]);
+  assert.equal(download.suggestedFilename(), 'big.bin');
+  assert.equal(download.url(), `${cluster.url}/storage/download/${PRIVATE_NS}/big.bin`);
+  const saved = join(root, 'downloaded-big.bin');
+  await download.saveAs(saved);
+  assert.equal(sha256(await readFile(saved)), sha256(big));
+
+  const frame = page.locator('iframe[data-testid=download-frame]');
+  assert.equal(await frame.count(), 1);
+  assert.equal(await frame.evaluate((f) => f.style.display), 'none');
+  assert.equal(page.url(), pageUrl, 'the page itself did not navigate');
+  assert.equal(await page.getByTestId('message').isVisible(), false);
+});
+
+test('view opens the text file in a new tab', async () => {
+  const [tab] = await Promise.all([
+    context.waitForEvent('page'),
+    fileRow('notes.txt').getByTestId('view-link').click(),
+  ]);
+  await tab.waitForLoadState();
+  assert.equal(tab.url(), `${cluster.url}/storage/${PRIVATE_NS}/notes.txt`);
+  assert.equal(await tab.evaluate(() => document.contentType), 'text/plain');
+  assert.equal((await tab.locator('body').innerText()).trim(), notes.trim());
+  await tab.close();
+});
+
+test('uploading an existing name asks first; cancel keeps it, replace overwrites it', async () => {
+  await page.setInputFiles('#file-input', join(root, 'files2/notes.txt'));
+  await answerDialog(/notes\.txt already exists in alice-private/, false);
+  await page.locator('[data-testid=upload-row][data-path="notes.txt"][data-state=skipped]').waitFor();
+  await expectFileSize('notes.txt', notes.length);
+  assert.equal(await page.getByTestId('message').isVisible(), false, 'no error after declining');
+
+  await page.setInputFiles('#file-input', join(root, 'files2/notes.txt'));
+  await answerDialog(/notes\.txt already exists/, true);
+  // The newest row of notes.txt (rows are added at the top).
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid=upload-row][data-path="notes.txt"]')?.dataset.state === 'done',
+  );
+  assert.equal(await uploadRow('notes.txt').getAttribute('data-sse-done'), 'true');
+  await expectFileSize('notes.txt', notesReplacement.length);
+  assert.equal(await page.getByTestId('message').isVisible(), false, 'no error after replacing');
+  const [status, body] = await pageFetch(`/storage/${PRIVATE_NS}/notes.txt`);
+  assert.equal(status, 200);
+  assert.equal(body, notesReplacement);
+});
+
+test('folders are navigable and long listings load more', async () => {
+  for (const name of ['a.txt', 'b.txt', 'c.txt']) {
+    const [status] = await pageFetch(`/storage/${PRIVATE_NS}/docs/${name}`, {
+      method: 'POST',
+      body: name,
+    });
+    assert.equal(status, 201);
+  }
+  // Two files per page. The root lists big.bin, docs/{a,b,c}.txt, notes.txt:
+  // page 1 is big.bin and the docs/ folder, page 2 only docs/ again (shown
+  // once), page 3 notes.txt.
+  await openApp(`?limit=2#/${PRIVATE_NS}/`);
+  await fileRow('big.bin').waitFor();
+  await page.locator('[data-testid=folder-row][data-path="docs/"]').waitFor();
+  const loadMore = page.getByTestId('load-more');
+  await loadMore.click();
+  await page.locator('#file-table[data-pages="2"]').waitFor({ state: 'attached' });
+  assert.equal(await page.locator('[data-testid=folder-row]').count(), 1);
+  assert.equal(await fileRow('notes.txt').count(), 0);
+  await loadMore.click();
+  await fileRow('notes.txt').waitFor();
+  assert.equal(await loadMore.isVisible(), false);
+  assert.equal(await page.locator('[data-testid=file-row]').count(), 2);
+
+  await page.locator('[data-testid=folder-row][data-path="docs/"] button').click();
+  await fileRow('docs/a.txt').waitFor();
+  assert.equal(await page.locator('[data-testid=file-row]').count(), 2);
+  await page.getByTestId('load-more').click();
+  await fileRow('docs/c.txt').waitFor();
+  assert.equal(await page.getByTestId('load-more').isVisible(), false);
+  assert.match(await page.getByTestId('breadcrumb').textContent(), /alice-private \/ docs/);
+
+  await page.getByTestId('crumb').first().click();
+  await page.locator('[data-testid=folder-row][data-path="docs/"]').waitFor();
+  await fileRow('docs/a.txt').waitFor({ state: 'detached' });
+  await openApp(`#/${PRIVATE_NS}/`);
+  await fileRow('big.bin').waitFor();
+});
+
+test('deleting a file asks first and removes it', async () => {
+  await fileRow('big.bin').getByTestId('delete-button').click();
+  await answerDialog(/Delete big\.bin from alice-private/, true);
+  await fileRow('big.bin').waitFor({ state: 'detached' });
+  await expectMessage('Deleted big.bin');
+  const [status, body] = await pageFetch(`/storage/${PRIVATE_NS}/big.bin`);
+  assert.equal(status, 404);
+  assert.match(JSON.parse(body).error, /not found/i);
+  await fileRow('notes.txt').waitFor();
+});
+
+test('namespaces: create a public one, toggle visibility, delete one', async () => {
+  await page.fill('#create-name', PUBLIC_NS);
+  await page.selectOption('#create-visibility', '1');
+  await page.click('#create-button');
+  await namespaceRow(PUBLIC_NS).getByTestId('visibility-toggle').filter({ hasText: 'public' }).waitFor();
+  await page.getByTestId('breadcrumb').filter({ hasText: PUBLIC_NS }).waitFor();
+  await page.setInputFiles('#file-input', join(root, 'files/shared.txt'));
+  await expectFileSize('shared.txt', shared.length);
+
+  await page.fill('#create-name', 'scratch');
+  await page.click('#create-button'); // the form is back at private
+  const toggle = namespaceRow('scratch').getByTestId('visibility-toggle');
+  await toggle.filter({ hasText: 'private' }).waitFor();
+  await toggle.click();
+  await toggle.filter({ hasText: 'public' }).waitFor();
+  const [, listed] = await pageFetch('/storage/namespaces');
+  const scratch = JSON.parse(listed).find((ns) => ns.name === 'scratch');
+  assert.equal(scratch.visibility, 1);
+
+  await namespaceRow('scratch').getByTestId('delete-namespace').click();
+  await answerDialog(/Delete namespace scratch/, true);
+  await namespaceRow('scratch').waitFor({ state: 'detached' });
+  const [, after] = await pageFetch('/storage/namespaces');
+  assert.deepEqual(JSON.parse(after).map((ns) => ns.name).sort(), [PRIVATE_NS, PUBLIC_NS]);
+});
+
+test('anonymous: private files stay hidden, a public namespace opens by name', async () => {
+  await page.click('#logout-button');
+  await page.locator('#login-form').waitFor();
+  await page.locator('#namespaces-empty', { hasText: 'Sign in to see your namespaces' }).waitFor();
+  assert.equal(await page.locator('#session').isVisible(), false);
+  assert.equal(await page.locator('[data-testid=namespace-row]').count(), 0);
+  assert.equal(await page.locator('#namespace-view').isVisible(), false);
+
+  await openByName(PRIVATE_NS);
+  await expectMessage(/sign in/i);
+  assert.equal(await page.locator('#namespace-view').isVisible(), false);
+  assert.equal(await page.locator('[data-testid=file-row]').count(), 0);
+
+  await openByName(PUBLIC_NS);
+  await expectFileSize('shared.txt', shared.length);
+  assert.equal(await page.getByTestId('message').isVisible(), false);
+  const [status, body] = await pageFetch(`/storage/${PUBLIC_NS}/shared.txt`);
+  assert.equal(status, 200);
+  assert.equal(body, shared);
+});
+
+test("bob cannot delete alice's file: the server's 403 message is shown", async () => {
+  await login(BOB);
+  await openByName(PUBLIC_NS);
+  await fileRow('shared.txt').getByTestId('delete-button').click();
+  await answerDialog(/Delete shared\.txt/, true);
+  await expectMessage(/not allowed/i);
+  const [status] = await pageFetch(`/storage/${PUBLIC_NS}/shared.txt`, { method: 'HEAD' });
+  assert.equal(status, 200, 'the file is still there');
+  assert.equal(await fileRow('shared.txt').count(), 1);
+});
+
+test('a browser navigation to a missing file gets an HTML 404 page', async () => {
+  const res = await page.goto(`${cluster.url}/storage/${PUBLIC_NS}/nope.txt`);
+  assert.equal(res.status(), 404);
+  assert.match(res.headers()['content-type'] ?? '', /^text\/html/);
+  assert.match(await page.locator('body').innerText(), /not found/i);
+});

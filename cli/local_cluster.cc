@@ -90,13 +90,15 @@ absl::Status LocalCluster::Start() {
     absl::StatusOr<std::string> secret = EnsureJwtSecretFile(options_.data_dir);
     status = secret.status();
     if (status.ok()) {
+      std::vector<std::string> args = {
+          absl::StrCat("-addr=127.0.0.1:", options_.http_port),
+          "-master=" + master,
+          absl::StrCat("--catalog=", options_.data_dir, "/frontend"),
+          "--jwt_secret_file=" + *secret};
+      if (!options_.web_dir.empty())
+        args.push_back("--static=" + options_.web_dir);
       status =
-          Spawn("frontend", frontend,
-                {absl::StrCat("-addr=127.0.0.1:", options_.http_port),
-                 "-master=" + master,
-                 absl::StrCat("--catalog=", options_.data_dir, "/frontend"),
-                 "--jwt_secret_file=" + *secret},
-                options_.frontend_args);
+          Spawn("frontend", frontend, std::move(args), options_.frontend_args);
     }
   }
   if (!status.ok()) Stop();

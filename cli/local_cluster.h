@@ -25,6 +25,8 @@ struct LocalClusterOptions {
   int chunkservers = 4;
   absl::Duration heartbeat = absl::Seconds(2);
   absl::Duration dead_after = absl::Seconds(15);
+  // Web UI folder the frontend serves at "/"; empty: none.
+  std::string web_dir;
   // Extra flags for each kind of process, split on spaces.
   std::string master_args;
   std::string chunkserver_args;

@@ -43,6 +43,8 @@ ABSL_FLAG(std::string, master_args, "",
           "up: extra sfs-master flags, space-separated");
 ABSL_FLAG(std::string, chunkserver_args, "", "up: extra sfs-chunkserver flags");
 ABSL_FLAG(std::string, frontend_args, "", "up: extra sfs-frontend flags");
+ABSL_FLAG(std::string, web, SFS_WEB_DIR,
+          "up: web UI folder the frontend serves at / (empty: none)");
 
 namespace sfs {
 namespace {
@@ -282,6 +284,7 @@ int Up(const Args& args) {
   options.master_args = absl::GetFlag(FLAGS_master_args);
   options.chunkserver_args = absl::GetFlag(FLAGS_chunkserver_args);
   options.frontend_args = absl::GetFlag(FLAGS_frontend_args);
+  options.web_dir = absl::GetFlag(FLAGS_web);
   if (options.chunkservers < 1)
     return UsageError("--chunkservers must be at least 1");
   SetLogName("sfs-up");

@@ -41,9 +41,11 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(
       new Client(options, std::move(master), std::move(channels)));
 }
 
-absl::StatusOr<FileInfo> Client::Stat(const std::string& path) {
+absl::StatusOr<FileInfo> Client::Stat(const std::string& path,
+                                      uint64_t generation) {
   proto::StatRequest request;
   request.set_path(path);
+  request.set_generation(generation);
   ASSIGN_OR_RETURN(proto::StatResponse response,
                    master_->Call(&proto::Master::Stub::Stat, request));
   return FromProto(response.file());
@@ -65,9 +67,22 @@ absl::StatusOr<ListPage> Client::List(const std::string& prefix,
   return page;
 }
 
-absl::Status Client::Delete(const std::string& path) {
+absl::StatusOr<std::vector<FileInfo>> Client::ListVersions(
+    const std::string& path) {
+  proto::ListVersionsRequest request;
+  request.set_path(path);
+  ASSIGN_OR_RETURN(proto::ListVersionsResponse response,
+                   master_->Call(&proto::Master::Stub::ListVersions, request));
+  std::vector<FileInfo> versions;
+  for (const proto::FileInfo& version : response.versions())
+    versions.push_back(FromProto(version));
+  return versions;
+}
+
+absl::Status Client::Delete(const std::string& path, uint64_t if_generation) {
   proto::DeleteRequest request;
   request.set_path(path);
+  request.set_if_generation(if_generation);
   return master_->Call(&proto::Master::Stub::Delete, request).status();
 }
 

@@ -62,6 +62,9 @@ struct FileInfo {
   std::string content_type;
   int64_t created_unix_micros = 0;
   int64_t modified_unix_micros = 0;
+  // Names this content of the path; every completed upload to the path gets
+  // a higher one. Old versions are read and listed by it.
+  uint64_t generation = 0;
   std::vector<ChunkInfo> chunks;  // empty in listings
 };
 
@@ -195,9 +198,12 @@ class Client {
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
-  // Starts writing `path`; nothing is visible there until Close().
+  // Starts writing `path`; nothing is visible there until Close(). The file
+  // it replaces then becomes an old version, and the newest `keep_versions`
+  // old versions of the path are kept (0: none).
   absl::StatusOr<std::unique_ptr<FileWriter>> Create(
-      const std::string& path, const std::string& content_type = "");
+      const std::string& path, const std::string& content_type = "",
+      uint32_t keep_versions = 0);
 
   // Opens [offset, offset + length) of the current version of `path`,
   // clipped to the file. OutOfRange if offset is past the end.
@@ -210,12 +216,21 @@ class Client {
       const FileInfo& info, uint64_t offset = 0,
       uint64_t length = std::numeric_limits<uint64_t>::max());
 
-  absl::StatusOr<FileInfo> Stat(const std::string& path);
+  // The current file at `path`, or its version `generation` (0: current).
+  absl::StatusOr<FileInfo> Stat(const std::string& path,
+                                uint64_t generation = 0);
+  // Every version of the file at `path`, newest (the current one) first;
+  // chunks left empty. NotFound if there is no file.
+  absl::StatusOr<std::vector<FileInfo>> ListVersions(const std::string& path);
   // Files whose path starts with `prefix` ("/ns/" or "/ns/dir/part").
   absl::StatusOr<ListPage> List(const std::string& prefix,
                                 const std::string& start_after = "",
                                 uint32_t limit = 0);
-  absl::Status Delete(const std::string& path);
+  // Deletes the file at `path` with its old versions. With `if_generation`
+  // not 0, only if the current file is that generation (FailedPrecondition
+  // otherwise), so a file examined earlier is never confused with a newer
+  // upload to the same path.
+  absl::Status Delete(const std::string& path, uint64_t if_generation = 0);
   absl::StatusOr<ClusterStatus> Status();
   absl::StatusOr<FsckReport> Fsck();
   // Has the master write an online copy of its metadata database to `dir`

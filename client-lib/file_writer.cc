@@ -17,12 +17,14 @@ constexpr uint64_t kChunkBytes = 64ull << 20;
 class FileWriter::Impl {
  public:
   Impl(const ClientOptions& options, MasterConnection* master,
-       ChannelPool* channels, std::string upload_id, std::string content_type)
+       ChannelPool* channels, std::string upload_id, std::string content_type,
+       uint32_t keep_versions)
       : options_(options),
         master_(master),
         channels_(channels),
         upload_id_(std::move(upload_id)),
-        content_type_(std::move(content_type)) {
+        content_type_(std::move(content_type)),
+        keep_versions_(keep_versions) {
     segment_.reserve(options.segment_bytes);
   }
 
@@ -51,6 +53,7 @@ class FileWriter::Impl {
     request.set_size(appended_);
     request.set_sha256(sha_.FinishHex());
     request.set_content_type(content_type_);
+    request.set_keep_versions(keep_versions_);
     auto response =
         master_->Call(&proto::Master::Stub::CompleteUpload, request);
     RETURN_IF_ERROR(Fail(response.status()));
@@ -136,6 +139,7 @@ class FileWriter::Impl {
   ChannelPool* const channels_;
   const std::string upload_id_;
   const std::string content_type_;
+  const uint32_t keep_versions_;
   Sha256 sha_;
   std::string segment_;
   proto::AllocateChunkResponse chunk_;
@@ -148,7 +152,8 @@ class FileWriter::Impl {
 };
 
 absl::StatusOr<std::unique_ptr<FileWriter>> Client::Create(
-    const std::string& path, const std::string& content_type) {
+    const std::string& path, const std::string& content_type,
+    uint32_t keep_versions) {
   proto::CreateUploadRequest request;
   request.set_path(path);
   ASSIGN_OR_RETURN(proto::CreateUploadResponse response,
@@ -156,7 +161,7 @@ absl::StatusOr<std::unique_ptr<FileWriter>> Client::Create(
   return std::unique_ptr<FileWriter>(
       new FileWriter(std::make_unique<FileWriter::Impl>(
           options_, master_.get(), channels_.get(), response.upload_id(),
-          content_type)));
+          content_type, keep_versions)));
 }
 
 FileWriter::FileWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

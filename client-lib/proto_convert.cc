@@ -10,6 +10,7 @@ FileInfo FromProto(const proto::FileInfo& file) {
   info.content_type = file.content_type();
   info.created_unix_micros = file.created_unix_micros();
   info.modified_unix_micros = file.modified_unix_micros();
+  info.generation = file.generation();
   for (const proto::ChunkInfo& c : file.chunks()) {
     ChunkInfo chunk;
     chunk.handle = c.handle();

@@ -13,6 +13,9 @@ namespace {
 
 int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
 
+// Bounds the old versions a writer may ask to keep (each costs its chunks).
+constexpr uint32_t kMaxKeepVersions = 1000;
+
 void FillFileHeader(const proto::FileRecord& record, proto::FileInfo* info) {
   info->set_path(record.path());
   info->set_size(record.size());
@@ -20,6 +23,7 @@ void FillFileHeader(const proto::FileRecord& record, proto::FileInfo* info) {
   info->set_content_type(record.content_type());
   info->set_created_unix_micros(record.created_unix_micros());
   info->set_modified_unix_micros(record.modified_unix_micros());
+  info->set_generation(FileGeneration(record));
 }
 
 }  // namespace
@@ -83,11 +87,15 @@ absl::StatusOr<proto::CommitChunkResponse> Master::CommitChunk(
 
 absl::StatusOr<proto::CompleteUploadResponse> Master::CompleteUpload(
     const proto::CompleteUploadRequest& r) {
+  if (r.keep_versions() > kMaxKeepVersions) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "keep_versions ", r.keep_versions(), " is above ", kMaxKeepVersions));
+  }
   std::vector<uint64_t> released;
-  ASSIGN_OR_RETURN(
-      proto::FileRecord file,
-      store_->CompleteUpload(r.upload_id(), r.size(), r.sha256(),
-                             r.content_type(), NowMicros(), &released));
+  ASSIGN_OR_RETURN(proto::FileRecord file,
+                   store_->CompleteUpload(r.upload_id(), r.size(), r.sha256(),
+                                          r.content_type(), NowMicros(),
+                                          r.keep_versions(), &released));
   ReleaseChunks(released);
   proto::CompleteUploadResponse response;
   FillFileHeader(file, response.mutable_file());
@@ -129,7 +137,8 @@ void Master::FillChunkInfo(const proto::ChunkRecord& record, absl::Time now,
 
 absl::StatusOr<proto::StatResponse> Master::Stat(const proto::StatRequest& r) {
   RETURN_IF_ERROR(ValidateFilePath(r.path()));
-  ASSIGN_OR_RETURN(proto::FileRecord file, store_->GetFile(r.path()));
+  ASSIGN_OR_RETURN(proto::FileRecord file,
+                   store_->GetVersion(r.path(), r.generation()));
   proto::StatResponse response;
   FillFileHeader(file, response.mutable_file());
   absl::Time now = absl::Now();
@@ -157,9 +166,20 @@ absl::StatusOr<proto::DeleteResponse> Master::Delete(
     const proto::DeleteRequest& r) {
   RETURN_IF_ERROR(ValidateFilePath(r.path()));
   std::vector<uint64_t> released;
-  RETURN_IF_ERROR(store_->DeleteFile(r.path(), &released));
+  RETURN_IF_ERROR(store_->DeleteFile(r.path(), r.if_generation(), &released));
   ReleaseChunks(released);
   return proto::DeleteResponse();
+}
+
+absl::StatusOr<proto::ListVersionsResponse> Master::ListVersions(
+    const proto::ListVersionsRequest& r) {
+  RETURN_IF_ERROR(ValidateFilePath(r.path()));
+  ASSIGN_OR_RETURN(std::vector<proto::FileRecord> versions,
+                   store_->ListVersions(r.path()));
+  proto::ListVersionsResponse response;
+  for (const proto::FileRecord& version : versions)
+    FillFileHeader(version, response.add_versions());
+  return response;
 }
 
 void Master::ReleaseChunks(const std::vector<uint64_t>& handles) {

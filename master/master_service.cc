@@ -54,6 +54,12 @@ grpc::Status MasterService::Delete(grpc::ServerContext*,
                                    proto::DeleteResponse* out) {
   return Reply(master_->Delete(*r), out);
 }
+
+grpc::Status MasterService::ListVersions(grpc::ServerContext*,
+                                         const proto::ListVersionsRequest* r,
+                                         proto::ListVersionsResponse* out) {
+  return Reply(master_->ListVersions(*r), out);
+}
 grpc::Status MasterService::ClusterStatus(grpc::ServerContext*,
                                           const proto::ClusterStatusRequest*,
                                           proto::ClusterStatusResponse* out) {

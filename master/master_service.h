@@ -33,6 +33,9 @@ class MasterService final : public proto::Master::Service {
                     proto::ListResponse* out) override;
   grpc::Status Delete(grpc::ServerContext*, const proto::DeleteRequest* r,
                       proto::DeleteResponse* out) override;
+  grpc::Status ListVersions(grpc::ServerContext*,
+                            const proto::ListVersionsRequest* r,
+                            proto::ListVersionsResponse* out) override;
   grpc::Status ClusterStatus(grpc::ServerContext*,
                              const proto::ClusterStatusRequest* r,
                              proto::ClusterStatusResponse* out) override;

@@ -6,6 +6,8 @@
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -19,12 +21,37 @@ constexpr char kNextHandleKey[] = "m:next_handle";
 std::string FileKey(const std::string& path) { return "f" + path; }
 std::string UploadKey(const std::string& id) { return "u" + id; }
 
+// Big-endian, so that keys sort by number.
+void AppendBigEndian(uint64_t value, std::string* key) {
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    key->push_back(static_cast<char>((value >> shift) & 0xff));
+  }
+}
+
 std::string ChunkKey(uint64_t handle) {
   std::string key = "c";
-  for (int shift = 56; shift >= 0; shift -= 8) {
-    key.push_back(static_cast<char>((handle >> shift) & 0xff));
-  }
+  AppendBigEndian(handle, &key);
   return key;
+}
+
+// Old versions of a path sort together, oldest first. Paths hold no NUL, so
+// the prefix of one path's versions is never a prefix of another's.
+std::string VersionPrefix(const std::string& path) {
+  return absl::StrCat("v", path, absl::string_view("\0", 1));
+}
+std::string VersionKey(const std::string& path, uint64_t generation) {
+  std::string key = VersionPrefix(path);
+  AppendBigEndian(generation, &key);
+  return key;
+}
+
+// Drops `file`'s chunk records in `batch`, collecting the handles.
+void DropChunks(const proto::FileRecord& file, rocksdb::WriteBatch* batch,
+                std::vector<uint64_t>* released) {
+  for (uint64_t handle : file.chunks()) {
+    batch->Delete(ChunkKey(handle));
+    released->push_back(handle);
+  }
 }
 
 absl::Status FromRocks(const rocksdb::Status& s) {
@@ -50,6 +77,12 @@ std::string RandomId() {
 std::string EncodeCounter(uint64_t value) { return absl::StrCat(value); }
 
 }  // namespace
+
+uint64_t FileGeneration(const proto::FileRecord& file) {
+  return file.generation() != 0
+             ? file.generation()
+             : static_cast<uint64_t>(file.modified_unix_micros());
+}
 
 MetadataStore::MetadataStore(std::unique_ptr<rocksdb::DB> db)
     : db_(std::move(db)) {}
@@ -197,7 +230,7 @@ absl::Status MetadataStore::CommitChunk(const std::string& upload_id,
 
 absl::StatusOr<proto::FileRecord> MetadataStore::CompleteUpload(
     const std::string& upload_id, uint64_t size, const std::string& sha256,
-    const std::string& content_type, int64_t now_micros,
+    const std::string& content_type, int64_t now_micros, uint32_t keep_versions,
     std::vector<uint64_t>* released) {
   // The upload names the path; both are locked before the upload is read
   // again, since another writer may complete or abandon it meanwhile.
@@ -226,27 +259,42 @@ absl::StatusOr<proto::FileRecord> MetadataStore::CompleteUpload(
   file.set_content_type(content_type);
   file.set_created_unix_micros(now_micros);
   file.set_modified_unix_micros(now_micros);
+  file.set_generation(now_micros);
   *file.mutable_chunks() = upload.chunks();
 
   rocksdb::WriteBatch batch;
+  std::vector<uint64_t> dropped;
   absl::StatusOr<proto::FileRecord> previous = GetFile(upload.path());
   bool replaces = previous.ok();
   if (replaces) {
     file.set_created_unix_micros(previous->created_unix_micros());
-    for (uint64_t handle : previous->chunks()) batch.Delete(ChunkKey(handle));
+    // Generations of one path only grow, even if the clock steps back.
+    file.set_generation(
+        std::max<uint64_t>(file.generation(), FileGeneration(*previous) + 1));
+    ASSIGN_OR_RETURN(std::vector<proto::FileRecord> versions,
+                     OldVersions(upload.path()));
+    if (keep_versions > 0) {
+      previous->set_generation(FileGeneration(*previous));
+      batch.Put(VersionKey(previous->path(), previous->generation()),
+                previous->SerializeAsString());
+      versions.push_back(*previous);
+    } else {
+      DropChunks(*previous, &batch, &dropped);
+    }
+    // Oldest first: keep the newest `keep_versions`.
+    for (size_t i = 0; i + keep_versions < versions.size(); ++i) {
+      batch.Delete(VersionKey(versions[i].path(), versions[i].generation()));
+      DropChunks(versions[i], &batch, &dropped);
+    }
   } else if (previous.status().code() != absl::StatusCode::kNotFound) {
     return previous.status();
   }
   batch.Put(FileKey(file.path()), file.SerializeAsString());
   batch.Delete(UploadKey(upload_id));
   RETURN_IF_ERROR(FromRocks(db_->Write(SyncedWrite(), &batch)));
-  if (replaces) {
-    released->insert(released->end(), previous->chunks().begin(),
-                     previous->chunks().end());
-    chunk_count_ -= previous->chunks_size();
-  } else {
-    ++file_count_;
-  }
+  if (!replaces) ++file_count_;
+  chunk_count_ -= dropped.size();
+  released->insert(released->end(), dropped.begin(), dropped.end());
   return file;
 }
 
@@ -265,17 +313,69 @@ absl::Status MetadataStore::AbandonUpload(const std::string& upload_id,
 }
 
 absl::Status MetadataStore::DeleteFile(const std::string& path,
+                                       uint64_t if_generation,
                                        std::vector<uint64_t>* released) {
   StripedLock::Guard lock(&key_locks_, {path});
   ASSIGN_OR_RETURN(proto::FileRecord file, GetFile(path));
+  if (if_generation != 0 && FileGeneration(file) != if_generation) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("file ", path, " is generation ", FileGeneration(file),
+                     ", not ", if_generation));
+  }
+  ASSIGN_OR_RETURN(std::vector<proto::FileRecord> versions, OldVersions(path));
   rocksdb::WriteBatch batch;
-  for (uint64_t handle : file.chunks()) batch.Delete(ChunkKey(handle));
+  std::vector<uint64_t> dropped;
+  DropChunks(file, &batch, &dropped);
   batch.Delete(FileKey(path));
+  for (const proto::FileRecord& version : versions) {
+    DropChunks(version, &batch, &dropped);
+    batch.Delete(VersionKey(path, version.generation()));
+  }
   RETURN_IF_ERROR(FromRocks(db_->Write(SyncedWrite(), &batch)));
-  released->insert(released->end(), file.chunks().begin(), file.chunks().end());
-  chunk_count_ -= file.chunks_size();
+  released->insert(released->end(), dropped.begin(), dropped.end());
+  chunk_count_ -= dropped.size();
   --file_count_;
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<proto::FileRecord>> MetadataStore::OldVersions(
+    const std::string& path) {
+  const std::string prefix = VersionPrefix(path);
+  std::vector<proto::FileRecord> versions;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    proto::FileRecord version;
+    if (!version.ParseFromArray(it->value().data(), it->value().size())) {
+      return absl::DataLossError("metadata store: corrupt version record");
+    }
+    versions.push_back(std::move(version));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status()));
+  return versions;
+}
+
+absl::StatusOr<std::vector<proto::FileRecord>> MetadataStore::ListVersions(
+    const std::string& path) {
+  ASSIGN_OR_RETURN(proto::FileRecord current, GetFile(path));
+  ASSIGN_OR_RETURN(std::vector<proto::FileRecord> versions, OldVersions(path));
+  current.set_generation(FileGeneration(current));
+  versions.push_back(std::move(current));
+  std::reverse(versions.begin(), versions.end());
+  return versions;
+}
+
+absl::StatusOr<proto::FileRecord> MetadataStore::GetVersion(
+    const std::string& path, uint64_t generation) {
+  ASSIGN_OR_RETURN(proto::FileRecord current, GetFile(path));
+  if (generation == 0 || FileGeneration(current) == generation) {
+    current.set_generation(FileGeneration(current));
+    return current;
+  }
+  return GetRecord<proto::FileRecord>(
+      db_.get(), VersionKey(path, generation),
+      absl::StrCat("version ", generation, " of ", path));
 }
 
 absl::Status MetadataStore::ListFiles(const std::string& prefix,

@@ -3,6 +3,8 @@
 //
 // Keys (values are protobuf records from proto/sfs.proto):
 //   f<path>            FileRecord of a complete, visible file
+//   v<path>\0<gen, 8B BE>  FileRecord of an old version of the file at path,
+//                      kept on overwrite when the writer asks for versions
 //   u<upload id>       PendingUploadRecord: a file being written, invisible
 //   c<handle, 8B BE>   ChunkRecord of every chunk a file or upload references
 //   m:next_handle      the next chunk handle, so handles are never reused
@@ -38,6 +40,10 @@ class DB;
 
 namespace sfs {
 
+// The generation of `file`, also for records written before generations
+// existed (their modified time, which was unique per path in practice).
+uint64_t FileGeneration(const proto::FileRecord& file);
+
 class MetadataStore {
  public:
   // Opens or creates the database in `dir`.
@@ -67,12 +73,15 @@ class MetadataStore {
   // Makes the upload visible as a file, replacing any file at its path in
   // the same batch. `size` must equal the sum of the committed chunk lengths
   // and every chunk must be committed (FailedPrecondition otherwise).
-  // The replaced file's chunk records are dropped and their handles appended
-  // to *released (their replicas are now garbage).
+  // The replaced file becomes an old version of the path, and only the
+  // newest `keep_versions` old versions stay; the chunk records of those
+  // that go are dropped and their handles appended to *released (their
+  // replicas are now garbage). The new file's generation is above every
+  // generation the path had.
   absl::StatusOr<proto::FileRecord> CompleteUpload(
       const std::string& upload_id, uint64_t size, const std::string& sha256,
       const std::string& content_type, int64_t now_micros,
-      std::vector<uint64_t>* released);
+      uint32_t keep_versions, std::vector<uint64_t>* released);
 
   // Drops an upload and its chunk records, appending their handles to
   // *released. NotFound for an unknown upload.
@@ -80,13 +89,22 @@ class MetadataStore {
                              std::vector<uint64_t>* released);
 
   absl::StatusOr<proto::FileRecord> GetFile(const std::string& path);
+  // The file at `path` as of `generation` (0: the current one), current or
+  // old. NotFound if the path has no such generation. Generation is set.
+  absl::StatusOr<proto::FileRecord> GetVersion(const std::string& path,
+                                               uint64_t generation);
+  // Every version of the file at `path`, newest (the current one) first.
+  // NotFound if there is no file.
+  absl::StatusOr<std::vector<proto::FileRecord>> ListVersions(
+      const std::string& path);
   absl::StatusOr<proto::ChunkRecord> GetChunk(uint64_t handle);
   absl::StatusOr<proto::PendingUploadRecord> GetUpload(
       const std::string& upload_id);
 
-  // Removes a file and its chunk records, appending their handles to
-  // *released. NotFound if there is no file.
-  absl::Status DeleteFile(const std::string& path,
+  // Removes a file, its old versions and their chunk records, appending the
+  // handles to *released. NotFound if there is no file; FailedPrecondition
+  // if `if_generation` is not 0 and not the current file's generation.
+  absl::Status DeleteFile(const std::string& path, uint64_t if_generation,
                           std::vector<uint64_t>* released);
 
   // Files whose path starts with `prefix` and sorts after `start_after`, in
@@ -120,6 +138,10 @@ class MetadataStore {
  private:
   explicit MetadataStore(std::unique_ptr<rocksdb::DB> db);
   absl::Status LoadCounters();
+  // Old versions of `path`, oldest first. The caller holds the path's lock
+  // or accepts a racing view.
+  absl::StatusOr<std::vector<proto::FileRecord>> OldVersions(
+      const std::string& path);
 
   const std::unique_ptr<rocksdb::DB> db_;
   // A fresh chunk handle. Handles are reserved in blocks with one synced

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <mutex>
 #include <set>
@@ -18,7 +19,8 @@ class MetadataStoreTest : public StoreTestBase<MetadataStore> {
  protected:
   // Writes a complete file of `chunk_lengths` chunks; returns its handles.
   std::vector<uint64_t> WriteFile(const std::string& path,
-                                  std::vector<uint64_t> chunk_lengths) {
+                                  std::vector<uint64_t> chunk_lengths,
+                                  uint32_t keep_versions = 0, int64_t now = 4) {
     auto upload = store_->CreateUpload(path, 1);
     EXPECT_TRUE(upload.ok());
     std::vector<uint64_t> handles;
@@ -34,8 +36,9 @@ class MetadataStoreTest : public StoreTestBase<MetadataStore> {
       size += length;
     }
     std::vector<uint64_t> released;
-    auto file = store_->CompleteUpload(upload->upload_id(), size, "abc",
-                                       "text/plain", 4, &released);
+    auto file =
+        store_->CompleteUpload(upload->upload_id(), size, "abc", "text/plain",
+                               now, keep_versions, &released);
     EXPECT_TRUE(file.ok()) << file.status();
     return handles;
   }
@@ -50,18 +53,19 @@ TEST_F(MetadataStoreTest, PendingUploadIsInvisibleUntilComplete) {
             absl::StatusCode::kNotFound);
   std::vector<uint64_t> released;
   // Not committed yet: completion must refuse.
-  EXPECT_EQ(store_->CompleteUpload(upload->upload_id(), 0, "", "", 3, &released)
-                .status()
-                .code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      store_->CompleteUpload(upload->upload_id(), 0, "", "", 3, 0, &released)
+          .status()
+          .code(),
+      absl::StatusCode::kFailedPrecondition);
   ASSERT_TRUE(
       store_->CommitChunk(upload->upload_id(), chunk->handle(), 10, 1, 3).ok());
   // Size must match the committed bytes.
   EXPECT_FALSE(
-      store_->CompleteUpload(upload->upload_id(), 11, "", "", 3, &released)
+      store_->CompleteUpload(upload->upload_id(), 11, "", "", 3, 0, &released)
           .ok());
-  auto file =
-      store_->CompleteUpload(upload->upload_id(), 10, "h", "t", 4, &released);
+  auto file = store_->CompleteUpload(upload->upload_id(), 10, "h", "t", 4, 0,
+                                     &released);
   ASSERT_TRUE(file.ok());
   EXPECT_TRUE(released.empty());
   auto got = store_->GetFile("/ns/a");
@@ -95,7 +99,7 @@ TEST_F(MetadataStoreTest, OverwriteReleasesOldChunks) {
       store_->CommitChunk(upload->upload_id(), chunk->handle(), 3, 0, 3).ok());
   std::vector<uint64_t> released;
   ASSERT_TRUE(
-      store_->CompleteUpload(upload->upload_id(), 3, "x", "", 4, &released)
+      store_->CompleteUpload(upload->upload_id(), 3, "x", "", 4, 0, &released)
           .ok());
   EXPECT_EQ(released, old_chunks);
   for (uint64_t h : old_chunks) {
@@ -106,12 +110,80 @@ TEST_F(MetadataStoreTest, OverwriteReleasesOldChunks) {
   EXPECT_EQ(store_->chunk_count(), 1u);
 }
 
+TEST_F(MetadataStoreTest, OverwriteKeepsTheNewestOldVersions) {
+  std::vector<uint64_t> v1 = WriteFile("/ns/a", {1}, 2, 100);
+  std::vector<uint64_t> v2 = WriteFile("/ns/a", {2}, 2, 200);
+  WriteFile("/ns/a", {3}, 2, 300);
+  WriteFile("/ns/ab", {9}, 2, 300);  // a neighbour whose path extends /ns/a
+  auto versions = store_->ListVersions("/ns/a");
+  ASSERT_TRUE(versions.ok()) << versions.status();
+  ASSERT_EQ(versions->size(), 3u);
+  EXPECT_EQ((*versions)[0].size(), 3u);
+  EXPECT_EQ((*versions)[1].size(), 2u);
+  EXPECT_EQ((*versions)[2].size(), 1u);
+  EXPECT_EQ((*versions)[2].generation(), 100u);
+  EXPECT_EQ(store_->chunk_count(), 4u);
+
+  // The fourth upload pushes the oldest out and releases its chunks; with
+  // keep_versions 0 the next one drops every old version.
+  std::vector<uint64_t> released;
+  auto upload = store_->CreateUpload("/ns/a", 1);
+  auto chunk = store_->AllocateChunk(upload->upload_id(), 2);
+  ASSERT_TRUE(
+      store_->CommitChunk(upload->upload_id(), chunk->handle(), 4, 0, 3).ok());
+  ASSERT_TRUE(
+      store_->CompleteUpload(upload->upload_id(), 4, "d", "", 400, 2, &released)
+          .ok());
+  EXPECT_EQ(released, v1);
+  EXPECT_EQ(store_->GetVersion("/ns/a", 100).status().code(),
+            absl::StatusCode::kNotFound);
+  auto old = store_->GetVersion("/ns/a", 200);
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_EQ(old->chunks(0), v2[0]);
+  EXPECT_EQ(store_->GetVersion("/ns/a", 0)->size(), 4u);
+
+  Reopen();
+  EXPECT_EQ(store_->ListVersions("/ns/a")->size(), 3u);
+  EXPECT_EQ(store_->file_count(), 2u);
+  WriteFile("/ns/a", {5}, 0, 500);
+  EXPECT_EQ(store_->ListVersions("/ns/a")->size(), 1u);
+  EXPECT_EQ(store_->chunk_count(), 2u);  // /ns/a's newest and /ns/ab
+}
+
+TEST_F(MetadataStoreTest, GenerationsGrowAndGuardDeletes) {
+  WriteFile("/ns/a", {1}, 0, 500);
+  WriteFile("/ns/a", {1}, 0, 400);  // the clock stepped back
+  auto file = store_->GetFile("/ns/a");
+  ASSERT_TRUE(file.ok());
+  EXPECT_EQ(file->generation(), 501u);
+  std::vector<uint64_t> released;
+  EXPECT_EQ(store_->DeleteFile("/ns/a", 500, &released).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(released.empty());
+  EXPECT_TRUE(store_->DeleteFile("/ns/a", 501, &released).ok());
+}
+
+TEST_F(MetadataStoreTest, DeleteDropsOldVersions) {
+  std::vector<uint64_t> v1 = WriteFile("/ns/a", {1}, 5, 100);
+  std::vector<uint64_t> v2 = WriteFile("/ns/a", {2}, 5, 200);
+  std::vector<uint64_t> released;
+  ASSERT_TRUE(store_->DeleteFile("/ns/a", 0, &released).ok());
+  std::sort(released.begin(), released.end());
+  EXPECT_EQ(released, (std::vector<uint64_t>{v1[0], v2[0]}));
+  EXPECT_EQ(store_->chunk_count(), 0u);
+  EXPECT_EQ(store_->GetVersion("/ns/a", 100).status().code(),
+            absl::StatusCode::kNotFound);
+  // A new file at the path starts with no history.
+  WriteFile("/ns/a", {3}, 5, 300);
+  EXPECT_EQ(store_->ListVersions("/ns/a")->size(), 1u);
+}
+
 TEST_F(MetadataStoreTest, DeleteAndAbandonReleaseChunks) {
   std::vector<uint64_t> chunks = WriteFile("/ns/a", {5});
   std::vector<uint64_t> released;
-  ASSERT_TRUE(store_->DeleteFile("/ns/a", &released).ok());
+  ASSERT_TRUE(store_->DeleteFile("/ns/a", 0, &released).ok());
   EXPECT_EQ(released, chunks);
-  EXPECT_EQ(store_->DeleteFile("/ns/a", &released).code(),
+  EXPECT_EQ(store_->DeleteFile("/ns/a", 0, &released).code(),
             absl::StatusCode::kNotFound);
 
   auto upload = store_->CreateUpload("/ns/b", 1);

@@ -38,6 +38,10 @@ ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(30),
           "on SIGTERM, how long in-flight requests may still run");
 ABSL_FLAG(absl::Duration, sse_keepalive, absl::Seconds(15),
           "comment keep-alive interval of progress streams");
+ABSL_FLAG(absl::Duration, lifecycle_interval, absl::Minutes(10),
+          "how often files past their namespace's retention are deleted");
+ABSL_FLAG(absl::Duration, retention_day, absl::Hours(24),
+          "length of one retention_days day (tests shorten it)");
 
 namespace sfs::frontend {
 namespace {
@@ -90,6 +94,8 @@ absl::Status Run() {
   options.threads = absl::GetFlag(FLAGS_threads);
   options.io_timeout = absl::GetFlag(FLAGS_io_timeout);
   options.sse_keepalive = absl::GetFlag(FLAGS_sse_keepalive);
+  options.lifecycle_interval = absl::GetFlag(FLAGS_lifecycle_interval);
+  options.retention_day = absl::GetFlag(FLAGS_retention_day);
   ASSIGN_OR_RETURN(std::optional<JwtVerifier> verifier,
                    LoadVerifier(&options.jwt_secret));
 

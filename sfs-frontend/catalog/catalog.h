@@ -48,6 +48,10 @@ struct NamespacePolicies {
   bool operator==(const NamespacePolicies& other) const;
 };
 
+// owner_id of namespaces that belong to no user, such as "default": only
+// admins may change them. Never a catalog username, which has no ':'.
+inline constexpr char kSystemOwner[] = "sfs:system";
+
 struct NamespaceRecord {
   std::string name;      // see ValidateNamespaceName in names.h
   std::string owner_id;  // user id of the owner; not necessarily a catalog

@@ -10,9 +10,9 @@ namespace {
 
 constexpr size_t kMaxNameLength = 63;
 
-constexpr std::array<absl::string_view, 8> kReservedRouteWords = {
-    "namespaces", "files",  "download", "upload",
-    "delete",     "status", "sign",     "uploads"};
+constexpr std::array<absl::string_view, 9> kReservedRouteWords = {
+    "namespaces", "files", "download", "upload",  "delete",
+    "status",     "sign",  "uploads",  "versions"};
 
 // Checks length and alphabet: alphanumerics plus the characters in `extra`.
 absl::Status ValidateToken(absl::string_view what, absl::string_view value,

@@ -82,7 +82,9 @@ absl::Status DownloadHandler::Serve(const HttpCall& call, const std::string& ns,
   ASSIGN_OR_RETURN(
       NamespaceRecord record,
       AuthorizeNamespace(*services_, call, ns, NamespaceAccess::kReadFiles));
-  ASSIGN_OR_RETURN(FileInfo info, services_->client->Stat(full_path));
+  ASSIGN_OR_RETURN(uint64_t version, RequestedVersion(call));
+  ASSIGN_OR_RETURN(FileInfo info,
+                   StatVisible(*services_, record, full_path, version));
 
   const std::string etag = absl::StrCat("\"", info.sha256, "\"");
   SetRepresentationHeaders(res, info, etag, record);

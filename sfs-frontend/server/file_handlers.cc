@@ -16,16 +16,23 @@ using nlohmann::json;
 
 constexpr uint32_t kDefaultListLimit = 1000;
 
-json FileJson(const std::string& ns, const FileInfo& file) {
-  std::string path = file.path.substr(ns.size() + 2);
-  return {{"name", path.substr(path.rfind('/') + 1)},
-          {"path", path},
-          {"namespace", ns},
-          {"size", file.size},
-          {"content_type", file.content_type},
-          {"etag", file.sha256},
-          {"created_at", FormatTimestamp(file.created_unix_micros)},
-          {"modified_at", FormatTimestamp(file.modified_unix_micros)}};
+json FileJson(const NamespaceRecord& ns, const FileInfo& file,
+              const Retention& retention) {
+  std::string path = file.path.substr(ns.name.size() + 2);
+  json out = {{"name", path.substr(path.rfind('/') + 1)},
+              {"path", path},
+              {"namespace", ns.name},
+              {"size", file.size},
+              {"content_type", file.content_type},
+              {"etag", file.sha256},
+              {"version", file.generation},
+              {"created_at", FormatTimestamp(file.created_unix_micros)},
+              {"modified_at", FormatTimestamp(file.modified_unix_micros)}};
+  if (std::optional<absl::Time> expires =
+          retention.ExpiresAt(ns.policies, file)) {
+    out["expires_at"] = FormatTimestamp(absl::ToUnixMicros(*expires));
+  }
+  return out;
 }
 
 }  // namespace
@@ -33,19 +40,24 @@ json FileJson(const std::string& ns, const FileInfo& file) {
 void FileHandlers::Register(Router& router) {
   router.Add({"GET"}, "/storage/files", "files",
              [this](const HttpCall& call) { return List(call); });
+  router.Add({"GET"}, "/storage/versions", "versions",
+             [this](const HttpCall& call) { return ListVersions(call); });
   router.Add({"GET"}, "/storage/status", "status",
              [this](const HttpCall& call) { return ClusterStatus(call); });
-  router.Add({"GET"}, "/storage/download/([^/]+)/(.+)", "download",
-             [this](const HttpCall& call) {
-               return downloads_.Serve(call, call.match[1], call.match[2],
-                                       Disposition::kAttachment);
-             });
-  router.Add({"GET"}, "/storage/download", "legacy_download",
-             [this](const HttpCall& call) {
-               auto [ns, name] = LegacyTarget(call);
-               return downloads_.Serve(call, ns, name,
-                                       Disposition::kAttachment);
-             });
+  router.Add(
+      {"GET"}, "/storage/download/([^/]+)/(.+)", "download",
+      [this](const HttpCall& call) {
+        return downloads_.Serve(call, call.match[1], call.match[2],
+                                Disposition::kAttachment);
+      },
+      Router::Errors::kHtmlForBrowsers);
+  router.Add(
+      {"GET"}, "/storage/download", "legacy_download",
+      [this](const HttpCall& call) {
+        auto [ns, name] = LegacyTarget(call);
+        return downloads_.Serve(call, ns, name, Disposition::kAttachment);
+      },
+      Router::Errors::kHtmlForBrowsers);
   router.Add({"POST", "PUT"}, "/storage/upload", "legacy_upload",
              [this](const HttpCall& call) {
                auto [ns, name] = LegacyTarget(call);
@@ -56,16 +68,18 @@ void FileHandlers::Register(Router& router) {
                auto [ns, name] = LegacyTarget(call);
                return Delete(call, ns, name);
              });
-  router.Add({"GET", "POST", "PUT", "DELETE"}, "/storage/([^/]+)/(.+)", "file",
-             [this](const HttpCall& call) {
-               const std::string ns = call.match[1];
-               const std::string path = call.match[2];
-               if (call.req.method == "DELETE") return Delete(call, ns, path);
-               if (call.req.method == "GET" || call.req.method == "HEAD") {
-                 return downloads_.Serve(call, ns, path, Disposition::kInline);
-               }
-               return uploads_.Upload(call, ns, path);
-             });
+  router.Add(
+      {"GET", "POST", "PUT", "DELETE"}, "/storage/([^/]+)/(.+)", "file",
+      [this](const HttpCall& call) {
+        const std::string ns = call.match[1];
+        const std::string path = call.match[2];
+        if (call.req.method == "DELETE") return Delete(call, ns, path);
+        if (call.req.method == "GET" || call.req.method == "HEAD") {
+          return downloads_.Serve(call, ns, path, Disposition::kInline);
+        }
+        return uploads_.Upload(call, ns, path);
+      },
+      Router::Errors::kHtmlForBrowsers);
 }
 
 std::pair<std::string, std::string> FileHandlers::LegacyTarget(
@@ -98,11 +112,14 @@ absl::Status FileHandlers::List(const HttpCall& call) {
 
   json out = json::array();
   std::string last_folder;
+  const absl::Time now = absl::Now();
   for (const FileInfo& file : page.files) {
+    // Expired files are gone for readers before the sweeper reclaims them.
+    if (services_->retention.Expired(record.policies, file, now)) continue;
     size_t slash =
         folders ? file.path.find('/', prefix.size()) : std::string::npos;
     if (slash == std::string::npos) {
-      out.push_back(FileJson(ns, file));
+      out.push_back(FileJson(record, file, services_->retention));
       continue;
     }
     // With delimiter=/, everything below a sub-folder is one folder entry.
@@ -118,6 +135,31 @@ absl::Status FileHandlers::List(const HttpCall& call) {
   if (!page.next_start_after.empty()) {
     call.res.set_header("X-Next-Cursor",
                         page.next_start_after.substr(ns.size() + 2));
+  }
+  WriteJson(call, 200, out.dump());
+  return absl::OkStatus();
+}
+
+absl::Status FileHandlers::ListVersions(const HttpCall& call) {
+  const std::string ns = call.req.get_param_value("namespace");
+  ASSIGN_OR_RETURN(std::string full_path,
+                   ClusterPath(ns, call.req.get_param_value("path")));
+  ASSIGN_OR_RETURN(
+      NamespaceRecord record,
+      AuthorizeNamespace(*services_, call, ns, NamespaceAccess::kReadFiles));
+  // Expired: the whole history is gone with the current file.
+  RETURN_IF_ERROR(StatVisible(*services_, record, full_path).status());
+  ASSIGN_OR_RETURN(std::vector<FileInfo> versions,
+                   services_->client->ListVersions(full_path));
+  json out = json::array();
+  for (const FileInfo& version : versions) {
+    json entry = FileJson(record, version, services_->retention);
+    entry["current"] = out.empty();
+    // Old versions go with the current file, not on a clock of their own.
+    if (!out.empty() && out[0].contains("expires_at")) {
+      entry["expires_at"] = out[0]["expires_at"];
+    }
+    out.push_back(std::move(entry));
   }
   WriteJson(call, 200, out.dump());
   return absl::OkStatus();

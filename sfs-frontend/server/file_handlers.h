@@ -26,6 +26,8 @@ class FileHandlers {
 
  private:
   absl::Status List(const HttpCall& call);
+  // Every version of one file, newest (current) first.
+  absl::Status ListVersions(const HttpCall& call);
   absl::Status Delete(const HttpCall& call, const std::string& ns,
                       const std::string& path);
   absl::Status ClusterStatus(const HttpCall& call);

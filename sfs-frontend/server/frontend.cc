@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "common/status_macros.h"
 #include "sfs-frontend/server/account_handlers.h"
 #include "sfs-frontend/server/file_handlers.h"
 #include "sfs-frontend/server/http_error.h"
@@ -17,6 +18,20 @@ template <typename T>
 std::shared_ptr<T> Registered(Router& router, std::shared_ptr<T> handlers) {
   handlers->Register(router);
   return handlers;
+}
+
+// The legacy query-parameter routes name no namespace and mean "default"
+// (the seed's namespace for unauthenticated access): it exists from the
+// first start, readable by anyone, written only by admins. Replicas racing
+// to create it all succeed.
+absl::Status EnsureDefaultNamespace(Catalog& catalog) {
+  NamespaceRecord record;
+  record.name = "default";
+  record.owner_id = kSystemOwner;
+  record.visibility = Visibility::kPublic;
+  record.created_at = absl::ToUnixMicros(absl::Now());
+  absl::Status status = catalog.CreateNamespace(record);
+  return absl::IsAlreadyExists(status) ? absl::OkStatus() : status;
 }
 
 std::string CurrentException() {
@@ -34,6 +49,7 @@ std::string CurrentException() {
 absl::StatusOr<std::unique_ptr<Frontend>> Frontend::Create(
     const FrontendOptions& options, std::unique_ptr<Client> client,
     std::unique_ptr<Catalog> catalog, std::optional<JwtVerifier> verifier) {
+  RETURN_IF_ERROR(EnsureDefaultNamespace(*catalog));
   std::unique_ptr<Frontend> frontend(new Frontend(
       options, std::move(client), std::move(catalog), std::move(verifier)));
   if (!options.static_dir.empty() &&
@@ -53,9 +69,16 @@ Frontend::Frontend(const FrontendOptions& options,
       catalog_(std::move(catalog)),
       authenticator_(catalog_.get(), std::move(verifier)),
       progress_(catalog_.get()),
-      services_{client_.get(), catalog_.get(), &authenticator_,
-                &progress_,    &metrics_,      options.jwt_secret},
+      services_{client_.get(),
+                catalog_.get(),
+                &authenticator_,
+                &progress_,
+                &metrics_,
+                options.jwt_secret,
+                Retention(options.retention_day)},
       router_(&metrics_),
+      sweeper_(client_.get(), catalog_.get(), Retention(options.retention_day),
+               options.lifecycle_interval),
       server_(std::make_unique<httplib::Server>()),
       request_id_prefix_(
           absl::StrCat(absl::Hex(absl::ToUnixMicros(absl::Now())))) {
@@ -152,11 +175,13 @@ absl::Status Frontend::Start() {
     server_->listen_after_bind();
     stopped_.Notify();
   });
+  sweeper_.Start();
   return absl::OkStatus();
 }
 
 bool Frontend::Drain(absl::Duration bound) {
   draining_ = true;
+  sweeper_.Stop();
   // Progress streams would otherwise hold their threads until keep-alive.
   progress_.Shutdown();
   // Closes the listening socket; listen_after_bind returns once every

@@ -45,6 +45,10 @@ struct FrontendOptions {
   absl::Duration session_lifetime = absl::Hours(12);
   // HS256 secret for login sessions (may be empty; see FrontendServices).
   std::string jwt_secret;
+  // Length of one `retention_days` day (shortened by tests), and how often
+  // expired files are swept from the cluster.
+  absl::Duration retention_day = absl::Hours(24);
+  absl::Duration lifecycle_interval = absl::Minutes(10);
 };
 
 class Frontend {
@@ -55,7 +59,8 @@ class Frontend {
       std::unique_ptr<Catalog> catalog, std::optional<JwtVerifier> verifier);
   ~Frontend();
 
-  // Binds the port and serves on a background thread.
+  // Binds the port and serves on a background thread; starts the lifecycle
+  // sweeper.
   absl::Status Start();
 
   // Stops accepting connections and waits up to `bound` for requests in
@@ -78,6 +83,7 @@ class Frontend {
   ProgressHub progress_;
   FrontendServices services_;
   Router router_;
+  LifecycleSweeper sweeper_;
   std::vector<std::shared_ptr<void>> handlers_;
   std::unique_ptr<httplib::Server> server_;
   // Request ids are "<start time of this process, hex>-<counter>": unique

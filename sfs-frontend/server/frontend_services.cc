@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/path.h"
 #include "common/status_macros.h"
@@ -59,6 +60,30 @@ absl::StatusOr<std::string> ClusterPath(const std::string& ns,
   valid = ValidateFilePath(full);
   if (!valid.ok()) return valid;
   return full;
+}
+
+absl::StatusOr<FileInfo> StatVisible(const FrontendServices& services,
+                                     const NamespaceRecord& ns,
+                                     const std::string& full_path,
+                                     uint64_t generation) {
+  ASSIGN_OR_RETURN(FileInfo current, services.client->Stat(full_path));
+  // Old versions live as long as the current file and go when it expires.
+  if (services.retention.Expired(ns.policies, current, absl::Now())) {
+    return absl::NotFoundError(
+        absl::StrCat(full_path.substr(ns.name.size() + 2), " has expired"));
+  }
+  if (generation == 0 || generation == current.generation) return current;
+  return services.client->Stat(full_path, generation);
+}
+
+absl::StatusOr<uint64_t> RequestedVersion(const HttpCall& call) {
+  if (!call.req.has_param("version")) return 0;
+  uint64_t version = 0;
+  if (!absl::SimpleAtoi(call.req.get_param_value("version"), &version) ||
+      version == 0) {
+    return absl::InvalidArgumentError("version must be a positive number");
+  }
+  return version;
 }
 
 absl::StatusOr<NamespaceUsage> CountNamespace(Client* client,

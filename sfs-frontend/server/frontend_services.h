@@ -11,6 +11,7 @@
 #include "client-lib/client.h"
 #include "sfs-frontend/auth/authenticator.h"
 #include "sfs-frontend/catalog/catalog.h"
+#include "sfs-frontend/server/lifecycle.h"
 #include "sfs-frontend/server/metrics.h"
 #include "sfs-frontend/server/progress_hub.h"
 #include "sfs-frontend/server/router.h"
@@ -26,6 +27,8 @@ struct FrontendServices {
   // HS256 secret for minting session tokens at /api/login; empty when the
   // frontend only verifies tokens from another issuer.
   std::string jwt_secret;
+  // Files of namespaces with retention_days are gone once expired.
+  Retention retention;
 };
 
 // The caller of `call` (anonymous if it presents no credential).
@@ -57,6 +60,18 @@ struct NamespaceUsage {
   uint64_t files = 0;
   uint64_t bytes = 0;
 };
+// The file at `full_path` in `ns` as a reader may see it: `generation` 0 for
+// the current one, else that old version. NotFound for a missing or expired
+// file.
+absl::StatusOr<FileInfo> StatVisible(const FrontendServices& services,
+                                     const NamespaceRecord& ns,
+                                     const std::string& full_path,
+                                     uint64_t generation = 0);
+
+// The `version` query parameter of `call`: 0 when absent, InvalidArgument
+// when it is not a positive number.
+absl::StatusOr<uint64_t> RequestedVersion(const HttpCall& call);
+
 // Counts the files of namespace `ns` in the cluster.
 absl::StatusOr<NamespaceUsage> CountNamespace(Client* client,
                                               const std::string& ns);

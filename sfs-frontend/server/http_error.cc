@@ -5,7 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/cord.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
 namespace sfs::frontend {
@@ -40,6 +42,72 @@ HttpError FromCanonicalCode(absl::StatusCode code) {
     default:
       return {500, "internal", ""};
   }
+}
+
+// The RFC 9110 reason phrase of every status the frontend answers errors
+// with (httplib keeps its table private).
+const char* ReasonPhrase(int status) {
+  switch (status) {
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 409:
+      return "Conflict";
+    case 412:
+      return "Precondition Failed";
+    case 413:
+      return "Content Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 416:
+      return "Range Not Satisfiable";
+    case 429:
+      return "Too Many Requests";
+    case 501:
+      return "Not Implemented";
+    case 503:
+      return "Service Unavailable";
+    case 507:
+      return "Insufficient Storage";
+    default:
+      return "Error";
+  }
+}
+
+// HTML text for `text`, which may be any bytes (invalid UTF-8 is passed
+// through; the page declares UTF-8 and browsers substitute U+FFFD).
+std::string EscapeHtml(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -88,6 +156,32 @@ void WriteError(httplib::Response& res, const HttpError& error) {
   res.set_content(
       body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
       "application/json");
+}
+
+void WriteHtmlError(httplib::Response& res, const HttpError& error) {
+  res.status = error.status;
+  const std::string title =
+      absl::StrCat(error.status, " ", ReasonPhrase(error.status));
+  res.set_header("Content-Security-Policy",
+                 "default-src 'none'; style-src 'unsafe-inline'");
+  res.set_content(
+      absl::StrCat("<!doctype html>\n<html lang=\"en\"><head><meta "
+                   "charset=\"utf-8\"><title>",
+                   EscapeHtml(title),
+                   "</title><style>body{font:16px system-ui,sans-serif;"
+                   "margin:4em auto;max-width:40em;color:#222}"
+                   "code{color:#666}</style></head><body><h1>",
+                   EscapeHtml(title), "</h1><p>", EscapeHtml(error.message),
+                   "</p><p><code>", EscapeHtml(error.code),
+                   "</code></p><p><a href=\"/\">SFS home</a></p></body>"
+                   "</html>\n"),
+      "text/html; charset=utf-8");
+}
+
+bool PrefersHtml(absl::string_view accept) {
+  // Browsers put text/html first in navigations ("text/html,application/
+  // xhtml+xml,..."); anything that lists JSON or nothing specific gets JSON.
+  return absl::StartsWith(accept, "text/html");
 }
 
 void WriteStatusError(httplib::Response& res, const absl::Status& status) {

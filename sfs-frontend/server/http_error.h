@@ -43,6 +43,15 @@ void WriteError(httplib::Response& res, const HttpError& error);
 // ToHttpError, then WriteError.
 void WriteStatusError(httplib::Response& res, const absl::Status& status);
 
+// Writes `error` as a small self-contained HTML page (status line as title,
+// the message as text): what a browser shows when a link or a typed URL
+// fails, instead of raw JSON. Everything user-supplied is HTML-escaped.
+void WriteHtmlError(httplib::Response& res, const HttpError& error);
+
+// True when `accept` (an Accept header) asks for an HTML document first, as
+// browser navigations do; fetch() and curl send "*/*" and get JSON.
+bool PrefersHtml(absl::string_view accept);
+
 }  // namespace sfs::frontend
 
 #endif  // SFS_FRONTEND_SERVER_HTTP_ERROR_H_

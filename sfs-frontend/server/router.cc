@@ -18,9 +18,9 @@ bool Serves(const std::vector<std::string>& methods, const std::string& m) {
 }  // namespace
 
 void Router::Add(std::vector<std::string> methods, const std::string& pattern,
-                 std::string route_name, RouteHandler handler) {
+                 std::string route_name, RouteHandler handler, Errors errors) {
   routes_.push_back(Route{std::move(methods), std::regex(pattern),
-                          std::move(route_name), std::move(handler)});
+                          std::move(route_name), std::move(handler), errors});
 }
 
 void Router::Dispatch(const httplib::Request& req, httplib::Response& res,
@@ -36,7 +36,14 @@ void Router::Dispatch(const httplib::Request& req, httplib::Response& res,
                        req.method + " is not allowed here"});
     } else {
       absl::Status status = route.handler(HttpCall{req, res, body, match});
-      if (!status.ok()) WriteStatusError(res, status);
+      if (status.ok()) {
+      } else if (route.errors == Errors::kHtmlForBrowsers &&
+                 req.method == "GET" &&
+                 PrefersHtml(req.get_header_value("Accept"))) {
+        WriteHtmlError(res, ToHttpError(status));
+      } else {
+        WriteStatusError(res, status);
+      }
     }
     metrics_->CountRequest(route.name, req.method, res.status);
     return;

@@ -43,9 +43,14 @@ class Router {
  public:
   explicit Router(Metrics* metrics) : metrics_(metrics) {}
 
+  // How a route's errors are written: always JSON, or as an HTML page when a
+  // browser navigates to it (file routes, which links and iframes open).
+  enum class Errors { kJson, kHtmlForBrowsers };
+
   // `methods` lists every method the handler serves ("GET" implies HEAD).
   void Add(std::vector<std::string> methods, const std::string& pattern,
-           std::string route_name, RouteHandler handler);
+           std::string route_name, RouteHandler handler,
+           Errors errors = Errors::kJson);
 
   void Dispatch(const httplib::Request& req, httplib::Response& res,
                 const httplib::ContentReader* body) const;
@@ -56,6 +61,7 @@ class Router {
     std::regex pattern;
     std::string name;
     RouteHandler handler;
+    Errors errors;
   };
   Metrics* const metrics_;
   std::vector<Route> routes_;

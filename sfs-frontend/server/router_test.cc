@@ -19,16 +19,24 @@ class RouterTest : public ::testing::Test {
                   last_ = "item " + c.match[1].str();
                   return absl::NotFoundError("no such item");
                 });
+    router_.Add(
+        {"GET"}, "/pages/(.+)", "page",
+        [](const HttpCall& c) {
+          return absl::NotFoundError("no <b>" + c.match[1].str() + "</b>");
+        },
+        Router::Errors::kHtmlForBrowsers);
     router_.Add({"GET"}, "/(.+)", "anything", [this](const HttpCall& c) {
       last_ = "anything";
       return absl::OkStatus();
     });
   }
 
-  httplib::Response Call(const std::string& method, const std::string& path) {
+  httplib::Response Call(const std::string& method, const std::string& path,
+                         const std::string& accept = "*/*") {
     httplib::Request req;
     req.method = method;
     req.path = path;
+    req.headers.emplace("Accept", accept);
     httplib::Response res;
     res.status = 200;
     router_.Dispatch(req, res, nullptr);
@@ -62,6 +70,22 @@ TEST_F(RouterTest, FirstMatchingRouteOwnsThePath) {
   EXPECT_EQ(Call("GET", "/other").status, 200);
   EXPECT_EQ(last_, "anything");
   EXPECT_EQ(Call("GET", "/").status, 404);
+}
+
+TEST_F(RouterTest, BrowserNavigationsToPageRoutesGetAnEscapedHtmlError) {
+  const std::string navigation = "text/html,application/xhtml+xml,*/*;q=0.8";
+  httplib::Response res = Call("GET", "/pages/x", navigation);
+  EXPECT_EQ(res.status, 404);
+  EXPECT_EQ(res.get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(res.body.find("<title>404 Not Found</title>"), std::string::npos);
+  EXPECT_NE(res.body.find("no &lt;b&gt;x&lt;/b&gt;"), std::string::npos);
+  EXPECT_EQ(res.body.find("<b>"), std::string::npos);
+
+  // fetch() and scripts get JSON from the same route; other routes always.
+  res = Call("GET", "/pages/x");
+  EXPECT_EQ(res.get_header_value("Content-Type"), "application/json");
+  res = Call("DELETE", "/items/1", navigation);
+  EXPECT_EQ(res.get_header_value("Content-Type"), "application/json");
 }
 
 TEST_F(RouterTest, CountsAnswersByRouteName) {

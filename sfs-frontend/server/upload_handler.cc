@@ -124,7 +124,7 @@ absl::Status UploadHandler::Upload(const HttpCall& call, const std::string& ns,
       AuthorizeNamespace(*services_, call, ns, NamespaceAccess::kCreateFiles));
   std::string overwrite = req.get_param_value("overwrite");
   if (overwrite != "true" && overwrite != "1") {
-    auto existing = services_->client->Stat(full_path);
+    auto existing = StatVisible(*services_, record, full_path);
     if (existing.ok()) {
       return absl::AlreadyExistsError(
           absl::StrCat(path, " exists; add ?overwrite=true to replace it"));
@@ -148,8 +148,10 @@ absl::Status UploadHandler::Upload(const HttpCall& call, const std::string& ns,
       return UnsupportedMediaTypeError(
           absl::StrCat(type, " is not allowed in namespace ", ns));
     }
-    ASSIGN_OR_RETURN(std::unique_ptr<FileWriter> writer,
-                     services_->client->Create(full_path, type));
+    ASSIGN_OR_RETURN(
+        std::unique_ptr<FileWriter> writer,
+        services_->client->Create(full_path, type,
+                                  record.policies.keep_versions.value_or(0)));
     return std::make_unique<UploadStream>(std::move(writer), limits, &progress);
   };
   std::unique_ptr<UploadStream> stream;

@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 DATA ?= ./.sfs-data
 
-.PHONY: deps build up test bench format clean
+.PHONY: deps build up test browser-test-deps bench format clean
 
 deps:
 	@scripts/install-deps.sh
@@ -18,8 +18,16 @@ up: build
 
 # Every test: unit suites, then the cross-process cluster suites, one at a time
 # (they start real servers on loopback and move gigabytes through them).
-test: build
+test: build browser-test-deps
 	cd $(BUILD) && ctest --output-on-failure -j1
+
+# The browser test's npm packages (tests/browser), installed when missing or
+# older than package-lock.json; npm ci writes node_modules/.package-lock.json.
+BROWSER_TEST := tests/browser
+browser-test-deps: $(BROWSER_TEST)/node_modules/.package-lock.json
+$(BROWSER_TEST)/node_modules/.package-lock.json: $(BROWSER_TEST)/package-lock.json
+	cd $(BROWSER_TEST) && npm ci --no-audit --no-fund
+	@touch $@
 
 # Benchmarks against baselines measured in the same run (bench/README.md);
 # BENCH_ARGS go to bench/bench.py, e.g. BENCH_ARGS="--users 50".

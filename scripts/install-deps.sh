@@ -8,7 +8,13 @@ packages=(
   libabsl-dev librocksdb-dev libssl-dev libsodium-dev libpq-dev
   libcpp-httplib-dev libgtest-dev libgmock-dev
   postgresql curl
+  chromium
 )
+# The browser test (tests/browser) runs on Node.js with npm. A machine may have
+# them from another repository than Debian's (whose npm would not fit that
+# Node.js), so Debian's are installed only where they are missing.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -62,8 +62,11 @@ class FrontendTest : public ::testing::Test {
                                 1})
               .ok());
     }
-    server_ = new FrontendServer(TestFrontendOptions(
-        *cluster_, "frontend", catalog_dir, {"--sse_keepalive=1s"}));
+    server_ = new FrontendServer(
+        TestFrontendOptions(*cluster_, "frontend", catalog_dir,
+                            // A retention "day" of 2 s, swept every 300 ms.
+                            {"--sse_keepalive=1s", "--retention_day=2s",
+                             "--lifecycle_interval=300ms"}));
     ASSERT_TRUE(server_->Start().ok());
   }
   static void TearDownTestSuite() {
@@ -294,6 +297,145 @@ TEST_F(FrontendTest, FileRoutesAndHttpSemantics) {
       200);
   EXPECT_EQ(Status("DELETE", "/storage/docs/legacy.txt", alice), 404);
   EXPECT_EQ(Status("DELETE", "/storage/docs/page.html", alice), 200);
+}
+
+TEST_F(FrontendTest, KeepVersionsKeepsTheNewestOldVersionsReadable) {
+  const std::string alice = TestJwt("alice");
+  CreateNamespace("hist", 0, ",\"keep_versions\":2");
+  for (const char* body : {"one", "two!", "three", "four!!"}) {
+    ASSERT_EQ(Status("PUT", "/storage/hist/f.txt?overwrite=true", alice, body),
+              201);
+  }
+  auto listed =
+      Send("GET", "/storage/versions?namespace=hist&path=f.txt", alice);
+  ASSERT_EQ(listed->status, 200) << listed->body;
+  json versions = json::parse(listed->body);
+  // The current file and the two newest old versions; "one" is gone.
+  ASSERT_EQ(versions.size(), 3u);
+  EXPECT_TRUE(versions[0]["current"]);
+  EXPECT_FALSE(versions[1]["current"]);
+  std::vector<std::string> bodies;
+  uint64_t previous = 0;
+  for (const json& v : versions) {
+    uint64_t version = v["version"];
+    if (previous != 0) EXPECT_LT(version, previous);  // newest first
+    previous = version;
+    auto got = Send(
+        "GET", absl::StrCat("/storage/hist/f.txt?version=", version), alice);
+    ASSERT_EQ(got->status, 200);
+    EXPECT_EQ(got->body.size(), v["size"]);
+    EXPECT_EQ(got->get_header_value("ETag"),
+              absl::StrCat("\"", v["etag"].get<std::string>(), "\""));
+    bodies.push_back(got->body);
+  }
+  EXPECT_EQ(bodies, (std::vector<std::string>{"four!!", "three", "two!"}));
+  const uint64_t oldest = versions[2]["version"];
+  EXPECT_EQ(
+      Send("GET", absl::StrCat("/storage/download/hist/f.txt?version=", oldest),
+           alice)
+          ->body,
+      "two!");
+  EXPECT_EQ(Status("GET", "/storage/hist/f.txt?version=1", alice), 404);
+  EXPECT_EQ(Status("GET", "/storage/hist/f.txt?version=x", alice), 400);
+  // Old versions are as private as the file.
+  EXPECT_EQ(Status("GET", "/storage/versions?namespace=hist&path=f.txt",
+                   TestJwt("mallory")),
+            403);
+  EXPECT_EQ(
+      Status("GET", absl::StrCat("/storage/hist/f.txt?version=", oldest), ""),
+      401);
+
+  // Delete takes the history with it; the chunks go to garbage collection.
+  ASSERT_EQ(Status("DELETE", "/storage/hist/f.txt", alice), 200);
+  EXPECT_EQ(Status("GET", absl::StrCat("/storage/hist/f.txt?version=", oldest),
+                   alice),
+            404);
+  EXPECT_EQ(Status("GET", "/storage/versions?namespace=hist&path=f.txt", alice),
+            404);
+
+  // Without keep_versions an overwrite leaves no history.
+  CreateNamespace("nohist", 0);
+  for (const char* body : {"a", "b"}) {
+    ASSERT_EQ(
+        Status("PUT", "/storage/nohist/f.txt?overwrite=true", alice, body),
+        201);
+  }
+  auto single =
+      Send("GET", "/storage/versions?namespace=nohist&path=f.txt", alice);
+  EXPECT_EQ(json::parse(single->body).size(), 1u);
+}
+
+TEST_F(FrontendTest, RetentionExpiresFilesAndTheSweeperDeletesThem) {
+  const std::string alice = TestJwt("alice");
+  // One retention day is 2 s in this suite.
+  CreateNamespace("short", 0, ",\"retention_days\":1");
+  ASSERT_EQ(Status("POST", "/storage/short/old.txt", alice, "old"), 201);
+  auto listing = Send("GET", "/storage/files?namespace=short", alice);
+  json files = json::parse(listing->body);
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_TRUE(files[0].contains("expires_at"));
+  EXPECT_EQ(Send("GET", "/storage/short/old.txt", alice)->body, "old");
+
+  // Expiry is exact for readers; the sweeper then really deletes the file.
+  absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (Status("GET", "/storage/short/old.txt", alice) == 200 &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_EQ(Status("GET", "/storage/short/old.txt", alice), 404);
+  ASSERT_EQ(Status("POST", "/storage/short/new.txt", alice, "new"), 201);
+  files =
+      json::parse(Send("GET", "/storage/files?namespace=short", alice)->body);
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0]["name"], "new.txt");
+  auto client = Client::Connect({.master_address = cluster_->master_address()});
+  ASSERT_TRUE(client.ok());
+  while ((*client)->Stat("/short/old.txt").ok() && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_EQ((*client)->Stat("/short/old.txt").status().code(),
+            absl::StatusCode::kNotFound);
+  // An expired name may be written again without ?overwrite.
+  EXPECT_EQ(Status("POST", "/storage/short/old.txt", alice, "again"), 201);
+  EXPECT_EQ(Send("GET", "/storage/short/old.txt", alice)->body, "again");
+
+  // Namespaces without retention keep their files.
+  CreateNamespace("forever", 0);
+  ASSERT_EQ(Status("POST", "/storage/forever/f.txt", alice, "f"), 201);
+  absl::SleepFor(absl::Seconds(3));
+  EXPECT_EQ(Status("GET", "/storage/forever/f.txt", alice), 200);
+}
+
+TEST_F(FrontendTest, LegacyRoutesUseTheDefaultNamespace) {
+  // It exists from the first start: public to read, admins write it.
+  const std::string admin = TestJwt("root", true);
+  EXPECT_EQ(
+      Status("POST", "/storage/upload?name=hello.txt", TestJwt("alice"), "hi"),
+      403);
+  ASSERT_EQ(Status("POST", "/storage/upload?name=hello.txt", admin, "hi"), 201);
+  EXPECT_EQ(Send("GET", "/storage/download?name=hello.txt", "")->body, "hi");
+  EXPECT_EQ(Send("GET", "/storage/default/hello.txt", "")->body, "hi");
+  EXPECT_EQ(Status("DELETE", "/storage/delete?name=hello.txt", admin), 200);
+}
+
+TEST_F(FrontendTest, BrowserNavigationsGetAnHtmlErrorPage) {
+  CreateNamespace("pages", 1);
+  const httplib::Headers navigation = {
+      {"Accept", "text/html,application/xhtml+xml,*/*;q=0.8"}};
+  auto page =
+      Send("GET", "/storage/pages/%3Cscript%3E.txt", "", "", navigation);
+  EXPECT_EQ(page->status, 404);
+  EXPECT_EQ(page->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(page->body.find("404 Not Found"), std::string::npos);
+  EXPECT_EQ(page->body.find("<script>"), std::string::npos);
+  auto download =
+      Send("GET", "/storage/download/pages/missing.txt", "", "", navigation);
+  EXPECT_EQ(download->status, 404);
+  EXPECT_NE(download->body.find("<html"), std::string::npos);
+  // Scripts and fetch() keep getting JSON.
+  auto api = Send("GET", "/storage/pages/missing.txt", "");
+  EXPECT_EQ(api->get_header_value("Content-Type"), "application/json");
+  EXPECT_EQ(json::parse(api->body)["code"], "not_found");
 }
 
 TEST_F(FrontendTest, BadInputIsRejectedAndNothingStored) {

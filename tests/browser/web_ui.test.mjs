@@ -39,18 +39,6 @@ let page;
 
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
-// Human-readable sizes as the UI prints them.
-function formatBytes(n) {
-  const units = ['B', 'KiB', 'MiB', 'GiB'];
-  let value = n;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${n} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
-
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'sfs-web-ui-'));
   await mkdir(join(root, 'files'));
@@ -114,6 +102,13 @@ async function expectMessage(pattern) {
   await page.getByTestId('message').filter({ hasText: pattern }).waitFor();
 }
 
+// Fails, quoting it, when the message box shows anything.
+async function assertNoMessage(when) {
+  const box = page.getByTestId('message');
+  const shown = (await box.isVisible()) ? await box.textContent() : '';
+  assert.equal(shown, '', `no message ${when}`);
+}
+
 async function login([user, password]) {
   await page.fill('#login-username', user);
   await page.fill('#login-password', password);
@@ -142,10 +137,11 @@ function pageFetch(url, init = {}) {
   }, [url, init]);
 }
 
-async function expectFileSize(path, size) {
+// Waits for `path` listed with `size` bytes, shown to people as `shown`.
+async function expectFileSize(path, size, shown) {
   const cell = fileRow(path).locator(`[data-testid=file-size][data-size="${size}"]`);
   await cell.waitFor();
-  assert.equal((await cell.textContent()).trim(), formatBytes(size));
+  assert.equal((await cell.textContent()).trim(), shown);
 }
 
 // --- scenarios -----------------------------------------------------------------
@@ -162,7 +158,7 @@ test('alice signs in (after a wrong password), creates a private namespace and u
   assert.equal(await page.getByTestId('session-user').isVisible(), false);
 
   await login(ALICE);
-  assert.equal(await page.getByTestId('message').isVisible(), false, 'the old error is gone');
+  await assertNoMessage('once signed in (the old error is gone)');
   assert.equal(await page.locator('#login-form').isVisible(), false);
 
   await page.fill('#create-name', PRIVATE_NS);
@@ -181,13 +177,13 @@ test('alice signs in (after a wrong password), creates a private namespace and u
     assert.deepEqual(bar, [size, size], `${path}: progress reached the size`);
     assert.match(await row.getByTestId('upload-state').textContent(), /^done/);
   }
-  await expectFileSize('big.bin', big.length);
-  await expectFileSize('notes.txt', notes.length);
+  await expectFileSize('big.bin', big.length, '3.0 MiB');
+  await expectFileSize('notes.txt', notes.length, '33 B');
   assert.equal(await page.getByTestId('load-more').isVisible(), false, 'one page holds both');
   await namespaceRow(PRIVATE_NS).getByTestId('namespace-count').filter({ hasText: /^2$/ }).waitFor();
   assert.equal(
     await namespaceRow(PRIVATE_NS).getByTestId('namespace-bytes').textContent(),
-    formatBytes(big.length + notes.length),
+    '3.0 MiB', // 3 MiB + 33 B
   );
 
   const screenshot = join(root, 'web-ui.png');
@@ -211,7 +207,7 @@ test('download goes through the hidden iframe and returns the same bytes', async
   assert.equal(await frame.count(), 1);
   assert.equal(await frame.evaluate((f) => f.style.display), 'none');
   assert.equal(page.url(), pageUrl, 'the page itself did not navigate');
-  assert.equal(await page.getByTestId('message').isVisible(), false);
+  await assertNoMessage('after the download');
 });
 
 test('view opens the text file in a new tab', async () => {
@@ -230,8 +226,8 @@ test('uploading an existing name asks first; cancel keeps it, replace overwrites
   await page.setInputFiles('#file-input', join(root, 'files2/notes.txt'));
   await answerDialog(/notes\.txt already exists in alice-private/, false);
   await page.locator('[data-testid=upload-row][data-path="notes.txt"][data-state=skipped]').waitFor();
-  await expectFileSize('notes.txt', notes.length);
-  assert.equal(await page.getByTestId('message').isVisible(), false, 'no error after declining');
+  await expectFileSize('notes.txt', notes.length, '33 B');
+  await assertNoMessage('after declining');
 
   await page.setInputFiles('#file-input', join(root, 'files2/notes.txt'));
   await answerDialog(/notes\.txt already exists/, true);
@@ -240,8 +236,8 @@ test('uploading an existing name asks first; cancel keeps it, replace overwrites
     () => document.querySelector('[data-testid=upload-row][data-path="notes.txt"]')?.dataset.state === 'done',
   );
   assert.equal(await uploadRow('notes.txt').getAttribute('data-sse-done'), 'true');
-  await expectFileSize('notes.txt', notesReplacement.length);
-  assert.equal(await page.getByTestId('message').isVisible(), false, 'no error after replacing');
+  await expectFileSize('notes.txt', notesReplacement.length, '4.9 KiB');
+  await assertNoMessage('after replacing');
   const [status, body] = await pageFetch(`/storage/${PRIVATE_NS}/notes.txt`);
   assert.equal(status, 200);
   assert.equal(body, notesReplacement);
@@ -279,6 +275,13 @@ test('folders are navigable and long listings load more', async () => {
   assert.equal(await page.getByTestId('load-more').isVisible(), false);
   assert.match(await page.getByTestId('breadcrumb').textContent(), /alice-private \/ docs/);
 
+  // A download whose file went away meanwhile: the hidden iframe gets an
+  // error page instead of a file, and its message is shown.
+  const [gone] = await pageFetch(`/storage/${PRIVATE_NS}/docs/c.txt`, { method: 'DELETE' });
+  assert.equal(gone, 200);
+  await fileRow('docs/c.txt').getByTestId('download-button').click();
+  await expectMessage(/Download of docs\/c\.txt failed: .*not found/i);
+
   await page.getByTestId('crumb').first().click();
   await page.locator('[data-testid=folder-row][data-path="docs/"]').waitFor();
   await fileRow('docs/a.txt').waitFor({ state: 'detached' });
@@ -303,8 +306,14 @@ test('namespaces: create a public one, toggle visibility, delete one', async () 
   await page.click('#create-button');
   await namespaceRow(PUBLIC_NS).getByTestId('visibility-toggle').filter({ hasText: 'public' }).waitFor();
   await page.getByTestId('breadcrumb').filter({ hasText: PUBLIC_NS }).waitFor();
-  await page.setInputFiles('#file-input', join(root, 'files/shared.txt'));
-  await expectFileSize('shared.txt', shared.length);
+  // Dropped on the drop zone, as a user drags a file from their desktop.
+  const dropped = await page.evaluateHandle((text) => {
+    const data = new DataTransfer();
+    data.items.add(new File([text], 'shared.txt', { type: 'text/plain' }));
+    return data;
+  }, shared);
+  await page.dispatchEvent('#drop-zone', 'drop', { dataTransfer: dropped });
+  await expectFileSize('shared.txt', shared.length, '47 B');
 
   await page.fill('#create-name', 'scratch');
   await page.click('#create-button'); // the form is back at private
@@ -337,19 +346,31 @@ test('anonymous: private files stay hidden, a public namespace opens by name', a
   assert.equal(await page.locator('[data-testid=file-row]').count(), 0);
 
   await openByName(PUBLIC_NS);
-  await expectFileSize('shared.txt', shared.length);
-  assert.equal(await page.getByTestId('message').isVisible(), false);
+  await expectFileSize('shared.txt', shared.length, '47 B');
+  await assertNoMessage('after opening the public namespace');
   const [status, body] = await pageFetch(`/storage/${PUBLIC_NS}/shared.txt`);
   assert.equal(status, 200);
   assert.equal(body, shared);
+
+  // Reading is open to anyone, writing is not: the server's reason is shown.
+  await page.setInputFiles('#file-input', join(root, 'files/notes.txt'));
+  await page.locator('[data-testid=upload-row][data-path="notes.txt"][data-state=error]').waitFor();
+  await expectMessage(/Upload of notes\.txt failed: .*sign in/i);
+  assert.equal(await fileRow('notes.txt').count(), 0);
 });
 
 test("bob cannot delete alice's file: the server's 403 message is shown", async () => {
   await login(BOB);
   await openByName(PUBLIC_NS);
   await fileRow('shared.txt').getByTestId('delete-button').click();
-  await answerDialog(/Delete shared\.txt/, true);
-  await expectMessage(/not allowed/i);
+  const [answer] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'DELETE'),
+    answerDialog(/Delete shared\.txt/, true),
+  ]);
+  assert.equal(answer.status(), 403);
+  const { error } = await answer.json();
+  assert.match(error, /not allowed/i);
+  await expectMessage(error);
   const [status] = await pageFetch(`/storage/${PUBLIC_NS}/shared.txt`, { method: 'HEAD' });
   assert.equal(status, 200, 'the file is still there');
   assert.equal(await fileRow('shared.txt').count(), 1);

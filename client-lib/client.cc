@@ -79,6 +79,15 @@ absl::StatusOr<std::vector<FileInfo>> Client::ListVersions(
   return versions;
 }
 
+absl::StatusOr<StorageUsage> Client::Usage(const std::string& prefix) {
+  proto::UsageRequest request;
+  request.set_prefix(prefix);
+  ASSIGN_OR_RETURN(proto::UsageResponse response,
+                   master_->Call(&proto::Master::Stub::Usage, request));
+  return StorageUsage{response.files(), response.bytes(),
+                      response.old_versions(), response.old_version_bytes()};
+}
+
 absl::Status Client::Delete(const std::string& path, uint64_t if_generation) {
   proto::DeleteRequest request;
   request.set_path(path);

@@ -73,6 +73,14 @@ struct ListPage {
   std::string next_start_after;  // pass back to continue; empty at the end
 };
 
+// What the files under a prefix store.
+struct StorageUsage {
+  uint64_t files = 0;
+  uint64_t bytes = 0;  // of the current files
+  uint64_t old_versions = 0;
+  uint64_t old_version_bytes = 0;
+};
+
 struct ChunkserverStatus {
   std::string server_id;
   std::string address;
@@ -226,6 +234,8 @@ class Client {
   absl::StatusOr<ListPage> List(const std::string& prefix,
                                 const std::string& start_after = "",
                                 uint32_t limit = 0);
+  // Files and old versions under `prefix`, counted by the master.
+  absl::StatusOr<StorageUsage> Usage(const std::string& prefix);
   // Deletes the file at `path` with its old versions. With `if_generation`
   // not 0, only if the current file is that generation (FailedPrecondition
   // otherwise), so a file examined earlier is never confused with a newer

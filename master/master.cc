@@ -182,6 +182,12 @@ absl::StatusOr<proto::ListVersionsResponse> Master::ListVersions(
   return response;
 }
 
+absl::StatusOr<proto::UsageResponse> Master::Usage(
+    const proto::UsageRequest& r) {
+  RETURN_IF_ERROR(ValidateListPrefix(r.prefix()));
+  return store_->Usage(r.prefix());
+}
+
 void Master::ReleaseChunks(const std::vector<uint64_t>& handles) {
   absl::Time due = absl::Now() + options_.gc_grace;
   for (uint64_t handle : handles) {

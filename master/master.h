@@ -78,6 +78,7 @@ class Master {
   absl::StatusOr<proto::DeleteResponse> Delete(const proto::DeleteRequest& r);
   absl::StatusOr<proto::ListVersionsResponse> ListVersions(
       const proto::ListVersionsRequest& r);
+  absl::StatusOr<proto::UsageResponse> Usage(const proto::UsageRequest& r);
   absl::StatusOr<proto::ClusterStatusResponse> ClusterStatus();
   absl::StatusOr<proto::FsckResponse> Fsck();
   absl::StatusOr<proto::RegisterResponse> Register(

@@ -60,6 +60,12 @@ grpc::Status MasterService::ListVersions(grpc::ServerContext*,
                                          proto::ListVersionsResponse* out) {
   return Reply(master_->ListVersions(*r), out);
 }
+
+grpc::Status MasterService::Usage(grpc::ServerContext*,
+                                  const proto::UsageRequest* r,
+                                  proto::UsageResponse* out) {
+  return Reply(master_->Usage(*r), out);
+}
 grpc::Status MasterService::ClusterStatus(grpc::ServerContext*,
                                           const proto::ClusterStatusRequest*,
                                           proto::ClusterStatusResponse* out) {

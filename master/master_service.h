@@ -36,6 +36,8 @@ class MasterService final : public proto::Master::Service {
   grpc::Status ListVersions(grpc::ServerContext*,
                             const proto::ListVersionsRequest* r,
                             proto::ListVersionsResponse* out) override;
+  grpc::Status Usage(grpc::ServerContext*, const proto::UsageRequest* r,
+                     proto::UsageResponse* out) override;
   grpc::Status ClusterStatus(grpc::ServerContext*,
                              const proto::ClusterStatusRequest* r,
                              proto::ClusterStatusResponse* out) override;

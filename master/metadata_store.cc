@@ -443,6 +443,24 @@ absl::Status MetadataStore::ForEachFile(
   return ForEachRecord<proto::FileRecord>(db_.get(), "f", fn);
 }
 
+absl::StatusOr<proto::UsageResponse> MetadataStore::Usage(
+    const std::string& prefix) {
+  proto::UsageResponse usage;
+  RETURN_IF_ERROR(ForEachRecord<proto::FileRecord>(
+      db_.get(), FileKey(prefix), [&](const proto::FileRecord& file) {
+        usage.set_files(usage.files() + 1);
+        usage.set_bytes(usage.bytes() + file.size());
+      }));
+  // Version keys are "v" + path + ..., so "v" + prefix covers the old
+  // versions of exactly the files under the prefix.
+  RETURN_IF_ERROR(ForEachRecord<proto::FileRecord>(
+      db_.get(), "v" + prefix, [&](const proto::FileRecord& version) {
+        usage.set_old_versions(usage.old_versions() + 1);
+        usage.set_old_version_bytes(usage.old_version_bytes() + version.size());
+      }));
+  return usage;
+}
+
 absl::Status MetadataStore::ForEachUpload(
     const std::function<void(const proto::PendingUploadRecord&)>& fn) {
   return ForEachRecord<proto::PendingUploadRecord>(db_.get(), "u", fn);

@@ -115,6 +115,10 @@ class MetadataStore {
                          std::vector<proto::FileRecord>* files,
                          std::string* next);
 
+  // Files and old versions whose path starts with `prefix`, counted from a
+  // snapshot: O(files under the prefix).
+  absl::StatusOr<proto::UsageResponse> Usage(const std::string& prefix);
+
   // Calls `fn` for every file / pending upload, in key order, from a
   // consistent snapshot.
   absl::Status ForEachFile(

@@ -150,6 +150,23 @@ TEST_F(MetadataStoreTest, OverwriteKeepsTheNewestOldVersions) {
   EXPECT_EQ(store_->chunk_count(), 2u);  // /ns/a's newest and /ns/ab
 }
 
+TEST_F(MetadataStoreTest, UsageCountsFilesAndOldVersionsUnderAPrefix) {
+  WriteFile("/ns/a", {1}, 3, 100);
+  WriteFile("/ns/a", {2, 5}, 3, 200);  // /ns/a: 7 bytes, one old version
+  WriteFile("/ns/dir/b", {4}, 3, 100);
+  WriteFile("/nsx/c", {8}, 3, 100);  // shares the prefix's letters only
+  WriteFile("/nsx/c", {16}, 3, 200);
+  auto usage = store_->Usage("/ns/");
+  ASSERT_TRUE(usage.ok()) << usage.status();
+  EXPECT_EQ(usage->files(), 2u);
+  EXPECT_EQ(usage->bytes(), 11u);
+  EXPECT_EQ(usage->old_versions(), 1u);
+  EXPECT_EQ(usage->old_version_bytes(), 1u);
+  usage = store_->Usage("/nsx/");
+  EXPECT_EQ(usage->bytes(), 16u);
+  EXPECT_EQ(usage->old_version_bytes(), 8u);
+}
+
 TEST_F(MetadataStoreTest, GenerationsGrowAndGuardDeletes) {
   WriteFile("/ns/a", {1}, 0, 500);
   WriteFile("/ns/a", {1}, 0, 400);  // the clock stepped back

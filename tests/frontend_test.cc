@@ -329,6 +329,23 @@ TEST_F(FrontendTest, KeepVersionsKeepsTheNewestOldVersionsReadable) {
     bodies.push_back(got->body);
   }
   EXPECT_EQ(bodies, (std::vector<std::string>{"four!!", "three", "two!"}));
+  // Old versions count in the namespace's usage and against its quota.
+  int listed_hist = 0;
+  for (const json& ns :
+       json::parse(Send("GET", "/storage/namespaces", alice)->body)) {
+    if (ns["name"] != "hist") continue;
+    ++listed_hist;
+    EXPECT_EQ(ns["bytes"], 6u);
+    EXPECT_EQ(ns["old_versions"], 2u);
+    EXPECT_EQ(ns["old_version_bytes"], 9u);
+  }
+  EXPECT_EQ(listed_hist, 1);
+  ASSERT_EQ(
+      Status("PUT", "/storage/namespaces/hist", alice, "{\"quota_bytes\":20}"),
+      200);
+  EXPECT_EQ(Status("POST", "/storage/hist/g.txt", alice, "123456"), 507);
+  ASSERT_EQ(Status("POST", "/storage/hist/g.txt", alice, "12345"), 201);
+  ASSERT_EQ(Status("DELETE", "/storage/hist/g.txt", alice), 200);
   const uint64_t oldest = versions[2]["version"];
   EXPECT_EQ(
       Send("GET", absl::StrCat("/storage/download/hist/f.txt?version=", oldest),

@@ -86,20 +86,9 @@ absl::StatusOr<uint64_t> RequestedVersion(const HttpCall& call) {
   return version;
 }
 
-absl::StatusOr<NamespaceUsage> CountNamespace(Client* client,
-                                              const std::string& ns) {
-  NamespaceUsage usage;
-  std::string cursor;
-  do {
-    auto page = client->List(absl::StrCat("/", ns, "/"), cursor);
-    if (!page.ok()) return page.status();
-    for (const FileInfo& file : page->files) {
-      ++usage.files;
-      usage.bytes += file.size;
-    }
-    cursor = page->next_start_after;
-  } while (!cursor.empty());
-  return usage;
+absl::StatusOr<StorageUsage> CountNamespace(Client* client,
+                                            const std::string& ns) {
+  return client->Usage(absl::StrCat("/", ns, "/"));
 }
 
 absl::StatusOr<std::string> ReadSmallBody(const HttpCall& call,

@@ -56,10 +56,6 @@ absl::StatusOr<NamespaceRecord> AuthorizeNamespace(
 absl::StatusOr<std::string> ClusterPath(const std::string& ns,
                                         const std::string& path);
 
-struct NamespaceUsage {
-  uint64_t files = 0;
-  uint64_t bytes = 0;
-};
 // The file at `full_path` in `ns` as a reader may see it: `generation` 0 for
 // the current one, else that old version. NotFound for a missing or expired
 // file.
@@ -72,9 +68,9 @@ absl::StatusOr<FileInfo> StatVisible(const FrontendServices& services,
 // when it is not a positive number.
 absl::StatusOr<uint64_t> RequestedVersion(const HttpCall& call);
 
-// Counts the files of namespace `ns` in the cluster.
-absl::StatusOr<NamespaceUsage> CountNamespace(Client* client,
-                                              const std::string& ns);
+// What namespace `ns` stores in the cluster, old versions included.
+absl::StatusOr<StorageUsage> CountNamespace(Client* client,
+                                            const std::string& ns);
 
 // The whole body of a small request (JSON), 413 beyond `max_bytes`.
 absl::StatusOr<std::string> ReadSmallBody(const HttpCall& call,

@@ -19,10 +19,12 @@ json OptionalJson(const std::optional<T>& value) {
   return value.has_value() ? json(*value) : json(nullptr);
 }
 
-json NamespaceJson(const NamespaceRecord& ns, const NamespaceUsage& usage) {
+json NamespaceJson(const NamespaceRecord& ns, const StorageUsage& usage) {
   return {{"name", ns.name},
           {"count", usage.files},
           {"bytes", usage.bytes},
+          {"old_versions", usage.old_versions},
+          {"old_version_bytes", usage.old_version_bytes},
           {"visibility", static_cast<int>(ns.visibility)},
           {"hidden", ns.hidden},
           {"owner_id", ns.owner_id},
@@ -126,7 +128,7 @@ absl::Status NamespaceHandlers::List(const HttpCall& call) {
         services_->catalog->ListNamespaces(own_only ? caller.user : ""));
     for (const NamespaceRecord& ns : records) {
       if (!ListsNamespace(caller, ns)) continue;
-      ASSIGN_OR_RETURN(NamespaceUsage usage,
+      ASSIGN_OR_RETURN(StorageUsage usage,
                        CountNamespace(services_->client, ns.name));
       out.push_back(NamespaceJson(ns, usage));
     }
@@ -162,7 +164,7 @@ absl::Status NamespaceHandlers::Update(const HttpCall& call) {
   }
   RETURN_IF_ERROR(MergeNamespaceFields(body, ns));
   RETURN_IF_ERROR(services_->catalog->UpdateNamespace(ns));
-  ASSIGN_OR_RETURN(NamespaceUsage usage,
+  ASSIGN_OR_RETURN(StorageUsage usage,
                    CountNamespace(services_->client, ns.name));
   WriteJson(call, 200, NamespaceJson(ns, usage).dump());
   return absl::OkStatus();

@@ -49,9 +49,11 @@ absl::StatusOr<UploadLimits> LimitsFor(Client* client,
     limits.max_file_bytes = *ns.policies.max_file_bytes;
   }
   if (ns.policies.quota_bytes) {
-    ASSIGN_OR_RETURN(NamespaceUsage usage, CountNamespace(client, ns.name));
+    ASSIGN_OR_RETURN(StorageUsage usage, CountNamespace(client, ns.name));
+    // Old versions take space as much as current files do.
+    const uint64_t used = usage.bytes + usage.old_version_bytes;
     uint64_t quota = *ns.policies.quota_bytes;
-    limits.quota_left = quota > usage.bytes ? quota - usage.bytes : 0;
+    limits.quota_left = quota > used ? quota - used : 0;
   }
   if (declared && limits.max_file_bytes && *declared > *limits.max_file_bytes) {
     return PayloadTooLargeError(

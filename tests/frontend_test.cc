@@ -435,6 +435,37 @@ TEST_F(FrontendTest, LegacyRoutesUseTheDefaultNamespace) {
   EXPECT_EQ(Status("DELETE", "/storage/delete?name=hello.txt", admin), 200);
 }
 
+TEST_F(FrontendTest, RefusedBodiesDoNotPoisonKeptAliveConnections) {
+  const std::string alice = TestJwt("alice");
+  CreateNamespace("keep", 0, ",\"max_file_bytes\":10");
+  ASSERT_EQ(Status("POST", "/storage/keep/a.txt", alice, "a"), 201);
+  auto client = server_->NewClient();
+  client->set_keep_alive(true);
+  const std::string big(300 << 10, 'x');
+  // Refused before the body is read (exists), while it is read (a multipart
+  // file over the limit), and without credentials: each time the next
+  // request on the same connection must be parsed as itself.
+  auto exists = client->Post("/storage/keep/a.txt", Bearer(alice), "abcdefgh",
+                             "text/plain");
+  ASSERT_TRUE(exists);
+  EXPECT_EQ(exists->status, 409);
+  EXPECT_EQ(client->Get("/healthz")->status, 200);
+  httplib::MultipartFormDataItems items = {
+      {"file", big, "big.txt", "text/plain"}};
+  auto too_big = client->Post("/storage/keep/big.txt", Bearer(alice), items);
+  ASSERT_TRUE(too_big);
+  EXPECT_EQ(too_big->status, 413);
+  EXPECT_EQ(client->Get("/healthz")->status, 200);
+  auto anonymous = client->Post("/storage/keep/b.txt", big, "text/plain");
+  ASSERT_TRUE(anonymous);
+  EXPECT_EQ(anonymous->status, 401);
+  auto after = client->Get("/storage/keep/a.txt", Bearer(alice));
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 200);
+  EXPECT_EQ(after->body, "a");
+  EXPECT_EQ(Status("GET", "/storage/keep/big.txt", alice), 404);
+}
+
 TEST_F(FrontendTest, BrowserNavigationsGetAnHtmlErrorPage) {
   CreateNamespace("pages", 1);
   const httplib::Headers navigation = {

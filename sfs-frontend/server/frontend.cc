@@ -34,6 +34,61 @@ absl::Status EnsureDefaultNamespace(Catalog& catalog) {
   return absl::IsAlreadyExists(status) ? absl::OkStatus() : status;
 }
 
+// A request body left unread in the socket would be parsed by httplib as
+// the next request of the keep-alive connection: the browser's next request
+// then gets a 400. That happens whenever a handler refuses a body before or
+// while reading it (409, 401, 413, a failed cluster write). So every body is
+// read to its end, in constant memory, before the answer goes out: what the
+// handler refuses is dropped. (httplib 0.11 cannot close a kept-alive
+// connection on a handler's request, and closing with unread data would
+// reset it: browsers then lose the answer. Web servers linger the same way.)
+// A stalled sender is cut by the I/O timeout.
+class WholeBodyReader {
+ public:
+  explicit WholeBodyReader(const httplib::ContentReader& body) : body_(body) {}
+
+  // What the handler reads through; it may stop whenever it likes.
+  httplib::ContentReader reader() {
+    return httplib::ContentReader(
+        [this](httplib::ContentReceiver receiver) {
+          used_ = true;
+          bool refused = false;
+          bool complete = body_(Forward(receiver, refused));
+          return complete && !refused;
+        },
+        [this](httplib::MultipartContentHeader header,
+               httplib::ContentReceiver receiver) {
+          used_ = true;
+          bool refused = false;
+          bool complete = body_(
+              [&](const httplib::MultipartFormData& part) {
+                if (!refused) refused = !header(part);
+                return true;
+              },
+              Forward(receiver, refused));
+          return complete && !refused;
+        });
+  }
+
+  // Reads and drops the body if the handler never asked for it.
+  void DiscardIfUnused() {
+    if (!used_) body_([](const char*, size_t) { return true; });
+  }
+
+ private:
+  // Passes data to `receiver` until it refuses once; keeps reading after.
+  static httplib::ContentReceiver Forward(httplib::ContentReceiver& receiver,
+                                          bool& refused) {
+    return [&receiver, &refused](const char* data, size_t n) {
+      if (!refused) refused = !receiver(data, n);
+      return true;
+    };
+  }
+
+  const httplib::ContentReader& body_;
+  bool used_ = false;
+};
+
 std::string CurrentException() {
   try {
     throw;
@@ -95,7 +150,10 @@ Frontend::Frontend(const FrontendOptions& options,
   };
   auto with_body = [this](const httplib::Request& req, httplib::Response& res,
                           const httplib::ContentReader& body) {
-    router_.Dispatch(req, res, &body);
+    WholeBodyReader whole(body);
+    httplib::ContentReader reader = whole.reader();
+    router_.Dispatch(req, res, &reader);
+    whole.DiscardIfUnused();
   };
   s.Get(".*", plain);
   s.Options(".*", plain);

@@ -22,6 +22,7 @@ const state = {
   cursor: null, // X-Next-Cursor of the last page listed
   folders: new Set(), // folder entries listed (a later page may repeat one)
   listing: 0, // bumped by each new listing, so a stale answer is dropped
+  namespaces: new Map(), // name → row of the last namespace listing
 };
 
 const $ = (id) => document.getElementById(id);
@@ -63,6 +64,9 @@ const decodePath = (path) => path.split('/').map(decodeURIComponent).join('/');
 const fileUrl = (ns, path) => `/storage/${encodeURIComponent(ns)}/${encodePath(path)}`;
 const downloadUrl = (ns, path) =>
   `/storage/download/${encodeURIComponent(ns)}/${encodePath(path)}`;
+// `?version=V` reads an old version on the view and download routes.
+const versionQuery = (version) =>
+  version === undefined ? '' : `?version=${encodeURIComponent(version)}`;
 
 function newTransferId() {
   // crypto.randomUUID needs a secure context; getRandomValues does not.
@@ -213,7 +217,9 @@ async function refreshStatus() {
 
 async function refreshNamespaces() {
   const namespaces = await (await api('GET', '/storage/namespaces')).json();
+  state.namespaces = new Map(namespaces.map((ns) => [ns.name, ns]));
   $('namespace-list').replaceChildren(...namespaces.map(namespaceRow));
+  renderPolicies();
   const empty = $('namespaces-empty');
   empty.hidden = namespaces.length > 0;
   empty.textContent = state.user
@@ -255,14 +261,42 @@ function namespaceRow(ns) {
 
 async function createNamespace() {
   const name = $('create-name').value.trim();
-  await api('POST', '/storage/namespaces', {
-    name,
-    visibility: Number($('create-visibility').value),
-  });
+  const body = { name, visibility: Number($('create-visibility').value) };
+  // Optional policies: an empty field leaves the policy unset.
+  for (const [key, id] of [['keep_versions', 'create-keep-versions'],
+    ['retention_days', 'create-retention-days']]) {
+    const value = $(id).value.trim();
+    if (value) body[key] = Number(value);
+  }
+  await api('POST', '/storage/namespaces', body);
   $('create-name').value = '';
   $('create-visibility').value = '0'; // private unless chosen each time
+  $('create-keep-versions').value = '';
+  $('create-retention-days').value = '';
   await refreshNamespaces();
   await navigate(name, '');
+}
+
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+// One line under the breadcrumb with the open namespace's policies, when it
+// is one of the caller's (listed) namespaces and has any.
+function renderPolicies() {
+  const ns = state.namespaces.get(state.ns);
+  const parts = [];
+  if (ns && ns.keep_versions != null) {
+    let text = `keeps ${plural(ns.keep_versions, 'old version')} per file`;
+    if (ns.old_versions) {
+      text += ` (${plural(ns.old_versions, 'old version')}, ${formatBytes(ns.old_version_bytes)} now)`;
+    }
+    parts.push(text);
+  }
+  if (ns && ns.retention_days != null) {
+    parts.push(`files expire ${plural(ns.retention_days, 'day')} after their upload`);
+  }
+  const line = $('namespace-policies');
+  line.textContent = parts.join(' · ');
+  line.hidden = parts.length === 0;
 }
 
 async function setVisibility(name, visibility) {
@@ -320,6 +354,7 @@ async function openNamespace(ns, prefix) {
     throw err;
   }
   renderBreadcrumb();
+  renderPolicies();
   $('namespace-view').hidden = false;
   $('no-namespace').hidden = true;
   for (const row of document.querySelectorAll('#namespace-list tr')) {
@@ -397,7 +432,7 @@ function folderRow(ns, folder) {
 }
 
 function fileRow(ns, file) {
-  return el(
+  const row = el(
     'tr',
     { dataset: { testid: 'file-row', path: file.path } },
     el('td', { className: 'name', dataset: { testid: 'file-name' } }, file.name),
@@ -406,7 +441,16 @@ function fileRow(ns, file) {
       title: `${file.size} bytes`,
       dataset: { testid: 'file-size', size: String(file.size) },
     }, formatBytes(file.size)),
-    el('td', { title: file.modified_at }, formatTime(file.modified_at)),
+    el(
+      'td',
+      { title: file.modified_at },
+      formatTime(file.modified_at),
+      ...(file.expires_at ? [el('div', {
+        className: 'expires',
+        title: file.expires_at,
+        dataset: { testid: 'file-expires', expiresAt: file.expires_at },
+      }, `expires ${formatTime(file.expires_at)}`)] : []),
+    ),
     el(
       'td',
       { className: 'actions' },
@@ -424,26 +468,103 @@ function fileRow(ns, file) {
       }, 'Download'),
       el('button', {
         type: 'button',
+        ariaExpanded: 'false',
+        dataset: { testid: 'versions-button' },
+        onclick: action(() => toggleVersions(ns, file.path, row)),
+      }, 'Versions'),
+      el('button', {
+        type: 'button',
         className: 'danger',
         dataset: { testid: 'delete-button' },
         onclick: action(() => deleteFile(ns, file.path)),
       }, 'Delete'),
     ),
   );
+  return row;
+}
+
+// Opens (or closes) a row under the file's row listing its versions, newest
+// first. The next listing of the folder closes it.
+async function toggleVersions(ns, path, row) {
+  const button = row.querySelector('[data-testid=versions-button]');
+  const next = row.nextElementSibling;
+  if (next && next.classList.contains('versions')) {
+    next.remove();
+    button.ariaExpanded = 'false';
+    return;
+  }
+  const cell = el('td', { colSpan: 4 }, 'loading versions…');
+  const panel = el(
+    'tr',
+    { className: 'versions', dataset: { testid: 'versions-panel', path, state: 'loading' } },
+    cell,
+  );
+  row.after(panel);
+  button.ariaExpanded = 'true';
+  let versions;
+  try {
+    const query = new URLSearchParams({ namespace: ns, path });
+    versions = await (await api('GET', `/storage/versions?${query}`)).json();
+  } catch (err) {
+    panel.remove();
+    button.ariaExpanded = 'false';
+    throw err;
+  }
+  cell.replaceChildren(el('table', {}, el('tbody', {}, ...versions.map((v) => versionRow(ns, v)))));
+  panel.dataset.state = 'loaded';
+}
+
+function versionRow(ns, version) {
+  const { path } = version;
+  return el(
+    'tr',
+    {
+      title: `version ${version.version}`,
+      dataset: {
+        testid: 'version-row',
+        version: String(version.version),
+        current: String(version.current),
+      },
+    },
+    el('td', {
+      className: 'num',
+      title: `${version.size} bytes`,
+      dataset: { testid: 'version-size', size: String(version.size) },
+    }, formatBytes(version.size)),
+    el('td', { title: version.modified_at }, formatTime(version.modified_at)),
+    el('td', { className: 'actions' }, ...(version.current
+      ? [el('span', { className: 'tag current', dataset: { testid: 'version-current' } }, 'current')]
+      : [
+        el('a', {
+          href: fileUrl(ns, path) + versionQuery(version.version),
+          target: '_blank',
+          rel: 'noopener',
+          className: 'button',
+          dataset: { testid: 'version-view-link' },
+        }, 'View'),
+        el('button', {
+          type: 'button',
+          dataset: { testid: 'version-download-button' },
+          onclick: action(() => download(ns, path, version.version)),
+        }, 'Download'),
+      ])),
+  );
 }
 
 // The seed's download mechanism: a hidden iframe opens the attachment URL, so
 // the browser saves the file and this page never navigates away.
-function download(ns, path) {
+// `version`: an old version's number, else the current file.
+function download(ns, path, version) {
   const frame = document.createElement('iframe');
   frame.style.display = 'none';
   frame.dataset.testid = 'download-frame';
-  frame.src = downloadUrl(ns, path);
+  frame.src = downloadUrl(ns, path) + versionQuery(version);
   // A download loads no document into the frame; an error page does, and
   // its message is shown rather than lost in an invisible frame.
   frame.addEventListener('load', () => {
     const text = frameErrorText(frame);
-    if (text) showMessage(`Download of ${path} failed: ${text}`);
+    const what = version === undefined ? path : `${path} (version ${version})`;
+    if (text) showMessage(`Download of ${what} failed: ${text}`);
   });
   document.body.append(frame);
   setTimeout(() => frame.remove(), DOWNLOAD_FRAME_LIFETIME_MS);

@@ -26,11 +26,21 @@ const ALICE = ['alice', 'alice-secret-pw'];
 const BOB = ['bob', 'bob-secret-pw'];
 const PRIVATE_NS = 'alice-private';
 const PUBLIC_NS = 'alice-public';
+const VERSIONED_NS = 'alice-versioned';
+const EXPIRING_NS = 'alice-expiring';
 
 const big = randomBytes(3 * 1024 * 1024); // enough for the progress to move
 const notes = 'Hello from the SFS browser test.\n';
 const notesReplacement = 'x'.repeat(5000);
 const shared = 'a file anyone who knows the namespace can read\n';
+// Four uploads of report.txt, each of a different length, so that a listed
+// size tells which one is shown.
+const reports = [
+  'report, first draft\n',
+  'report, second draft: longer\n',
+  'report, third draft: longer still, almost done\n',
+  'report, fourth and final draft, the longest one of them all\n',
+];
 
 let root; // temp folder: data, browser profile, files, screenshot
 let cluster;
@@ -142,6 +152,54 @@ async function expectFileSize(path, size, shown) {
   const cell = fileRow(path).locator(`[data-testid=file-size][data-size="${size}"]`);
   await cell.waitFor();
   assert.equal((await cell.textContent()).trim(), shown);
+}
+
+// Creates namespace `name` through the form with the given policy fields.
+async function createNamespace(name, { keepVersions = '', retentionDays = '' } = {}) {
+  await page.fill('#create-name', name);
+  await page.fill('#create-keep-versions', keepVersions);
+  await page.fill('#create-retention-days', retentionDays);
+  await page.click('#create-button');
+  await namespaceRow(name).waitFor();
+  await page.getByTestId('breadcrumb').filter({ hasText: name }).waitFor();
+}
+
+// The caller's namespace `name` as GET /storage/namespaces lists it.
+async function listedNamespace(name) {
+  const [status, body] = await pageFetch('/storage/namespaces');
+  assert.equal(status, 200);
+  return JSON.parse(body).find((ns) => ns.name === name);
+}
+
+// Uploads `content` as `name` with the file picker into the open folder
+// (answering "Replace" when `replace`) and waits until the listing shows it.
+async function uploadText(name, content, replace) {
+  await page.setInputFiles('#file-input', {
+    name,
+    mimeType: 'text/plain',
+    buffer: Buffer.from(content),
+  });
+  if (replace) await answerDialog(new RegExp(`${name} already exists`), true);
+  await page.waitForFunction(
+    (path) => document.querySelector(`[data-testid=upload-row][data-path="${path}"]`)?.dataset.state === 'done',
+    name,
+  );
+  await fileRow(name).locator(`[data-testid=file-size][data-size="${content.length}"]`).waitFor();
+  await assertNoMessage(`after uploading ${name}`);
+}
+
+// Opens the versions panel of `path`; its rows, newest first.
+async function openVersions(path) {
+  await fileRow(path).getByTestId('versions-button').click();
+  const panel = page.locator(`[data-testid=versions-panel][data-path="${path}"][data-state=loaded]`);
+  await panel.waitFor();
+  return panel.getByTestId('version-row').evaluateAll((rows) => rows.map((row) => ({
+    version: Number(row.dataset.version),
+    current: row.dataset.current,
+    size: Number(row.querySelector('[data-testid=version-size]').dataset.size),
+    marker: row.querySelector('[data-testid=version-current]')?.textContent ?? null,
+    download: Boolean(row.querySelector('[data-testid=version-download-button]')),
+  })));
 }
 
 // --- scenarios -----------------------------------------------------------------
@@ -330,6 +388,89 @@ test('namespaces: create a public one, toggle visibility, delete one', async () 
   await namespaceRow('scratch').waitFor({ state: 'detached' });
   const [, after] = await pageFetch('/storage/namespaces');
   assert.deepEqual(JSON.parse(after).map((ns) => ns.name).sort(), [PRIVATE_NS, PUBLIC_NS]);
+});
+
+test('keep_versions 2: three uploads list three versions, old ones download, a fourth drops the first', async () => {
+  await createNamespace(VERSIONED_NS, { keepVersions: '2' });
+  const listed = await listedNamespace(VERSIONED_NS);
+  assert.equal(listed.keep_versions, 2);
+  assert.equal(listed.retention_days, null, 'an empty field leaves the policy unset');
+  await page.getByTestId('namespace-policies')
+    .filter({ hasText: /^keeps 2 old versions per file$/ }).waitFor();
+
+  await uploadText('report.txt', reports[0], false);
+  await uploadText('report.txt', reports[1], true);
+  await uploadText('report.txt', reports[2], true);
+  assert.equal(await fileRow('report.txt').getByTestId('file-expires').count(), 0,
+    'no expiry without retention_days');
+  await page.getByTestId('namespace-policies')
+    .filter({ hasText: /\(2 old versions, \d+ B now\)/ }).waitFor();
+
+  const rows = await openVersions('report.txt');
+  assert.deepEqual(rows.map((r) => r.size), [reports[2], reports[1], reports[0]].map((r) => r.length));
+  assert.deepEqual(rows.map((r) => r.current), ['true', 'false', 'false']);
+  assert.deepEqual(rows.map((r) => r.marker), ['current', null, null]);
+  assert.deepEqual(rows.map((r) => r.download), [false, true, true]);
+  assert.ok(rows[0].version > rows[1].version && rows[1].version > rows[2].version,
+    `versions newest first: ${rows.map((r) => r.version)}`);
+
+  // The oldest version through the hidden iframe.
+  const panel = page.locator('[data-testid=versions-panel][data-path="report.txt"]');
+  const oldest = panel.locator(`[data-testid=version-row][data-version="${rows[2].version}"]`);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    oldest.getByTestId('version-download-button').click(),
+  ]);
+  assert.equal(
+    download.url(),
+    `${cluster.url}/storage/download/${VERSIONED_NS}/report.txt?version=${rows[2].version}`,
+  );
+  const saved = join(root, 'downloaded-report-v1.txt');
+  await download.saveAs(saved);
+  assert.equal((await readFile(saved)).toString(), reports[0]);
+  await assertNoMessage('after downloading an old version');
+
+  // The middle one viewed in a new tab.
+  const [tab] = await Promise.all([
+    context.waitForEvent('page'),
+    panel.locator(`[data-testid=version-row][data-version="${rows[1].version}"]`)
+      .getByTestId('version-view-link').click(),
+  ]);
+  await tab.waitForLoadState();
+  assert.equal((await tab.locator('body').innerText()).trim(), reports[1].trim());
+  await tab.close();
+
+  // The button closes the panel again.
+  await fileRow('report.txt').getByTestId('versions-button').click();
+  await panel.waitFor({ state: 'detached' });
+
+  await uploadText('report.txt', reports[3], true);
+  const after = await openVersions('report.txt');
+  assert.deepEqual(after.map((r) => r.size), [reports[3], reports[2], reports[1]].map((r) => r.length));
+  assert.deepEqual(after.map((r) => r.current), ['true', 'false', 'false']);
+  assert.equal(after[1].version, rows[0].version, 'the replaced current is the newest old one');
+  assert.ok(!after.some((r) => r.version === rows[2].version), 'the first version is not listed');
+  const [status, body] = await pageFetch(`/storage/${VERSIONED_NS}/report.txt?version=${rows[2].version}`);
+  assert.equal(status, 404, `the first version is gone: ${body}`);
+});
+
+test('retention_days 1: an uploaded file shows when it expires', async () => {
+  const before = Date.now();
+  await createNamespace(EXPIRING_NS, { retentionDays: '1' });
+  const listed = await listedNamespace(EXPIRING_NS);
+  assert.equal(listed.retention_days, 1);
+  assert.equal(listed.keep_versions, null);
+  await page.getByTestId('namespace-policies')
+    .filter({ hasText: /^files expire 1 day after their upload$/ }).waitFor();
+
+  await uploadText('temp.txt', shared, false);
+  const hint = fileRow('temp.txt').getByTestId('file-expires');
+  assert.match(await hint.textContent(), /^expires \S/);
+  const expires = Date.parse(await hint.getAttribute('data-expires-at'));
+  const day = 24 * 3600 * 1000;
+  assert.ok(expires >= before + day - 5000 && expires <= Date.now() + day + 5000,
+    `expires a day after the upload: ${new Date(expires).toISOString()}`);
+  assert.equal(await hint.isVisible(), true);
 });
 
 test('anonymous: private files stay hidden, a public namespace opens by name', async () => {

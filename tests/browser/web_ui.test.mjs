@@ -179,7 +179,8 @@ async function uploadText(name, content, replace) {
     mimeType: 'text/plain',
     buffer: Buffer.from(content),
   });
-  if (replace) await answerDialog(new RegExp(`${name} already exists`), true);
+  const quoted = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  if (replace) await answerDialog(new RegExp(`${quoted} already exists`), true);
   await page.waitForFunction(
     (path) => document.querySelector(`[data-testid=upload-row][data-path="${path}"]`)?.dataset.state === 'done',
     name,
@@ -425,6 +426,7 @@ test('keep_versions 2: three uploads list three versions, old ones download, a f
     download.url(),
     `${cluster.url}/storage/download/${VERSIONED_NS}/report.txt?version=${rows[2].version}`,
   );
+  assert.equal(download.suggestedFilename(), 'report.txt');
   const saved = join(root, 'downloaded-report-v1.txt');
   await download.saveAs(saved);
   assert.equal((await readFile(saved)).toString(), reports[0]);

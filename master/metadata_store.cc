@@ -360,7 +360,6 @@ absl::StatusOr<std::vector<proto::FileRecord>> MetadataStore::ListVersions(
     const std::string& path) {
   ASSIGN_OR_RETURN(proto::FileRecord current, GetFile(path));
   ASSIGN_OR_RETURN(std::vector<proto::FileRecord> versions, OldVersions(path));
-  current.set_generation(FileGeneration(current));
   versions.push_back(std::move(current));
   std::reverse(versions.begin(), versions.end());
   return versions;
@@ -369,10 +368,7 @@ absl::StatusOr<std::vector<proto::FileRecord>> MetadataStore::ListVersions(
 absl::StatusOr<proto::FileRecord> MetadataStore::GetVersion(
     const std::string& path, uint64_t generation) {
   ASSIGN_OR_RETURN(proto::FileRecord current, GetFile(path));
-  if (generation == 0 || FileGeneration(current) == generation) {
-    current.set_generation(FileGeneration(current));
-    return current;
-  }
+  if (generation == 0 || FileGeneration(current) == generation) return current;
   return GetRecord<proto::FileRecord>(
       db_.get(), VersionKey(path, generation),
       absl::StrCat("version ", generation, " of ", path));

@@ -90,7 +90,7 @@ class MetadataStore {
 
   absl::StatusOr<proto::FileRecord> GetFile(const std::string& path);
   // The file at `path` as of `generation` (0: the current one), current or
-  // old. NotFound if the path has no such generation. Generation is set.
+  // old. NotFound if the path has no such generation.
   absl::StatusOr<proto::FileRecord> GetVersion(const std::string& path,
                                                uint64_t generation);
   // Every version of the file at `path`, newest (the current one) first.

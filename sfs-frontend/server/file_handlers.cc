@@ -147,10 +147,10 @@ absl::Status FileHandlers::ListVersions(const HttpCall& call) {
   ASSIGN_OR_RETURN(
       NamespaceRecord record,
       AuthorizeNamespace(*services_, call, ns, NamespaceAccess::kReadFiles));
-  // Expired: the whole history is gone with the current file.
-  RETURN_IF_ERROR(StatVisible(*services_, record, full_path).status());
   ASSIGN_OR_RETURN(std::vector<FileInfo> versions,
                    services_->client->ListVersions(full_path));
+  // The first is the current file; expired, the whole history is gone.
+  RETURN_IF_ERROR(CheckNotExpired(*services_, record, versions.front()));
   json out = json::array();
   for (const FileInfo& version : versions) {
     json entry = FileJson(record, version, services_->retention);

@@ -132,7 +132,7 @@ Frontend::Frontend(const FrontendOptions& options,
                 options.jwt_secret,
                 Retention(options.retention_day)},
       router_(&metrics_),
-      sweeper_(client_.get(), catalog_.get(), Retention(options.retention_day),
+      sweeper_(client_.get(), catalog_.get(), services_.retention,
                options.lifecycle_interval),
       server_(std::make_unique<httplib::Server>()),
       request_id_prefix_(

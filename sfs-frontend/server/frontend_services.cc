@@ -66,14 +66,26 @@ absl::StatusOr<FileInfo> StatVisible(const FrontendServices& services,
                                      const NamespaceRecord& ns,
                                      const std::string& full_path,
                                      uint64_t generation) {
-  ASSIGN_OR_RETURN(FileInfo current, services.client->Stat(full_path));
-  // Old versions live as long as the current file and go when it expires.
-  if (services.retention.Expired(ns.policies, current, absl::Now())) {
-    return absl::NotFoundError(
-        absl::StrCat(full_path.substr(ns.name.size() + 2), " has expired"));
+  // Without retention nothing expires: one master call. (Old versions exist
+  // only while the current file does.)
+  if (!ns.policies.retention_days) {
+    return services.client->Stat(full_path, generation);
   }
+  ASSIGN_OR_RETURN(FileInfo current, services.client->Stat(full_path));
+  RETURN_IF_ERROR(CheckNotExpired(services, ns, current));
   if (generation == 0 || generation == current.generation) return current;
   return services.client->Stat(full_path, generation);
+}
+
+absl::Status CheckNotExpired(const FrontendServices& services,
+                             const NamespaceRecord& ns,
+                             const FileInfo& current) {
+  // Old versions live as long as the current file and go when it expires.
+  if (!services.retention.Expired(ns.policies, current, absl::Now())) {
+    return absl::OkStatus();
+  }
+  return absl::NotFoundError(
+      absl::StrCat(current.path.substr(ns.name.size() + 2), " has expired"));
 }
 
 absl::StatusOr<uint64_t> RequestedVersion(const HttpCall& call) {

@@ -64,6 +64,12 @@ absl::StatusOr<FileInfo> StatVisible(const FrontendServices& services,
                                      const std::string& full_path,
                                      uint64_t generation = 0);
 
+// NotFound if `current`, the current file of a path in `ns`, has expired
+// under the namespace's retention (and with it every old version).
+absl::Status CheckNotExpired(const FrontendServices& services,
+                             const NamespaceRecord& ns,
+                             const FileInfo& current);
+
 // The `version` query parameter of `call`: 0 when absent, InvalidArgument
 // when it is not a positive number.
 absl::StatusOr<uint64_t> RequestedVersion(const HttpCall& call);

@@ -46,10 +46,6 @@ function tail(path, lines = 40) {
 // chunkserver is alive. `users` ([name, password] pairs) are added to the
 // catalog first: the frontend holds the embedded catalog's lock while it runs.
 export async function startCluster({ binDir, webDir, dataDir, logPath, users = [] }) {
-  if (/\s/.test(webDir)) {
-    // `sfs up` splits --frontend_args on spaces.
-    throw new Error(`the web UI folder's path must not contain spaces: ${webDir}`);
-  }
   const sfs = `${binDir}/sfs`;
   mkdirSync(dataDir, { recursive: true });
   for (const [name, password] of users) {
@@ -71,7 +67,7 @@ export async function startCluster({ binDir, webDir, dataDir, logPath, users = [
       `--chunkserver_port=${firstChunkserverPort}`,
       `--chunkservers=${CHUNKSERVERS}`,
       `--http_port=${httpPort}`,
-      `--frontend_args=--static=${webDir}`,
+      `--web=${webDir}`,
     ],
     { detached: true, stdio: ['ignore', log, log] },
   );

@@ -4,10 +4,11 @@
 set -euo pipefail
 packages=(
   build-essential cmake pkg-config ccache clang-format
+  clang
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev librocksdb-dev libssl-dev libsodium-dev libpq-dev
-  libcpp-httplib-dev libgtest-dev libgmock-dev
-  postgresql curl
+  libcpp-httplib-dev libgtest-dev libgmock-dev nlohmann-json3-dev
+  postgresql curl procps python3
   chromium
 )
 # The browser test (tests/browser) runs on Node.js with npm. A machine may have

@@ -16,6 +16,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/base64url.h"
 
 namespace sfs::frontend {
 namespace {
@@ -73,8 +74,7 @@ std::string EcdsaRawToDer(absl::string_view raw) {
 absl::StatusOr<Json> DecodeJsonObject(absl::string_view part,
                                       absl::string_view what) {
   std::string decoded;
-  if (part.find('=') != absl::string_view::npos ||
-      !absl::WebSafeBase64Unescape(part, &decoded)) {
+  if (!DecodeCanonicalBase64Url(part, &decoded)) {
     return Unauthenticated(absl::StrCat(what, " is not base64url"));
   }
   Json json = Json::parse(decoded, nullptr, /*allow_exceptions=*/false);
@@ -244,8 +244,7 @@ absl::StatusOr<JwtClaims> JwtVerifier::Verify(absl::string_view token,
   if (header->contains("crit")) return Unauthenticated("\"crit\" header");
 
   std::string signature;
-  if (parts[2].find('=') != absl::string_view::npos ||
-      !absl::WebSafeBase64Unescape(parts[2], &signature)) {
+  if (!DecodeCanonicalBase64Url(parts[2], &signature)) {
     return Unauthenticated("signature is not base64url");
   }
   absl::string_view signed_part =

@@ -176,6 +176,33 @@ TEST_P(JwtVerifyTest, ForgedPayloadRejected) {
   EXPECT_EQ(VerifyCode(token), absl::StatusCode::kUnauthenticated);
 }
 
+// Flips the lowest bit of the last character of each part whose length
+// leaves padding bits: a lax decoder reads the same bytes, so the token would
+// verify under another spelling.
+TEST_P(JwtVerifyTest, NonCanonicalBase64Rejected) {
+  const std::string token = Token(ValidPayload());
+  ASSERT_EQ(VerifyCode(token), absl::StatusCode::kOk);
+  constexpr absl::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  int altered = 0;
+  size_t end = token.size();
+  while (true) {
+    size_t dot = end == 0 ? absl::string_view::npos : token.rfind('.', end - 1);
+    size_t begin = dot == absl::string_view::npos ? 0 : dot + 1;
+    if ((end - begin) % 4 != 0) {
+      std::string forged = token;
+      size_t value = kAlphabet.find(forged[end - 1]);
+      forged[end - 1] = kAlphabet[value ^ 1];
+      EXPECT_EQ(VerifyCode(forged), absl::StatusCode::kUnauthenticated)
+          << "part ending at " << end;
+      ++altered;
+    }
+    if (dot == absl::string_view::npos) break;
+    end = dot;
+  }
+  EXPECT_GE(altered, 1);  // the signature never fills whole groups
+}
+
 TEST_P(JwtVerifyTest, SignatureFromAnotherKeyRejected) {
   std::string signed_part =
       absl::StrCat(Encode({{"alg", JwtAlgorithmName(algorithm())}}), ".",

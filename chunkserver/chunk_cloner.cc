@@ -10,9 +10,13 @@
 
 namespace sfs {
 
-ChunkCloner::ChunkCloner(ChunkStore* store, int threads,
-                         uint64_t bytes_per_second)
-    : store_(store), limiter_(bytes_per_second) {
+ChunkCloner::ChunkCloner(ChunkStore* store, ChannelPool* channels, int threads,
+                         uint64_t bytes_per_second,
+                         absl::Duration stall_timeout)
+    : store_(store),
+      channels_(channels),
+      limiter_(bytes_per_second),
+      watchdog_(stall_timeout) {
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Work(); });
 }
 
@@ -57,8 +61,8 @@ absl::Status ChunkCloner::Clone(const proto::ChunkserverCommand& command) {
   ASSIGN_OR_RETURN(
       std::unique_ptr<ChunkAppender> appender,
       store_->OpenForAppend(command.handle(), command.version(), 0));
-  auto stub = proto::Chunkserver::NewStub(grpc::CreateChannel(
-      command.source_address(), grpc::InsecureChannelCredentials()));
+  auto stub =
+      proto::Chunkserver::NewStub(channels_->Get(command.source_address()));
   grpc::ClientContext context;
   proto::ReadChunkRequest request;
   request.set_handle(command.handle());
@@ -66,12 +70,18 @@ absl::Status ChunkCloner::Clone(const proto::ChunkserverCommand& command) {
   auto stream = stub->ReadChunk(&context, request);
   proto::ReadChunkResponse response;
   absl::Status status;
-  while (status.ok() && stream->Read(&response)) {
+  bool stalled = false;
+  while (status.ok()) {
+    uint64_t watch = watchdog_.Arm(&context);
+    bool got = stream->Read(&response);
+    stalled = watchdog_.Disarm(watch) || stalled;
+    if (!got) break;
     limiter_.Acquire(response.data().size());
     status = appender->Append(response.data());
   }
   if (!status.ok()) context.TryCancel();
   absl::Status read = FromGrpcStatus(stream->Finish());
+  if (stalled) read = absl::DeadlineExceededError("the source stalled");
   if (status.ok()) status = read;
   if (status.ok() && appender->length() != command.length()) {
     status = absl::DataLossError(

@@ -3,9 +3,11 @@
 // verified at the source) into the local store, checks the copy's length and
 // CRC32C against the master's record, and seals it; the next heartbeat
 // reports it. Work runs on a few background threads, paced by a bandwidth
-// limit. A failed copy is deleted; the master plans it again.
+// limit. A failed copy is deleted; the master plans it again. A source that
+// sends nothing for `stall_timeout` (frozen, or its disk hung) fails the
+// copy; one that died is noticed by the channel's keepalives.
 //
-// Thread-safe. `store` must outlive the cloner.
+// Thread-safe. `store` and `channels` must outlive the cloner.
 #ifndef SFS_CHUNKSERVER_CHUNK_CLONER_H_
 #define SFS_CHUNKSERVER_CHUNK_CLONER_H_
 
@@ -19,6 +21,8 @@
 #include "absl/synchronization/mutex.h"
 #include "chunkserver/chunk_store.h"
 #include "common/bandwidth_limiter.h"
+#include "common/channel_pool.h"
+#include "common/stall_watchdog.h"
 #include "proto/sfs.pb.h"
 
 namespace sfs {
@@ -27,7 +31,8 @@ class ChunkCloner {
  public:
   // `threads` copies run at once; together they use at most
   // `bytes_per_second` (0: unlimited).
-  ChunkCloner(ChunkStore* store, int threads, uint64_t bytes_per_second);
+  ChunkCloner(ChunkStore* store, ChannelPool* channels, int threads,
+              uint64_t bytes_per_second, absl::Duration stall_timeout);
   ~ChunkCloner();  // abandons queued work, waits for running copies
 
   // Queues a REPLICATE_CHUNK command.
@@ -40,7 +45,9 @@ class ChunkCloner {
   void Work();
 
   ChunkStore* const store_;
+  ChannelPool* const channels_;
   BandwidthLimiter limiter_;
+  StallWatchdog watchdog_;
   absl::Mutex mu_;
   std::deque<proto::ChunkserverCommand> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -19,11 +19,10 @@ using AckStream =
 // thread relaying its acknowledgements to our upstream.
 class DownstreamHop {
  public:
-  DownstreamHop(const proto::WriteChunkHeader& header, AckStream* upstream)
+  DownstreamHop(ChannelPool* channels, const proto::WriteChunkHeader& header,
+                AckStream* upstream)
       : address_(header.downstream(0)),
-        channel_(grpc::CreateChannel(header.downstream(0),
-                                     grpc::InsecureChannelCredentials())),
-        stub_(proto::Chunkserver::NewStub(channel_)),
+        stub_(proto::Chunkserver::NewStub(channels->Get(address_))),
         stream_(stub_->WriteChunk(&context_)) {
     proto::WriteChunkRequest first;
     proto::WriteChunkHeader* next = first.mutable_header();
@@ -72,7 +71,6 @@ class DownstreamHop {
  private:
   const std::string address_;
   grpc::ClientContext context_;
-  std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<proto::Chunkserver::Stub> stub_;
   std::unique_ptr<
       grpc::ClientReaderWriter<proto::WriteChunkRequest, proto::WriteChunkAck>>
@@ -83,8 +81,9 @@ class DownstreamHop {
 
 // Runs the write pipeline for one chunk on this replica. On failure,
 // *failed_replica names the replica to blame (this one for a local error).
-absl::Status RunWrite(ChunkStore* store, AckStream* upstream,
-                      const std::string& self, std::string* failed_replica) {
+absl::Status RunWrite(ChunkStore* store, ChannelPool* channels,
+                      AckStream* upstream, const std::string& self,
+                      std::string* failed_replica) {
   *failed_replica = self;
   proto::WriteChunkRequest request;
   if (!upstream->Read(&request) || !request.has_header()) {
@@ -96,7 +95,7 @@ absl::Status RunWrite(ChunkStore* store, AckStream* upstream,
       store->OpenForAppend(header.handle(), header.version(), header.offset()));
   std::unique_ptr<DownstreamHop> downstream;
   if (header.downstream_size() > 0) {
-    downstream = std::make_unique<DownstreamHop>(header, upstream);
+    downstream = std::make_unique<DownstreamHop>(channels, header, upstream);
   }
   request.clear_header();
 
@@ -142,10 +141,17 @@ absl::Status RunWrite(ChunkStore* store, AckStream* upstream,
 grpc::Status ChunkserverService::WriteChunk(grpc::ServerContext* context,
                                             AckStream* upstream) {
   std::string failed_replica;
-  absl::Status status = RunWrite(store_, upstream, address_, &failed_replica);
+  absl::Status status =
+      RunWrite(store_, channels_, upstream, address_, &failed_replica);
   if (!status.ok())
     context->AddTrailingMetadata(kFailedReplicaKey, failed_replica);
   return ToGrpcStatus(status);
+}
+
+grpc::Status ChunkserverService::Ping(grpc::ServerContext* context,
+                                      const proto::PingRequest* request,
+                                      proto::PingResponse* response) {
+  return grpc::Status::OK;
 }
 
 grpc::Status ChunkserverService::ReadChunk(

@@ -13,11 +13,17 @@
 // was verified against the on-disk checksums. A replica that fails its
 // checksums is quarantined (deleted and reported corrupt).
 //
-// `store` must outlive the service. Thread-safe.
+// Each hop reaches the next through a shared ChannelPool, whose keepalives
+// close the connection to a replica that died or froze (at most ~20 s, see
+// common/rpc_settings.h): the write then fails with that replica blamed
+// instead of waiting for it forever.
+//
+// `store` and `channels` must outlive the service. Thread-safe.
 #ifndef SFS_CHUNKSERVER_CHUNKSERVER_SERVICE_H_
 #define SFS_CHUNKSERVER_CHUNKSERVER_SERVICE_H_
 
 #include "chunkserver/chunk_store.h"
+#include "common/channel_pool.h"
 #include "proto/sfs.grpc.pb.h"
 
 namespace sfs {
@@ -28,8 +34,9 @@ inline constexpr uint64_t kReadSegmentBytes = 1 << 20;
 class ChunkserverService final : public proto::Chunkserver::Service {
  public:
   // `address` is how peers reach this server: failures are blamed on it.
-  ChunkserverService(ChunkStore* store, std::string address)
-      : store_(store), address_(std::move(address)) {}
+  ChunkserverService(ChunkStore* store, ChannelPool* channels,
+                     std::string address)
+      : store_(store), channels_(channels), address_(std::move(address)) {}
 
   grpc::Status WriteChunk(
       grpc::ServerContext* context,
@@ -39,6 +46,9 @@ class ChunkserverService final : public proto::Chunkserver::Service {
   grpc::Status ReadChunk(
       grpc::ServerContext* context, const proto::ReadChunkRequest* r,
       grpc::ServerWriter<proto::ReadChunkResponse>* out) override;
+  grpc::Status Ping(grpc::ServerContext* context,
+                    const proto::PingRequest* request,
+                    proto::PingResponse* response) override;
 
  private:
   absl::Status ServeRead(grpc::ServerContext* context,
@@ -46,6 +56,7 @@ class ChunkserverService final : public proto::Chunkserver::Service {
                          grpc::ServerWriter<proto::ReadChunkResponse>* out);
 
   ChunkStore* const store_;
+  ChannelPool* const channels_;
   const std::string address_;
 };
 

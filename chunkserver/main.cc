@@ -13,11 +13,14 @@
 #include "chunkserver/chunkserver_service.h"
 #include "chunkserver/master_reporter.h"
 #include "chunkserver/scrubber.h"
+#include "common/channel_pool.h"
 #include "common/flags.h"
 #include "common/log.h"
+#include "common/malloc_settings.h"
+#include "common/rpc_settings.h"
 #include "common/signals.h"
 
-ABSL_FLAG(std::string, listen, "0.0.0.0:9101",
+ABSL_FLAG(std::string, listen, "127.0.0.1:9101",
           "address the gRPC service listens on");
 ABSL_FLAG(std::string, advertise, "",
           "address clients and peers use to reach this server "
@@ -39,6 +42,8 @@ ABSL_FLAG(absl::Duration, scrub_interval, absl::Hours(24),
           "every sealed chunk's checksums are verified once per interval");
 ABSL_FLAG(uint64_t, scrub_bandwidth, 20ull << 20,
           "bytes per second the scrubber may read (0: unlimited)");
+ABSL_FLAG(absl::Duration, clone_stall_timeout, absl::Seconds(30),
+          "a re-replication copy whose source sends nothing this long fails");
 
 namespace {
 
@@ -59,6 +64,7 @@ std::string StableServerId(const std::string& dir) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  sfs::ReturnLargeBuffersToTheKernel();
   sfs::BlockTerminationSignals();
   sfs::NormalizeFlagNames(argc, argv);
   absl::ParseCommandLine(argc, argv);
@@ -86,8 +92,12 @@ int main(int argc, char** argv) {
   sfs::SetLogName(options.rack.empty() ? options.server_id
                                        : "cs-" + options.rack);
 
-  sfs::ChunkserverService service(store->get(), options.advertised_address);
+  // Pipeline hops and clones share one channel per peer.
+  sfs::ChannelPool peers;
+  sfs::ChunkserverService service(store->get(), &peers,
+                                  options.advertised_address);
   grpc::ServerBuilder builder;
+  sfs::ConfigureServer(&builder);
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials());
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -98,8 +108,10 @@ int main(int argc, char** argv) {
   sfs::Log("serving on ", listen, " as ", options.server_id, ", chunks in ",
            data_dir);
 
-  sfs::ChunkCloner cloner(store->get(), absl::GetFlag(FLAGS_clone_threads),
-                          absl::GetFlag(FLAGS_clone_bandwidth));
+  sfs::ChunkCloner cloner(store->get(), &peers,
+                          absl::GetFlag(FLAGS_clone_threads),
+                          absl::GetFlag(FLAGS_clone_bandwidth),
+                          absl::GetFlag(FLAGS_clone_stall_timeout));
   sfs::Scrubber scrubber(store->get(), absl::GetFlag(FLAGS_scrub_interval),
                          absl::GetFlag(FLAGS_scrub_bandwidth));
   scrubber.Start();

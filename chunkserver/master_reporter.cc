@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "common/log.h"
+#include "common/rpc_settings.h"
 
 namespace sfs {
 namespace {
@@ -25,8 +26,9 @@ MasterReporter::MasterReporter(const ReporterOptions& options,
     : options_(options),
       store_(store),
       cloner_(cloner),
-      stub_(proto::Master::NewStub(grpc::CreateChannel(
-          options.master_address, grpc::InsecureChannelCredentials()))) {}
+      stub_(proto::Master::NewStub(grpc::CreateCustomChannel(
+          options.master_address, grpc::InsecureChannelCredentials(),
+          ClientChannelArguments()))) {}
 
 MasterReporter::~MasterReporter() {
   stop_.Notify();

@@ -1,7 +1,16 @@
 // LocalCluster runs a whole SFS cluster on this machine as child processes:
 // one master, N chunkservers labelled rp1..rpN, and the HTTP frontend when
-// it is built. It is what `sfs up` and `make up` run; tests start their own
-// processes the same way.
+// it is built. It is what `sfs up` and `make up` run.
+//
+// It supervises: a child that exits on its own is reported and, unless
+// restarts are off, started again after a pause that doubles with each quick
+// failure (so a child that cannot start does not spin). The others keep
+// serving meanwhile, as they would on separate machines, so failover and
+// re-replication are what a user of `sfs up` sees when a process dies.
+//
+// Every process listens on 127.0.0.1 only.
+//
+// Not thread-safe: one thread calls Start, Supervise and Stop.
 #ifndef SFS_CLI_LOCAL_CLUSTER_H_
 #define SFS_CLI_LOCAL_CLUSTER_H_
 
@@ -17,8 +26,8 @@ namespace sfs {
 
 struct LocalClusterOptions {
   std::string data_dir = "./.sfs-data";
-  std::string
-      bin_dir;  // where sfs-master etc. live; default: beside this binary
+  // Where sfs-master etc. live; empty: beside this binary.
+  std::string bin_dir;
   int master_port = 9000;
   int first_chunkserver_port = 9101;
   int http_port = 8080;
@@ -31,6 +40,18 @@ struct LocalClusterOptions {
   std::string master_args;
   std::string chunkserver_args;
   std::string frontend_args;
+  // Restart a child that exited on its own. Off: it stays down (to watch
+  // the master re-replicate its chunks, say).
+  bool restart = true;
+  // The first pause before a restart; it doubles while the child keeps
+  // dying within `max_restart_backoff` of its start, up to that much.
+  absl::Duration restart_backoff = absl::Seconds(1);
+  absl::Duration max_restart_backoff = absl::Seconds(30);
+  // On Stop: how long the frontend may drain its transfers (its own
+  // --drain_timeout, 30 s by default, plus a margin) before SIGKILL, and
+  // how long the other processes get.
+  absl::Duration frontend_stop_grace = absl::Seconds(35);
+  absl::Duration stop_grace = absl::Seconds(10);
 };
 
 class LocalCluster {
@@ -41,25 +62,42 @@ class LocalCluster {
   // Starts every process; on failure stops those already started.
   absl::Status Start();
 
-  // Blocks until SIGINT/SIGTERM or until a child exits on its own; returns a
-  // line saying which.
-  std::string Wait();
+  // Supervises the children until SIGINT or SIGTERM (which the caller has
+  // blocked) arrives; returns a line naming the signal.
+  std::string Supervise();
 
-  // SIGTERM to every child, SIGKILL to those still alive after a grace period.
+  // Stops the frontend first (it drains its transfers), then the
+  // chunkservers, then the master: SIGTERM, then SIGKILL after the grace.
   void Stop();
 
  private:
-  absl::Status Spawn(const std::string& name, const std::string& binary,
-                     std::vector<std::string> args,
-                     const std::string& extra_args);
-
+  // Order of stopping: lower first.
+  enum class Role { kFrontend = 0, kChunkserver = 1, kMaster = 2 };
   struct Child {
     std::string name;
-    pid_t pid;
+    Role role;
+    std::vector<std::string> argv;  // argv[0] is the binary's path
+    pid_t pid = -1;                 // -1 while not running
+    absl::Time started;
+    absl::Time restart_at = absl::InfiniteFuture();
+    absl::Duration backoff;
   };
+
+  absl::Status Add(const std::string& name, Role role,
+                   const std::string& binary, std::vector<std::string> args,
+                   const std::string& extra_args);
+  absl::Status Launch(Child* child);
+  // Reaps children that exited, reports them and schedules restarts; starts
+  // those whose pause is over.
+  void Tend();
+  void StopRole(Role role, absl::Duration grace);
+
   const LocalClusterOptions options_;
   std::vector<Child> children_;
 };
+
+// "exited with status 3", "killed by signal 9 (Killed)".
+std::string DescribeWaitStatus(int wstatus);
 
 }  // namespace sfs
 

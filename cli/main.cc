@@ -19,6 +19,7 @@
 #include "client-lib/client.h"
 #include "common/flags.h"
 #include "common/log.h"
+#include "common/malloc_settings.h"
 #include "common/signals.h"
 
 ABSL_FLAG(std::string, master, "",
@@ -45,6 +46,9 @@ ABSL_FLAG(std::string, chunkserver_args, "", "up: extra sfs-chunkserver flags");
 ABSL_FLAG(std::string, frontend_args, "", "up: extra sfs-frontend flags");
 ABSL_FLAG(std::string, web, SFS_WEB_DIR,
           "up: web UI folder the frontend serves at / (empty: none)");
+ABSL_FLAG(bool, restart, true,
+          "up: restart a process that exits on its own, with growing pauses "
+          "(false: leave it down)");
 
 namespace sfs {
 namespace {
@@ -52,8 +56,8 @@ namespace {
 constexpr char kUsage[] =
     "sfs COMMAND [flags] ARGS\n"
     "  up [--data DIR] [--master-port P] [--http-port P] [--chunkservers N]\n"
-    "     [--heartbeat D] [--dead-after D]   run a local cluster in the "
-    "foreground\n"
+    "     [--heartbeat D] [--dead-after D] [--restart=false]\n"
+    "                            run a local cluster in the foreground\n"
     "  put LOCAL|- /ns/path      upload a file (or stdin)\n"
     "  get /ns/path LOCAL|-      download a file (or to stdout)\n"
     "  ls /ns/[prefix]           list files\n"
@@ -285,6 +289,7 @@ int Up(const Args& args) {
   options.chunkserver_args = absl::GetFlag(FLAGS_chunkserver_args);
   options.frontend_args = absl::GetFlag(FLAGS_frontend_args);
   options.web_dir = absl::GetFlag(FLAGS_web);
+  options.restart = absl::GetFlag(FLAGS_restart);
   if (options.chunkservers < 1)
     return UsageError("--chunkservers must be at least 1");
   SetLogName("sfs-up");
@@ -295,7 +300,7 @@ int Up(const Args& args) {
       " chunkservers from port ", options.first_chunkserver_port,
       ", frontend on http://127.0.0.1:", options.http_port, ", data in ",
       options.data_dir, ". Ctrl-C stops everything.");
-  std::string why = cluster.Wait();
+  std::string why = cluster.Supervise();
   Log(why, ": stopping the cluster");
   cluster.Stop();
   return 0;
@@ -305,6 +310,7 @@ int Up(const Args& args) {
 }  // namespace sfs
 
 int main(int argc, char** argv) {
+  sfs::ReturnLargeBuffersToTheKernel();
   sfs::BlockTerminationSignals();
   sfs::NormalizeFlagNames(argc, argv);
   absl::SetProgramUsageMessage(sfs::kUsage);

@@ -9,10 +9,11 @@
 
 namespace sfs {
 
-ChunkPipeline::ChunkPipeline(ChannelPool* channels,
+ChunkPipeline::ChunkPipeline(ChannelPool* channels, StallWatchdog* watchdog,
                              const proto::AllocateChunkResponse& chunk,
                              const PipelineOptions& options)
     : channels_(channels),
+      watchdog_(watchdog),
       options_(options),
       handle_(chunk.handle()),
       version_(chunk.version()),
@@ -26,13 +27,13 @@ ChunkPipeline::~ChunkPipeline() {
 }
 
 absl::StatusOr<std::unique_ptr<ChunkPipeline>> ChunkPipeline::Open(
-    ChannelPool* channels, const proto::AllocateChunkResponse& chunk,
-    const PipelineOptions& options) {
+    ChannelPool* channels, StallWatchdog* watchdog,
+    const proto::AllocateChunkResponse& chunk, const PipelineOptions& options) {
   if (chunk.chain_size() == 0) {
     return absl::InternalError("master returned an empty chain");
   }
   std::unique_ptr<ChunkPipeline> pipeline(
-      new ChunkPipeline(channels, chunk, options));
+      new ChunkPipeline(channels, watchdog, chunk, options));
   absl::Status status = pipeline->Connect();
   if (!status.ok())
     status = pipeline->RunWithRecovery(/*finish=*/false, status);
@@ -45,13 +46,21 @@ bool ChunkPipeline::SendSegment(const Segment& segment, uint64_t skip) {
   absl::string_view data = absl::string_view(segment.data).substr(skip);
   request.set_data(data.data(), data.size());
   request.set_data_crc32c(skip == 0 ? segment.crc32c : ComputeCrc32c(data));
-  return stream_->Write(request);
+  return Send(request);
+}
+
+bool ChunkPipeline::Send(const proto::WriteChunkRequest& request) {
+  uint64_t watch = watchdog_->Arm(context_.get());
+  bool sent = stream_->Write(request);
+  if (watchdog_->Disarm(watch)) stalled_ = true;
+  return sent;
 }
 
 absl::Status ChunkPipeline::Connect() {
   context_ = std::make_unique<grpc::ClientContext>();
   stub_ = proto::Chunkserver::NewStub(channels_->Get(chain_[0].address()));
   stream_ = stub_->WriteChunk(context_.get());
+  stalled_ = false;
   proto::WriteChunkRequest first;
   proto::WriteChunkHeader* header = first.mutable_header();
   header->set_handle(handle_);
@@ -60,7 +69,7 @@ absl::Status ChunkPipeline::Connect() {
   for (size_t i = 1; i < chain_.size(); ++i) {
     header->add_downstream(chain_[i].address());
   }
-  if (!stream_->Write(first)) return EndStream();
+  if (!Send(first)) return EndStream();
   for (const Segment& segment : unacked_) {
     uint64_t skip = acked_ > segment.offset ? acked_ - segment.offset : 0;
     if (!SendSegment(segment, skip)) return EndStream();
@@ -76,18 +85,41 @@ absl::Status ChunkPipeline::EndStream() {
   absl::Status status = FromGrpcStatus(stream_->Finish());
   const auto& trailers = context_->GetServerTrailingMetadata();
   auto it = trailers.find(kFailedReplicaKey);
+  stream_.reset();
+  if (stalled_) {
+    // We cancelled the stream: the servers' verdict, if any, is about that.
+    blamed_ = FindSilentReplica();
+    return absl::DeadlineExceededError(absl::StrCat(
+        "chunk ", handle_, ": the replica chain stopped acknowledging; ",
+        "dropping ", blamed_));
+  }
   // No verdict from the servers means the primary itself was unreachable.
   blamed_ = it != trailers.end()
                 ? std::string(it->second.data(), it->second.size())
                 : chain_[0].address();
-  stream_.reset();
   if (status.ok())
     status = absl::UnavailableError("write pipeline closed early");
   return status;
 }
 
+std::string ChunkPipeline::FindSilentReplica() {
+  for (const proto::ReplicaLocation& replica : chain_) {
+    auto stub = proto::Chunkserver::NewStub(channels_->Get(replica.address()));
+    grpc::ClientContext context;
+    context.set_deadline(
+        absl::ToChronoTime(absl::Now() + options_.ping_timeout));
+    proto::PingResponse response;
+    if (!stub->Ping(&context, proto::PingRequest(), &response).ok())
+      return replica.address();
+  }
+  return chain_.back().address();
+}
+
 absl::Status ChunkPipeline::AwaitAck(proto::WriteChunkAck* ack) {
-  if (!stream_->Read(ack)) return EndStream();
+  uint64_t watch = watchdog_->Arm(context_.get());
+  bool got = stream_->Read(ack);
+  if (watchdog_->Disarm(watch)) stalled_ = true;
+  if (!got) return EndStream();
   NoteAck(*ack);
   return absl::OkStatus();
 }
@@ -112,7 +144,7 @@ absl::Status ChunkPipeline::Push(bool finish) {
   while (acked_ < sent_) RETURN_IF_ERROR(AwaitAck(&ack));
   proto::WriteChunkRequest request;
   request.set_finish(true);
-  if (!stream_->Write(request)) return EndStream();
+  if (!Send(request)) return EndStream();
   stream_->WritesDone();
   do {
     RETURN_IF_ERROR(AwaitAck(&ack));

@@ -9,6 +9,14 @@
 // kept segments are sent again. The write goes on while at least
 // `min_replicas` replicas remain; the master re-replicates the rest later.
 //
+// A chain that goes silent (no ack, or a send that cannot proceed, for the
+// watchdog's limit) is cancelled rather than waited on. The servers then
+// blame nobody, so the pipeline pings each replica and drops the first that
+// does not answer within `ping_timeout`; if all answer, it drops the tail,
+// the replica furthest from the client. Chunkservers notice a dead or
+// frozen next hop themselves through their channels' keepalives, so the
+// blame usually arrives before the watchdog fires.
+//
 // Not thread-safe.
 #ifndef SFS_CLIENT_LIB_CHUNK_PIPELINE_H_
 #define SFS_CLIENT_LIB_CHUNK_PIPELINE_H_
@@ -21,8 +29,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "client-lib/channel_pool.h"
+#include "absl/time/time.h"
+#include "common/channel_pool.h"
 #include "common/checksum.h"
+#include "common/stall_watchdog.h"
 #include "proto/sfs.grpc.pb.h"
 
 namespace sfs {
@@ -30,13 +40,16 @@ namespace sfs {
 struct PipelineOptions {
   size_t window_bytes = 8 << 20;
   size_t min_replicas = 2;
+  absl::Duration ping_timeout = absl::Seconds(2);
 };
 
 class ChunkPipeline {
  public:
   // Opens the stream to the chain's primary. `chunk` comes from AllocateChunk.
+  // `channels` and `watchdog` must outlive the pipeline.
   static absl::StatusOr<std::unique_ptr<ChunkPipeline>> Open(
-      ChannelPool* channels, const proto::AllocateChunkResponse& chunk,
+      ChannelPool* channels, StallWatchdog* watchdog,
+      const proto::AllocateChunkResponse& chunk,
       const PipelineOptions& options);
   ~ChunkPipeline();  // cancels the stream unless Seal() succeeded
 
@@ -59,7 +72,7 @@ class ChunkPipeline {
     uint32_t crc32c;  // of `data`, computed once
   };
 
-  ChunkPipeline(ChannelPool* channels,
+  ChunkPipeline(ChannelPool* channels, StallWatchdog* watchdog,
                 const proto::AllocateChunkResponse& chunk,
                 const PipelineOptions& options);
   // Opens a stream on chain_ at acked_ and sends every kept segment again.
@@ -73,15 +86,22 @@ class ChunkPipeline {
   absl::Status RunWithRecovery(bool finish, absl::Status failure);
   // Blocks for the next ack; ends the stream with its status on failure.
   absl::Status AwaitAck(proto::WriteChunkAck* ack);
+  // Sends one message under the watchdog; false when the stream failed.
+  bool Send(const proto::WriteChunkRequest& request);
   // Closes a failed stream: reads the acks still queued, records the
-  // status and whom the servers blame.
+  // status and whom to blame: the servers' verdict, the replica a stall
+  // is traced to, or else the primary.
   absl::Status EndStream();
+  // After a stall: the first replica of the chain that does not answer a
+  // ping, or the tail when every one answers.
+  std::string FindSilentReplica();
   void NoteAck(const proto::WriteChunkAck& ack);
   // Sends `segment` from byte `skip` on (a resend after recovery may start
   // mid-segment).
   bool SendSegment(const Segment& segment, uint64_t skip);
 
   ChannelPool* const channels_;
+  StallWatchdog* const watchdog_;
   const PipelineOptions options_;
   const uint64_t handle_;
   const uint64_t version_;
@@ -96,7 +116,8 @@ class ChunkPipeline {
   uint64_t sent_ = 0;
   uint64_t acked_ = 0;
   proto::WriteChunkAck last_ack_;
-  std::string blamed_;  // the replica the last failure is blamed on
+  std::string blamed_;    // the replica the last failure is blamed on
+  bool stalled_ = false;  // the watchdog cancelled the current stream
   bool sealed_ = false;
 };
 

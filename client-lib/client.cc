@@ -1,11 +1,12 @@
 #include "client-lib/client.h"
 
 #include "absl/strings/str_cat.h"
-#include "client-lib/channel_pool.h"
 #include "client-lib/master_connection.h"
 #include "client-lib/proto_convert.h"
-#include "client-lib/stall_watchdog.h"
+#include "common/channel_pool.h"
 #include "common/path.h"
+#include "common/rpc_settings.h"
+#include "common/stall_watchdog.h"
 #include "common/status_macros.h"
 
 namespace sfs {
@@ -35,7 +36,7 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(
   auto master = std::make_unique<MasterConnection>(
       grpc::CreateCustomChannel(options.master_address,
                                 grpc::InsecureChannelCredentials(),
-                                ChannelPool::Arguments()),
+                                ClientChannelArguments()),
       options.rpc_timeout);
   return std::unique_ptr<Client>(
       new Client(options, std::move(master), std::move(channels)));

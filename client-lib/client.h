@@ -138,7 +138,9 @@ struct ClientOptions {
   // Deadline of each metadata call to the master.
   absl::Duration rpc_timeout = absl::Seconds(30);
   // A replica that sends nothing for this long while a reader waits is
-  // treated as failed and the read resumes on another one.
+  // treated as failed and the read resumes on another one. A write chain
+  // that acknowledges nothing (or takes no data) for this long is cancelled
+  // and the write recovers on the replicas that still answer.
   absl::Duration stall_timeout = absl::Seconds(30);
 };
 

@@ -2,12 +2,12 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
-#include "client-lib/channel_pool.h"
 #include "client-lib/client.h"
 #include "client-lib/master_connection.h"
 #include "client-lib/proto_convert.h"
-#include "client-lib/stall_watchdog.h"
+#include "common/channel_pool.h"
 #include "common/grpc_status.h"
+#include "common/stall_watchdog.h"
 #include "common/status_macros.h"
 
 namespace sfs {

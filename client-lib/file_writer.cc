@@ -17,11 +17,12 @@ constexpr uint64_t kChunkBytes = 64ull << 20;
 class FileWriter::Impl {
  public:
   Impl(const ClientOptions& options, MasterConnection* master,
-       ChannelPool* channels, std::string upload_id, std::string content_type,
-       uint32_t keep_versions)
+       ChannelPool* channels, StallWatchdog* watchdog, std::string upload_id,
+       std::string content_type, uint32_t keep_versions)
       : options_(options),
         master_(master),
         channels_(channels),
+        watchdog_(watchdog),
         upload_id_(std::move(upload_id)),
         content_type_(std::move(content_type)),
         keep_versions_(keep_versions) {
@@ -110,10 +111,11 @@ class FileWriter::Impl {
     request.set_upload_id(upload_id_);
     ASSIGN_OR_RETURN(
         chunk_, master_->Call(&proto::Master::Stub::AllocateChunk, request));
-    ASSIGN_OR_RETURN(pipeline_, ChunkPipeline::Open(
-                                    channels_, chunk_,
-                                    PipelineOptions{options_.write_window_bytes,
-                                                    options_.min_replicas}));
+    PipelineOptions pipeline_options;
+    pipeline_options.window_bytes = options_.write_window_bytes;
+    pipeline_options.min_replicas = options_.min_replicas;
+    ASSIGN_OR_RETURN(pipeline_, ChunkPipeline::Open(channels_, watchdog_,
+                                                    chunk_, pipeline_options));
     return absl::OkStatus();
   }
 
@@ -137,6 +139,7 @@ class FileWriter::Impl {
   const ClientOptions options_;
   MasterConnection* const master_;
   ChannelPool* const channels_;
+  StallWatchdog* const watchdog_;
   const std::string upload_id_;
   const std::string content_type_;
   const uint32_t keep_versions_;
@@ -160,8 +163,8 @@ absl::StatusOr<std::unique_ptr<FileWriter>> Client::Create(
                    master_->Call(&proto::Master::Stub::CreateUpload, request));
   return std::unique_ptr<FileWriter>(
       new FileWriter(std::make_unique<FileWriter::Impl>(
-          options_, master_.get(), channels_.get(), response.upload_id(),
-          content_type, keep_versions)));
+          options_, master_.get(), channels_.get(), watchdog_.get(),
+          response.upload_id(), content_type, keep_versions)));
 }
 
 FileWriter::FileWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

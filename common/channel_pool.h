@@ -1,8 +1,8 @@
-// Internal to client-lib. One gRPC channel per chunkserver address, shared by
-// every reader and writer of a Client, with keepalives so a dead peer is
-// noticed on an idle stream instead of hanging it. Thread-safe.
-#ifndef SFS_CLIENT_LIB_CHANNEL_POOL_H_
-#define SFS_CLIENT_LIB_CHANNEL_POOL_H_
+// One gRPC channel per peer address, shared by every stream a process opens
+// to that peer (client-lib's readers and writers, a chunkserver's pipeline
+// hops and clones), with the settings of common/rpc_settings.h. Thread-safe.
+#ifndef SFS_COMMON_CHANNEL_POOL_H_
+#define SFS_COMMON_CHANNEL_POOL_H_
 
 #include <grpcpp/grpcpp.h>
 
@@ -19,9 +19,6 @@ class ChannelPool {
  public:
   std::shared_ptr<grpc::Channel> Get(const std::string& address);
 
-  // Channel arguments every SFS client channel uses.
-  static grpc::ChannelArguments Arguments();
-
  private:
   absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<grpc::Channel>> channels_
@@ -30,4 +27,4 @@ class ChannelPool {
 
 }  // namespace sfs
 
-#endif  // SFS_CLIENT_LIB_CHANNEL_POOL_H_
+#endif  // SFS_COMMON_CHANNEL_POOL_H_

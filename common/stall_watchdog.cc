@@ -1,4 +1,4 @@
-#include "client-lib/stall_watchdog.h"
+#include "common/stall_watchdog.h"
 
 #include <algorithm>
 

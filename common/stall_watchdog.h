@@ -1,12 +1,12 @@
-// Internal to client-lib. StallWatchdog cancels a gRPC call that waits too
+// StallWatchdog cancels a gRPC call that waits too
 // long for its next message: a replica that is alive but stalled (a hung
 // disk, a stopped process) would otherwise block a reader forever, since a
 // whole-transfer deadline would also cut long healthy transfers. Only the
 // time spent waiting inside one Read counts, never the consumer's own pace.
 //
 // One background thread per watchdog. Thread-safe.
-#ifndef SFS_CLIENT_LIB_STALL_WATCHDOG_H_
-#define SFS_CLIENT_LIB_STALL_WATCHDOG_H_
+#ifndef SFS_COMMON_STALL_WATCHDOG_H_
+#define SFS_COMMON_STALL_WATCHDOG_H_
 
 #include <grpcpp/grpcpp.h>
 
@@ -49,4 +49,4 @@ class StallWatchdog {
 
 }  // namespace sfs
 
-#endif  // SFS_CLIENT_LIB_STALL_WATCHDOG_H_
+#endif  // SFS_COMMON_STALL_WATCHDOG_H_

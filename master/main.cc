@@ -8,11 +8,12 @@
 #include "absl/synchronization/notification.h"
 #include "common/flags.h"
 #include "common/log.h"
+#include "common/rpc_settings.h"
 #include "common/signals.h"
 #include "master/master.h"
 #include "master/master_service.h"
 
-ABSL_FLAG(std::string, listen, "0.0.0.0:9000",
+ABSL_FLAG(std::string, listen, "127.0.0.1:9000",
           "address the gRPC service listens on");
 ABSL_FLAG(std::string, data, "./.sfs-data/master",
           "directory of the metadata database");
@@ -65,6 +66,7 @@ int main(int argc, char** argv) {
 
   sfs::MasterService service(master->get());
   grpc::ServerBuilder builder;
+  sfs::ConfigureServer(&builder);
   builder.AddListeningPort(absl::GetFlag(FLAGS_listen),
                            grpc::InsecureServerCredentials());
   builder.RegisterService(&service);

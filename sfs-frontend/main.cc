@@ -1,8 +1,7 @@
-// sfs-frontend: the HTTP API over an SFS cluster (../shared/API.md).
+// sfs-frontend: the HTTP API over an SFS cluster (docs/http-api.md).
 //
 //   sfs-frontend -addr=:8080 -master=localhost:9000 --catalog=DIR|postgres://
 //                [--jwt-secret-file=F | --jwt-public-key=PEM] [-static=DIR]
-#include <malloc.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -17,12 +16,14 @@
 #include "client-lib/client.h"
 #include "common/flags.h"
 #include "common/log.h"
+#include "common/malloc_settings.h"
 #include "common/signals.h"
 #include "common/status_macros.h"
 #include "sfs-frontend/catalog/open_catalog.h"
 #include "sfs-frontend/server/frontend.h"
 
-ABSL_FLAG(std::string, addr, ":8080", "listen address, [host]:port");
+ABSL_FLAG(std::string, addr, "127.0.0.1:8080",
+          "listen address, [host]:port (\":8080\": every interface)");
 ABSL_FLAG(std::string, master, "localhost:9000", "master address");
 ABSL_FLAG(std::string, static, "", "web UI folder served at /");
 ABSL_FLAG(std::string, catalog, "./.sfs-data/frontend",
@@ -128,13 +129,7 @@ absl::Status Run() {
 }  // namespace sfs::frontend
 
 int main(int argc, char** argv) {
-  // Memory per transfer is bounded, but glibc's defaults let freed transfer
-  // buffers stay resident: every connection thread gets an arena of its
-  // own, and after the first large free the mmap threshold rises so that
-  // MiB-sized segment and message buffers come from (fragmenting) arenas.
-  // Few arenas and a fixed threshold return those buffers to the kernel.
-  mallopt(M_ARENA_MAX, 2);
-  mallopt(M_MMAP_THRESHOLD, 256 << 10);
+  sfs::ReturnLargeBuffersToTheKernel();
   sfs::BlockTerminationSignals();
   sfs::NormalizeFlagNames(argc, argv);
   absl::ParseCommandLine(argc, argv);

@@ -20,7 +20,9 @@ Client::Client(const ClientOptions& options,
     : options_(options),
       master_(std::move(master)),
       channels_(std::move(channels)),
-      watchdog_(std::make_unique<StallWatchdog>(options.stall_timeout)) {}
+      watchdog_(std::make_unique<StallWatchdog>(options.stall_timeout)),
+      write_watchdog_(
+          std::make_unique<StallWatchdog>(options.write_stall_timeout)) {}
 
 Client::~Client() = default;
 

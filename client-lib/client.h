@@ -17,7 +17,20 @@
 // mid-stream (connection error, checksum error on its disk) the read resumes
 // on another replica at the exact byte where it stopped.
 //
-// Memory per writer or reader is a few MiB whatever the file size.
+// Memory per writer or reader is bounded whatever the file size, by
+// construction:
+//  - a FileWriter holds the segment being filled (segment_bytes, 1 MiB),
+//    the segments not yet acknowledged by every replica (write_window_bytes,
+//    8 MiB, plus the one being sent), and what gRPC has taken but not sent,
+//    which the peer's fixed stream window caps (kStreamWindowBytes, 4 MiB,
+//    common/rpc_settings.h): about 14 MiB;
+//  - a FileReader holds one segment (1 MiB) and what gRPC has received
+//    but not handed over: at most the stream window (4 MiB) plus the
+//    message being parsed (1 MiB): about 6 MiB.
+// gRPC's bandwidth-delay probing, which would grow the window with the
+// link's speed, is off in every SFS channel; common/malloc_settings.h keeps
+// freed buffers from staying resident. `sfs get` of 1 GiB peaks near
+// 33 MiB RSS, most of it the binary and its libraries.
 //
 // Client is thread-safe and meant to be shared. A FileWriter or FileReader is
 // used by one thread at a time and must not outlive its Client.
@@ -138,10 +151,13 @@ struct ClientOptions {
   // Deadline of each metadata call to the master.
   absl::Duration rpc_timeout = absl::Seconds(30);
   // A replica that sends nothing for this long while a reader waits is
-  // treated as failed and the read resumes on another one. A write chain
-  // that acknowledges nothing (or takes no data) for this long is cancelled
-  // and the write recovers on the replicas that still answer.
+  // treated as failed and the read resumes on another one.
   absl::Duration stall_timeout = absl::Seconds(30);
+  // A write chain that acknowledges nothing (or takes no data) for this
+  // long is cancelled and the write recovers on the replicas that still
+  // answer a ping. It must exceed the slowest healthy seal: every replica
+  // in turn fsyncs and re-reads up to 64 MiB.
+  absl::Duration write_stall_timeout = absl::Seconds(30);
 };
 
 class ChannelPool;
@@ -257,7 +273,8 @@ class Client {
   const ClientOptions options_;
   std::unique_ptr<MasterConnection> master_;
   std::unique_ptr<ChannelPool> channels_;
-  std::unique_ptr<StallWatchdog> watchdog_;
+  std::unique_ptr<StallWatchdog> watchdog_;        // readers
+  std::unique_ptr<StallWatchdog> write_watchdog_;  // write pipelines
 };
 
 }  // namespace sfs

@@ -163,7 +163,7 @@ absl::StatusOr<std::unique_ptr<FileWriter>> Client::Create(
                    master_->Call(&proto::Master::Stub::CreateUpload, request));
   return std::unique_ptr<FileWriter>(
       new FileWriter(std::make_unique<FileWriter::Impl>(
-          options_, master_.get(), channels_.get(), watchdog_.get(),
+          options_, master_.get(), channels_.get(), write_watchdog_.get(),
           response.upload_id(), content_type, keep_versions)));
 }
 

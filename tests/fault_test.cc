@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <set>
 #include <thread>
 
@@ -141,62 +142,137 @@ TEST_F(FaultTest, ChunkserverSigkillDuringEightDownloads) {
   }
 }
 
-TEST_F(FaultTest, ChunkserverSigkillDuringEightUploadsHealsWithoutHelp) {
-  StartCluster();
+// Eight concurrent 200 MiB uploads, each through a client of its own;
+// `fault(third)` runs once a third, then `fault(2 * third)` once two
+// thirds of all bytes were appended. Returns each upload's outcome.
+std::vector<absl::Status> EightUploadsWithFaults(
+    TestCluster* cluster, absl::Duration write_stall_timeout,
+    const std::function<void(int thirds)>& fault) {
   constexpr int kFiles = 8;
   constexpr uint64_t kSize = 200 * kMiB;
   std::atomic<uint64_t> progress{0};
+  std::atomic<int> running{kFiles};
   std::vector<absl::Status> results(kFiles);
   std::vector<std::thread> uploads;
   for (int i = 0; i < kFiles; ++i) {
     uploads.emplace_back([&, i] {
-      std::unique_ptr<Client> client = cluster_->NewClient();
+      std::unique_ptr<Client> client = cluster->NewClient(write_stall_timeout);
       auto writer = client->Create(absl::StrCat("/ul/f", i));
-      if (!writer.ok()) {
-        results[i] = writer.status();
-        return;
-      }
+      results[i] = writer.status();
       std::string piece(kMiB, '\0');
-      for (uint64_t p = 0; p * kMiB < kSize; ++p) {
+      for (uint64_t p = 0; results[i].ok() && p * kMiB < kSize; ++p) {
         FillPiece(i, p, &piece);
         results[i] = (*writer)->Append(piece);
-        if (!results[i].ok()) return;
         progress += kMiB;
       }
-      results[i] = (*writer)->Close().status();
+      if (results[i].ok()) results[i] = (*writer)->Close().status();
+      // A failed upload stops adding progress: count the rest as done.
+      progress += kSize - std::min(kSize, progress.load());
+      --running;
     });
   }
-  while (progress.load() < kFiles * kSize / 3)
-    absl::SleepFor(absl::Milliseconds(20));
-  cluster_->KillChunkserver(2, SIGKILL);
+  for (int thirds = 1; thirds <= 2; ++thirds) {
+    while (running.load() > 0 && progress.load() < thirds * kFiles * kSize / 3)
+      absl::SleepFor(absl::Milliseconds(20));
+    fault(thirds);
+  }
   for (auto& t : uploads) t.join();
+  return results;
+}
 
+// Checks every upload: a completed one reads back byte-identical, a failed
+// one left nothing visible. Returns how many completed.
+int CheckUploads(Client* client, const std::vector<absl::Status>& results) {
   int completed = 0;
-  for (int i = 0; i < kFiles; ++i) {
+  for (size_t i = 0; i < results.size(); ++i) {
     std::string path = absl::StrCat("/ul/f", i);
     if (results[i].ok()) {
       ++completed;
-      auto sha = ReadFileSha(client_.get(), path);
-      ASSERT_TRUE(sha.ok()) << path << ": " << sha.status();
-      EXPECT_EQ(*sha, ExpectedSha(kSize, i)) << path;
+      auto sha = ReadFileSha(client, path);
+      EXPECT_TRUE(sha.ok()) << path << ": " << sha.status();
+      if (sha.ok()) EXPECT_EQ(*sha, ExpectedSha(200 * kMiB, i)) << path;
     } else {
       printf("[uploads] %s failed: %s\n", path.c_str(),
              results[i].ToString().c_str());
-      // A failed upload is invisible, never partial.
-      EXPECT_EQ(client_->Stat(path).status().code(),
-                absl::StatusCode::kNotFound)
+      EXPECT_EQ(client->Stat(path).status().code(), absl::StatusCode::kNotFound)
           << path << " failed with " << results[i];
     }
   }
-  printf("[uploads] %d of %d completed across the SIGKILL\n", completed,
-         kFiles);
+  printf("[uploads] %d of %zu completed\n", completed, results.size());
+  return completed;
+}
+
+TEST_F(FaultTest, ChunkserverSigkillDuringEightUploadsHealsWithoutHelp) {
+  StartCluster();
+  std::vector<absl::Status> results = EightUploadsWithFaults(
+      cluster_.get(), absl::Seconds(30), [&](int thirds) {
+        if (thirds == 1) cluster_->KillChunkserver(2, SIGKILL);
+      });
   // Pipeline recovery: two of three replicas survive in every chain, so
   // every upload carries on without the dead server.
-  EXPECT_EQ(completed, kFiles);
+  EXPECT_EQ(CheckUploads(client_.get(), results), 8);
   EXPECT_TRUE(
       WaitForHealing(client_.get(), absl::Seconds(180), "uploads after SIGKILL")
           .ok());
 }
+
+// SIGSTOP leaves a replica connected but silent: its TCP connections stay
+// up, so only keepalives, the writer's stall watchdog and its pings can
+// tell. One server is frozen at a third of the bytes (it is the second or
+// third replica of some chains and the head of others), a second at two
+// thirds, so some chains are left with one replica, below min_replicas.
+// Every upload must end on its own, completed or failed with a reason, and
+// a failed one leaves nothing visible. The parameter is the writers' stall
+// time-out: at 30 s the chunkservers' keepalives usually find the frozen
+// hop first; at 3 s the writer's watchdog and pings always do.
+class FrozenReplicaTest : public ClusterTestBase,
+                          public ::testing::WithParamInterface<absl::Duration> {
+};
+
+TEST_P(FrozenReplicaTest, EightUploadsEndCompletedOrFailedNeverHang) {
+  StartCluster();
+  // The bound is a hang detector, not a speed goal: detection (keepalive
+  // 20 s or the stall time-out plus 2 s of pings), waiting for a survivor
+  // still busy with the old stream (60 s), twice.
+  constexpr absl::Duration kBound = absl::Minutes(6);
+  std::atomic<bool> finished{false};
+  std::thread hang_detector([&] {
+    absl::Time deadline = absl::Now() + kBound;
+    while (!finished.load() && absl::Now() < deadline)
+      absl::SleepFor(absl::Milliseconds(100));
+    if (!finished.load()) {
+      ADD_FAILURE() << "uploads still running after " << kBound;
+      // Thaw the servers so the uploads can end and the test report.
+      for (int i = 0; i < 4; ++i) cluster_->SignalChunkserver(i, SIGCONT);
+    }
+  });
+  std::vector<absl::Status> results =
+      EightUploadsWithFaults(cluster_.get(), GetParam(), [&](int thirds) {
+        cluster_->SignalChunkserver(thirds, SIGSTOP);  // rp2, then rp3
+      });
+  finished = true;
+  hang_detector.join();
+  for (const absl::Status& result : results) {
+    if (result.ok()) continue;
+    // A reason a person can act on, naming the chunk or replica.
+    EXPECT_FALSE(result.message().empty());
+    EXPECT_NE(result.code(), absl::StatusCode::kUnknown) << result;
+  }
+  int completed = CheckUploads(client_.get(), results);
+  // Chains that never held both frozen servers keep two replicas.
+  EXPECT_GE(completed, 1);
+
+  for (int i = 1; i <= 2; ++i) cluster_->SignalChunkserver(i, SIGCONT);
+  EXPECT_TRUE(
+      WaitForHealing(client_.get(), absl::Seconds(180), "after the thaw").ok());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    StallTimeouts, FrozenReplicaTest,
+    ::testing::Values(absl::Seconds(30), absl::Seconds(3)),
+    [](const ::testing::TestParamInfo<absl::Duration>& info) {
+      return absl::StrCat("WriteStall", absl::ToInt64Seconds(info.param), "s");
+    });
 
 TEST_F(FaultTest, ReadsFailOverFromStalledReplicas) {
   StartCluster();

@@ -63,9 +63,6 @@ FrontendServerOptions TestFrontendOptions(
 // Creates namespace `name` owned by alice through `server`; the HTTP status.
 int CreateTestNamespace(const FrontendServer& server, const std::string& name);
 
-// A loopback TCP port nobody listens on right now.
-int FreeLoopbackPort();
-
 }  // namespace sfs
 
 #endif  // SFS_TESTS_FRONTEND_SERVER_H_

@@ -19,17 +19,21 @@
 namespace sfs {
 namespace {
 
-int FreePort() {
+// Binds `port` on loopback (0: any); returns the bound port, or -1.
+int BindLoopback(int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  addr.sin_port = htons(port);
   socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  int bound = -1;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    bound = ntohs(addr.sin_port);
+  }
   close(fd);
-  return ntohs(addr.sin_port);
+  return bound;
 }
 
 std::string ReadWholeFile(const std::string& path) {
@@ -50,13 +54,25 @@ void KillAndReap(pid_t* pid, int signal) {
 
 std::string BinDir() { return SFS_BIN_DIR; }
 
+int FreeLoopbackPort() { return BindLoopback(0); }
+
+int FreeLoopbackPorts(int count) {
+  while (true) {
+    int first = BindLoopback(0);
+    if (first < 0 || first + count > 65535) continue;
+    int free = 1;
+    while (free < count && BindLoopback(first + free) > 0) ++free;
+    if (free == count) return first;
+  }
+}
+
 TestCluster::TestCluster(const TestClusterOptions& options)
     : options_(options) {
   char tmpl[] = "/tmp/sfs-cluster-test.XXXXXX";
   dir_ = mkdtemp(tmpl);
-  master_port_ = FreePort();
+  master_port_ = FreeLoopbackPort();
   for (int i = 0; i < options_.chunkservers; ++i)
-    chunkserver_ports_.push_back(FreePort());
+    chunkserver_ports_.push_back(FreeLoopbackPort());
   chunkserver_pids_.assign(options_.chunkservers, -1);
 }
 
@@ -171,11 +187,13 @@ absl::Status TestCluster::WaitForAliveChunkservers(int alive,
       absl::StrCat("wanted ", alive, " live chunkservers, saw ", seen));
 }
 
-std::unique_ptr<Client> TestCluster::NewClient() {
+std::unique_ptr<Client> TestCluster::NewClient(
+    absl::Duration write_stall_timeout) {
   ClientOptions options;
   options.master_address = master_address();
   options.rpc_timeout = absl::Seconds(20);
   options.stall_timeout = absl::Seconds(2);
+  options.write_stall_timeout = write_stall_timeout;
   return std::move(*Client::Connect(options));
 }
 

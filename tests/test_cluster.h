@@ -60,7 +60,10 @@ class TestCluster {
   std::string chunkserver_address(int index) const;
   std::string chunkserver_dir(int index) const;
   const std::string& dir() const { return dir_; }
-  std::unique_ptr<Client> NewClient();
+  // A client with test time-outs: readers fail over after 2 s of silence;
+  // writers give a silent chain `write_stall_timeout`.
+  std::unique_ptr<Client> NewClient(
+      absl::Duration write_stall_timeout = absl::Seconds(30));
 
   // Runs the sfs CLI against this cluster.
   CommandResult RunCli(const std::vector<std::string>& args);
@@ -98,6 +101,11 @@ CommandResult RunCommand(const std::vector<std::string>& argv);
 
 // The directory holding the built binaries.
 std::string BinDir();
+
+// A loopback TCP port nobody listens on right now.
+int FreeLoopbackPort();
+// The first of `count` consecutive loopback ports nobody listens on now.
+int FreeLoopbackPorts(int count);
 
 // Writes `size` pseudo-random bytes (seeded) to `path`; returns their SHA-256.
 std::string WriteRandomFile(const std::string& path, uint64_t size,

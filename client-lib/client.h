@@ -27,6 +27,9 @@
 //  - a FileReader holds one segment (1 MiB) and what gRPC has received
 //    but not handed over: at most the stream window (4 MiB) plus the
 //    message being parsed (1 MiB): about 6 MiB.
+// The frontend sets a 2 MiB write window, so an HTTP upload holds about
+// 8 MiB and an HTTP download a reader plus its 256 KiB send buffer; the upload
+// routes take request bodies from httplib in small pieces and keep none.
 // gRPC's bandwidth-delay probing, which would grow the window with the
 // link's speed, is off in every SFS channel; common/malloc_settings.h keeps
 // freed buffers from staying resident. `sfs get` of 1 GiB peaks near

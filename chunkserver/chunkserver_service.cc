@@ -4,9 +4,11 @@
 
 #include <thread>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "common/checksum.h"
 #include "common/grpc_status.h"
+#include "common/log.h"
 #include "common/status_macros.h"
 
 namespace sfs {
@@ -15,15 +17,22 @@ namespace {
 using AckStream =
     grpc::ServerReaderWriter<proto::WriteChunkAck, proto::WriteChunkRequest>;
 
+// How long a resumed write waits for the stream it cancelled to let go of
+// the chunk (it may be in an fsync) before answering Aborted.
+constexpr absl::Duration kTakeOverWait = absl::Seconds(10);
+
 // The next hop of a write pipeline: a stream to the downstream replica, and a
 // thread relaying its acknowledgements to our upstream.
 class DownstreamHop {
  public:
-  DownstreamHop(ChannelPool* channels, const proto::WriteChunkHeader& header,
-                AckStream* upstream)
-      : address_(header.downstream(0)),
-        stub_(proto::Chunkserver::NewStub(channels->Get(address_))),
-        stream_(stub_->WriteChunk(&context_)) {
+  DownstreamHop(ChannelPool* channels, const std::string& address)
+      : address_(address),
+        stub_(proto::Chunkserver::NewStub(channels->Get(address_))) {}
+
+  // Opens the stream (a call that may wait for a connection: cancelling
+  // context() ends the wait) and starts relaying acks to `upstream`.
+  void Start(const proto::WriteChunkHeader& header, AckStream* upstream) {
+    stream_ = stub_->WriteChunk(&context_);
     proto::WriteChunkRequest first;
     proto::WriteChunkHeader* next = first.mutable_header();
     *next = header;
@@ -36,6 +45,9 @@ class DownstreamHop {
       }
     });
   }
+
+  // Cancels the stream when cancelled; from any thread while the hop lives.
+  grpc::ClientContext* context() { return &context_; }
 
   ~DownstreamHop() {
     if (relay_.joinable()) {
@@ -79,24 +91,32 @@ class DownstreamHop {
   bool healthy_ = false;
 };
 
-// Runs the write pipeline for one chunk on this replica. On failure,
-// *failed_replica names the replica to blame (this one for a local error).
-absl::Status RunWrite(ChunkStore* store, ChannelPool* channels,
-                      AckStream* upstream, const std::string& self,
-                      std::string* failed_replica) {
-  *failed_replica = self;
+}  // namespace
+
+absl::Status ChunkserverService::RunWrite(grpc::ServerContext* context,
+                                          AckStream* upstream,
+                                          proto::WriteChunkHeader* header_out,
+                                          std::string* failed_replica) {
+  *failed_replica = address_;
   proto::WriteChunkRequest request;
   if (!upstream->Read(&request) || !request.has_header()) {
     return absl::InvalidArgumentError("a write must start with a header");
   }
   const proto::WriteChunkHeader header = request.header();
-  ASSIGN_OR_RETURN(
-      std::unique_ptr<ChunkAppender> appender,
-      store->OpenForAppend(header.handle(), header.version(), header.offset()));
+  *header_out = header;
+  ASSIGN_OR_RETURN(std::unique_ptr<ChunkAppender> appender, TakeOver(header));
+  // Registered before any call that may block, so a takeover can cancel
+  // it; unregistered before the hop (whose context it names) is destroyed
+  // and before the appender lets go of the chunk.
   std::unique_ptr<DownstreamHop> downstream;
   if (header.downstream_size() > 0) {
-    downstream = std::make_unique<DownstreamHop>(channels, header, upstream);
+    downstream =
+        std::make_unique<DownstreamHop>(channels_, header.downstream(0));
   }
+  Register(header.handle(),
+           RunningWrite{context, downstream ? downstream->context() : nullptr});
+  absl::Cleanup unregister = [&] { Unregister(header.handle(), context); };
+  if (downstream) downstream->Start(header, upstream);
   request.clear_header();
 
   bool sealed = false;
@@ -136,15 +156,56 @@ absl::Status RunWrite(ChunkStore* store, ChannelPool* channels,
   return absl::OkStatus();
 }
 
-}  // namespace
+absl::StatusOr<std::unique_ptr<ChunkAppender>> ChunkserverService::TakeOver(
+    const proto::WriteChunkHeader& header) {
+  const absl::Time deadline = absl::Now() + kTakeOverWait;
+  bool cancelled = false;
+  while (true) {
+    absl::StatusOr<std::unique_ptr<ChunkAppender>> appender =
+        store_->OpenForAppend(header.handle(), header.version(),
+                              header.offset());
+    if (appender.status().code() != absl::StatusCode::kAborted ||
+        absl::Now() >= deadline) {
+      return appender;
+    }
+    if (!cancelled) {
+      absl::MutexLock lock(&writes_mu_);
+      auto it = writes_.find(header.handle());
+      if (it != writes_.end()) {
+        Log("chunk ", header.handle(),
+            ": a resumed write takes over from a stream still running");
+        it->second.upstream->TryCancel();
+        if (it->second.downstream != nullptr)
+          it->second.downstream->TryCancel();
+        cancelled = true;
+      }
+    }
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+}
+
+void ChunkserverService::Register(uint64_t handle, const RunningWrite& write) {
+  absl::MutexLock lock(&writes_mu_);
+  writes_[handle] = write;
+}
+
+void ChunkserverService::Unregister(uint64_t handle,
+                                    grpc::ServerContext* upstream) {
+  absl::MutexLock lock(&writes_mu_);
+  auto it = writes_.find(handle);
+  if (it != writes_.end() && it->second.upstream == upstream) writes_.erase(it);
+}
 
 grpc::Status ChunkserverService::WriteChunk(grpc::ServerContext* context,
                                             AckStream* upstream) {
   std::string failed_replica;
-  absl::Status status =
-      RunWrite(store_, channels_, upstream, address_, &failed_replica);
-  if (!status.ok())
+  proto::WriteChunkHeader header;
+  absl::Status status = RunWrite(context, upstream, &header, &failed_replica);
+  if (!status.ok()) {
+    Log("write of chunk ", header.handle(), " from offset ", header.offset(),
+        " failed, blaming ", failed_replica, ": ", status.ToString());
     context->AddTrailingMetadata(kFailedReplicaKey, failed_replica);
+  }
   return ToGrpcStatus(status);
 }
 

@@ -7,7 +7,13 @@
 // holds N bytes. `finish` seals the chunk (fsync) on each replica in turn.
 //
 // When a write fails, the trailing metadata kFailedReplicaKey names the
-// replica to blame, so the client can resume on the others.
+// replica to blame, so the client can resume on the others. A resumed
+// pipeline takes its chunk over from a stream of an earlier attempt that is
+// still running here (it has not noticed its end yet, say because it waits
+// on a hop that died): that stream and its next hop are cancelled, as HDFS
+// datanodes do on pipeline recovery, rather than making the writer wait for
+// it. Only one pipeline ever writes a chunk, so the newest stream is its
+// live one.
 //
 // ReadChunk streams a range of a sealed chunk in segments whose every byte
 // was verified against the on-disk checksums. A replica that fails its
@@ -22,6 +28,10 @@
 #ifndef SFS_CHUNKSERVER_CHUNKSERVER_SERVICE_H_
 #define SFS_CHUNKSERVER_CHUNKSERVER_SERVICE_H_
 
+#include <map>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "chunkserver/chunk_store.h"
 #include "common/channel_pool.h"
 #include "proto/sfs.grpc.pb.h"
@@ -51,6 +61,26 @@ class ChunkserverService final : public proto::Chunkserver::Service {
                     proto::PingResponse* response) override;
 
  private:
+  using AckStream =
+      grpc::ServerReaderWriter<proto::WriteChunkAck, proto::WriteChunkRequest>;
+  // A write stream running here, to cancel when a newer one takes over.
+  struct RunningWrite {
+    grpc::ServerContext* upstream;
+    grpc::ClientContext* downstream;  // null at the tail of the chain
+  };
+
+  // Runs one hop of a write; on failure *failed_replica names the replica
+  // to blame (this one for a local error).
+  absl::Status RunWrite(grpc::ServerContext* context, AckStream* upstream,
+                        proto::WriteChunkHeader* header,
+                        std::string* failed_replica);
+  // Opens the chunk for this write, cancelling an earlier stream that still
+  // holds it and waiting (bounded) for it to let go.
+  absl::StatusOr<std::unique_ptr<ChunkAppender>> TakeOver(
+      const proto::WriteChunkHeader& header);
+  void Register(uint64_t handle, const RunningWrite& write);
+  void Unregister(uint64_t handle, grpc::ServerContext* upstream);
+
   absl::Status ServeRead(grpc::ServerContext* context,
                          const proto::ReadChunkRequest& r,
                          grpc::ServerWriter<proto::ReadChunkResponse>* out);
@@ -58,6 +88,8 @@ class ChunkserverService final : public proto::Chunkserver::Service {
   ChunkStore* const store_;
   ChannelPool* const channels_;
   const std::string address_;
+  absl::Mutex writes_mu_;
+  std::map<uint64_t, RunningWrite> writes_ ABSL_GUARDED_BY(writes_mu_);
 };
 
 }  // namespace sfs

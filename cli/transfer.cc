@@ -104,7 +104,7 @@ absl::StatusOr<FileInfo> PutFile(Client* client, const std::string& local,
   }
   absl::StatusOr<FileInfo> info = (*writer)->Close();
   if (info.ok()) progress.Update(info->size, /*force=*/true);
-  finish(absl::OkStatus());
+  finish(absl::OkStatus()).IgnoreError();  // only closes the file
   return info;
 }
 

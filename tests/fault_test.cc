@@ -190,7 +190,9 @@ int CheckUploads(Client* client, const std::vector<absl::Status>& results) {
       ++completed;
       auto sha = ReadFileSha(client, path);
       EXPECT_TRUE(sha.ok()) << path << ": " << sha.status();
-      if (sha.ok()) EXPECT_EQ(*sha, ExpectedSha(200 * kMiB, i)) << path;
+      if (sha.ok()) {
+        EXPECT_EQ(*sha, ExpectedSha(200 * kMiB, i)) << path;
+      }
     } else {
       printf("[uploads] %s failed: %s\n", path.c_str(),
              results[i].ToString().c_str());

@@ -44,11 +44,7 @@ absl::Status FrontendServer::Start() {
         open(options_.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     dup2(fd, STDERR_FILENO);
     dup2(fd, STDOUT_FILENO);
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
+    ExecOrExit(args);
   }
   httplib::Client client("127.0.0.1", port_);
   absl::Time deadline = absl::Now() + absl::Seconds(20);

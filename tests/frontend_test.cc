@@ -318,7 +318,9 @@ TEST_F(FrontendTest, KeepVersionsKeepsTheNewestOldVersionsReadable) {
   uint64_t previous = 0;
   for (const json& v : versions) {
     uint64_t version = v["version"];
-    if (previous != 0) EXPECT_LT(version, previous);  // newest first
+    if (previous != 0) {
+      EXPECT_LT(version, previous);  // newest first
+    }
     previous = version;
     auto got = Send(
         "GET", absl::StrCat("/storage/hist/f.txt?version=", version), alice);

@@ -54,6 +54,15 @@ void KillAndReap(pid_t* pid, int signal) {
 
 std::string BinDir() { return SFS_BIN_DIR; }
 
+void ExecOrExit(const std::vector<std::string>& argv) {
+  std::vector<std::string> copy = argv;
+  std::vector<char*> raw;
+  for (std::string& arg : copy) raw.push_back(arg.data());
+  raw.push_back(nullptr);
+  execv(raw[0], raw.data());
+  _exit(127);
+}
+
 int FreeLoopbackPort() { return BindLoopback(0); }
 
 int FreeLoopbackPorts(int count) {
@@ -79,7 +88,16 @@ TestCluster::TestCluster(const TestClusterOptions& options)
 TestCluster::~TestCluster() {
   KillMaster(SIGKILL);
   for (int i = 0; i < options_.chunkservers; ++i) KillChunkserver(i, SIGKILL);
-  std::filesystem::remove_all(dir_);
+  // The servers' logs tell why a test failed: keep them (only) then.
+  if (!::testing::Test::HasFailure()) {
+    std::filesystem::remove_all(dir_);
+    return;
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
+    if (entry.path().extension() != ".log")
+      std::filesystem::remove_all(entry.path());
+  }
+  printf("[cluster] test failed: server logs kept in %s\n", dir_.c_str());
 }
 
 pid_t TestCluster::Spawn(const std::string& binary,
@@ -90,14 +108,9 @@ pid_t TestCluster::Spawn(const std::string& binary,
     int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     dup2(fd, STDERR_FILENO);
     dup2(fd, STDOUT_FILENO);
-    std::vector<char*> argv;
-    std::string path = BinDir() + "/" + binary;
-    argv.push_back(path.data());
-    std::vector<std::string> copy = args;
-    for (std::string& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(path.c_str(), argv.data());
-    _exit(127);
+    std::vector<std::string> argv = {BinDir() + "/" + binary};
+    argv.insert(argv.end(), args.begin(), args.end());
+    ExecOrExit(argv);
   }
   return pid;
 }
@@ -244,12 +257,7 @@ CommandResult RunCommand(const std::vector<std::string>& argv) {
     dup2(err_fd, STDERR_FILENO);
     int null_fd = open("/dev/null", O_RDONLY);
     dup2(null_fd, STDIN_FILENO);
-    std::vector<std::string> copy = argv;
-    std::vector<char*> raw;
-    for (std::string& a : copy) raw.push_back(a.data());
-    raw.push_back(nullptr);
-    execv(raw[0], raw.data());
-    _exit(127);
+    ExecOrExit(argv);
   }
   CommandResult result;
   int wstatus = 0;

@@ -96,6 +96,10 @@ class ClusterTestBase : public ::testing::Test {
 absl::StatusOr<std::string> ReadFileSha(Client* client, const std::string& path,
                                         uint64_t* bytes = nullptr);
 
+// In a forked child: replaces the process with `argv` (argv[0] a path), or
+// exits 127 when that fails.
+[[noreturn]] void ExecOrExit(const std::vector<std::string>& argv);
+
 // Runs `argv` (argv[0] a path) to completion, capturing output and peak RSS.
 CommandResult RunCommand(const std::vector<std::string>& argv);
 

@@ -74,11 +74,7 @@ class SfsUp {
       FILE* log = fopen(log_path().c_str(), "w");
       dup2(fileno(log), STDOUT_FILENO);
       dup2(fileno(log), STDERR_FILENO);
-      std::vector<char*> argv;
-      for (std::string& arg : args) argv.push_back(arg.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
+      ExecOrExit(args);
     }
   }
 
@@ -168,7 +164,7 @@ class SfsUp {
 // `sfs get PATH -` with its stdout on a pipe the test reads at its own pace.
 class PipedGet {
  public:
-  PipedGet(const std::vector<std::string>& argv) {
+  explicit PipedGet(const std::vector<std::string>& argv) {
     int fds[2];
     EXPECT_EQ(pipe(fds), 0);
     pid_ = fork();
@@ -176,12 +172,7 @@ class PipedGet {
       dup2(fds[1], STDOUT_FILENO);
       close(fds[0]);
       close(fds[1]);
-      std::vector<std::string> copy = argv;
-      std::vector<char*> args;
-      for (std::string& arg : copy) args.push_back(arg.data());
-      args.push_back(nullptr);
-      execv(args[0], args.data());
-      _exit(127);
+      ExecOrExit(argv);
     }
     close(fds[1]);
     out_ = fds[0];
@@ -267,7 +258,9 @@ TEST(SfsUpTest, ChunkserverSigkillDuringGetIsSurvivedRestartedAndHealed) {
   int stopped = up.Stop(SIGINT, absl::Seconds(60));
   EXPECT_TRUE(WIFEXITED(stopped) && WEXITSTATUS(stopped) == 0) << stopped;
   for (pid_t child : children) {
-    if (child > 0) EXPECT_NE(kill(child, 0), 0) << "child " << child;
+    if (child > 0) {
+      EXPECT_NE(kill(child, 0), 0) << "child " << child;
+    }
   }
   // The frontend drained and stopped before the master was signalled.
   log = up.log();

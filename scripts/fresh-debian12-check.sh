@@ -93,7 +93,10 @@ if [ ! -f "$TARBALL" ]; then
   command -v mmdebstrap >/dev/null || {
     apt-get update -qq && apt-get install -y -qq --no-install-recommends mmdebstrap >/dev/null
   }
-  sources=$(ls /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null | head -1)
+  sources=
+  for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list; do
+    if [ -s "$f" ]; then sources=$f; break; fi
+  done
   build="$ROOT.new"
   rm -rf --one-file-system "$build"
   mmdebstrap --mode=root --variant=minbase --include=ca-certificates,sudo,git,make \

@@ -72,10 +72,10 @@ absl::Status ChunkCloner::Clone(const proto::ChunkserverCommand& command) {
   absl::Status status;
   bool stalled = false;
   while (status.ok()) {
-    uint64_t watch = watchdog_.Arm(&context);
-    bool got = stream->Read(&response);
-    stalled = watchdog_.Disarm(watch) || stalled;
-    if (!got) break;
+    if (!watchdog_.Watch(
+            &context, [&] { return stream->Read(&response); }, &stalled)) {
+      break;
+    }
     limiter_.Acquire(response.data().size());
     status = appender->Append(response.data());
   }

@@ -46,7 +46,8 @@ class DownstreamHop {
     });
   }
 
-  // Cancels the stream when cancelled; from any thread while the hop lives.
+  // The stream's context: cancelling it (from any thread, while the hop
+  // lives) fails whatever the hop is blocked in.
   grpc::ClientContext* context() { return &context_; }
 
   ~DownstreamHop() {

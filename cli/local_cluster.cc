@@ -27,8 +27,7 @@ std::string DirOfThisBinary() {
 
 std::string FlagDuration(absl::Duration d) { return absl::FormatDuration(d); }
 
-}  // namespace
-
+// "exited with status 3", "killed by signal 9 (Killed)".
 std::string DescribeWaitStatus(int wstatus) {
   if (WIFEXITED(wstatus))
     return absl::StrCat("exited with status ", WEXITSTATUS(wstatus));
@@ -38,6 +37,8 @@ std::string DescribeWaitStatus(int wstatus) {
   }
   return absl::StrCat("stopped (wait status ", wstatus, ")");
 }
+
+}  // namespace
 
 LocalCluster::LocalCluster(const LocalClusterOptions& options)
     : options_(options) {}

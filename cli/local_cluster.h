@@ -96,9 +96,6 @@ class LocalCluster {
   std::vector<Child> children_;
 };
 
-// "exited with status 3", "killed by signal 9 (Killed)".
-std::string DescribeWaitStatus(int wstatus);
-
 }  // namespace sfs
 
 #endif  // SFS_CLI_LOCAL_CLUSTER_H_

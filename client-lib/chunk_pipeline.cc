@@ -50,10 +50,8 @@ bool ChunkPipeline::SendSegment(const Segment& segment, uint64_t skip) {
 }
 
 bool ChunkPipeline::Send(const proto::WriteChunkRequest& request) {
-  uint64_t watch = watchdog_->Arm(context_.get());
-  bool sent = stream_->Write(request);
-  if (watchdog_->Disarm(watch)) stalled_ = true;
-  return sent;
+  return watchdog_->Watch(
+      context_.get(), [&] { return stream_->Write(request); }, &stalled_);
 }
 
 absl::Status ChunkPipeline::Connect() {
@@ -116,10 +114,10 @@ std::string ChunkPipeline::FindSilentReplica() {
 }
 
 absl::Status ChunkPipeline::AwaitAck(proto::WriteChunkAck* ack) {
-  uint64_t watch = watchdog_->Arm(context_.get());
-  bool got = stream_->Read(ack);
-  if (watchdog_->Disarm(watch)) stalled_ = true;
-  if (!got) return EndStream();
+  if (!watchdog_->Watch(
+          context_.get(), [&] { return stream_->Read(ack); }, &stalled_)) {
+    return EndStream();
+  }
   NoteAck(*ack);
   return absl::OkStatus();
 }

@@ -93,10 +93,10 @@ class FileReader::Impl {
                        .address);
       }
       proto::ReadChunkResponse response;
-      uint64_t watch = watchdog_->Arm(context_.get());
-      bool got = stream_->Read(&response) && !response.data().empty();
-      bool stalled = watchdog_->Disarm(watch);
-      if (got) {
+      bool stalled = false;
+      bool got = watchdog_->Watch(
+          context_.get(), [&] { return stream_->Read(&response); }, &stalled);
+      if (got && !response.data().empty()) {
         buffer_ = std::move(*response.mutable_data());
         buffer_pos_ = 0;
         return absl::OkStatus();

@@ -15,10 +15,18 @@ StallWatchdog::~StallWatchdog() {
   thread_.join();
 }
 
+bool StallWatchdog::Watch(grpc::ClientContext* context,
+                          absl::FunctionRef<bool()> operation, bool* stalled) {
+  uint64_t token = Arm(context);
+  bool done = operation();
+  if (Disarm(token)) *stalled = true;
+  return done;
+}
+
 uint64_t StallWatchdog::Arm(grpc::ClientContext* context) {
   absl::MutexLock lock(&mu_);
   uint64_t token = next_token_++;
-  watches_[token] = Watch{context, absl::Now() + limit_, false};
+  watches_[token] = Armed{context, absl::Now() + limit_, false};
   return token;
 }
 

@@ -1,8 +1,8 @@
-// StallWatchdog cancels a gRPC call that waits too
-// long for its next message: a replica that is alive but stalled (a hung
-// disk, a stopped process) would otherwise block a reader forever, since a
-// whole-transfer deadline would also cut long healthy transfers. Only the
-// time spent waiting inside one Read counts, never the consumer's own pace.
+// StallWatchdog cancels a gRPC call that waits too long inside one Read or
+// Write: a peer that is alive but stalled (a hung disk, a stopped process)
+// would otherwise block the stream forever, since a whole-transfer deadline
+// would also cut long healthy transfers. Only the time spent inside one
+// operation counts, never the caller's own pace between operations.
 //
 // One background thread per watchdog. Thread-safe.
 #ifndef SFS_COMMON_STALL_WATCHDOG_H_
@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
@@ -25,14 +26,18 @@ class StallWatchdog {
   explicit StallWatchdog(absl::Duration limit);
   ~StallWatchdog();
 
-  // Cancels `context` unless Disarm(token) comes within the limit. `context`
-  // must stay alive until Disarm returns.
+  // Runs `operation` (one blocking Read or Write of the call `context`
+  // belongs to) and returns its result; cancels the call if the operation
+  // takes longer than the limit, and then sets *stalled.
+  bool Watch(grpc::ClientContext* context, absl::FunctionRef<bool()> operation,
+             bool* stalled);
+
+ private:
   uint64_t Arm(grpc::ClientContext* context);
   // Returns whether the call was cancelled as stalled.
   bool Disarm(uint64_t token);
 
- private:
-  struct Watch {
+  struct Armed {
     grpc::ClientContext* context;
     absl::Time deadline;
     bool fired;
@@ -42,7 +47,7 @@ class StallWatchdog {
   const absl::Duration limit_;
   absl::Mutex mu_;
   uint64_t next_token_ ABSL_GUARDED_BY(mu_) = 1;
-  std::map<uint64_t, Watch> watches_ ABSL_GUARDED_BY(mu_);
+  std::map<uint64_t, Armed> watches_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };

@@ -26,11 +26,11 @@ json FileJson(const NamespaceRecord& ns, const FileInfo& file,
               {"content_type", file.content_type},
               {"etag", file.sha256},
               {"version", file.generation},
-              {"created_at", FormatTimestamp(file.created_unix_micros)},
-              {"modified_at", FormatTimestamp(file.modified_unix_micros)}};
+              {"created_at", UnixSeconds(file.created_unix_micros)},
+              {"modified_at", UnixSeconds(file.modified_unix_micros)}};
   if (std::optional<absl::Time> expires =
           retention.ExpiresAt(ns.policies, file)) {
-    out["expires_at"] = FormatTimestamp(absl::ToUnixMicros(*expires));
+    out["expires_at"] = absl::ToUnixSeconds(*expires);
   }
   return out;
 }

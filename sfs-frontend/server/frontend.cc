@@ -10,6 +10,8 @@
 #include "sfs-frontend/server/http_error.h"
 #include "sfs-frontend/server/namespace_handlers.h"
 #include "sfs-frontend/server/progress_handler.h"
+#include "sfs-frontend/server/request_body.h"
+#include "sfs-frontend/server/single_page_app.h"
 
 namespace sfs::frontend {
 namespace {
@@ -34,61 +36,6 @@ absl::Status EnsureDefaultNamespace(Catalog& catalog) {
   return absl::IsAlreadyExists(status) ? absl::OkStatus() : status;
 }
 
-// A request body left unread in the socket would be parsed by httplib as
-// the next request of the keep-alive connection: the browser's next request
-// then gets a 400. That happens whenever a handler refuses a body before or
-// while reading it (409, 401, 413, a failed cluster write). So every body is
-// read to its end, in constant memory, before the answer goes out: what the
-// handler refuses is dropped. (httplib 0.11 cannot close a kept-alive
-// connection on a handler's request, and closing with unread data would
-// reset it: browsers then lose the answer. Web servers linger the same way.)
-// A stalled sender is cut by the I/O timeout.
-class WholeBodyReader {
- public:
-  explicit WholeBodyReader(const httplib::ContentReader& body) : body_(body) {}
-
-  // What the handler reads through; it may stop whenever it likes.
-  httplib::ContentReader reader() {
-    return httplib::ContentReader(
-        [this](httplib::ContentReceiver receiver) {
-          used_ = true;
-          bool refused = false;
-          bool complete = body_(Forward(receiver, refused));
-          return complete && !refused;
-        },
-        [this](httplib::MultipartContentHeader header,
-               httplib::ContentReceiver receiver) {
-          used_ = true;
-          bool refused = false;
-          bool complete = body_(
-              [&](const httplib::MultipartFormData& part) {
-                if (!refused) refused = !header(part);
-                return true;
-              },
-              Forward(receiver, refused));
-          return complete && !refused;
-        });
-  }
-
-  // Reads and drops the body if the handler never asked for it.
-  void DiscardIfUnused() {
-    if (!used_) body_([](const char*, size_t) { return true; });
-  }
-
- private:
-  // Passes data to `receiver` until it refuses once; keeps reading after.
-  static httplib::ContentReceiver Forward(httplib::ContentReceiver& receiver,
-                                          bool& refused) {
-    return [&receiver, &refused](const char* data, size_t n) {
-      if (!refused) refused = !receiver(data, n);
-      return true;
-    };
-  }
-
-  const httplib::ContentReader& body_;
-  bool used_ = false;
-};
-
 std::string CurrentException() {
   try {
     throw;
@@ -107,10 +54,14 @@ absl::StatusOr<std::unique_ptr<Frontend>> Frontend::Create(
   RETURN_IF_ERROR(EnsureDefaultNamespace(*catalog));
   std::unique_ptr<Frontend> frontend(new Frontend(
       options, std::move(client), std::move(catalog), std::move(verifier)));
-  if (!options.static_dir.empty() &&
-      !frontend->server_->set_mount_point("/", options.static_dir)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("static folder ", options.static_dir, " does not exist"));
+  if (!options.static_dir.empty()) {
+    if (!frontend->server_->set_mount_point("/", options.static_dir)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "static folder ", options.static_dir, " does not exist"));
+    }
+    auto app = std::make_shared<SinglePageApp>(options.static_dir);
+    frontend->router_.SetFallback(
+        "web_ui", [app](const HttpCall& call) { return app->Serve(call); });
   }
   return frontend;
 }
@@ -150,10 +101,10 @@ Frontend::Frontend(const FrontendOptions& options,
   };
   auto with_body = [this](const httplib::Request& req, httplib::Response& res,
                           const httplib::ContentReader& body) {
-    WholeBodyReader whole(body);
+    WholeBodyReader whole(req, body);
     httplib::ContentReader reader = whole.reader();
     router_.Dispatch(req, res, &reader);
-    whole.DiscardIfUnused();
+    if (!whole.Finish()) CloseConnectionAfter(res);
   };
   s.Get(".*", plain);
   s.Options(".*", plain);
@@ -175,10 +126,15 @@ Frontend::Frontend(const FrontendOptions& options,
         " ", res.status);
   });
   // Library exceptions (std::regex, allocation) end at this edge as a 500.
+  // What is left of the request body is unknown, so the connection ends.
   s.set_exception_handler([](const httplib::Request& req,
                              httplib::Response& res, std::exception_ptr) {
     Log(req.method, " ", req.path, " failed: ", CurrentException());
+    const std::string request_id = res.get_header_value("X-Request-Id");
+    res = httplib::Response();
+    res.set_header("X-Request-Id", request_id);
     WriteError(res, {500, "internal", "internal error"});
+    CloseConnectionAfter(res);
   });
 }
 

@@ -123,10 +123,8 @@ absl::StatusOr<std::string> ReadSmallBody(const HttpCall& call,
   return body;
 }
 
-std::string FormatTimestamp(int64_t unix_micros) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
-                          absl::FromUnixMicros(unix_micros),
-                          absl::UTCTimeZone());
+int64_t UnixSeconds(int64_t unix_micros) {
+  return absl::ToUnixSeconds(absl::FromUnixMicros(unix_micros));
 }
 
 void WriteJson(const HttpCall& call, int status, const std::string& json) {

@@ -82,8 +82,9 @@ absl::StatusOr<StorageUsage> CountNamespace(Client* client,
 absl::StatusOr<std::string> ReadSmallBody(const HttpCall& call,
                                           size_t max_bytes = 64 << 10);
 
-// RFC 3339 UTC, e.g. "2026-11-21T16:31:36Z".
-std::string FormatTimestamp(int64_t unix_micros);
+// Whole Unix seconds: how the API writes times (the original service's
+// format, which its clients parse).
+int64_t UnixSeconds(int64_t unix_micros);
 
 // Sets `json` (already serialised) as the body with `status`.
 void WriteJson(const HttpCall& call, int status, const std::string& json);

@@ -28,7 +28,7 @@ json NamespaceJson(const NamespaceRecord& ns, const StorageUsage& usage) {
           {"visibility", static_cast<int>(ns.visibility)},
           {"hidden", ns.hidden},
           {"owner_id", ns.owner_id},
-          {"created_at", FormatTimestamp(ns.created_at)},
+          {"created_at", UnixSeconds(ns.created_at)},
           {"max_file_bytes", OptionalJson(ns.policies.max_file_bytes)},
           {"allowed_mime_types", ns.policies.allowed_mime_types},
           {"quota_bytes", OptionalJson(ns.policies.quota_bytes)},

@@ -37,12 +37,18 @@ ProgressHub::ProgressHub(Catalog* catalog, ProgressHubOptions options)
     : catalog_(catalog),
       options_(options),
       subscription_(catalog->Subscribe(
-          [this](const std::string& json) { OnEvent(json); })) {}
+          [this](const std::string& json) { OnEvent(json); })),
+      publisher_(catalog) {}
 
-ProgressHub::~ProgressHub() { subscription_.reset(); }
+ProgressHub::~ProgressHub() = default;
 
-absl::Status ProgressHub::Publish(const ProgressEvent& event) {
-  return catalog_->PublishProgress(event.ToJson());
+void ProgressHub::Publish(const ProgressEvent& event) {
+  publisher_.Publish(event.id, event.ToJson(), event.done);
+}
+
+bool ProgressHub::WaitUntilPublished(const std::string& id,
+                                     absl::Duration timeout) {
+  return publisher_.WaitUntilPublished(id, timeout);
 }
 
 void ProgressHub::OnEvent(const std::string& json) {
@@ -51,22 +57,40 @@ void ProgressHub::OnEvent(const std::string& json) {
   absl::Time now = absl::Now();
   absl::MutexLock lock(&mu_);
   Entry& entry = transfers_[event->id];
-  // A replica's events arrive in order, but a done from one replica must not
-  // be undone by a stray late event for the same id. A zero-byte event is a
-  // new transfer reusing the id, which starts the record afresh.
-  if (entry.event.done && !event->done && event->bytes != 0) return;
-  entry.event = std::move(*event);
-  entry.sequence = ++sequence_;
+  const bool was_done =
+      !entry.events.empty() && entry.events.back().second.done;
+  if (was_done) {
+    // A replica's events arrive in order, but a done from one replica must
+    // not be undone by a stray late event for the same id. A zero-byte event
+    // is a new transfer reusing the id, which starts the record afresh.
+    if (!event->done && event->bytes != 0) return;
+    if (!event->done) entry.events.clear();
+  }
+  entry.events.emplace_back(++sequence_, std::move(*event));
+  while (entry.events.size() > std::max<size_t>(options_.history, 2)) {
+    entry.events.pop_front();
+  }
   entry.updated = now;
-  ForgetOldLocked(now);
+  if (now - last_sweep_ >= kSweepInterval) {
+    last_sweep_ = now;
+    ForgetOldLocked(now);
+  }
 }
 
 void ProgressHub::ForgetOldLocked(absl::Time now) {
   for (auto it = transfers_.begin(); it != transfers_.end();) {
-    absl::Duration age = now - it->second.updated;
-    bool old = it->second.event.done ? age > options_.finished_retention
-                                     : age > options_.stalled_retention;
-    it = old ? transfers_.erase(it) : std::next(it);
+    Entry& entry = it->second;
+    absl::Duration age = now - entry.updated;
+    const bool done = entry.events.back().second.done;
+    if (done ? age > options_.finished_retention
+             : age > options_.stalled_retention) {
+      it = transfers_.erase(it);
+      continue;
+    }
+    // Watchers have had a sweep interval to catch up; a finished transfer
+    // keeps its final progress and its done event.
+    while (done && entry.events.size() > 2) entry.events.pop_front();
+    ++it;
   }
 }
 
@@ -77,15 +101,26 @@ std::optional<ProgressEvent> ProgressHub::WaitForNext(const std::string& id,
   auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (shut_down_) return true;
     auto it = transfers_.find(id);
-    return it != transfers_.end() && it->second.sequence > *seen;
+    return it != transfers_.end() && it->second.events.back().first > *seen;
   };
   mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
   auto it = transfers_.find(id);
-  if (shut_down_ || it == transfers_.end() || it->second.sequence <= *seen) {
+  if (shut_down_ || it == transfers_.end() ||
+      it->second.events.back().first <= *seen) {
     return std::nullopt;
   }
-  *seen = it->second.sequence;
-  return it->second.event;
+  const auto& events = it->second.events;
+  if (*seen == 0) {
+    *seen = events.back().first;
+    return events.back().second;
+  }
+  for (const auto& [sequence, event] : events) {
+    if (sequence > *seen) {
+      *seen = sequence;
+      return event;
+    }
+  }
+  return std::nullopt;  // unreachable: the last event is newer than *seen
 }
 
 void ProgressHub::Shutdown() {
@@ -113,7 +148,7 @@ ProgressReporter::~ProgressReporter() {
 
 void ProgressReporter::Update(uint64_t bytes) {
   event_.bytes = bytes;
-  uint64_t step = std::max<uint64_t>(event_.total / 100, 1);
+  uint64_t step = std::max<uint64_t>(event_.total / 100, kMinStepBytes);
   if (bytes - sent_bytes_ >= step ||
       absl::Now() - sent_at_ >= absl::Milliseconds(500)) {
     Send(false);
@@ -124,9 +159,15 @@ void ProgressReporter::Finish(uint64_t bytes, const std::string& error) {
   if (finished_) return;
   finished_ = true;
   event_.bytes = bytes;
-  event_.error = error;
   if (error.empty() && event_.total == 0) event_.total = bytes;
+  // Clients hide their progress bar on done: the final count comes first.
+  if (bytes != sent_bytes_) Send(false);
+  event_.error = error;
   Send(true);
+  // Bounded: a catalog that hangs must not hold the transfer's answer.
+  if (hub_ != nullptr) {
+    hub_->WaitUntilPublished(event_.id, absl::Seconds(5));
+  }
 }
 
 void ProgressReporter::Send(bool done) {
@@ -134,7 +175,7 @@ void ProgressReporter::Send(bool done) {
   event_.done = done;
   sent_bytes_ = event_.bytes;
   sent_at_ = absl::Now();
-  hub_->Publish(event_).IgnoreError();
+  hub_->Publish(event_);
 }
 
 }  // namespace sfs::frontend

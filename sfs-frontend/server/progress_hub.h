@@ -1,12 +1,15 @@
 // Transfer progress for /sse/progress, shared by every frontend replica.
 //
-// Reporters publish events through Catalog::PublishProgress; the hub
-// subscribes to the catalog and keeps the latest event of every transfer, so
-// a watcher on any replica (PostgreSQL fans events out with LISTEN/NOTIFY)
-// sees uploads that go through any other replica, and a late watcher gets
-// the current state at once. Finished transfers are remembered for
-// `finished_retention` so a watcher that connects after the end still sees
-// `done`; transfers silent for `stalled_retention` are forgotten.
+// Reporters publish events through a ProgressPublisher (off the transfer's
+// thread) to Catalog::PublishProgress; the hub subscribes to the catalog and
+// keeps the recent events of every transfer, so a watcher on any replica
+// (PostgreSQL fans events out with LISTEN/NOTIFY) sees uploads that go
+// through any other replica. A new watcher starts at the current state; a
+// watcher that keeps up gets every later event in order (it skips ahead only
+// when it falls more than `history` events behind). Within a second or two
+// of their end, finished transfers are trimmed to their last two events (the
+// final progress and done), kept for `finished_retention` so a late watcher
+// still sees `done`; transfers silent for `stalled_retention` are forgotten.
 //
 // Thread-safety: every method may be called concurrently. Destroy the hub
 // before its catalog.
@@ -14,6 +17,7 @@
 #define SFS_FRONTEND_SERVER_PROGRESS_HUB_H_
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -24,6 +28,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "sfs-frontend/catalog/catalog.h"
+#include "sfs-frontend/server/progress_publisher.h"
 
 namespace sfs::frontend {
 
@@ -42,6 +47,8 @@ struct ProgressEvent {
 struct ProgressHubOptions {
   absl::Duration finished_retention = absl::Minutes(10);
   absl::Duration stalled_retention = absl::Hours(1);
+  // Events kept per running transfer for watchers that lag behind.
+  size_t history = 64;
 };
 
 class ProgressHub {
@@ -49,12 +56,17 @@ class ProgressHub {
   ProgressHub(Catalog* catalog, ProgressHubOptions options = {});
   ~ProgressHub();
 
-  // Publishes to every replica, this one included.
-  absl::Status Publish(const ProgressEvent& event);
+  // Publishes to every replica, this one included; returns at once.
+  void Publish(const ProgressEvent& event);
+
+  // Blocks until the events published for transfer `id` so far have left
+  // this replica, or `timeout` passes; false then.
+  bool WaitUntilPublished(const std::string& id, absl::Duration timeout);
 
   // Blocks until transfer `id` has an event newer than `*seen` (0 before the
-  // first), `timeout` passes, or Shutdown is called. Returns the event and
-  // advances `*seen`, or nullopt.
+  // first: then the latest), `timeout` passes, or Shutdown is called.
+  // Returns the oldest such event still kept and advances `*seen`, or
+  // nullopt.
   std::optional<ProgressEvent> WaitForNext(const std::string& id,
                                            uint64_t* seen,
                                            absl::Duration timeout);
@@ -65,10 +77,13 @@ class ProgressHub {
 
  private:
   struct Entry {
-    ProgressEvent event;
-    uint64_t sequence = 0;  // the hub-wide sequence of its last update
+    // Oldest first, each with the hub-wide sequence number it arrived as.
+    std::deque<std::pair<uint64_t, ProgressEvent>> events;
     absl::Time updated;
   };
+
+  // How often finished and silent transfers are trimmed and forgotten.
+  static constexpr absl::Duration kSweepInterval = absl::Seconds(1);
 
   void OnEvent(const std::string& json);
   void ForgetOldLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -78,16 +93,21 @@ class ProgressHub {
   absl::Mutex mu_;
   std::map<std::string, Entry> transfers_ ABSL_GUARDED_BY(mu_);
   uint64_t sequence_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time last_sweep_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
   // Declared last: unsubscribed first, so no callback runs into a dead hub.
   std::unique_ptr<ProgressSubscription> subscription_;
+  // Destroyed before the subscription: it publishes what is queued first.
+  ProgressPublisher publisher_;
 };
 
-// Publishes one transfer's progress at a sensible rate: the first event at
-// once, then whenever 1 % of the total or 500 ms has passed, then exactly one
-// final event with done. Publishing errors are dropped: progress is advisory
-// and must never fail a transfer. Not thread-safe; one per transfer. A null
-// hub or empty id makes every call a no-op.
+// Publishes one transfer's progress as the original service did: the first
+// event at once, then whenever max(64 KiB, 1 % of the total) bytes or 500 ms
+// have passed, then a last progress event with the final byte count, then
+// exactly one final event with done (which Finish waits to see published, so
+// a watcher has it by the time the transfer's answer is sent). Progress is
+// advisory and never fails a transfer. Not thread-safe; one per transfer. A
+// null hub or empty id makes every call a no-op.
 class ProgressReporter {
  public:
   ProgressReporter(ProgressHub* hub, std::string id, std::string direction,
@@ -100,6 +120,9 @@ class ProgressReporter {
 
  private:
   void Send(bool done);
+
+  // Bytes between two events, unless 500 ms pass first.
+  static constexpr uint64_t kMinStepBytes = 64 << 10;
 
   ProgressHub* const hub_;
   ProgressEvent event_;

@@ -1,5 +1,7 @@
 #include "sfs-frontend/server/progress_hub.h"
 
+#include <thread>
+
 #include "gtest/gtest.h"
 #include "sfs-frontend/catalog/testing/catalog_stores.h"
 
@@ -37,17 +39,61 @@ TEST_F(ProgressHubTest, ReporterSendsFirstThrottledAndOneFinalEvent) {
 }
 
 TEST_F(ProgressHubTest, ReusedIdStartsAfreshButLateEventsDoNotUndoDone) {
-  ASSERT_TRUE(hub_->Publish({"t3", "upload", 10, 10, true, ""}).ok());
-  ASSERT_TRUE(hub_->Publish({"t3", "upload", 5, 10, false, ""}).ok());
+  // One at a time: queued together, the publisher would keep only the done.
+  auto publish = [&](ProgressEvent event) {
+    hub_->Publish(event);
+    ASSERT_TRUE(hub_->WaitUntilPublished(event.id, absl::Seconds(10)));
+  };
+  publish({"t3", "upload", 10, 10, true, ""});
+  publish({"t3", "upload", 5, 10, false, ""});
   uint64_t seen = 0;
   auto state = hub_->WaitForNext("t3", &seen, absl::ZeroDuration());
   ASSERT_TRUE(state.has_value());
   EXPECT_TRUE(state->done);
-  ASSERT_TRUE(hub_->Publish({"t3", "upload", 0, 20, false, ""}).ok());
+  publish({"t3", "upload", 0, 20, false, ""});
   state = hub_->WaitForNext("t3", &seen, absl::ZeroDuration());
   ASSERT_TRUE(state.has_value());
   EXPECT_FALSE(state->done);
   EXPECT_EQ(state->total, 20u);
+}
+
+// What the original service's clients rely on: at least one event per
+// max(64 KiB, 1 %), monotonic, and the final count before done.
+TEST_F(ProgressHubTest, ReporterSendsEveryStepAndTheFinalCountBeforeDone) {
+  // Not a multiple of the step: the final count needs an event of its own.
+  const uint64_t total = (3 << 20) + 1000;
+  ProgressReporter reporter(hub_.get(), "t4", "upload", total);
+  ASSERT_TRUE(hub_->WaitUntilPublished("t4", absl::Seconds(10)));
+  // The watcher is registered (it has seen the first event) before the
+  // transfer moves; from then on it sees every event however fast they
+  // come, since they stay within the publisher's queue and the hub's
+  // history.
+  uint64_t seen = 0;
+  std::vector<ProgressEvent> watched;
+  auto first = hub_->WaitForNext("t4", &seen, absl::Seconds(10));
+  ASSERT_TRUE(first.has_value());
+  watched.push_back(*first);
+  std::thread watcher([&] {
+    while (!watched.back().done) {
+      auto event = hub_->WaitForNext("t4", &seen, absl::Seconds(10));
+      if (!event.has_value()) return;
+      watched.push_back(*event);
+    }
+  });
+  for (uint64_t b = 4096; b < total; b += 4096) reporter.Update(b);
+  reporter.Update(total);
+  reporter.Finish(total);
+  watcher.join();
+  // The first event, one per 64 KiB (1 % is less), the final count, done.
+  ASSERT_GE(watched.size(), 51u);
+  for (size_t i = 1; i < watched.size(); ++i) {
+    EXPECT_GE(watched[i].bytes, watched[i - 1].bytes) << i;
+  }
+  ASSERT_TRUE(watched.back().done);
+  const ProgressEvent& last = watched[watched.size() - 2];
+  EXPECT_FALSE(last.done);
+  EXPECT_EQ(last.bytes, total);
+  EXPECT_EQ(last.total, total);
 }
 
 TEST_F(ProgressHubTest, AbandonedTransferEndsWithAnError) {

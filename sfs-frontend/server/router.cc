@@ -23,6 +23,11 @@ void Router::Add(std::vector<std::string> methods, const std::string& pattern,
                           std::move(route_name), std::move(handler), errors});
 }
 
+void Router::SetFallback(std::string route_name, RouteHandler handler) {
+  fallback_name_ = std::move(route_name);
+  fallback_ = std::move(handler);
+}
+
 void Router::Dispatch(const httplib::Request& req, httplib::Response& res,
                       const httplib::ContentReader* body) const {
   for (const Route& route : routes_) {
@@ -48,8 +53,13 @@ void Router::Dispatch(const httplib::Request& req, httplib::Response& res,
     metrics_->CountRequest(route.name, req.method, res.status);
     return;
   }
-  WriteError(res, {404, "not_found", "no such route"});
-  metrics_->CountRequest("unknown", req.method, res.status);
+  absl::Status status = absl::NotFoundError("no such route");
+  if (fallback_) {
+    const std::smatch no_match;
+    status = fallback_(HttpCall{req, res, body, no_match});
+  }
+  if (!status.ok()) WriteStatusError(res, status);
+  metrics_->CountRequest(fallback_name_, req.method, res.status);
 }
 
 }  // namespace sfs::frontend

@@ -52,6 +52,10 @@ class Router {
            std::string route_name, RouteHandler handler,
            Errors errors = Errors::kJson);
 
+  // What answers paths no route matches, counted as `route_name`; by
+  // default they get 404 "no such route". A fallback's errors are JSON.
+  void SetFallback(std::string route_name, RouteHandler handler);
+
   void Dispatch(const httplib::Request& req, httplib::Response& res,
                 const httplib::ContentReader* body) const;
 
@@ -65,6 +69,8 @@ class Router {
   };
   Metrics* const metrics_;
   std::vector<Route> routes_;
+  std::string fallback_name_ = "unknown";
+  RouteHandler fallback_;
 };
 
 }  // namespace sfs::frontend

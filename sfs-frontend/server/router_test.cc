@@ -88,6 +88,37 @@ TEST_F(RouterTest, BrowserNavigationsToPageRoutesGetAnEscapedHtmlError) {
   EXPECT_EQ(res.get_header_value("Content-Type"), "application/json");
 }
 
+TEST(RouterFallbackTest, AnswersPathsNoRouteMatches) {
+  Metrics metrics;
+  Router router(&metrics);
+  router.Add({"GET"}, "/items", "items",
+             [](const HttpCall&) { return absl::OkStatus(); });
+  auto call = [&](const std::string& path) {
+    httplib::Request req;
+    req.method = "GET";
+    req.path = path;
+    httplib::Response res;
+    res.status = 200;
+    router.Dispatch(req, res, nullptr);
+    return res;
+  };
+  EXPECT_EQ(call("/other").status, 404);
+  router.SetFallback("pages", [](const HttpCall& c) {
+    if (c.req.path == "/missing") return absl::NotFoundError("missing page");
+    c.res.status = 200;
+    c.res.set_content("page " + c.req.path, "text/html");
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(call("/other").body, "page /other");
+  httplib::Response missing = call("/missing");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_NE(missing.body.find("missing page"), std::string::npos);
+  EXPECT_EQ(call("/items").status, 200);
+  EXPECT_NE(metrics.Render().find("{route=\"pages\",method=\"GET\",status="
+                                  "\"404\"} 1"),
+            std::string::npos);
+}
+
 TEST_F(RouterTest, CountsAnswersByRouteName) {
   Call("POST", "/items");
   Call("PUT", "/items");

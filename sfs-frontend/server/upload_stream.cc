@@ -57,7 +57,7 @@ absl::Status UploadStream::Append(absl::string_view data) {
   absl::Status status = writer_->Append(data);
   if (!status.ok()) return Fail(status);
   bytes_ = after;
-  if (progress_ != nullptr) progress_->Update(writer_->acknowledged_bytes());
+  if (progress_ != nullptr) progress_->Update(bytes_);
   return absl::OkStatus();
 }
 

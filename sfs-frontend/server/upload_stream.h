@@ -3,7 +3,9 @@
 // Wraps a FileWriter with what the HTTP contract adds: the namespace's size
 // limits (413 for max_file_bytes, 507 for the quota), the client's optional
 // checksums (Content-MD5, X-Content-SHA256), verified before the file is made
-// visible, and progress reports counting what the cluster acknowledged.
+// visible, and progress reports counting the bytes received (as the original
+// service did: a client's bar follows its upload; `done` comes only once the
+// file is stored).
 //
 // Until Finish succeeds nothing is visible; any error, or destroying the
 // stream unfinished, abandons the upload and leaves any earlier version at

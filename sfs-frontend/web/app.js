@@ -53,10 +53,12 @@ function formatBytes(n) {
   return unit === 0 ? `${n} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
-function formatTime(iso) {
-  const date = new Date(iso);
+// API times are Unix seconds.
+function formatTime(seconds) {
+  const date = new Date(seconds * 1000);
   return Number.isNaN(date.getTime()) ? '' : date.toLocaleString();
 }
+const isoTime = (seconds) => new Date(seconds * 1000).toISOString();
 
 // Each segment encoded on its own, so '/' still separates folders.
 const encodePath = (path) => path.split('/').map(encodeURIComponent).join('/');
@@ -443,11 +445,11 @@ function fileRow(ns, file) {
     }, formatBytes(file.size)),
     el(
       'td',
-      { title: file.modified_at },
+      { title: isoTime(file.modified_at) },
       formatTime(file.modified_at),
       ...(file.expires_at ? [el('div', {
         className: 'expires',
-        title: file.expires_at,
+        title: isoTime(file.expires_at),
         dataset: { testid: 'file-expires', expiresAt: file.expires_at },
       }, `expires ${formatTime(file.expires_at)}`)] : []),
     ),
@@ -531,7 +533,7 @@ function versionRow(ns, version) {
       title: `${version.size} bytes`,
       dataset: { testid: 'version-size', size: String(version.size) },
     }, formatBytes(version.size)),
-    el('td', { title: version.modified_at }, formatTime(version.modified_at)),
+    el('td', { title: isoTime(version.modified_at) }, formatTime(version.modified_at)),
     el('td', { className: 'actions' }, ...(version.current
       ? [el('span', { className: 'tag current', dataset: { testid: 'version-current' } }, 'current')]
       : [

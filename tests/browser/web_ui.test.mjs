@@ -468,7 +468,7 @@ test('retention_days 1: an uploaded file shows when it expires', async () => {
   await uploadText('temp.txt', shared, false);
   const hint = fileRow('temp.txt').getByTestId('file-expires');
   assert.match(await hint.textContent(), /^expires \S/);
-  const expires = Date.parse(await hint.getAttribute('data-expires-at'));
+  const expires = Number(await hint.getAttribute('data-expires-at')) * 1000;
   const day = 24 * 3600 * 1000;
   assert.ok(expires >= before + day - 5000 && expires <= Date.now() + day + 5000,
     `expires a day after the upload: ${new Date(expires).toISOString()}`);

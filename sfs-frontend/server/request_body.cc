@@ -1,0 +1,74 @@
+#include "sfs-frontend/server/request_body.h"
+
+#include <memory>
+#include <string>
+
+namespace sfs::frontend {
+
+httplib::ContentReader WholeBodyReader::reader() {
+  return httplib::ContentReader(
+      [this](httplib::ContentReceiver receiver) {
+        used_ = true;
+        bool refused = false;
+        complete_ = Read(Forward(receiver, refused));
+        return complete_ && !refused;
+      },
+      [this](httplib::MultipartContentHeader header,
+             httplib::ContentReceiver receiver) {
+        used_ = true;
+        bool refused = false;
+        complete_ = body_(
+            [&](const httplib::MultipartFormData& part) {
+              if (!refused) refused = !header(part);
+              return true;
+            },
+            Forward(receiver, refused));
+        return complete_ && !refused;
+      });
+}
+
+bool WholeBodyReader::Finish() {
+  if (used_) return complete_;
+  used_ = true;
+  complete_ = Read([](const char*, size_t) { return true; });
+  return complete_;
+}
+
+bool WholeBodyReader::Read(httplib::ContentReceiver receiver) {
+  // httplib reads a multipart body only through its multipart form (the
+  // plain form throws std::bad_function_call on one): a handler that wants
+  // raw bytes gets the parts' contents one after another.
+  if (req_.is_multipart_form_data()) {
+    return body_([](const httplib::MultipartFormData&) { return true; },
+                 std::move(receiver));
+  }
+  return body_(std::move(receiver));
+}
+
+httplib::ContentReceiver WholeBodyReader::Forward(
+    httplib::ContentReceiver& receiver, bool& refused) {
+  return [&receiver, &refused](const char* data, size_t n) {
+    if (!refused) refused = !receiver(data, n);
+    return true;
+  };
+}
+
+void CloseConnectionAfter(httplib::Response& res) {
+  res.set_header("Connection", "close");
+  auto body = std::make_shared<std::string>(std::move(res.body));
+  res.body.clear();
+  const std::string type = res.get_header_value("Content-Type");
+  if (body->empty()) {
+    res.set_content_provider(type,
+                             [](size_t, httplib::DataSink&) { return false; });
+    return;
+  }
+  res.set_content_provider(
+      body->size(), type,
+      [body](size_t offset, size_t length, httplib::DataSink& sink) {
+        sink.write(body->data() + offset, length);
+        return false;
+      });
+}
+
+}  // namespace sfs::frontend

@@ -26,6 +26,9 @@ ABSL_FLAG(std::string, addr, "127.0.0.1:8080",
           "listen address, [host]:port (\":8080\": every interface)");
 ABSL_FLAG(std::string, master, "localhost:9000", "master address");
 ABSL_FLAG(std::string, static, "", "web UI folder served at /");
+ABSL_FLAG(std::string, cors_origins, "",
+          "origins allowed to call the API from scripts, with credentials: "
+          "comma-separated https://host[:port] and https://*.domain");
 ABSL_FLAG(std::string, catalog, "./.sfs-data/frontend",
           "catalog: a folder (embedded) or a postgres:// URL");
 ABSL_FLAG(std::string, jwt_secret_file, "",
@@ -92,6 +95,8 @@ absl::Status Run() {
   FrontendOptions options;
   RETURN_IF_ERROR(ParseAddress(absl::GetFlag(FLAGS_addr), options));
   options.static_dir = absl::GetFlag(FLAGS_static);
+  ASSIGN_OR_RETURN(options.cors,
+                   CorsPolicy::Parse(absl::GetFlag(FLAGS_cors_origins)));
   options.threads = absl::GetFlag(FLAGS_threads);
   options.io_timeout = absl::GetFlag(FLAGS_io_timeout);
   options.sse_keepalive = absl::GetFlag(FLAGS_sse_keepalive);

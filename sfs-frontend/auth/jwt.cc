@@ -105,9 +105,27 @@ absl::StatusOr<JwtClaims> ClaimsFromPayload(const Json& payload) {
   }
   if (claims.subject.empty()) return Unauthenticated("no subject");
 
-  if (auto it = payload.find("admin"); it != payload.end()) {
-    if (!it->is_boolean()) return Unauthenticated("\"admin\" is not a bool");
+  // Tokens of the original service's auth service say "is_admin"; ours say
+  // both (older frontends read "admin").
+  for (const char* name : {"admin", "is_admin"}) {
+    auto it = payload.find(name);
+    if (it == payload.end()) continue;
+    if (!it->is_boolean()) {
+      return Unauthenticated(absl::StrCat("\"", name, "\" is not a bool"));
+    }
     claims.is_admin = it->get<bool>();
+    break;
+  }
+  // The original auth service also signs tokens that are not credentials
+  // (a "2fa_challenge" between password and second factor): only session
+  // tokens (no type) and API tokens are.
+  if (auto it = payload.find("type"); it != payload.end()) {
+    if (!it->is_string()) return Unauthenticated("\"type\" is not a string");
+    const std::string type = it->get<std::string>();
+    if (!type.empty() && type != "api_token") {
+      return Unauthenticated(
+          absl::StrCat("a \"", type, "\" token is not a credential"));
+    }
   }
   if (auto it = payload.find("scopes"); it != payload.end()) {
     if (!it->is_array()) return Unauthenticated("\"scopes\" is not a list");
@@ -269,8 +287,13 @@ absl::StatusOr<std::string> MintHs256Jwt(const JwtClaims& claims,
                                          absl::string_view secret,
                                          absl::Time issued_at) {
   if (absl::Status s = CheckHs256Secret(secret); !s.ok()) return s;
+  // "username", "user_id" and "is_admin" are what the original service's
+  // web UI reads from the token it holds.
   Json payload = {{"sub", claims.subject},
+                  {"username", claims.subject},
+                  {"user_id", claims.subject},
                   {"admin", claims.is_admin},
+                  {"is_admin", claims.is_admin},
                   {"scopes", claims.scopes},
                   {"iat", absl::ToUnixSeconds(issued_at)}};
   if (claims.expires_at != 0) payload["exp"] = claims.expires_at;

@@ -8,7 +8,9 @@
 //
 // Claims the frontend reads:
 //   sub (or "username" when sub is absent)  who the token speaks for
-//   admin   (bool, default false)           administrator rights
+//   admin or is_admin (bool, default false) administrator rights
+//   type    (string, optional)              "" or "api_token"; any other
+//                                           type is not a credential
 //   scopes  (array of strings, default [])  API-token scopes, see scopes.h
 //   exp/nbf (NumericDate, optional)         validity window
 //
@@ -97,7 +99,9 @@ class JwtVerifier {
 };
 
 // An HS256 token carrying `claims`, with "iat" set to `issued_at` and "exp"
-// to claims.expires_at when that is not 0. InvalidArgument if the secret is
+// to claims.expires_at when that is not 0. The subject goes in "sub" and, for
+// the original service's clients, "username" and "user_id"; admin rights in
+// "admin" and "is_admin". InvalidArgument if the secret is
 // shorter than kMinHs256SecretBytes or a claim string is not UTF-8.
 absl::StatusOr<std::string> MintHs256Jwt(const JwtClaims& claims,
                                          absl::string_view secret,

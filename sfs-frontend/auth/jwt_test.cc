@@ -11,6 +11,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 
 namespace sfs::frontend {
@@ -244,6 +245,28 @@ TEST_P(JwtVerifyTest, MalformedTokensRejected) {
 TEST_P(JwtVerifyTest, NonBooleanAdminRejected) {
   EXPECT_EQ(VerifyCode(Token({{"sub", "alice"}, {"admin", "true"}})),
             absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(VerifyCode(Token({{"sub", "alice"}, {"is_admin", 1}})),
+            absl::StatusCode::kUnauthenticated);
+}
+
+// The original service's auth service: username, user_id, display_name,
+// is_admin, and a type that marks tokens which are not credentials.
+TEST_P(JwtVerifyTest, TokensOfTheOriginalAuthService) {
+  Json payload = {
+      {"username", "dana"},  {"display_name", "Dana"},
+      {"user_id", "V1StGX"}, {"is_admin", true},
+      {"type", ""},          {"exp", absl::ToUnixSeconds(kNow) + 3600}};
+  auto claims = verifier_->Verify(Token(payload), kNow);
+  ASSERT_TRUE(claims.ok()) << claims.status();
+  EXPECT_EQ(claims->subject, "dana");
+  EXPECT_TRUE(claims->is_admin);
+  payload["type"] = "api_token";
+  EXPECT_TRUE(verifier_->Verify(Token(payload), kNow).ok());
+  for (const Json& type : {Json("2fa_challenge"), Json(1)}) {
+    payload["type"] = type;
+    EXPECT_EQ(VerifyCode(Token(payload)), absl::StatusCode::kUnauthenticated)
+        << type;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Algorithms, JwtVerifyTest,
@@ -296,6 +319,16 @@ TEST(JwtMintTest, MintedTokenVerifies) {
                    absl::ToUnixSeconds(kNow) + 600};
   auto token = MintHs256Jwt(claims, kSecret, kNow);
   ASSERT_TRUE(token.ok()) << token.status();
+  // The claims the original service's web UI reads from the payload.
+  std::vector<std::string> parts = absl::StrSplit(*token, '.');
+  ASSERT_EQ(parts.size(), 3u);
+  std::string payload_json;
+  ASSERT_TRUE(absl::WebSafeBase64Unescape(parts[1], &payload_json));
+  Json payload = Json::parse(payload_json);
+  EXPECT_EQ(payload["sub"], "carol");
+  EXPECT_EQ(payload["username"], "carol");
+  EXPECT_EQ(payload["user_id"], "carol");
+  EXPECT_EQ(payload["is_admin"], true);
   auto verifier = JwtVerifier::ForSharedSecret(kSecret);
   ASSERT_TRUE(verifier.ok());
   auto verified = verifier->Verify(*token, kNow);

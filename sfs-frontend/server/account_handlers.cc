@@ -20,6 +20,15 @@ std::string SessionCookie(const std::string& value, absl::Duration max_age) {
                       absl::ToInt64Seconds(max_age));
 }
 
+// Who is signed in, as the original service's clients read it. Users have
+// no display name or numeric id of their own: both are the username.
+json SessionJson(const std::string& username, bool is_admin) {
+  return {{"username", username},
+          {"display_name", username},
+          {"user_id", username},
+          {"is_admin", is_admin}};
+}
+
 }  // namespace
 
 void AccountHandlers::Register(Router& router) {
@@ -60,11 +69,9 @@ absl::Status AccountHandlers::Login(const HttpCall& call) {
   ASSIGN_OR_RETURN(std::string token,
                    MintHs256Jwt(claims, services_->jwt_secret, now));
   call.res.set_header("Set-Cookie", SessionCookie(token, session_lifetime_));
-  WriteJson(call, 200,
-            json{{"token", token},
-                 {"username", user->username},
-                 {"is_admin", user->is_admin}}
-                .dump());
+  json out = SessionJson(user->username, user->is_admin);
+  out["token"] = token;
+  WriteJson(call, 200, out.dump());
   return absl::OkStatus();
 }
 
@@ -78,8 +85,8 @@ absl::Status AccountHandlers::Session(const HttpCall& call) {
   ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
   if (caller.anonymous()) return absl::UnauthenticatedError("not signed in");
   WriteJson(call, 200,
-            json{{"username", caller.user}, {"is_admin", caller.is_admin}}.dump(
-                -1, ' ', false, json::error_handler_t::replace));
+            SessionJson(caller.user, caller.is_admin)
+                .dump(-1, ' ', false, json::error_handler_t::replace));
   return absl::OkStatus();
 }
 

@@ -114,12 +114,15 @@ Frontend::Frontend(const FrontendOptions& options,
   s.Delete(".*", with_body);
   // Every answer carries a request id, which the access log line repeats, so
   // a client's report can be matched to the log. The log has the path but
-  // never the query, where `?token=` credentials travel.
+  // never the query, where `?token=` credentials travel. CORS preflights
+  // are answered here, before any route.
   s.set_pre_routing_handler(
-      [this](const httplib::Request&, httplib::Response& res) {
+      [this](const httplib::Request& req, httplib::Response& res) {
         res.set_header("X-Request-Id",
                        absl::StrCat(request_id_prefix_, "-", ++requests_));
-        return httplib::Server::HandlerResponse::Unhandled;
+        return options_.cors.Apply(req, res)
+                   ? httplib::Server::HandlerResponse::Handled
+                   : httplib::Server::HandlerResponse::Unhandled;
       });
   s.set_logger([](const httplib::Request& req, const httplib::Response& res) {
     Log(res.get_header_value("X-Request-Id"), " ", req.method, " ", req.path,

@@ -20,6 +20,7 @@
 #include "client-lib/client.h"
 #include "sfs-frontend/auth/authenticator.h"
 #include "sfs-frontend/catalog/catalog.h"
+#include "sfs-frontend/server/cors.h"
 #include "sfs-frontend/server/frontend_services.h"
 #include "sfs-frontend/server/metrics.h"
 #include "sfs-frontend/server/progress_hub.h"
@@ -34,8 +35,10 @@ namespace sfs::frontend {
 struct FrontendOptions {
   std::string host = "0.0.0.0";
   int port = 8080;
-  // Web UI folder served at "/" when not empty.
+  // Web UI folder served at "/" when not empty, as a single-page app.
   std::string static_dir;
+  // Origins whose scripts may call the API with credentials (none).
+  CorsPolicy cors;
   // Threads serving connections; each concurrent transfer holds one.
   int threads = 64;
   // A connection that sends or accepts nothing for this long is dropped.

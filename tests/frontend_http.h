@@ -7,9 +7,12 @@
 #include <httplib.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 
 namespace sfs {
@@ -43,13 +46,34 @@ httplib::Result UploadPattern(httplib::Client& client, const std::string& path,
 std::string DownloadSha256(httplib::Client& client, const std::string& path,
                            const std::string& token, uint64_t* size);
 
-// The `data:` payloads of /sse/progress?id=`id` until the stream ends.
-std::vector<std::string> WatchProgress(int port, const std::string& id);
+// The `data:` payloads of /sse/progress?id=`id` until the stream ends;
+// `on_open`, if set, runs once the stream has opened.
+std::vector<std::string> WatchProgress(
+    int port, const std::string& id,
+    const std::function<void()>& on_open = nullptr);
+
+// Watches a transfer on a thread of its own. The constructor returns once
+// the stream is open, so a transfer started after it is seen from its
+// first event.
+class ProgressWatch {
+ public:
+  ProgressWatch(int port, const std::string& id);
+  ~ProgressWatch();
+  // Waits for the stream to end; its `data:` payloads.
+  std::vector<std::string> Events();
+
+ private:
+  absl::Notification opened_;
+  std::vector<std::string> events_;
+  std::thread thread_;
+};
 
 // Asserts `events` (WatchProgress output) describe one successful upload of
-// `size` bytes: monotonic bytes, the right total, exactly one final done.
+// `size` bytes as the original service's clients expect: at least
+// `min_events` events with monotonic bytes and the right total, the last
+// progress event before done counting every byte, exactly one final done.
 void ExpectCompleteUploadProgress(const std::vector<std::string>& events,
-                                  uint64_t size);
+                                  uint64_t size, size_t min_events = 3);
 
 }  // namespace sfs
 

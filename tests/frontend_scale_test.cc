@@ -83,16 +83,16 @@ TEST(FrontendScaleTest, ProgressCrossesReplicasThroughPostgres) {
           ->status,
       200);
 
-  const uint64_t size = 24 * kMiB;
-  std::vector<std::string> events;
-  std::thread watcher([&] { events = WatchProgress(b.port(), "cross-1"); });
-  absl::SleepFor(absl::Milliseconds(500));
+  // As the original web UI uploads: multipart, `?id=`, X-File-Size. Every
+  // max(64 KiB, 1 %) of 3 MiB is 48 events, all of which cross PostgreSQL.
+  const uint64_t size = 3 * kMiB;
+  ProgressWatch watch(b.port(), "cross-1");
   auto client = a.NewClient();
-  auto res = UploadPattern(*client, "/storage/shared/x.bin", TestJwt("alice"),
-                           5, size, false, {{"X-Transfer-Id", "cross-1"}});
+  auto res = UploadPattern(*client, "/storage/shared/x.bin?id=cross-1",
+                           TestJwt("alice"), 5, size, /*multipart=*/true,
+                           {{"X-File-Size", std::to_string(size)}});
   ASSERT_EQ(res->status, 201);
-  watcher.join();
-  ExpectCompleteUploadProgress(events, size);
+  ExpectCompleteUploadProgress(watch.Events(), size, 40);
   // A late watcher on B still gets the final state at once.
   std::vector<std::string> late = WatchProgress(b.port(), "cross-1");
   ASSERT_EQ(late.size(), 1u);

@@ -440,32 +440,218 @@ TEST_F(FrontendTest, LegacyRoutesUseTheDefaultNamespace) {
 TEST_F(FrontendTest, RefusedBodiesDoNotPoisonKeptAliveConnections) {
   const std::string alice = TestJwt("alice");
   CreateNamespace("keep", 0, ",\"max_file_bytes\":10");
+  CreateNamespace("keep-quota", 0, ",\"quota_bytes\":10");
+  CreateNamespace("keep-images", 0, ",\"allowed_mime_types\":[\"image/*\"]");
   ASSERT_EQ(Status("POST", "/storage/keep/a.txt", alice, "a"), 201);
   auto client = server_->NewClient();
   client->set_keep_alive(true);
   const std::string big(300 << 10, 'x');
-  // Refused before the body is read (exists), while it is read (a multipart
-  // file over the limit), and without credentials: each time the next
-  // request on the same connection must be parsed as itself.
+  // Each time the next request on the same connection must be parsed as
+  // itself: a refused body is never read as requests of its own.
+  auto expect_connection_intact = [&] {
+    auto after = client->Get("/storage/keep/a.txt", Bearer(alice));
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->status, 200);
+    EXPECT_EQ(after->body, "a");
+  };
+  // Raw bodies, refused before they are read and while they are read.
   auto exists = client->Post("/storage/keep/a.txt", Bearer(alice), "abcdefgh",
                              "text/plain");
   ASSERT_TRUE(exists);
   EXPECT_EQ(exists->status, 409);
-  EXPECT_EQ(client->Get("/healthz")->status, 200);
-  httplib::MultipartFormDataItems items = {
-      {"file", big, "big.txt", "text/plain"}};
-  auto too_big = client->Post("/storage/keep/big.txt", Bearer(alice), items);
-  ASSERT_TRUE(too_big);
-  EXPECT_EQ(too_big->status, 413);
-  EXPECT_EQ(client->Get("/healthz")->status, 200);
+  expect_connection_intact();
   auto anonymous = client->Post("/storage/keep/b.txt", big, "text/plain");
   ASSERT_TRUE(anonymous);
   EXPECT_EQ(anonymous->status, 401);
-  auto after = client->Get("/storage/keep/a.txt", Bearer(alice));
-  ASSERT_TRUE(after);
-  EXPECT_EQ(after->status, 200);
-  EXPECT_EQ(after->body, "a");
-  EXPECT_EQ(Status("GET", "/storage/keep/big.txt", alice), 404);
+  expect_connection_intact();
+
+  // Multipart bodies, as the original web UI sends them (X-File-Size, the
+  // file in part "file"), refused for every reason: before the body is
+  // read, at the part's headers, and while the part is read.
+  struct Refusal {
+    std::string why, path, token, type;
+    httplib::Headers headers;
+    int status;
+  };
+  const httplib::Headers declared = {
+      {"X-File-Size", std::to_string(big.size())}};
+  const std::vector<Refusal> refusals = {
+      {"anonymous", "/storage/keep/b.txt", "", "text/plain", declared, 401},
+      {"not the owner", "/storage/keep/b.txt", TestJwt("bob"), "text/plain",
+       declared, 403},
+      {"no namespace", "/storage/nope/b.txt", alice, "text/plain", declared,
+       404},
+      {"exists", "/storage/keep/a.txt", alice, "text/plain", declared, 409},
+      {"declared too large", "/storage/keep/b.txt", alice, "text/plain",
+       declared, 413},
+      {"found too large", "/storage/keep/b.txt", alice, "text/plain", {}, 413},
+      {"type", "/storage/keep-images/b.txt", alice, "text/plain", declared,
+       415},
+      {"quota", "/storage/keep-quota/b.txt", alice, "text/plain", declared,
+       507},
+  };
+  for (const Refusal& r : refusals) {
+    SCOPED_TRACE(r.why);
+    httplib::Headers headers = r.headers;
+    if (!r.token.empty()) headers.merge(Bearer(r.token));
+    httplib::MultipartFormDataItems items = {
+        {"note", "before the file", "", ""}, {"file", big, "b.txt", r.type}};
+    auto refused = client->Post(r.path, headers, items);
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, r.status) << refused->body;
+    EXPECT_EQ(refused->get_header_value("Content-Type"), "application/json");
+    EXPECT_NE(refused->get_header_value("Connection"), "close");
+    expect_connection_intact();
+  }
+  EXPECT_EQ(Status("GET", "/storage/keep/b.txt", alice), 404);
+  EXPECT_EQ(Status("GET", "/storage/keep-images/b.txt", alice), 404);
+
+  // A body that cannot be read to its end (a multipart body without its
+  // boundary) still gets the refusal, and then the connection is closed
+  // rather than guessed at; the client's next request opens a new one.
+  auto garbled = client->Post("/storage/keep/a.txt", Bearer(alice), big,
+                              "multipart/form-data; boundary=nowhere");
+  ASSERT_TRUE(garbled);
+  EXPECT_EQ(garbled->status, 409);
+  EXPECT_EQ(garbled->get_header_value("Connection"), "close");
+  EXPECT_NE(garbled->body.find("already_exists"), std::string::npos);
+  expect_connection_intact();
+}
+
+// The original service's clients parse times as Unix seconds.
+TEST_F(FrontendTest, ListingsCarryUnixSecondTimes) {
+  const std::string alice = TestJwt("alice");
+  const int64_t before = absl::ToUnixSeconds(absl::Now());
+  CreateNamespace("times", 0, ",\"retention_days\":3");
+  ASSERT_EQ(Status("POST", "/storage/times/t.txt", alice, "t"), 201);
+  const int64_t after = absl::ToUnixSeconds(absl::Now()) + 1;
+  auto within = [&](const json& value) {
+    return value.is_number_integer() && value.get<int64_t>() >= before &&
+           value.get<int64_t>() <= after;
+  };
+  auto files = Send("GET", "/storage/files?namespace=times", alice);
+  ASSERT_EQ(files->status, 200);
+  json file = json::parse(files->body).at(0);
+  EXPECT_TRUE(within(file["created_at"])) << file;
+  EXPECT_TRUE(within(file["modified_at"])) << file;
+  // retention_day is 2 s in this suite: 3 "days" after the upload.
+  ASSERT_TRUE(file["expires_at"].is_number_integer()) << file;
+  EXPECT_GE(file["expires_at"].get<int64_t>(), before + 5);
+  EXPECT_LE(file["expires_at"].get<int64_t>(), after + 6);
+  auto versions =
+      Send("GET", "/storage/versions?namespace=times&path=t.txt", alice);
+  ASSERT_EQ(versions->status, 200);
+  EXPECT_TRUE(within(json::parse(versions->body).at(0)["modified_at"]))
+      << versions->body;
+  auto namespaces = Send("GET", "/storage/namespaces", alice);
+  ASSERT_EQ(namespaces->status, 200);
+  bool found = false;
+  for (const json& ns : json::parse(namespaces->body)) {
+    if (ns["name"] != "times") continue;
+    found = true;
+    EXPECT_TRUE(within(ns["created_at"])) << ns;
+  }
+  EXPECT_TRUE(found);
+}
+
+// The web UI as a single-page app (deep links reload into it) and called
+// from another origin, as the original deployment does (UI on cloud.<host>,
+// API on storage.cloud.<host>).
+TEST_F(FrontendTest, WebUiDeepLinksAndCrossOriginCalls) {
+  const std::string web_dir = cluster_->dir() + "/webui";
+  std::filesystem::create_directories(web_dir);
+  const std::string index = "<!doctype html><title>test UI</title>";
+  std::ofstream(web_dir + "/index.html") << index;
+  std::ofstream(web_dir + "/app.js") << "console.log('app');";
+  FrontendServer web(
+      TestFrontendOptions(*cluster_, "frontend-web", "",
+                          {"--static=" + web_dir,
+                           "--cors-origins=https://cloud.example.test,https://"
+                           "*.apps.example.test"}));
+  ASSERT_TRUE(web.Start().ok());
+  auto client = web.NewClient();
+  const httplib::Headers navigation = {
+      {"Accept", "text/html,application/xhtml+xml,*/*;q=0.8"}};
+
+  for (const char* deep : {"/storage/photos", "/storage", "/settings/a/b"}) {
+    auto page = client->Get(deep, navigation);
+    ASSERT_TRUE(page);
+    EXPECT_EQ(page->status, 200) << deep;
+    EXPECT_EQ(page->body, index) << deep;
+    EXPECT_EQ(page->get_header_value("Content-Type"),
+              "text/html; charset=utf-8");
+  }
+  auto root = client->Get("/", navigation);
+  EXPECT_EQ(root->body, index);
+  auto script = client->Get("/app.js");
+  EXPECT_EQ(script->status, 200);
+  EXPECT_EQ(script->body, "console.log('app');");
+  // Scripts asking for unknown things, and the API however asked, get JSON.
+  auto json_404 = [&](const std::string& method, const std::string& path,
+                      const httplib::Headers& headers) {
+    SCOPED_TRACE(method + " " + path);
+    auto res = method == "GET" ? client->Get(path, headers)
+                               : client->Post(path, headers, "", "text/plain");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 404);
+    EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
+  };
+  json_404("GET", "/storage/photos", {});
+  json_404("GET", "/api/nope", navigation);
+  json_404("GET", "/sse/nope", navigation);
+  json_404("POST", "/storage/photos", navigation);
+
+  // CORS: allowed origins, exact and by wildcard, get credentials and the
+  // API's headers; any other origin gets none.
+  auto preflight = [&](const std::string& origin) {
+    return client->Options(
+        "/storage/photos/a.txt",
+        {{"Origin", origin},
+         {"Access-Control-Request-Method", "POST"},
+         {"Access-Control-Request-Headers", "authorization,x-file-size"}});
+  };
+  for (const char* origin :
+       {"https://cloud.example.test", "https://ui.apps.example.test"}) {
+    SCOPED_TRACE(origin);
+    auto allowed = preflight(origin);
+    ASSERT_TRUE(allowed);
+    EXPECT_EQ(allowed->status, 204);
+    EXPECT_EQ(allowed->get_header_value("Access-Control-Allow-Origin"), origin);
+    EXPECT_EQ(allowed->get_header_value("Access-Control-Allow-Credentials"),
+              "true");
+    for (const char* header : {"Authorization", "X-File-Size", "X-Transfer-Id",
+                               "Upload-Offset", "Tus-Resumable"}) {
+      EXPECT_NE(allowed->get_header_value("Access-Control-Allow-Headers")
+                    .find(header),
+                std::string::npos)
+          << header;
+    }
+    auto get = client->Get(
+        "/storage/namespaces",
+        {{"Origin", origin}, {"Authorization", "Bearer " + TestJwt("alice")}});
+    ASSERT_TRUE(get);
+    EXPECT_EQ(get->status, 200);
+    EXPECT_EQ(get->get_header_value("Access-Control-Allow-Origin"), origin);
+  }
+  for (const char* origin :
+       {"https://evil.example.test", "null", "https://apps.example.test"}) {
+    SCOPED_TRACE(origin);
+    auto refused = preflight(origin);
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 403);
+    EXPECT_FALSE(refused->has_header("Access-Control-Allow-Origin"));
+    auto get = client->Get("/healthz", {{"Origin", origin}});
+    EXPECT_EQ(get->status, 200);
+    EXPECT_FALSE(get->has_header("Access-Control-Allow-Origin"));
+    EXPECT_FALSE(get->has_header("Access-Control-Allow-Credentials"));
+  }
+  // Without --cors-origins (the default), nobody gets CORS headers.
+  auto plain = server_->NewClient()->Options(
+      "/storage/photos/a.txt", {{"Origin", "https://cloud.example.test"},
+                                {"Access-Control-Request-Method", "POST"}});
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->status, 403);
+  EXPECT_FALSE(plain->has_header("Access-Control-Allow-Origin"));
 }
 
 TEST_F(FrontendTest, BrowserNavigationsGetAnHtmlErrorPage) {
@@ -540,8 +726,23 @@ TEST_F(FrontendTest, LoginSessionLogout) {
   cookie = cookie.substr(0, cookie.find(';'));
   auto session = client->Get("/api/session", {{"Cookie", cookie}});
   ASSERT_EQ(session->status, 200);
-  EXPECT_EQ(json::parse(session->body)["username"], "alice");
+  // What the original service's web UI reads: the session's fields, and
+  // the token's payload, which it decodes itself.
+  const json expected_session = {{"username", "alice"},
+                                 {"display_name", "alice"},
+                                 {"user_id", "alice"},
+                                 {"is_admin", false}};
+  EXPECT_EQ(json::parse(session->body), expected_session);
   const std::string token = json::parse(ok->body)["token"];
+  std::string payload;
+  ASSERT_TRUE(absl::WebSafeBase64Unescape(
+      token.substr(token.find('.') + 1, token.rfind('.') - token.find('.') - 1),
+      &payload));
+  json claims = json::parse(payload);
+  EXPECT_EQ(claims["username"], "alice");
+  EXPECT_EQ(claims["user_id"], "alice");
+  EXPECT_EQ(claims["is_admin"], false);
+  EXPECT_GT(claims["exp"].get<int64_t>(), absl::ToUnixSeconds(absl::Now()));
   EXPECT_EQ(client->Get("/api/session?token=" + token)->status, 200);
   EXPECT_EQ(client->Get("/api/session")->status, 401);
   auto out = client->Post("/api/logout", "", "application/json");
@@ -658,17 +859,22 @@ TEST_F(FrontendTest, ProgressOverServerSentEvents) {
   const std::string alice = TestJwt("alice");
   CreateNamespace("sse", 0);
   const uint64_t size = 24 * kMiB;
-  std::vector<std::string> events;
-  std::thread watcher(
-      [&] { events = WatchProgress(server_->port(), "transfer-1"); });
-  absl::SleepFor(absl::Milliseconds(300));
+  ProgressWatch watch(server_->port(), "transfer-1");
   auto client = server_->NewClient();
   auto up = UploadPattern(*client, "/storage/sse/p.bin", alice, 3, size, false,
                           {{"X-Transfer-Id", "transfer-1"}});
   ASSERT_EQ(up->status, 201);
-  watcher.join();
-  ExpectCompleteUploadProgress(events, size);
-  EXPECT_GT(events.size(), 2u);
+  ExpectCompleteUploadProgress(watch.Events(), size);
+
+  // The original web UI's upload: multipart, `?id=`, X-File-Size; one event
+  // per 64 KiB of 3 MiB at least.
+  const uint64_t small = 3 * kMiB;
+  ProgressWatch small_watch(server_->port(), "transfer-2");
+  up = UploadPattern(*client, "/storage/sse/small.bin?id=transfer-2", alice, 4,
+                     small, /*multipart=*/true,
+                     {{"X-File-Size", std::to_string(small)}});
+  ASSERT_EQ(up->status, 201);
+  ExpectCompleteUploadProgress(small_watch.Events(), small, 40);
   // A late watcher gets the final state at once.
   std::vector<std::string> late = WatchProgress(server_->port(), "transfer-1");
   ASSERT_EQ(late.size(), 1u);

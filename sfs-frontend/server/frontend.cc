@@ -96,6 +96,9 @@ Frontend::Frontend(const FrontendOptions& options,
   s.set_read_timeout(io_seconds);
   s.set_write_timeout(io_seconds);
   s.set_payload_max_length(std::numeric_limits<size_t>::max());
+  // httplib's default closes a kept-alive connection after 5 requests, so a
+  // browser or script reconnects every fifth request.
+  s.set_keep_alive_max_count(options_.keep_alive_requests);
   auto plain = [this](const httplib::Request& req, httplib::Response& res) {
     router_.Dispatch(req, res, nullptr);
   };
@@ -104,7 +107,11 @@ Frontend::Frontend(const FrontendOptions& options,
     WholeBodyReader whole(req, body);
     httplib::ContentReader reader = whole.reader();
     router_.Dispatch(req, res, &reader);
+    // httplib marks a body it fails to read as a 400 in `res`; the answer
+    // already decided stands.
+    const int status = res.status;
     if (!whole.Finish()) CloseConnectionAfter(res);
+    res.status = status;
   };
   s.Get(".*", plain);
   s.Options(".*", plain);

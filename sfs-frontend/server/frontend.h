@@ -44,6 +44,8 @@ struct FrontendOptions {
   // A connection that sends or accepts nothing for this long is dropped.
   // No deadline applies to a transfer that keeps moving.
   absl::Duration io_timeout = absl::Seconds(30);
+  // Requests served on one kept-alive connection before it is closed.
+  size_t keep_alive_requests = 1000;
   absl::Duration sse_keepalive = absl::Seconds(15);
   absl::Duration session_lifetime = absl::Hours(12);
   // HS256 secret for login sessions (may be empty; see FrontendServices).

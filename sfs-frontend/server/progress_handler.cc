@@ -18,7 +18,9 @@ absl::Status ProgressHandler::Watch(const HttpCall& call) {
   call.res.set_header("X-Accel-Buffering", "no");
   ProgressHub* hub = services_->progress;
   const absl::Duration keepalive = keepalive_;
-  auto seen = std::make_shared<uint64_t>(0);
+  // Taken before the stream opens: a client that starts its transfer once
+  // it sees the stream open gets every event of it.
+  auto seen = std::make_shared<uint64_t>(hub->StartPosition(id));
   auto opened = std::make_shared<bool>(false);
   call.res.set_chunked_content_provider(
       "text/event-stream",

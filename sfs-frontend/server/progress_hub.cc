@@ -87,11 +87,19 @@ void ProgressHub::ForgetOldLocked(absl::Time now) {
       it = transfers_.erase(it);
       continue;
     }
-    // Watchers have had a sweep interval to catch up; a finished transfer
-    // keeps its final progress and its done event.
-    while (done && entry.events.size() > 2) entry.events.pop_front();
+    // Once watchers have had time to catch up, a finished transfer keeps
+    // its final progress and its done event.
+    if (done && age > kCatchUpTime) {
+      while (entry.events.size() > 2) entry.events.pop_front();
+    }
     ++it;
   }
+}
+
+uint64_t ProgressHub::StartPosition(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  auto it = transfers_.find(id);
+  return it == transfers_.end() ? 0 : it->second.events.back().first - 1;
 }
 
 std::optional<ProgressEvent> ProgressHub::WaitForNext(const std::string& id,
@@ -109,12 +117,7 @@ std::optional<ProgressEvent> ProgressHub::WaitForNext(const std::string& id,
       it->second.events.back().first <= *seen) {
     return std::nullopt;
   }
-  const auto& events = it->second.events;
-  if (*seen == 0) {
-    *seen = events.back().first;
-    return events.back().second;
-  }
-  for (const auto& [sequence, event] : events) {
+  for (const auto& [sequence, event] : it->second.events) {
     if (sequence > *seen) {
       *seen = sequence;
       return event;

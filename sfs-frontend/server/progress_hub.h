@@ -4,12 +4,13 @@
 // thread) to Catalog::PublishProgress; the hub subscribes to the catalog and
 // keeps the recent events of every transfer, so a watcher on any replica
 // (PostgreSQL fans events out with LISTEN/NOTIFY) sees uploads that go
-// through any other replica. A new watcher starts at the current state; a
-// watcher that keeps up gets every later event in order (it skips ahead only
-// when it falls more than `history` events behind). Within a second or two
-// of their end, finished transfers are trimmed to their last two events (the
-// final progress and done), kept for `finished_retention` so a late watcher
-// still sees `done`; transfers silent for `stalled_retention` are forgotten.
+// through any other replica. A new watcher starts at the current state (or
+// at the first event of a transfer that has not begun); a watcher that keeps
+// up gets every later event in order (it skips ahead only when it falls
+// more than `history` events behind). Some seconds after their end,
+// finished transfers are trimmed to their last two events (the final
+// progress and done), kept for `finished_retention` so a late watcher still
+// sees `done`; transfers silent for `stalled_retention` are forgotten.
 //
 // Thread-safety: every method may be called concurrently. Destroy the hub
 // before its catalog.
@@ -63,10 +64,14 @@ class ProgressHub {
   // this replica, or `timeout` passes; false then.
   bool WaitUntilPublished(const std::string& id, absl::Duration timeout);
 
-  // Blocks until transfer `id` has an event newer than `*seen` (0 before the
-  // first: then the latest), `timeout` passes, or Shutdown is called.
-  // Returns the oldest such event still kept and advances `*seen`, or
-  // nullopt.
+  // Where a new watcher of transfer `id` starts: just before its latest
+  // event, or before its first if it has none yet (then it sees them all).
+  uint64_t StartPosition(const std::string& id);
+
+  // Blocks until transfer `id` has an event newer than `*seen` (a
+  // StartPosition, then what the last call left), `timeout` passes, or
+  // Shutdown is called. Returns the oldest such event still kept and
+  // advances `*seen`, or nullopt.
   std::optional<ProgressEvent> WaitForNext(const std::string& id,
                                            uint64_t* seen,
                                            absl::Duration timeout);
@@ -82,8 +87,10 @@ class ProgressHub {
     absl::Time updated;
   };
 
-  // How often finished and silent transfers are trimmed and forgotten.
+  // How often finished and silent transfers are trimmed and forgotten, and
+  // how long a finished transfer keeps its history for watchers behind.
   static constexpr absl::Duration kSweepInterval = absl::Seconds(1);
+  static constexpr absl::Duration kCatchUpTime = absl::Seconds(10);
 
   void OnEvent(const std::string& json);
   void ForgetOldLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -27,7 +27,7 @@ TEST_F(ProgressHubTest, ReporterSendsFirstThrottledAndOneFinalEvent) {
     for (uint64_t b = 1; b <= 1000; ++b) reporter.Update(b);
     reporter.Finish(1000);
   }
-  uint64_t seen = 0;
+  uint64_t seen = hub_->StartPosition("t1");
   auto last = hub_->WaitForNext("t1", &seen, absl::ZeroDuration());
   ASSERT_TRUE(last.has_value());
   EXPECT_TRUE(last->done);
@@ -46,7 +46,7 @@ TEST_F(ProgressHubTest, ReusedIdStartsAfreshButLateEventsDoNotUndoDone) {
   };
   publish({"t3", "upload", 10, 10, true, ""});
   publish({"t3", "upload", 5, 10, false, ""});
-  uint64_t seen = 0;
+  uint64_t seen = hub_->StartPosition("t3");
   auto state = hub_->WaitForNext("t3", &seen, absl::ZeroDuration());
   ASSERT_TRUE(state.has_value());
   EXPECT_TRUE(state->done);
@@ -68,7 +68,7 @@ TEST_F(ProgressHubTest, ReporterSendsEveryStepAndTheFinalCountBeforeDone) {
   // transfer moves; from then on it sees every event however fast they
   // come, since they stay within the publisher's queue and the hub's
   // history.
-  uint64_t seen = 0;
+  uint64_t seen = hub_->StartPosition("t4");
   std::vector<ProgressEvent> watched;
   auto first = hub_->WaitForNext("t4", &seen, absl::Seconds(10));
   ASSERT_TRUE(first.has_value());
@@ -98,7 +98,7 @@ TEST_F(ProgressHubTest, ReporterSendsEveryStepAndTheFinalCountBeforeDone) {
 
 TEST_F(ProgressHubTest, AbandonedTransferEndsWithAnError) {
   { ProgressReporter reporter(hub_.get(), "t2", "download", 10); }
-  uint64_t seen = 0;
+  uint64_t seen = hub_->StartPosition("t2");
   auto last = hub_->WaitForNext("t2", &seen, absl::ZeroDuration());
   ASSERT_TRUE(last.has_value());
   EXPECT_TRUE(last->done);
@@ -107,7 +107,7 @@ TEST_F(ProgressHubTest, AbandonedTransferEndsWithAnError) {
 
 TEST_F(ProgressHubTest, ShutdownWakesWaiters) {
   hub_->Shutdown();
-  uint64_t seen = 0;
+  uint64_t seen = hub_->StartPosition("none");
   absl::Time start = absl::Now();
   EXPECT_FALSE(hub_->WaitForNext("none", &seen, absl::Seconds(10)));
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));

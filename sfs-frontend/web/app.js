@@ -5,6 +5,13 @@
 // text nodes and properties, never through innerHTML.
 
 const params = new URLSearchParams(location.search);
+// Where the API is: this page's origin, unless the page names another in
+// <meta name="sfs-api"> (a UI on cloud.example.com calling
+// storage.cloud.example.com, which must list the UI's origin in its
+// --cors-origins). Requests carry the session cookie either way.
+const API_ORIGIN = (document.querySelector('meta[name="sfs-api"]')?.content ?? '')
+  .replace(/\/+$/, '');
+const apiUrl = (path) => API_ORIGIN + path;
 // Files per listing page; `?limit=N` in the page address overrides it.
 const PAGE_SIZE = Math.min(1000, Math.max(1, Number(params.get('limit')) || 200));
 // How long a download's hidden iframe stays in the page (the seed's 60 s).
@@ -125,14 +132,14 @@ function errorText(status, body) {
 }
 
 async function api(method, url, body) {
-  const init = { method, headers: { Accept: 'application/json' } };
+  const init = { method, headers: { Accept: 'application/json' }, credentials: 'include' };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
   let res;
   try {
-    res = await fetch(url, init);
+    res = await fetch(apiUrl(url), init);
   } catch {
     throw new ApiError(errorText(0, ''), 0);
   }
@@ -457,7 +464,7 @@ function fileRow(ns, file) {
       'td',
       { className: 'actions' },
       el('a', {
-        href: fileUrl(ns, file.path),
+        href: apiUrl(fileUrl(ns, file.path)),
         target: '_blank',
         rel: 'noopener',
         className: 'button',
@@ -538,7 +545,7 @@ function versionRow(ns, version) {
       ? [el('span', { className: 'tag current', dataset: { testid: 'version-current' } }, 'current')]
       : [
         el('a', {
-          href: fileUrl(ns, path) + versionQuery(version.version),
+          href: apiUrl(fileUrl(ns, path) + versionQuery(version.version)),
           target: '_blank',
           rel: 'noopener',
           className: 'button',
@@ -560,7 +567,7 @@ function download(ns, path, version) {
   const frame = document.createElement('iframe');
   frame.style.display = 'none';
   frame.dataset.testid = 'download-frame';
-  frame.src = downloadUrl(ns, path) + versionQuery(version);
+  frame.src = apiUrl(downloadUrl(ns, path) + versionQuery(version));
   // A download loads no document into the frame; an error page does, and
   // its message is shown rather than lost in an invisible frame.
   frame.addEventListener('load', () => {
@@ -651,6 +658,7 @@ class UploadRow {
 
   // An event of the server's progress stream.
   progress(event) {
+    this.node.dataset.sseEvents = Number(this.node.dataset.sseEvents ?? 0) + 1;
     const total = event.total || this.size;
     this.bar.max = Math.max(total, 1);
     this.bar.value = event.bytes;
@@ -670,7 +678,9 @@ class UploadRow {
 
 // Follows the progress of transfer `id` on the server's SSE stream.
 function watchProgress(id, onEvent) {
-  const source = new EventSource(`/sse/progress?id=${encodeURIComponent(id)}`);
+  const source = new EventSource(apiUrl(`/sse/progress?id=${encodeURIComponent(id)}`), {
+    withCredentials: true,
+  });
   let finish;
   const done = new Promise((resolve) => (finish = resolve));
   const opened = new Promise((resolve) => {
@@ -704,8 +714,9 @@ async function upload(ns, path, file, row, overwrite) {
   await watch.opened; // so the stream sees the transfer from its start
   let res;
   try {
-    res = await fetch(fileUrl(ns, path) + (overwrite ? '?overwrite=true' : ''), {
+    res = await fetch(apiUrl(fileUrl(ns, path) + (overwrite ? '?overwrite=true' : '')), {
       method: 'POST',
+      credentials: 'include',
       headers: {
         Accept: 'application/json',
         'Content-Type': file.type || 'application/octet-stream',

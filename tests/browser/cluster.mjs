@@ -45,7 +45,10 @@ function tail(path, lines = 40) {
 // Starts the cluster; resolves once the frontend is ready and every
 // chunkserver is alive. `users` ([name, password] pairs) are added to the
 // catalog first: the frontend holds the embedded catalog's lock while it runs.
-export async function startCluster({ binDir, webDir, dataDir, logPath, users = [] }) {
+// `frontendArgs` are extra sfs-frontend flags.
+export async function startCluster({
+  binDir, webDir, dataDir, logPath, users = [], frontendArgs = [],
+}) {
   const sfs = `${binDir}/sfs`;
   mkdirSync(dataDir, { recursive: true });
   for (const [name, password] of users) {
@@ -68,6 +71,7 @@ export async function startCluster({ binDir, webDir, dataDir, logPath, users = [
       `--chunkservers=${CHUNKSERVERS}`,
       `--http_port=${httpPort}`,
       `--web=${webDir}`,
+      ...(frontendArgs.length ? [`--frontend_args=${frontendArgs.join(' ')}`] : []),
     ],
     { detached: true, stdio: ['ignore', log, log] },
   );

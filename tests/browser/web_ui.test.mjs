@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 import { startCluster } from './cluster.mjs';
+import { startUiServer } from './ui_server.mjs';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const binDir = process.env.SFS_BIN_DIR || join(repo, 'build/bin');
@@ -44,6 +45,7 @@ const reports = [
 
 let root; // temp folder: data, browser profile, files, screenshot
 let cluster;
+let ui; // the same UI on an origin of its own, calling the cluster's API
 let context;
 let page;
 
@@ -57,13 +59,16 @@ before(async () => {
   await writeFile(join(root, 'files/notes.txt'), notes);
   await writeFile(join(root, 'files2/notes.txt'), notesReplacement);
   await writeFile(join(root, 'files/shared.txt'), shared);
+  ui = await startUiServer(webDir);
   cluster = await startCluster({
     binDir,
     webDir,
     dataDir: join(root, 'data'),
     logPath: join(root, 'cluster.log'),
     users: [ALICE, BOB],
+    frontendArgs: [`--cors-origins=${ui.url}`],
   });
+  ui.setApiOrigin(cluster.url);
   context = await chromium.launchPersistentContext(join(root, 'chrome-profile'), {
     executablePath: chromiumPath,
     headless: true,
@@ -89,6 +94,7 @@ before(async () => {
 after(async () => {
   await context?.close().catch(() => {});
   await cluster?.stop();
+  await ui?.close();
   // Keep the screenshot and the cluster log; drop chunks and the profile.
   if (root) {
     await rm(join(root, 'data'), { recursive: true, force: true });
@@ -524,4 +530,43 @@ test('a browser navigation to a missing file gets an HTML 404 page', async () =>
   assert.equal(res.status(), 404);
   assert.match(res.headers()['content-type'] ?? '', /^text\/html/);
   assert.match(await page.locator('body').innerText(), /not found/i);
+});
+
+test('cross-origin: the UI on another origin signs in, uploads with progress, downloads through the iframe', async () => {
+  assert.notEqual(ui.url, cluster.url);
+  await context.clearCookies();
+  await page.goto(`${ui.url}/`);
+  await page.locator('body[data-ready="true"]').waitFor();
+  await page.getByTestId('cluster-status').filter({ hasText: '4/4 chunkservers up' }).waitFor();
+  // The session cookie comes from the API's origin, in a CORS answer.
+  await login(ALICE);
+  await openByName(PRIVATE_NS);
+  await page.getByTestId('breadcrumb').filter({ hasText: PRIVATE_NS }).waitFor();
+
+  await page.setInputFiles('#file-input', {
+    name: 'cross.bin',
+    mimeType: 'application/octet-stream',
+    buffer: big,
+  });
+  const row = page.locator('[data-testid=upload-row][data-path="cross.bin"][data-state=done]');
+  await row.waitFor({ timeout: 60_000 });
+  // The progress stream crossed origins too: every 64 KiB of 3 MiB, then
+  // the full count, then done.
+  assert.equal(await row.getAttribute('data-sse-done'), 'true');
+  const events = Number(await row.getAttribute('data-sse-events'));
+  assert.ok(events >= 40, `${events} progress events`);
+  assert.deepEqual(await row.locator('progress').evaluate((p) => [p.value, p.max]),
+    [big.length, big.length]);
+  await expectFileSize('cross.bin', big.length, '3.0 MiB');
+
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    fileRow('cross.bin').getByTestId('download-button').click(),
+  ]);
+  assert.equal(download.url(), `${cluster.url}/storage/download/${PRIVATE_NS}/cross.bin`);
+  const saved = join(root, 'downloaded-cross.bin');
+  await download.saveAs(saved);
+  assert.equal(sha256(await readFile(saved)), sha256(big));
+  assert.equal(new URL(page.url()).origin, ui.url, 'the page itself did not navigate');
+  await assertNoMessage('after the cross-origin upload and download');
 });

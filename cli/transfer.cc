@@ -89,7 +89,9 @@ absl::StatusOr<FileInfo> PutFile(Client* client, const std::string& local,
     return status;
   };
 
-  auto writer = client->Create(remote, content_type);
+  CreateOptions create;
+  create.content_type = content_type;
+  auto writer = client->Create(remote, create);
   if (!writer.ok()) return finish(writer.status());
   ProgressLine progress(show_progress, total);
   std::string piece(kPieceBytes, '\0');

@@ -87,8 +87,10 @@ absl::StatusOr<StorageUsage> Client::Usage(const std::string& prefix) {
   request.set_prefix(prefix);
   ASSIGN_OR_RETURN(proto::UsageResponse response,
                    master_->Call(&proto::Master::Stub::Usage, request));
-  return StorageUsage{response.files(), response.bytes(),
-                      response.old_versions(), response.old_version_bytes()};
+  return StorageUsage{
+      response.files(),          response.bytes(),
+      response.old_versions(),   response.old_version_bytes(),
+      response.reserved_bytes(), response.deleted_incarnation()};
 }
 
 absl::Status Client::Delete(const std::string& path, uint64_t if_generation) {
@@ -96,6 +98,17 @@ absl::Status Client::Delete(const std::string& path, uint64_t if_generation) {
   request.set_path(path);
   request.set_if_generation(if_generation);
   return master_->Call(&proto::Master::Stub::Delete, request).status();
+}
+
+absl::StatusOr<uint64_t> Client::DeleteNamespace(const std::string& ns,
+                                                 uint64_t incarnation) {
+  proto::DeleteNamespaceRequest request;
+  request.set_namespace_(ns);
+  request.set_incarnation(incarnation);
+  ASSIGN_OR_RETURN(
+      proto::DeleteNamespaceResponse response,
+      master_->Call(&proto::Master::Stub::DeleteNamespace, request));
+  return response.files();
 }
 
 absl::StatusOr<ClusterStatus> Client::Status() {

@@ -47,6 +47,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -95,6 +96,10 @@ struct StorageUsage {
   uint64_t bytes = 0;  // of the current files
   uint64_t old_versions = 0;
   uint64_t old_version_bytes = 0;
+  // Whole namespaces only (see Client::Usage): held by uploads in flight,
+  // and the incarnation the namespace's last deletion covered (0: none).
+  uint64_t reserved_bytes = 0;
+  uint64_t deleted_incarnation = 0;
 };
 
 struct ChunkserverStatus {
@@ -118,6 +123,8 @@ struct ClusterStatus {
   uint64_t replication_backlog = 0;  // clones in flight
   uint64_t under_replicated_chunks = 0;
   uint64_t corrupt_replicas = 0;  // found since the master started
+  // Records read by Usage calls that had to count (not a whole namespace).
+  uint64_t usage_records_scanned = 0;
 };
 
 struct FsckReport {
@@ -161,6 +168,35 @@ struct ClientOptions {
   // answer a ping. It must exceed the slowest healthy seal: every replica
   // in turn fsyncs and re-reads up to 64 MiB.
   absl::Duration write_stall_timeout = absl::Seconds(30);
+};
+
+// How Client::Create writes a file. The defaults: replace whatever is at
+// the path, keep no old version, no quota.
+struct CreateOptions {
+  std::string content_type;
+  // Once the new file replaces the current one, that becomes an old version
+  // and the newest `keep_versions` old versions of the path are kept.
+  uint32_t keep_versions = 0;
+  // Conditions checked by the master atomically with Close(): the path must
+  // then hold no file (if_absent; else AlreadyExists), or its current file
+  // must be generation `if_generation` (not 0; else FailedPrecondition). A
+  // failed condition changes nothing and abandons the upload.
+  bool if_absent = false;
+  uint64_t if_generation = 0;
+  // Usage of the path's namespace (its first segment) reserved from the
+  // start, e.g. a declared size; bytes written beyond it are reserved as
+  // chunks are sealed.
+  uint64_t reserve_bytes = 0;
+  // The namespace's quota: Create, or a later Append or Close, fails with
+  // ResourceExhausted rather than let the namespace's files, old versions
+  // and reservations of uploads in flight exceed it.
+  std::optional<uint64_t> quota_bytes;
+  // Which creation of the namespace the file is for (any number that grows
+  // with each re-creation, e.g. the creation time). Once DeleteNamespace
+  // covered it, Create or Close fails with FailedPrecondition: a namespace
+  // deleted and created again starts empty. 0: only uploads begun before
+  // the delete fail.
+  uint64_t namespace_incarnation = 0;
 };
 
 class ChannelPool;
@@ -227,12 +263,9 @@ class Client {
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
-  // Starts writing `path`; nothing is visible there until Close(). The file
-  // it replaces then becomes an old version, and the newest `keep_versions`
-  // old versions of the path are kept (0: none).
+  // Starts writing `path`; nothing is visible there until Close().
   absl::StatusOr<std::unique_ptr<FileWriter>> Create(
-      const std::string& path, const std::string& content_type = "",
-      uint32_t keep_versions = 0);
+      const std::string& path, const CreateOptions& options = {});
 
   // Opens [offset, offset + length) of the current version of `path`,
   // clipped to the file. OutOfRange if offset is past the end.
@@ -255,13 +288,19 @@ class Client {
   absl::StatusOr<ListPage> List(const std::string& prefix,
                                 const std::string& start_after = "",
                                 uint32_t limit = 0);
-  // Files and old versions under `prefix`, counted by the master.
+  // Files and old versions under `prefix`: for a whole namespace ("/ns/")
+  // the master's counters (one read), for any other prefix a count.
   absl::StatusOr<StorageUsage> Usage(const std::string& prefix);
   // Deletes the file at `path` with its old versions. With `if_generation`
   // not 0, only if the current file is that generation (FailedPrecondition
   // otherwise), so a file examined earlier is never confused with a newer
   // upload to the same path.
   absl::Status Delete(const std::string& path, uint64_t if_generation = 0);
+  // Deletes every file of namespace `ns` ("/ns/...") with its old versions
+  // and abandons its uploads in flight, as one operation (see
+  // CreateOptions::namespace_incarnation); returns how many files went.
+  absl::StatusOr<uint64_t> DeleteNamespace(const std::string& ns,
+                                           uint64_t incarnation);
   absl::StatusOr<ClusterStatus> Status();
   absl::StatusOr<FsckReport> Fsck();
   // Has the master write an online copy of its metadata database to `dir`

@@ -18,14 +18,13 @@ class FileWriter::Impl {
  public:
   Impl(const ClientOptions& options, MasterConnection* master,
        ChannelPool* channels, StallWatchdog* watchdog, std::string upload_id,
-       std::string content_type, uint32_t keep_versions)
+       CreateOptions create)
       : options_(options),
         master_(master),
         channels_(channels),
         watchdog_(watchdog),
         upload_id_(std::move(upload_id)),
-        content_type_(std::move(content_type)),
-        keep_versions_(keep_versions) {
+        create_(std::move(create)) {
     segment_.reserve(options.segment_bytes);
   }
 
@@ -53,8 +52,10 @@ class FileWriter::Impl {
     request.set_upload_id(upload_id_);
     request.set_size(appended_);
     request.set_sha256(sha_.FinishHex());
-    request.set_content_type(content_type_);
-    request.set_keep_versions(keep_versions_);
+    request.set_content_type(create_.content_type);
+    request.set_keep_versions(create_.keep_versions);
+    request.set_if_absent(create_.if_absent);
+    request.set_if_generation(create_.if_generation);
     auto response =
         master_->Call(&proto::Master::Stub::CompleteUpload, request);
     RETURN_IF_ERROR(Fail(response.status()));
@@ -141,8 +142,7 @@ class FileWriter::Impl {
   ChannelPool* const channels_;
   StallWatchdog* const watchdog_;
   const std::string upload_id_;
-  const std::string content_type_;
-  const uint32_t keep_versions_;
+  const CreateOptions create_;
   Sha256 sha_;
   std::string segment_;
   proto::AllocateChunkResponse chunk_;
@@ -155,16 +155,20 @@ class FileWriter::Impl {
 };
 
 absl::StatusOr<std::unique_ptr<FileWriter>> Client::Create(
-    const std::string& path, const std::string& content_type,
-    uint32_t keep_versions) {
+    const std::string& path, const CreateOptions& options) {
   proto::CreateUploadRequest request;
   request.set_path(path);
+  request.set_reserve_bytes(options.reserve_bytes);
+  if (options.quota_bytes.has_value()) {
+    request.set_quota_bytes(*options.quota_bytes);
+  }
+  request.set_namespace_incarnation(options.namespace_incarnation);
   ASSIGN_OR_RETURN(proto::CreateUploadResponse response,
                    master_->Call(&proto::Master::Stub::CreateUpload, request));
   return std::unique_ptr<FileWriter>(
       new FileWriter(std::make_unique<FileWriter::Impl>(
           options_, master_.get(), channels_.get(), write_watchdog_.get(),
-          response.upload_id(), content_type, keep_versions)));
+          response.upload_id(), options)));
 }
 
 FileWriter::FileWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -41,6 +41,7 @@ ClusterStatus FromProto(const proto::ClusterStatusResponse& status) {
   out.replication_backlog = status.replication_backlog();
   out.under_replicated_chunks = status.under_replicated_chunks();
   out.corrupt_replicas = status.corrupt_replicas();
+  out.usage_records_scanned = status.usage_records_scanned();
   return out;
 }
 

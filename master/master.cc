@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "common/path.h"
@@ -44,8 +45,12 @@ absl::StatusOr<std::unique_ptr<Master>> Master::Open(
 absl::StatusOr<proto::CreateUploadResponse> Master::CreateUpload(
     const proto::CreateUploadRequest& r) {
   RETURN_IF_ERROR(ValidateFilePath(r.path()));
+  UploadAdmission admission;
+  admission.reserve_bytes = r.reserve_bytes();
+  if (r.has_quota_bytes()) admission.quota_bytes = r.quota_bytes();
+  admission.namespace_incarnation = r.namespace_incarnation();
   ASSIGN_OR_RETURN(proto::PendingUploadRecord upload,
-                   store_->CreateUpload(r.path(), NowMicros()));
+                   store_->CreateUpload(r.path(), NowMicros(), admission));
   proto::CreateUploadResponse response;
   response.set_upload_id(upload.upload_id());
   return response;
@@ -92,10 +97,11 @@ absl::StatusOr<proto::CompleteUploadResponse> Master::CompleteUpload(
         "keep_versions ", r.keep_versions(), " is above ", kMaxKeepVersions));
   }
   std::vector<uint64_t> released;
-  ASSIGN_OR_RETURN(proto::FileRecord file,
-                   store_->CompleteUpload(r.upload_id(), r.size(), r.sha256(),
-                                          r.content_type(), NowMicros(),
-                                          r.keep_versions(), &released));
+  ASSIGN_OR_RETURN(
+      proto::FileRecord file,
+      store_->CompleteUpload(r.upload_id(), r.size(), r.sha256(),
+                             r.content_type(), NowMicros(), r.keep_versions(),
+                             {r.if_absent(), r.if_generation()}, &released));
   ReleaseChunks(released);
   proto::CompleteUploadResponse response;
   FillFileHeader(file, response.mutable_file());
@@ -169,6 +175,26 @@ absl::StatusOr<proto::DeleteResponse> Master::Delete(
   RETURN_IF_ERROR(store_->DeleteFile(r.path(), r.if_generation(), &released));
   ReleaseChunks(released);
   return proto::DeleteResponse();
+}
+
+absl::StatusOr<proto::DeleteNamespaceResponse> Master::DeleteNamespace(
+    const proto::DeleteNamespaceRequest& r) {
+  // The namespace must name exactly one top-level folder.
+  RETURN_IF_ERROR(ValidateListPrefix(absl::StrCat("/", r.namespace_(), "/")));
+  if (r.namespace_().empty() || absl::StrContains(r.namespace_(), '/')) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad namespace \"", r.namespace_(), "\""));
+  }
+  std::vector<uint64_t> released;
+  absl::StatusOr<NamespaceDeletion> deleted = store_->DeleteNamespace(
+      r.namespace_(), r.incarnation(), NowMicros(), &released);
+  // What was deleted before a failure is garbage all the same.
+  ReleaseChunks(released);
+  RETURN_IF_ERROR(deleted.status());
+  proto::DeleteNamespaceResponse response;
+  response.set_files(deleted->files);
+  response.set_uploads(deleted->uploads);
+  return response;
 }
 
 absl::StatusOr<proto::ListVersionsResponse> Master::ListVersions(
@@ -256,6 +282,7 @@ absl::StatusOr<proto::ClusterStatusResponse> Master::ClusterStatus() {
   response.set_safe_mode(safe_mode_);
   response.set_replication_backlog(in_flight_.size());
   response.set_under_replicated_chunks(under_replicated_);
+  response.set_usage_records_scanned(store_->usage_records_scanned());
   response.set_corrupt_replicas(corrupt_replicas_found_);
   return response;
 }

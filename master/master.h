@@ -76,6 +76,8 @@ class Master {
   absl::StatusOr<proto::StatResponse> Stat(const proto::StatRequest& r);
   absl::StatusOr<proto::ListResponse> List(const proto::ListRequest& r);
   absl::StatusOr<proto::DeleteResponse> Delete(const proto::DeleteRequest& r);
+  absl::StatusOr<proto::DeleteNamespaceResponse> DeleteNamespace(
+      const proto::DeleteNamespaceRequest& r);
   absl::StatusOr<proto::ListVersionsResponse> ListVersions(
       const proto::ListVersionsRequest& r);
   absl::StatusOr<proto::UsageResponse> Usage(const proto::UsageRequest& r);

@@ -49,6 +49,12 @@ grpc::Status MasterService::List(grpc::ServerContext*,
                                  proto::ListResponse* out) {
   return Reply(master_->List(*r), out);
 }
+grpc::Status MasterService::DeleteNamespace(
+    grpc::ServerContext*, const proto::DeleteNamespaceRequest* r,
+    proto::DeleteNamespaceResponse* out) {
+  return Reply(master_->DeleteNamespace(*r), out);
+}
+
 grpc::Status MasterService::Delete(grpc::ServerContext*,
                                    const proto::DeleteRequest* r,
                                    proto::DeleteResponse* out) {

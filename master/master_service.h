@@ -38,6 +38,9 @@ class MasterService final : public proto::Master::Service {
                             proto::ListVersionsResponse* out) override;
   grpc::Status Usage(grpc::ServerContext*, const proto::UsageRequest* r,
                      proto::UsageResponse* out) override;
+  grpc::Status DeleteNamespace(grpc::ServerContext*,
+                               const proto::DeleteNamespaceRequest* r,
+                               proto::DeleteNamespaceResponse* out) override;
   grpc::Status ClusterStatus(grpc::ServerContext*,
                              const proto::ClusterStatusRequest* r,
                              proto::ClusterStatusResponse* out) override;

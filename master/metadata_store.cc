@@ -2,11 +2,13 @@
 
 #include <openssl/rand.h>
 #include <rocksdb/db.h>
+#include <rocksdb/merge_operator.h>
 #include <rocksdb/options.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <map>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -17,9 +19,71 @@ namespace sfs {
 namespace {
 
 constexpr char kNextHandleKey[] = "m:next_handle";
+// Present once the usage counters have been built (databases written before
+// they existed get them at the first open).
+constexpr char kUsageCountersKey[] = "m:usage_counters";
 
 std::string FileKey(const std::string& path) { return "f" + path; }
 std::string UploadKey(const std::string& id) { return "u" + id; }
+std::string UsageKey(absl::string_view ns) { return absl::StrCat("n", ns); }
+std::string TombstoneKey(absl::string_view ns) { return absl::StrCat("d", ns); }
+// The stripe that serializes quota checks of namespace `ns`.
+std::string QuotaLockKey(absl::string_view ns) {
+  return absl::StrCat("quota:", ns);
+}
+
+// The namespace of `path`: its first segment ("/photos/a/b" is in
+// "photos"); files directly under "/" are in "".
+std::string NamespaceOfPath(absl::string_view path) {
+  size_t end = path.find('/', 1);
+  return end == absl::string_view::npos ? ""
+                                        : std::string(path.substr(1, end - 1));
+}
+
+// The namespace whose whole content `prefix` ("/photos/") names, if it
+// names one.
+std::optional<std::string> NamespaceOfPrefix(absl::string_view prefix) {
+  if (prefix.size() < 3 || prefix.front() != '/' || prefix.back() != '/') {
+    return std::nullopt;
+  }
+  absl::string_view ns = prefix.substr(1, prefix.size() - 2);
+  if (absl::StrContains(ns, '/')) return std::nullopt;
+  return std::string(ns);
+}
+
+void AddUsage(const proto::UsageRecord& delta, proto::UsageRecord* sum) {
+  sum->set_files(sum->files() + delta.files());
+  sum->set_bytes(sum->bytes() + delta.bytes());
+  sum->set_old_versions(sum->old_versions() + delta.old_versions());
+  sum->set_old_version_bytes(sum->old_version_bytes() +
+                             delta.old_version_bytes());
+  sum->set_reserved_bytes(sum->reserved_bytes() + delta.reserved_bytes());
+}
+
+// Adds up UsageRecord deltas, so a batch changes a namespace's counters
+// without reading them (and without a lock shared by its writers).
+class UsageAddOperator : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice&, const rocksdb::Slice* existing,
+             const rocksdb::Slice& value, std::string* new_value,
+             rocksdb::Logger*) const override {
+    proto::UsageRecord sum, delta;
+    if (existing != nullptr &&
+        !sum.ParseFromArray(existing->data(), existing->size())) {
+      return false;
+    }
+    if (!delta.ParseFromArray(value.data(), value.size())) return false;
+    AddUsage(delta, &sum);
+    *new_value = sum.SerializeAsString();
+    return true;
+  }
+  const char* Name() const override { return "sfs.UsageAdd"; }
+};
+
+void MergeUsage(const std::string& path, const proto::UsageRecord& delta,
+                rocksdb::WriteBatch* batch) {
+  batch->Merge(UsageKey(NamespaceOfPath(path)), delta.SerializeAsString());
+}
 
 // Big-endian, so that keys sort by number.
 void AppendBigEndian(uint64_t value, std::string* key) {
@@ -93,11 +157,13 @@ absl::StatusOr<std::unique_ptr<MetadataStore>> MetadataStore::Open(
   rocksdb::Options options;
   options.create_if_missing = true;
   options.paranoid_checks = true;
+  options.merge_operator = std::make_shared<UsageAddOperator>();
   rocksdb::DB* raw = nullptr;
   RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(options, dir, &raw)));
   std::unique_ptr<MetadataStore> store(
       new MetadataStore(std::unique_ptr<rocksdb::DB>(raw)));
   RETURN_IF_ERROR(store->LoadCounters());
+  RETURN_IF_ERROR(store->BuildUsageCounters());
   return store;
 }
 
@@ -139,6 +205,15 @@ absl::StatusOr<Record> GetRecord(rocksdb::DB* db, const std::string& key,
   return record;
 }
 
+// The record at `key`, or an empty one if there is none.
+template <typename Record>
+absl::StatusOr<Record> GetRecordOrEmpty(rocksdb::DB* db, const std::string& key,
+                                        absl::string_view what) {
+  absl::StatusOr<Record> record = GetRecord<Record>(db, key, what);
+  if (absl::IsNotFound(record.status())) return Record();
+  return record;
+}
+
 }  // namespace
 
 absl::StatusOr<proto::FileRecord> MetadataStore::GetFile(
@@ -159,15 +234,32 @@ absl::StatusOr<proto::PendingUploadRecord> MetadataStore::GetUpload(
 }
 
 absl::StatusOr<proto::PendingUploadRecord> MetadataStore::CreateUpload(
-    const std::string& path, int64_t now_micros) {
+    const std::string& path, int64_t now_micros,
+    const UploadAdmission& admission) {
   proto::PendingUploadRecord upload;
   upload.set_upload_id(RandomId());
   upload.set_path(path);
   upload.set_created_unix_micros(now_micros);
   upload.set_last_activity_unix_micros(now_micros);
+  upload.set_reserved_bytes(admission.reserve_bytes);
+  if (admission.quota_bytes.has_value()) {
+    upload.set_quota_bytes(*admission.quota_bytes);
+  }
+  upload.set_namespace_incarnation(admission.namespace_incarnation);
+  const std::string ns = NamespaceOfPath(path);
+  StripedLock::Guard lock(&key_locks_, {QuotaLockKey(ns)});
+  absl::ReaderMutexLock tombstone_lock(&tombstone_mu_);
+  ASSIGN_OR_RETURN(proto::NamespaceTombstone tombstone, Tombstone(ns));
+  if (admission.namespace_incarnation != 0 &&
+      admission.namespace_incarnation <= tombstone.incarnation()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("namespace ", ns, " was deleted"));
+  }
+  rocksdb::WriteBatch batch;
   RETURN_IF_ERROR(
-      FromRocks(db_->Put(SyncedWrite(), UploadKey(upload.upload_id()),
-                         upload.SerializeAsString())));
+      Reserve(ns, admission.quota_bytes, admission.reserve_bytes, &batch));
+  batch.Put(UploadKey(upload.upload_id()), upload.SerializeAsString());
+  RETURN_IF_ERROR(FromRocks(db_->Write(SyncedWrite(), &batch)));
   return upload;
 }
 
@@ -205,7 +297,9 @@ absl::StatusOr<proto::ChunkRecord> MetadataStore::AllocateChunk(
 absl::Status MetadataStore::CommitChunk(const std::string& upload_id,
                                         uint64_t handle, uint64_t length,
                                         uint32_t crc32c, int64_t now_micros) {
-  StripedLock::Guard lock(&key_locks_, {upload_id});
+  ASSIGN_OR_RETURN(proto::PendingUploadRecord unlocked, GetUpload(upload_id));
+  const std::string ns = NamespaceOfPath(unlocked.path());
+  StripedLock::Guard lock(&key_locks_, {upload_id, QuotaLockKey(ns)});
   ASSIGN_OR_RETURN(proto::PendingUploadRecord upload, GetUpload(upload_id));
   if (std::find(upload.chunks().begin(), upload.chunks().end(), handle) ==
       upload.chunks().end()) {
@@ -218,11 +312,24 @@ absl::Status MetadataStore::CommitChunk(const std::string& upload_id,
     return absl::FailedPreconditionError(
         absl::StrCat("chunk ", handle, " was already committed differently"));
   }
+  rocksdb::WriteBatch batch;
+  if (!chunk.committed()) {
+    // Committed bytes are always reserved: beyond the reservation, this
+    // commit reserves the difference, within the upload's quota.
+    upload.set_committed_bytes(upload.committed_bytes() + length);
+    if (upload.committed_bytes() > upload.reserved_bytes()) {
+      std::optional<uint64_t> quota;
+      if (upload.has_quota_bytes()) quota = upload.quota_bytes();
+      RETURN_IF_ERROR(
+          Reserve(ns, quota, upload.committed_bytes() - upload.reserved_bytes(),
+                  &batch));
+      upload.set_reserved_bytes(upload.committed_bytes());
+    }
+  }
   chunk.set_length(length);
   chunk.set_crc32c(crc32c);
   chunk.set_committed(true);
   upload.set_last_activity_unix_micros(now_micros);
-  rocksdb::WriteBatch batch;
   batch.Put(ChunkKey(handle), chunk.SerializeAsString());
   batch.Put(UploadKey(upload_id), upload.SerializeAsString());
   return FromRocks(db_->Write(SyncedWrite(), &batch));
@@ -231,12 +338,23 @@ absl::Status MetadataStore::CommitChunk(const std::string& upload_id,
 absl::StatusOr<proto::FileRecord> MetadataStore::CompleteUpload(
     const std::string& upload_id, uint64_t size, const std::string& sha256,
     const std::string& content_type, int64_t now_micros, uint32_t keep_versions,
-    std::vector<uint64_t>* released) {
+    const CompletionCondition& condition, std::vector<uint64_t>* released) {
   // The upload names the path; both are locked before the upload is read
   // again, since another writer may complete or abandon it meanwhile.
   ASSIGN_OR_RETURN(proto::PendingUploadRecord unlocked, GetUpload(upload_id));
   StripedLock::Guard lock(&key_locks_, {upload_id, unlocked.path()});
+  absl::ReaderMutexLock tombstone_lock(&tombstone_mu_);
   ASSIGN_OR_RETURN(proto::PendingUploadRecord upload, GetUpload(upload_id));
+  ASSIGN_OR_RETURN(proto::NamespaceTombstone tombstone,
+                   Tombstone(NamespaceOfPath(upload.path())));
+  const bool deleted =
+      upload.namespace_incarnation() != 0
+          ? upload.namespace_incarnation() <= tombstone.incarnation()
+          : upload.created_unix_micros() <= tombstone.deleted_unix_micros();
+  if (deleted) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the namespace of ", upload.path(), " was deleted during the upload"));
+  }
   uint64_t committed_bytes = 0;
   for (uint64_t handle : upload.chunks()) {
     ASSIGN_OR_RETURN(proto::ChunkRecord chunk, GetChunk(handle));
@@ -266,7 +384,27 @@ absl::StatusOr<proto::FileRecord> MetadataStore::CompleteUpload(
   std::vector<uint64_t> dropped;
   absl::StatusOr<proto::FileRecord> previous = GetFile(upload.path());
   bool replaces = previous.ok();
+  if (!replaces && !absl::IsNotFound(previous.status())) {
+    return previous.status();
+  }
+  if (condition.if_absent && replaces) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("file ", upload.path(), " exists"));
+  }
+  if (condition.if_generation != 0 &&
+      (!replaces || FileGeneration(*previous) != condition.if_generation)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("file ", upload.path(), " is no longer generation ",
+                     condition.if_generation));
+  }
+  // The upload's reservation becomes the file's bytes (committed bytes are
+  // reserved, so the namespace's usage never grows here).
+  proto::UsageRecord usage;
+  usage.set_reserved_bytes(-static_cast<int64_t>(upload.reserved_bytes()));
+  usage.set_bytes(size);
+  usage.set_files(replaces ? 0 : 1);
   if (replaces) {
+    usage.set_bytes(usage.bytes() - previous->size());
     file.set_created_unix_micros(previous->created_unix_micros());
     // Generations of one path only grow, even if the clock steps back.
     file.set_generation(
@@ -278,6 +416,8 @@ absl::StatusOr<proto::FileRecord> MetadataStore::CompleteUpload(
       batch.Put(VersionKey(previous->path(), previous->generation()),
                 previous->SerializeAsString());
       versions.push_back(*previous);
+      usage.set_old_versions(1);
+      usage.set_old_version_bytes(previous->size());
     } else {
       DropChunks(*previous, &batch, &dropped);
     }
@@ -285,10 +425,12 @@ absl::StatusOr<proto::FileRecord> MetadataStore::CompleteUpload(
     for (size_t i = 0; i + keep_versions < versions.size(); ++i) {
       batch.Delete(VersionKey(versions[i].path(), versions[i].generation()));
       DropChunks(versions[i], &batch, &dropped);
+      usage.set_old_versions(usage.old_versions() - 1);
+      usage.set_old_version_bytes(usage.old_version_bytes() -
+                                  versions[i].size());
     }
-  } else if (previous.status().code() != absl::StatusCode::kNotFound) {
-    return previous.status();
   }
+  MergeUsage(file.path(), usage, &batch);
   batch.Put(FileKey(file.path()), file.SerializeAsString());
   batch.Delete(UploadKey(upload_id));
   RETURN_IF_ERROR(FromRocks(db_->Write(SyncedWrite(), &batch)));
@@ -305,6 +447,9 @@ absl::Status MetadataStore::AbandonUpload(const std::string& upload_id,
   rocksdb::WriteBatch batch;
   for (uint64_t handle : upload.chunks()) batch.Delete(ChunkKey(handle));
   batch.Delete(UploadKey(upload_id));
+  proto::UsageRecord usage;
+  usage.set_reserved_bytes(-static_cast<int64_t>(upload.reserved_bytes()));
+  MergeUsage(upload.path(), usage, &batch);
   RETURN_IF_ERROR(FromRocks(db_->Write(SyncedWrite(), &batch)));
   released->insert(released->end(), upload.chunks().begin(),
                    upload.chunks().end());
@@ -327,15 +472,61 @@ absl::Status MetadataStore::DeleteFile(const std::string& path,
   std::vector<uint64_t> dropped;
   DropChunks(file, &batch, &dropped);
   batch.Delete(FileKey(path));
+  proto::UsageRecord usage;
+  usage.set_files(-1);
+  usage.set_bytes(-static_cast<int64_t>(file.size()));
   for (const proto::FileRecord& version : versions) {
     DropChunks(version, &batch, &dropped);
     batch.Delete(VersionKey(path, version.generation()));
+    usage.set_old_versions(usage.old_versions() - 1);
+    usage.set_old_version_bytes(usage.old_version_bytes() - version.size());
   }
+  MergeUsage(path, usage, &batch);
   RETURN_IF_ERROR(FromRocks(db_->Write(SyncedWrite(), &batch)));
   released->insert(released->end(), dropped.begin(), dropped.end());
   chunk_count_ -= dropped.size();
   --file_count_;
   return absl::OkStatus();
+}
+
+absl::StatusOr<NamespaceDeletion> MetadataStore::DeleteNamespace(
+    const std::string& ns, uint64_t incarnation, int64_t now_micros,
+    std::vector<uint64_t>* released) {
+  {
+    StripedLock::Guard lock(&key_locks_, {QuotaLockKey(ns)});
+    absl::WriterMutexLock tombstone_lock(&tombstone_mu_);
+    ASSIGN_OR_RETURN(proto::NamespaceTombstone tombstone, Tombstone(ns));
+    tombstone.set_incarnation(std::max(tombstone.incarnation(), incarnation));
+    tombstone.set_deleted_unix_micros(
+        std::max(tombstone.deleted_unix_micros(), now_micros));
+    RETURN_IF_ERROR(FromRocks(db_->Put(SyncedWrite(), TombstoneKey(ns),
+                                       tombstone.SerializeAsString())));
+  }
+  // Nothing new completes here now; what completed before is listed below.
+  NamespaceDeletion deleted;
+  const std::string prefix = absl::StrCat("/", ns, "/");
+  std::string after;
+  do {
+    std::vector<proto::FileRecord> files;
+    RETURN_IF_ERROR(ListFiles(prefix, after, 1000, &files, &after));
+    for (const proto::FileRecord& file : files) {
+      absl::Status status = DeleteFile(file.path(), 0, released);
+      if (status.ok()) ++deleted.files;
+      if (!status.ok() && !absl::IsNotFound(status)) return status;
+    }
+  } while (!after.empty());
+  std::vector<std::string> uploads;
+  RETURN_IF_ERROR(ForEachUpload([&](const proto::PendingUploadRecord& upload) {
+    if (NamespaceOfPath(upload.path()) == ns) {
+      uploads.push_back(upload.upload_id());
+    }
+  }));
+  for (const std::string& id : uploads) {
+    absl::Status status = AbandonUpload(id, released);
+    if (status.ok()) ++deleted.uploads;
+    if (!status.ok() && !absl::IsNotFound(status)) return status;
+  }
+  return deleted;
 }
 
 absl::StatusOr<std::vector<proto::FileRecord>> MetadataStore::OldVersions(
@@ -442,8 +633,23 @@ absl::Status MetadataStore::ForEachFile(
 absl::StatusOr<proto::UsageResponse> MetadataStore::Usage(
     const std::string& prefix) {
   proto::UsageResponse usage;
+  if (std::optional<std::string> ns = NamespaceOfPrefix(prefix)) {
+    ASSIGN_OR_RETURN(proto::UsageRecord counters, NamespaceUsage(*ns));
+    auto count = [](int64_t value) {
+      return static_cast<uint64_t>(std::max<int64_t>(value, 0));
+    };
+    usage.set_files(count(counters.files()));
+    usage.set_bytes(count(counters.bytes()));
+    usage.set_old_versions(count(counters.old_versions()));
+    usage.set_old_version_bytes(count(counters.old_version_bytes()));
+    usage.set_reserved_bytes(count(counters.reserved_bytes()));
+    ASSIGN_OR_RETURN(proto::NamespaceTombstone tombstone, Tombstone(*ns));
+    usage.set_deleted_incarnation(tombstone.incarnation());
+    return usage;
+  }
   RETURN_IF_ERROR(ForEachRecord<proto::FileRecord>(
       db_.get(), FileKey(prefix), [&](const proto::FileRecord& file) {
+        ++usage_records_scanned_;
         usage.set_files(usage.files() + 1);
         usage.set_bytes(usage.bytes() + file.size());
       }));
@@ -451,6 +657,7 @@ absl::StatusOr<proto::UsageResponse> MetadataStore::Usage(
   // versions of exactly the files under the prefix.
   RETURN_IF_ERROR(ForEachRecord<proto::FileRecord>(
       db_.get(), "v" + prefix, [&](const proto::FileRecord& version) {
+        ++usage_records_scanned_;
         usage.set_old_versions(usage.old_versions() + 1);
         usage.set_old_version_bytes(usage.old_version_bytes() + version.size());
       }));
@@ -474,8 +681,73 @@ absl::Status MetadataStore::Checkpoint(const std::string& dir) {
   return FromRocks(checkpoint->CreateCheckpoint(dir));
 }
 
+absl::Status MetadataStore::BuildUsageCounters() {
+  std::string marker;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), kUsageCountersKey, &marker);
+  if (s.ok()) return absl::OkStatus();
+  if (!s.IsNotFound()) return FromRocks(s);
+  // A database from before the counters: one scan, then never again. No
+  // call runs yet, so nothing changes under the scan.
+  std::map<std::string, proto::UsageRecord> usage;
+  RETURN_IF_ERROR(ForEachFile([&](const proto::FileRecord& file) {
+    proto::UsageRecord& u = usage[NamespaceOfPath(file.path())];
+    u.set_files(u.files() + 1);
+    u.set_bytes(u.bytes() + file.size());
+  }));
+  RETURN_IF_ERROR(ForEachRecord<proto::FileRecord>(
+      db_.get(), "v", [&](const proto::FileRecord& version) {
+        proto::UsageRecord& u = usage[NamespaceOfPath(version.path())];
+        u.set_old_versions(u.old_versions() + 1);
+        u.set_old_version_bytes(u.old_version_bytes() + version.size());
+      }));
+  rocksdb::WriteBatch batch;
+  for (const auto& [ns, record] : usage) {
+    batch.Put(UsageKey(ns), record.SerializeAsString());
+  }
+  batch.Put(kUsageCountersKey, "1");
+  return FromRocks(db_->Write(SyncedWrite(), &batch));
+}
+
+absl::StatusOr<proto::UsageRecord> MetadataStore::NamespaceUsage(
+    absl::string_view ns) {
+  return GetRecordOrEmpty<proto::UsageRecord>(
+      db_.get(), UsageKey(ns), absl::StrCat("usage of namespace ", ns));
+}
+
+absl::Status MetadataStore::Reserve(absl::string_view ns,
+                                    std::optional<uint64_t> quota,
+                                    uint64_t bytes,
+                                    rocksdb::WriteBatch* batch) {
+  if (bytes == 0) return absl::OkStatus();
+  if (quota.has_value()) {
+    ASSIGN_OR_RETURN(proto::UsageRecord usage, NamespaceUsage(ns));
+    const int64_t used =
+        usage.bytes() + usage.old_version_bytes() + usage.reserved_bytes();
+    if (used < 0 || static_cast<uint64_t>(used) + bytes > *quota) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("namespace quota exceeded: ", *quota, " bytes, ", used,
+                       " used or reserved, ", bytes, " more asked"));
+    }
+  }
+  proto::UsageRecord delta;
+  delta.set_reserved_bytes(bytes);
+  batch->Merge(UsageKey(ns), delta.SerializeAsString());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<proto::NamespaceTombstone> MetadataStore::Tombstone(
+    absl::string_view ns) {
+  return GetRecordOrEmpty<proto::NamespaceTombstone>(
+      db_.get(), TombstoneKey(ns), absl::StrCat("tombstone of namespace ", ns));
+}
+
 uint64_t MetadataStore::chunk_count() { return chunk_count_.load(); }
 
 uint64_t MetadataStore::file_count() { return file_count_.load(); }
+
+uint64_t MetadataStore::usage_records_scanned() {
+  return usage_records_scanned_.load();
+}
 
 }  // namespace sfs

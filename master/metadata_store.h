@@ -7,7 +7,12 @@
 //                      kept on overwrite when the writer asks for versions
 //   u<upload id>       PendingUploadRecord: a file being written, invisible
 //   c<handle, 8B BE>   ChunkRecord of every chunk a file or upload references
+//   n<namespace>       UsageRecord: what the files of the namespace (first
+//                      path segment) store and what its uploads reserve,
+//                      changed by merge operands in the batches that change
+//                      the files, so reading it is one Get, never a scan
 //   m:next_handle      the next chunk handle, so handles are never reused
+//   m:usage_counters   present once the n-keys were built
 //
 // Every mutation is one WriteBatch written with sync=true: after a call
 // returns OK, the change survives a crash of the process or the machine, and
@@ -24,6 +29,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,13 +42,33 @@
 
 namespace rocksdb {
 class DB;
-}
+class WriteBatch;
+}  // namespace rocksdb
 
 namespace sfs {
 
 // The generation of `file`, also for records written before generations
 // existed (their modified time, which was unique per path in practice).
 uint64_t FileGeneration(const proto::FileRecord& file);
+
+// What must hold at the path when an upload completes (see
+// CompleteUploadRequest).
+struct CompletionCondition {
+  bool if_absent = false;
+  uint64_t if_generation = 0;
+};
+
+// What an upload is admitted under (see CreateUploadRequest).
+struct UploadAdmission {
+  uint64_t reserve_bytes = 0;
+  std::optional<uint64_t> quota_bytes;
+  uint64_t namespace_incarnation = 0;
+};
+
+struct NamespaceDeletion {
+  uint64_t files = 0;
+  uint64_t uploads = 0;
+};
 
 class MetadataStore {
  public:
@@ -55,9 +81,15 @@ class MetadataStore {
   MetadataStore& operator=(const MetadataStore&) = delete;
 
   // Starts an upload to `path` (validated by the caller) with a fresh random
-  // id. Nothing is visible at `path` until CompleteUpload.
+  // id, reserving admission.reserve_bytes in its namespace's usage. Nothing
+  // is visible at `path` until CompleteUpload. With a quota,
+  // ResourceExhausted if the namespace's files, old versions and
+  // reservations would exceed it; later reservations of the upload
+  // (CommitChunk) are checked against the same quota. FailedPrecondition if
+  // DeleteNamespace covered the admission's incarnation.
   absl::StatusOr<proto::PendingUploadRecord> CreateUpload(
-      const std::string& path, int64_t now_micros);
+      const std::string& path, int64_t now_micros,
+      const UploadAdmission& admission = {});
 
   // Appends a new chunk (fresh handle, version 1, uncommitted) to an upload.
   // NotFound for an unknown upload.
@@ -65,7 +97,9 @@ class MetadataStore {
                                                    int64_t now_micros);
 
   // Records a chunk's final length and CRC32C. The chunk must belong to the
-  // upload. Idempotent for the same values.
+  // upload. Idempotent for the same values. When the upload's committed
+  // bytes pass its reservation, the difference is reserved first
+  // (ResourceExhausted beyond the upload's quota).
   absl::Status CommitChunk(const std::string& upload_id, uint64_t handle,
                            uint64_t length, uint32_t crc32c,
                            int64_t now_micros);
@@ -77,11 +111,15 @@ class MetadataStore {
   // newest `keep_versions` old versions stay; the chunk records of those
   // that go are dropped and their handles appended to *released (their
   // replicas are now garbage). The new file's generation is above every
-  // generation the path had.
+  // generation the path had. A failed `condition` (AlreadyExists,
+  // FailedPrecondition) changes nothing; so does FailedPrecondition for an
+  // upload whose namespace was deleted since it was admitted. The upload's
+  // reservation is released in the same batch.
   absl::StatusOr<proto::FileRecord> CompleteUpload(
       const std::string& upload_id, uint64_t size, const std::string& sha256,
       const std::string& content_type, int64_t now_micros,
-      uint32_t keep_versions, std::vector<uint64_t>* released);
+      uint32_t keep_versions, const CompletionCondition& condition,
+      std::vector<uint64_t>* released);
 
   // Drops an upload and its chunk records, appending their handles to
   // *released. NotFound for an unknown upload.
@@ -107,6 +145,14 @@ class MetadataStore {
   absl::Status DeleteFile(const std::string& path, uint64_t if_generation,
                           std::vector<uint64_t>* released);
 
+  // Deletes every file of namespace `ns` (with old versions) and abandons
+  // every upload into it, appending chunk handles to *released. First
+  // records a tombstone, so no upload admitted for `incarnation` or earlier,
+  // or begun before `now_micros`, completes there afterwards. O(files).
+  absl::StatusOr<NamespaceDeletion> DeleteNamespace(
+      const std::string& ns, uint64_t incarnation, int64_t now_micros,
+      std::vector<uint64_t>* released);
+
   // Files whose path starts with `prefix` and sorts after `start_after`, in
   // path order, at most `limit`. *next is the last path returned when more
   // may follow, else empty.
@@ -115,9 +161,13 @@ class MetadataStore {
                          std::vector<proto::FileRecord>* files,
                          std::string* next);
 
-  // Files and old versions whose path starts with `prefix`, counted from a
-  // snapshot: O(files under the prefix).
+  // Files and old versions whose path starts with `prefix`: for a whole
+  // namespace ("/ns/") its counters, with the reservations of its uploads;
+  // for any other prefix counted from a snapshot, O(files under it).
   absl::StatusOr<proto::UsageResponse> Usage(const std::string& prefix);
+
+  // The counters of namespace `ns` (all 0 for one never written).
+  absl::StatusOr<proto::UsageRecord> NamespaceUsage(absl::string_view ns);
 
   // Calls `fn` for every file / pending upload, in key order, from a
   // consistent snapshot.
@@ -138,10 +188,21 @@ class MetadataStore {
   // Number of chunk records (chunks of files and of pending uploads).
   uint64_t chunk_count();
   uint64_t file_count();
+  // Records Usage has read counting prefixes that are not a namespace.
+  uint64_t usage_records_scanned();
 
  private:
   explicit MetadataStore(std::unique_ptr<rocksdb::DB> db);
   absl::Status LoadCounters();
+  // Writes the usage counters of a database from before they existed.
+  absl::Status BuildUsageCounters();
+  // Adds `bytes` to namespace `ns`'s reservations in `batch`, first
+  // checking them against `quota`. The caller holds the namespace's quota
+  // stripe until `batch` is written.
+  absl::Status Reserve(absl::string_view ns, std::optional<uint64_t> quota,
+                       uint64_t bytes, rocksdb::WriteBatch* batch);
+  // The tombstone of namespace `ns` (all 0 if it was never deleted).
+  absl::StatusOr<proto::NamespaceTombstone> Tombstone(absl::string_view ns);
   // Old versions of `path`, oldest first. The caller holds the path's lock
   // or accepts a racing view.
   absl::StatusOr<std::vector<proto::FileRecord>> OldVersions(
@@ -156,11 +217,16 @@ class MetadataStore {
   // Serializes mutations of the same upload or path; others run concurrently
   // and RocksDB shares WAL syncs between them (group commit).
   StripedLock key_locks_;
+  // Held shared by every admission and completion, exclusively while a
+  // namespace tombstone is written: a completion either finishes before the
+  // tombstone (and the deletion's scan sees its file) or sees it.
+  absl::Mutex tombstone_mu_;
   absl::Mutex handle_mu_;
   uint64_t next_handle_ ABSL_GUARDED_BY(handle_mu_) = 1;
   uint64_t reserved_end_ ABSL_GUARDED_BY(handle_mu_) = 1;
   std::atomic<uint64_t> file_count_{0};
   std::atomic<uint64_t> chunk_count_{0};
+  std::atomic<uint64_t> usage_records_scanned_{0};
 };
 
 }  // namespace sfs

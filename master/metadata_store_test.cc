@@ -3,17 +3,25 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <mutex>
 #include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/testing/store_test_base.h"
 #include "gtest/gtest.h"
 
 namespace sfs {
 namespace {
+
+UploadAdmission Incarnation(uint64_t incarnation) {
+  UploadAdmission admission;
+  admission.namespace_incarnation = incarnation;
+  return admission;
+}
 
 class MetadataStoreTest : public StoreTestBase<MetadataStore> {
  protected:
@@ -38,7 +46,7 @@ class MetadataStoreTest : public StoreTestBase<MetadataStore> {
     std::vector<uint64_t> released;
     auto file =
         store_->CompleteUpload(upload->upload_id(), size, "abc", "text/plain",
-                               now, keep_versions, &released);
+                               now, keep_versions, {}, &released);
     EXPECT_TRUE(file.ok()) << file.status();
     return handles;
   }
@@ -54,7 +62,8 @@ TEST_F(MetadataStoreTest, PendingUploadIsInvisibleUntilComplete) {
   std::vector<uint64_t> released;
   // Not committed yet: completion must refuse.
   EXPECT_EQ(
-      store_->CompleteUpload(upload->upload_id(), 0, "", "", 3, 0, &released)
+      store_
+          ->CompleteUpload(upload->upload_id(), 0, "", "", 3, 0, {}, &released)
           .status()
           .code(),
       absl::StatusCode::kFailedPrecondition);
@@ -62,10 +71,11 @@ TEST_F(MetadataStoreTest, PendingUploadIsInvisibleUntilComplete) {
       store_->CommitChunk(upload->upload_id(), chunk->handle(), 10, 1, 3).ok());
   // Size must match the committed bytes.
   EXPECT_FALSE(
-      store_->CompleteUpload(upload->upload_id(), 11, "", "", 3, 0, &released)
+      store_
+          ->CompleteUpload(upload->upload_id(), 11, "", "", 3, 0, {}, &released)
           .ok());
   auto file = store_->CompleteUpload(upload->upload_id(), 10, "h", "t", 4, 0,
-                                     &released);
+                                     {}, &released);
   ASSERT_TRUE(file.ok());
   EXPECT_TRUE(released.empty());
   auto got = store_->GetFile("/ns/a");
@@ -99,7 +109,8 @@ TEST_F(MetadataStoreTest, OverwriteReleasesOldChunks) {
       store_->CommitChunk(upload->upload_id(), chunk->handle(), 3, 0, 3).ok());
   std::vector<uint64_t> released;
   ASSERT_TRUE(
-      store_->CompleteUpload(upload->upload_id(), 3, "x", "", 4, 0, &released)
+      store_
+          ->CompleteUpload(upload->upload_id(), 3, "x", "", 4, 0, {}, &released)
           .ok());
   EXPECT_EQ(released, old_chunks);
   for (uint64_t h : old_chunks) {
@@ -131,9 +142,10 @@ TEST_F(MetadataStoreTest, OverwriteKeepsTheNewestOldVersions) {
   auto chunk = store_->AllocateChunk(upload->upload_id(), 2);
   ASSERT_TRUE(
       store_->CommitChunk(upload->upload_id(), chunk->handle(), 4, 0, 3).ok());
-  ASSERT_TRUE(
-      store_->CompleteUpload(upload->upload_id(), 4, "d", "", 400, 2, &released)
-          .ok());
+  ASSERT_TRUE(store_
+                  ->CompleteUpload(upload->upload_id(), 4, "d", "", 400, 2, {},
+                                   &released)
+                  .ok());
   EXPECT_EQ(released, v1);
   EXPECT_EQ(store_->GetVersion("/ns/a", 100).status().code(),
             absl::StatusCode::kNotFound);
@@ -269,6 +281,248 @@ TEST_F(MetadataStoreTest, ListsByPrefixWithPagination) {
   EXPECT_TRUE(files.empty());
   ASSERT_TRUE(store_->ListFiles("/ns/b/", "", 10, &files, &next).ok());
   EXPECT_EQ(files.size(), 2u);
+}
+
+// Counters of `ns` recounted from the records, for comparison.
+proto::UsageRecord Recount(MetadataStore& store, const std::string& ns) {
+  proto::UsageRecord usage;
+  std::vector<std::string> paths;
+  EXPECT_TRUE(store
+                  .ForEachFile([&](const proto::FileRecord& file) {
+                    if (file.path().rfind("/" + ns + "/", 0) != 0) return;
+                    usage.set_files(usage.files() + 1);
+                    usage.set_bytes(usage.bytes() + file.size());
+                    paths.push_back(file.path());
+                  })
+                  .ok());
+  for (const std::string& path : paths) {
+    auto versions = store.ListVersions(path);
+    EXPECT_TRUE(versions.ok());
+    for (size_t i = 1; i < versions->size(); ++i) {
+      usage.set_old_versions(usage.old_versions() + 1);
+      usage.set_old_version_bytes(usage.old_version_bytes() +
+                                  (*versions)[i].size());
+    }
+  }
+  return usage;
+}
+
+void ExpectUsage(MetadataStore& store, const std::string& ns,
+                 int64_t reserved = 0) {
+  auto counters = store.NamespaceUsage(ns);
+  ASSERT_TRUE(counters.ok()) << counters.status();
+  proto::UsageRecord expected = Recount(store, ns);
+  expected.set_reserved_bytes(reserved);
+  EXPECT_EQ(counters->SerializeAsString(), expected.SerializeAsString())
+      << "counters: " << counters->ShortDebugString()
+      << "\nrecounted: " << expected.ShortDebugString();
+}
+
+TEST_F(MetadataStoreTest, UsageCountersFollowEveryChangeAndSurviveReopen) {
+  WriteFile("/ns/a", {10, 20});
+  WriteFile("/ns/b", {5});
+  WriteFile("/other/c", {7});
+  ExpectUsage(*store_, "ns");
+  // Overwrites keep two old versions, then a third drops the first.
+  WriteFile("/ns/a", {3}, /*keep_versions=*/2, 5);
+  WriteFile("/ns/a", {4}, 2, 6);
+  WriteFile("/ns/a", {6}, 2, 7);
+  ExpectUsage(*store_, "ns");
+  // An overwrite without versions drops them all.
+  WriteFile("/ns/a", {1}, 0, 8);
+  ExpectUsage(*store_, "ns");
+  std::vector<uint64_t> released;
+  ASSERT_TRUE(store_->DeleteFile("/ns/b", 0, &released).ok());
+  ExpectUsage(*store_, "ns");
+  ExpectUsage(*store_, "other");
+  Reopen();
+  ExpectUsage(*store_, "ns");
+  auto usage = store_->Usage("/ns/");
+  ASSERT_TRUE(usage.ok());
+  EXPECT_EQ(usage->files(), 1u);
+  EXPECT_EQ(usage->bytes(), 1u);
+  // Any other prefix is still counted from the files.
+  auto part = store_->Usage("/ns/a");
+  ASSERT_TRUE(part.ok());
+  EXPECT_EQ(part->files(), 1u);
+}
+
+TEST_F(MetadataStoreTest, ReservationsKeepUploadsWithinTheQuota) {
+  WriteFile("/q/old", {40});
+  // 40 used: a 50-byte reservation fits under 100, a second does not.
+  auto first = store_->CreateUpload("/q/a", 1, {50, 100});
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(store_->CreateUpload("/q/b", 1, {50, 100}).status().code(),
+            absl::StatusCode::kResourceExhausted);
+  ExpectUsage(*store_, "q", 50);
+  // Unknown sizes reserve as chunks commit: 20 more fits (40 + 50 + 10 is
+  // the limit), the next 20 does not.
+  auto second = store_->CreateUpload("/q/b", 1, {0, 100});
+  ASSERT_TRUE(second.ok());
+  auto chunk = store_->AllocateChunk(second->upload_id(), 2);
+  ASSERT_TRUE(chunk.ok());
+  ASSERT_TRUE(
+      store_->CommitChunk(second->upload_id(), chunk->handle(), 10, 1, 3).ok());
+  chunk = store_->AllocateChunk(second->upload_id(), 2);
+  ASSERT_TRUE(chunk.ok());
+  EXPECT_EQ(store_->CommitChunk(second->upload_id(), chunk->handle(), 20, 1, 3)
+                .code(),
+            absl::StatusCode::kResourceExhausted);
+  ExpectUsage(*store_, "q", 60);
+  // Abandoning frees the reservation; completing turns it into bytes.
+  std::vector<uint64_t> released;
+  ASSERT_TRUE(store_->AbandonUpload(second->upload_id(), &released).ok());
+  ExpectUsage(*store_, "q", 50);
+  chunk = store_->AllocateChunk(first->upload_id(), 2);
+  ASSERT_TRUE(
+      store_->CommitChunk(first->upload_id(), chunk->handle(), 30, 1, 3).ok());
+  ASSERT_TRUE(
+      store_
+          ->CompleteUpload(first->upload_id(), 30, "", "", 4, 0, {}, &released)
+          .ok());
+  ExpectUsage(*store_, "q", 0);
+  // Other namespaces have quotas of their own.
+  EXPECT_TRUE(store_->CreateUpload("/r/a", 1, {100, 100}).ok());
+}
+
+TEST_F(MetadataStoreTest, ParallelReservationsNeverOvershoot) {
+  constexpr int kUploads = 8;
+  std::atomic<int> admitted{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kUploads; ++i) {
+    threads.emplace_back([&, i] {
+      auto upload = store_->CreateUpload(absl::StrCat("/p/f", i), 1, {30, 100});
+      if (upload.ok()) {
+        ++admitted;
+      } else {
+        EXPECT_EQ(upload.status().code(), absl::StatusCode::kResourceExhausted);
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(admitted.load(), 3);
+  ExpectUsage(*store_, "p", 90);
+}
+
+TEST_F(MetadataStoreTest, CompletionConditionsAreCheckedAtomically) {
+  WriteFile("/c/a", {5});
+  const uint64_t generation = FileGeneration(*store_->GetFile("/c/a"));
+  auto complete = [&](const std::string& path, CompletionCondition condition) {
+    auto upload = store_->CreateUpload(path, 1);
+    EXPECT_TRUE(upload.ok());
+    std::vector<uint64_t> released;
+    auto file = store_->CompleteUpload(upload->upload_id(), 0, "", "", 9, 0,
+                                       condition, &released);
+    if (!file.ok()) {
+      // Nothing changed: the upload is still pending, to be abandoned.
+      EXPECT_TRUE(store_->GetUpload(upload->upload_id()).ok());
+      EXPECT_TRUE(store_->AbandonUpload(upload->upload_id(), &released).ok());
+    }
+    return file.status().code();
+  };
+  EXPECT_EQ(complete("/c/a", {true, 0}), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(complete("/c/a", {false, generation + 1}),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(complete("/c/new", {false, 7}),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->GetFile("/c/a")->size(), 5u);
+  EXPECT_EQ(complete("/c/a", {false, generation}), absl::StatusCode::kOk);
+  EXPECT_EQ(store_->GetFile("/c/a")->size(), 0u);
+  EXPECT_EQ(complete("/c/b", {true, 0}), absl::StatusCode::kOk);
+  ExpectUsage(*store_, "c");
+}
+
+TEST_F(MetadataStoreTest, DeletedNamespaceStartsEmptyWhenCreatedAgain) {
+  WriteFile("/d/a", {5});
+  WriteFile("/d/a", {6}, /*keep_versions=*/1, 5);
+  WriteFile("/d/b", {7});
+  WriteFile("/keep/c", {8});
+  // In flight during the delete: admitted for incarnation 10 (a frontend),
+  // and with no incarnation (begun before the delete).
+  auto old = store_->CreateUpload("/d/x", 1, Incarnation(10));
+  ASSERT_TRUE(old.ok());
+  auto plain = store_->CreateUpload("/d/y", 1);
+  ASSERT_TRUE(plain.ok());
+  std::vector<uint64_t> released;
+  auto deleted = store_->DeleteNamespace("d", 10, 100, &released);
+  ASSERT_TRUE(deleted.ok()) << deleted.status();
+  EXPECT_EQ(deleted->files, 2u);
+  EXPECT_EQ(deleted->uploads, 2u);
+  EXPECT_EQ(released.size(), 3u);
+  std::vector<proto::FileRecord> files;
+  std::string next;
+  ASSERT_TRUE(store_->ListFiles("/d/", "", 10, &files, &next).ok());
+  EXPECT_TRUE(files.empty());
+  EXPECT_EQ(store_->GetUpload(old->upload_id()).status().code(),
+            absl::StatusCode::kNotFound);
+  ExpectUsage(*store_, "d");
+  ExpectUsage(*store_, "keep");
+  EXPECT_TRUE(store_->GetFile("/keep/c").ok());
+  // The old incarnation is refused from now on; the next one, and callers
+  // naming none that begin after the delete, are welcome.
+  EXPECT_EQ(store_->CreateUpload("/d/z", 101, Incarnation(10)).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  auto plain_after = store_->CreateUpload("/d/new", 150);
+  ASSERT_TRUE(plain_after.ok());
+  ASSERT_TRUE(store_
+                  ->CompleteUpload(plain_after->upload_id(), 0, "", "", 200, 0,
+                                   {}, &released)
+                  .ok());
+  auto next_incarnation = store_->CreateUpload("/d/n", 101, Incarnation(11));
+  ASSERT_TRUE(next_incarnation.ok());
+  EXPECT_TRUE(store_
+                  ->CompleteUpload(next_incarnation->upload_id(), 0, "", "",
+                                   300, 0, {}, &released)
+                  .ok());
+  // Deleting again is safe and leaves the namespace empty.
+  deleted = store_->DeleteNamespace("d", 11, 400, &released);
+  ASSERT_TRUE(deleted.ok());
+  EXPECT_EQ(deleted->files, 2u);
+  ExpectUsage(*store_, "d");
+}
+
+// Uploads admitted before the delete and completing while it runs must
+// leave nothing behind: each either completes before the delete's tombstone
+// (and its file is deleted) or is refused.
+TEST_F(MetadataStoreTest, UploadsRacingANamespaceDeleteLeaveNothing) {
+  constexpr int kWriters = 8;
+  std::atomic<bool> deleted{false};
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; !deleted && i < 100000; ++i) {
+        auto upload = store_->CreateUpload(absl::StrCat("/race/", w, "-", i), 1,
+                                           Incarnation(3));
+        if (!upload.ok()) {
+          EXPECT_EQ(upload.status().code(),
+                    absl::StatusCode::kFailedPrecondition);
+          continue;
+        }
+        auto chunk = store_->AllocateChunk(upload->upload_id(), 2);
+        if (!chunk.ok()) continue;  // abandoned by the delete meanwhile
+        if (!store_->CommitChunk(upload->upload_id(), chunk->handle(), 4, 1, 3)
+                 .ok()) {
+          continue;
+        }
+        std::vector<uint64_t> released;
+        auto file = store_->CompleteUpload(upload->upload_id(), 4, "", "", 4, 0,
+                                           {}, &released);
+        if (!file.ok()) {
+          store_->AbandonUpload(upload->upload_id(), &released).IgnoreError();
+        }
+      }
+    });
+  }
+  absl::SleepFor(absl::Milliseconds(50));
+  std::vector<uint64_t> released;
+  ASSERT_TRUE(store_->DeleteNamespace("race", 3, 1000, &released).ok());
+  deleted = true;
+  for (std::thread& t : writers) t.join();
+  std::vector<proto::FileRecord> files;
+  std::string next;
+  ASSERT_TRUE(store_->ListFiles("/race/", "", 10, &files, &next).ok());
+  EXPECT_TRUE(files.empty()) << files.size() << " files survived";
+  ExpectUsage(*store_, "race");
 }
 
 }  // namespace

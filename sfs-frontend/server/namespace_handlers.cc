@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "sfs-frontend/auth/authorizer.h"
+#include "sfs-frontend/catalog/names.h"
 #include "sfs-frontend/server/http_error.h"
 
 namespace sfs::frontend {
@@ -147,7 +148,14 @@ absl::Status NamespaceHandlers::Create(const HttpCall& call) {
   NamespaceRecord ns;
   ns.name = body["name"].get<std::string>();
   ns.owner_id = caller.user;
-  ns.created_at = absl::ToUnixMicros(absl::Now());
+  RETURN_IF_ERROR(ValidateNamespaceName(ns.name));
+  // The creation time names this incarnation of the namespace in the
+  // cluster: it must be above the one the name's last deletion covered,
+  // whatever this replica's clock says.
+  ASSIGN_OR_RETURN(StorageUsage usage,
+                   CountNamespace(services_->client, ns.name));
+  ns.created_at = std::max<int64_t>(absl::ToUnixMicros(absl::Now()),
+                                    usage.deleted_incarnation + 1);
   RETURN_IF_ERROR(MergeNamespaceFields(body, ns));
   RETURN_IF_ERROR(services_->catalog->CreateNamespace(ns));
   WriteJson(call, 201, NamespaceJson(ns, {}).dump());
@@ -174,19 +182,13 @@ absl::Status NamespaceHandlers::Delete(const HttpCall& call) {
   ASSIGN_OR_RETURN(NamespaceRecord ns,
                    AuthorizeNamespace(*services_, call, call.match[1],
                                       NamespaceAccess::kDeleteNamespace));
-  // Files first: a failure half-way leaves the record, so the owner can
-  // retry, instead of orphaned files no record owns.
-  uint64_t deleted = 0;
-  const std::string prefix = absl::StrCat("/", ns.name, "/");
-  for (;;) {
-    ASSIGN_OR_RETURN(ListPage page, services_->client->List(prefix));
-    if (page.files.empty()) break;
-    for (const FileInfo& file : page.files) {
-      absl::Status status = services_->client->Delete(file.path);
-      if (!status.ok() && !absl::IsNotFound(status)) return status;
-      ++deleted;
-    }
-  }
+  // Files first, in one master operation that also ends the uploads in
+  // flight (they were admitted for this incarnation, and can no longer
+  // complete): a namespace created again under the name starts empty. A
+  // failure half-way leaves the record, so the owner can retry, instead of
+  // orphaned files no record owns.
+  ASSIGN_OR_RETURN(uint64_t deleted,
+                   services_->client->DeleteNamespace(ns.name, ns.created_at));
   RETURN_IF_ERROR(services_->catalog->DeleteNamespace(ns.name));
   WriteJson(call, 200,
             json{{"status", "deleted"}, {"name", ns.name}, {"files", deleted}}

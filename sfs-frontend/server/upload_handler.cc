@@ -40,7 +40,9 @@ std::optional<uint64_t> DeclaredSize(const httplib::Request& req) {
 }
 
 // The limits of `ns`, checked up front against the declared size so a
-// client learns of a too-large file before sending it.
+// client learns of a too-large file before sending it. The quota left is a
+// snapshot for early refusal; the master enforces the quota exactly, through
+// the reservations of every upload in flight (CreateOptions::quota_bytes).
 absl::StatusOr<UploadLimits> LimitsFor(Client* client,
                                        const NamespaceRecord& ns,
                                        std::optional<uint64_t> declared) {
@@ -51,7 +53,8 @@ absl::StatusOr<UploadLimits> LimitsFor(Client* client,
   if (ns.policies.quota_bytes) {
     ASSIGN_OR_RETURN(StorageUsage usage, CountNamespace(client, ns.name));
     // Old versions take space as much as current files do.
-    const uint64_t used = usage.bytes + usage.old_version_bytes;
+    const uint64_t used =
+        usage.bytes + usage.old_version_bytes + usage.reserved_bytes;
     uint64_t quota = *ns.policies.quota_bytes;
     limits.quota_left = quota > used ? quota - used : 0;
   }
@@ -102,6 +105,28 @@ absl::Status ReceiveMultipart(
   return absl::OkStatus();
 }
 
+// `create` made to succeed only where no visible file is: none at all, or
+// exactly the expired one a Stat finds (replaced as if absent).
+// AlreadyExists if a visible file is there.
+absl::StatusOr<CreateOptions> WithoutOverwrite(const FrontendServices& services,
+                                               const NamespaceRecord& ns,
+                                               const std::string& full_path,
+                                               CreateOptions create) {
+  auto existing = services.client->Stat(full_path);
+  if (absl::IsNotFound(existing.status())) {
+    create.if_absent = true;
+    return create;
+  }
+  if (!existing.ok()) return existing.status();
+  if (CheckNotExpired(services, ns, *existing).ok()) {
+    return absl::AlreadyExistsError(
+        absl::StrCat(full_path.substr(ns.name.size() + 2),
+                     " exists; add ?overwrite=true to replace it"));
+  }
+  create.if_generation = existing->generation;
+  return create;
+}
+
 absl::Status ReceiveRaw(const httplib::ContentReader& body,
                         UploadStream& stream, Metrics* metrics) {
   absl::Status error;
@@ -124,16 +149,19 @@ absl::Status UploadHandler::Upload(const HttpCall& call, const std::string& ns,
   ASSIGN_OR_RETURN(
       NamespaceRecord record,
       AuthorizeNamespace(*services_, call, ns, NamespaceAccess::kCreateFiles));
+  std::optional<uint64_t> declared = DeclaredSize(req);
+  CreateOptions create;
+  create.keep_versions = record.policies.keep_versions.value_or(0);
+  create.namespace_incarnation = record.created_at;
+  create.quota_bytes = record.policies.quota_bytes;
+  create.reserve_bytes = declared.value_or(0);
   std::string overwrite = req.get_param_value("overwrite");
   if (overwrite != "true" && overwrite != "1") {
-    auto existing = StatVisible(*services_, record, full_path);
-    if (existing.ok()) {
-      return absl::AlreadyExistsError(
-          absl::StrCat(path, " exists; add ?overwrite=true to replace it"));
-    }
-    if (!absl::IsNotFound(existing.status())) return existing.status();
+    // Refused at once if a file is there; otherwise the master checks again
+    // when the upload completes, so of two racing creates one wins.
+    ASSIGN_OR_RETURN(create, WithoutOverwrite(*services_, record, full_path,
+                                              std::move(create)));
   }
-  std::optional<uint64_t> declared = DeclaredSize(req);
   ASSIGN_OR_RETURN(UploadLimits limits,
                    LimitsFor(services_->client, record, declared));
 
@@ -150,11 +178,11 @@ absl::Status UploadHandler::Upload(const HttpCall& call, const std::string& ns,
       return UnsupportedMediaTypeError(
           absl::StrCat(type, " is not allowed in namespace ", ns));
     }
-    ASSIGN_OR_RETURN(
-        std::unique_ptr<FileWriter> writer,
-        services_->client->Create(full_path, type,
-                                  record.policies.keep_versions.value_or(0)));
-    return std::make_unique<UploadStream>(std::move(writer), limits, &progress);
+    create.content_type = type;
+    auto writer = services_->client->Create(full_path, create);
+    if (!writer.ok()) return UploadWriteError(writer.status());
+    return std::make_unique<UploadStream>(std::move(*writer), limits,
+                                          &progress);
   };
   std::unique_ptr<UploadStream> stream;
   if (req.is_multipart_form_data()) {

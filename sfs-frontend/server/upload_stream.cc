@@ -31,6 +31,20 @@ class UploadStream::Md5 {
   EVP_MD_CTX* ctx_;
 };
 
+absl::Status UploadWriteError(absl::Status status) {
+  switch (status.code()) {
+    case absl::StatusCode::kResourceExhausted:
+      return QuotaExceededError(status.message());
+    // The master ended the upload (its namespace was deleted, or it sat idle
+    // past the upload timeout) or refused its completion.
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kFailedPrecondition:
+      return WithHttpStatus(std::move(status), 409, "conflict");
+    default:
+      return status;
+  }
+}
+
 UploadStream::UploadStream(std::unique_ptr<FileWriter> writer,
                            UploadLimits limits, ProgressReporter* progress)
     : writer_(std::move(writer)),
@@ -55,7 +69,7 @@ absl::Status UploadStream::Append(absl::string_view data) {
   md5_->Update(data);
   sha256_.Update(data);
   absl::Status status = writer_->Append(data);
-  if (!status.ok()) return Fail(status);
+  if (!status.ok()) return Fail(UploadWriteError(status));
   bytes_ = after;
   if (progress_ != nullptr) progress_->Update(bytes_);
   return absl::OkStatus();
@@ -71,7 +85,7 @@ absl::StatusOr<FileInfo> UploadStream::Finish(const ExpectedDigests& expected) {
     return Fail(absl::InvalidArgumentError("X-Content-SHA256 does not match"));
   }
   auto info = writer_->Close();
-  if (!info.ok()) return Fail(info.status());
+  if (!info.ok()) return Fail(UploadWriteError(info.status()));
   closed_ = true;
   if (progress_ != nullptr) progress_->Finish(info->size);
   return info;

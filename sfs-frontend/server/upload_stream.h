@@ -38,6 +38,12 @@ struct ExpectedDigests {
   std::string sha256_hex;   // X-Content-SHA256
 };
 
+// A cluster write error as the HTTP contract answers it: the master's quota
+// refusal 507 quota_exceeded; an upload the master ended, or whose
+// completion condition failed (the path was written, or the namespace
+// deleted, by someone else meanwhile), 409.
+absl::Status UploadWriteError(absl::Status status);
+
 class UploadStream {
  public:
   // `progress` may be null; it must outlive the stream.

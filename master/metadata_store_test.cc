@@ -1,5 +1,7 @@
 #include "master/metadata_store.h"
 
+#include <rocksdb/db.h>
+#include <rocksdb/merge_operator.h>
 #include <stdlib.h>
 
 #include <algorithm>
@@ -523,6 +525,53 @@ TEST_F(MetadataStoreTest, UploadsRacingANamespaceDeleteLeaveNothing) {
   ASSERT_TRUE(store_->ListFiles("/race/", "", 10, &files, &next).ok());
   EXPECT_TRUE(files.empty()) << files.size() << " files survived";
   ExpectUsage(*store_, "race");
+}
+
+// Stands in for the store's merge operator when the test opens its
+// database directly; the counters it would merge are deleted anyway.
+class KeepLatest : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice&, const rocksdb::Slice*,
+             const rocksdb::Slice& value, std::string* new_value,
+             rocksdb::Logger*) const override {
+    new_value->assign(value.data(), value.size());
+    return true;
+  }
+  const char* Name() const override { return "sfs.UsageAdd"; }
+};
+
+// A database written before the usage counters existed gets them, counted
+// from its files, when it is first opened.
+TEST_F(MetadataStoreTest, OlderDatabaseGetsItsUsageCountersAtOpen) {
+  WriteFile("/old/a", {10, 20});
+  WriteFile("/old/a", {3}, /*keep_versions=*/1, 5);
+  WriteFile("/old/b", {5});
+  WriteFile("/other/c", {7});
+  store_.reset();
+  {
+    // Take the database back to its earlier shape: no counters, no marker.
+    // (Its log holds merge operands, which RocksDB replays only with a merge
+    // operator: without one it stops replaying there and loses the rest.)
+    rocksdb::DB* raw = nullptr;
+    rocksdb::Options options;
+    options.merge_operator = std::make_shared<KeepLatest>();
+    ASSERT_TRUE(rocksdb::DB::Open(options, dir_, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    for (const char* key : {"nold", "nother", "m:usage_counters"}) {
+      ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), key).ok());
+    }
+    std::string value;
+    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), "nold", &value).IsNotFound());
+    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), "f/old/a", &value).ok());
+  }
+  Reopen();
+  ASSERT_TRUE(store_->GetFile("/old/a").ok());
+  ExpectUsage(*store_, "old");
+  ExpectUsage(*store_, "other");
+  auto usage = store_->NamespaceUsage("old");
+  ASSERT_TRUE(usage.ok());
+  EXPECT_EQ(usage->files(), 2);
+  EXPECT_EQ(usage->old_versions(), 1);
 }
 
 }  // namespace

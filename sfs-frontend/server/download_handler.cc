@@ -11,8 +11,8 @@
 #include "absl/strings/strip.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "sfs-frontend/files/media_type.h"
 #include "sfs-frontend/server/http_headers.h"
-#include "sfs-frontend/server/media_type.h"
 #include "sfs-frontend/server/range_header.h"
 
 namespace sfs::frontend {
@@ -78,13 +78,12 @@ absl::Status DownloadHandler::Serve(const HttpCall& call, const std::string& ns,
   // clipping them to its length; ranges are resolved here instead.
   const_cast<httplib::Request&>(req).ranges.clear();
 
-  ASSIGN_OR_RETURN(std::string full_path, ClusterPath(ns, path));
-  ASSIGN_OR_RETURN(
-      NamespaceRecord record,
-      AuthorizeNamespace(*services_, call, ns, NamespaceAccess::kReadFiles));
+  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
   ASSIGN_OR_RETURN(uint64_t version, RequestedVersion(call));
-  ASSIGN_OR_RETURN(FileInfo info,
-                   StatVisible(*services_, record, full_path, version));
+  ASSIGN_OR_RETURN(FileView view,
+                   services_->files->Stat(caller, ns, path, version));
+  const FileInfo& info = view.file;
+  const NamespaceRecord& record = view.ns;
 
   const std::string etag = absl::StrCat("\"", info.sha256, "\"");
   SetRepresentationHeaders(res, info, etag, record);
@@ -130,8 +129,8 @@ absl::Status DownloadHandler::Serve(const HttpCall& call, const std::string& ns,
   }
 
   auto body = std::make_shared<DownloadBody>();
-  ASSIGN_OR_RETURN(body->reader, services_->client->OpenVersion(
-                                     info, range.offset, range.length));
+  ASSIGN_OR_RETURN(body->reader,
+                   services_->files->Open(view, range.offset, range.length));
   body->buffer.resize(kSendBufferBytes);
   body->metrics = services_->metrics;
   body->progress = std::make_unique<ProgressReporter>(
@@ -141,8 +140,8 @@ absl::Status DownloadHandler::Serve(const HttpCall& call, const std::string& ns,
   const uint64_t total = range.length;
   res.set_content_provider(
       total, type,
-      [body, total, full_path](size_t offset, size_t length,
-                               httplib::DataSink& sink) {
+      [body, total, full_path = info.path](size_t offset, size_t length,
+                                           httplib::DataSink& sink) {
         auto n = body->reader->Read(body->buffer.data(),
                                     std::min(length, body->buffer.size()));
         if (!n.ok() || *n == 0) {

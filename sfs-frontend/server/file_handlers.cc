@@ -6,15 +6,12 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "common/path.h"
 #include "common/status_macros.h"
 
 namespace sfs::frontend {
 namespace {
 
 using nlohmann::json;
-
-constexpr uint32_t kDefaultListLimit = 1000;
 
 json FileJson(const NamespaceRecord& ns, const FileInfo& file,
               const Retention& retention) {
@@ -90,70 +87,47 @@ std::pair<std::string, std::string> FileHandlers::LegacyTarget(
 
 absl::Status FileHandlers::List(const HttpCall& call) {
   const httplib::Request& req = call.req;
+  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
   const std::string ns = req.get_param_value("namespace");
-  ASSIGN_OR_RETURN(
-      NamespaceRecord record,
-      AuthorizeNamespace(*services_, call, ns, NamespaceAccess::kReadFiles));
-  const std::string prefix =
-      absl::StrCat("/", ns, "/", req.get_param_value("prefix"));
-  RETURN_IF_ERROR(ValidateListPrefix(prefix));
-  uint32_t limit = kDefaultListLimit;
+  ListRequest request;
+  request.prefix = req.get_param_value("prefix");
+  request.cursor = req.get_param_value("cursor");
+  request.folders = req.get_param_value("delimiter") == "/";
   if (req.has_param("limit") &&
-      (!absl::SimpleAtoi(req.get_param_value("limit"), &limit) || limit == 0 ||
-       limit > kDefaultListLimit)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("limit must be 1..", kDefaultListLimit));
+      !absl::SimpleAtoi(req.get_param_value("limit"), &request.limit)) {
+    return absl::InvalidArgumentError("limit must be 1..1000");
   }
-  const bool folders = req.get_param_value("delimiter") == "/";
-  std::string cursor = req.get_param_value("cursor");
-  if (!cursor.empty()) cursor = absl::StrCat("/", ns, "/", cursor);
-  ASSIGN_OR_RETURN(ListPage page,
-                   services_->client->List(prefix, cursor, limit));
-
+  ASSIGN_OR_RETURN(Listing listing,
+                   services_->files->List(caller, ns, request));
   json out = json::array();
-  std::string last_folder;
-  const absl::Time now = absl::Now();
-  for (const FileInfo& file : page.files) {
-    // Expired files are gone for readers before the sweeper reclaims them.
-    if (services_->retention.Expired(record.policies, file, now)) continue;
-    size_t slash =
-        folders ? file.path.find('/', prefix.size()) : std::string::npos;
-    if (slash == std::string::npos) {
-      out.push_back(FileJson(record, file, services_->retention));
+  for (const Listing::Entry& entry : listing.entries) {
+    if (entry.file) {
+      out.push_back(FileJson(listing.ns, *entry.file, retention()));
       continue;
     }
-    // With delimiter=/, everything below a sub-folder is one folder entry.
-    std::string folder = file.path.substr(ns.size() + 2, slash - ns.size() - 1);
-    if (folder == last_folder) continue;
-    last_folder = folder;
+    const std::string& folder = entry.folder;
     out.push_back(
         {{"name", folder.substr(folder.rfind('/', folder.size() - 2) + 1)},
          {"path", folder},
          {"namespace", ns},
          {"folder", true}});
   }
-  if (!page.next_start_after.empty()) {
-    call.res.set_header("X-Next-Cursor",
-                        page.next_start_after.substr(ns.size() + 2));
+  if (!listing.next_cursor.empty()) {
+    call.res.set_header("X-Next-Cursor", listing.next_cursor);
   }
   WriteJson(call, 200, out.dump());
   return absl::OkStatus();
 }
 
 absl::Status FileHandlers::ListVersions(const HttpCall& call) {
-  const std::string ns = call.req.get_param_value("namespace");
-  ASSIGN_OR_RETURN(std::string full_path,
-                   ClusterPath(ns, call.req.get_param_value("path")));
-  ASSIGN_OR_RETURN(
-      NamespaceRecord record,
-      AuthorizeNamespace(*services_, call, ns, NamespaceAccess::kReadFiles));
-  ASSIGN_OR_RETURN(std::vector<FileInfo> versions,
-                   services_->client->ListVersions(full_path));
-  // The first is the current file; expired, the whole history is gone.
-  RETURN_IF_ERROR(CheckNotExpired(*services_, record, versions.front()));
+  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
+  ASSIGN_OR_RETURN(VersionList list,
+                   services_->files->ListVersions(
+                       caller, call.req.get_param_value("namespace"),
+                       call.req.get_param_value("path")));
   json out = json::array();
-  for (const FileInfo& version : versions) {
-    json entry = FileJson(record, version, services_->retention);
+  for (const FileInfo& version : list.versions) {
+    json entry = FileJson(list.ns, version, retention());
     entry["current"] = out.empty();
     // Old versions go with the current file, not on a clock of their own.
     if (!out.empty() && out[0].contains("expires_at")) {
@@ -167,11 +141,8 @@ absl::Status FileHandlers::ListVersions(const HttpCall& call) {
 
 absl::Status FileHandlers::Delete(const HttpCall& call, const std::string& ns,
                                   const std::string& path) {
-  ASSIGN_OR_RETURN(std::string full_path, ClusterPath(ns, path));
-  ASSIGN_OR_RETURN(
-      NamespaceRecord record,
-      AuthorizeNamespace(*services_, call, ns, NamespaceAccess::kDeleteFiles));
-  RETURN_IF_ERROR(services_->client->Delete(full_path));
+  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
+  RETURN_IF_ERROR(services_->files->Delete(caller, ns, path));
   WriteJson(call, 200, json{{"status", "deleted"}, {"name", path}}.dump());
   return absl::OkStatus();
 }

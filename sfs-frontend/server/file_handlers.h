@@ -33,6 +33,7 @@ class FileHandlers {
   absl::Status ClusterStatus(const HttpCall& call);
   // The (namespace, name) of a legacy query-parameter request.
   static std::pair<std::string, std::string> LegacyTarget(const HttpCall& call);
+  const Retention& retention() const { return services_->files->retention(); }
 
   const FrontendServices* const services_;
   UploadHandler uploads_;

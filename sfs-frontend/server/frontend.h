@@ -86,6 +86,7 @@ class Frontend {
   Authenticator authenticator_;
   Metrics metrics_;
   ProgressHub progress_;
+  FileService files_;
   FrontendServices services_;
   Router router_;
   LifecycleSweeper sweeper_;

@@ -1,5 +1,6 @@
-// What the route handlers share: the cluster client, the catalog, the
-// authenticator, the progress hub and the counters. Owned by Frontend
+// What the route handlers share: the file service, the authenticator, the
+// progress hub and the counters (and the client and catalog for what is not
+// about files). Owned by Frontend
 // (frontend.h); handlers hold a pointer and never own any of it.
 #ifndef SFS_FRONTEND_SERVER_FRONTEND_SERVICES_H_
 #define SFS_FRONTEND_SERVER_FRONTEND_SERVICES_H_
@@ -11,7 +12,7 @@
 #include "client-lib/client.h"
 #include "sfs-frontend/auth/authenticator.h"
 #include "sfs-frontend/catalog/catalog.h"
-#include "sfs-frontend/server/lifecycle.h"
+#include "sfs-frontend/files/file_service.h"
 #include "sfs-frontend/server/metrics.h"
 #include "sfs-frontend/server/progress_hub.h"
 #include "sfs-frontend/server/router.h"
@@ -19,6 +20,9 @@
 namespace sfs::frontend {
 
 struct FrontendServices {
+  // Every namespace and file operation, with its policy.
+  FileService* files;
+  // For what is not about files: cluster status, readiness, accounts.
   Client* client;
   Catalog* catalog;
   const Authenticator* authenticator;
@@ -27,56 +31,15 @@ struct FrontendServices {
   // HS256 secret for minting session tokens at /api/login; empty when the
   // frontend only verifies tokens from another issuer.
   std::string jwt_secret;
-  // Files of namespaces with retention_days are gone once expired.
-  Retention retention;
 };
 
 // The caller of `call` (anonymous if it presents no credential).
 absl::StatusOr<Identity> Authenticate(const FrontendServices& services,
                                       const HttpCall& call);
 
-// What a route does to a namespace; auth/authorizer.h says who may.
-enum class NamespaceAccess {
-  kReadFiles,
-  kCreateFiles,
-  kDeleteFiles,
-  kUpdateNamespace,
-  kDeleteNamespace,
-};
-
-// The record of namespace `name`, once the caller of `call` is known and
-// allowed `access` to it: Unauthenticated, PermissionDenied, NotFound or
-// InvalidArgument (a malformed name) otherwise.
-absl::StatusOr<NamespaceRecord> AuthorizeNamespace(
-    const FrontendServices& services, const HttpCall& call,
-    const std::string& name, NamespaceAccess access);
-
-// "/<ns>/<path>" after checking both halves (InvalidArgument on traversal,
-// bad UTF-8, overlong names, ...).
-absl::StatusOr<std::string> ClusterPath(const std::string& ns,
-                                        const std::string& path);
-
-// The file at `full_path` in `ns` as a reader may see it: `generation` 0 for
-// the current one, else that old version. NotFound for a missing or expired
-// file.
-absl::StatusOr<FileInfo> StatVisible(const FrontendServices& services,
-                                     const NamespaceRecord& ns,
-                                     const std::string& full_path,
-                                     uint64_t generation = 0);
-
-// NotFound if `current`, the current file of a path in `ns`, has expired
-// under the namespace's retention (and with it every old version).
-absl::Status CheckNotExpired(const FrontendServices& services,
-                             const NamespaceRecord& ns,
-                             const FileInfo& current);
-
 // The `version` query parameter of `call`: 0 when absent, InvalidArgument
 // when it is not a positive number.
 absl::StatusOr<uint64_t> RequestedVersion(const HttpCall& call);
-
-// What namespace `ns` stores in the cluster, old versions included.
-absl::StatusOr<StorageUsage> CountNamespace(Client* client,
-                                            const std::string& ns);
 
 // The whole body of a small request (JSON), 413 beyond `max_bytes`.
 absl::StatusOr<std::string> ReadSmallBody(const HttpCall& call,

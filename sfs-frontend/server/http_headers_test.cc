@@ -1,7 +1,7 @@
 #include "sfs-frontend/server/http_headers.h"
 
 #include "gtest/gtest.h"
-#include "sfs-frontend/server/media_type.h"
+#include "sfs-frontend/files/media_type.h"
 
 namespace sfs::frontend {
 namespace {

@@ -6,8 +6,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "sfs-frontend/auth/authorizer.h"
-#include "sfs-frontend/catalog/names.h"
 #include "sfs-frontend/server/http_error.h"
 
 namespace sfs::frontend {
@@ -20,7 +18,9 @@ json OptionalJson(const std::optional<T>& value) {
   return value.has_value() ? json(*value) : json(nullptr);
 }
 
-json NamespaceJson(const NamespaceRecord& ns, const StorageUsage& usage) {
+json NamespaceJson(const NamespaceView& view) {
+  const NamespaceRecord& ns = view.record;
+  const StorageUsage& usage = view.usage;
   return {{"name", ns.name},
           {"count", usage.files},
           {"bytes", usage.bytes},
@@ -120,79 +120,55 @@ void NamespaceHandlers::Register(Router& router) {
 
 absl::Status NamespaceHandlers::List(const HttpCall& call) {
   ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
+  ASSIGN_OR_RETURN(std::vector<NamespaceView> views,
+                   services_->files->ListNamespaces(caller));
   json out = json::array();
-  if (!caller.anonymous()) {
-    // Scoped tokens and admins may see other owners' namespaces.
-    bool own_only = !caller.is_admin && !caller.scopes.has_value();
-    ASSIGN_OR_RETURN(
-        std::vector<NamespaceRecord> records,
-        services_->catalog->ListNamespaces(own_only ? caller.user : ""));
-    for (const NamespaceRecord& ns : records) {
-      if (!ListsNamespace(caller, ns)) continue;
-      ASSIGN_OR_RETURN(StorageUsage usage,
-                       CountNamespace(services_->client, ns.name));
-      out.push_back(NamespaceJson(ns, usage));
-    }
-  }
+  for (const NamespaceView& view : views) out.push_back(NamespaceJson(view));
   WriteJson(call, 200, out.dump());
   return absl::OkStatus();
 }
 
 absl::Status NamespaceHandlers::Create(const HttpCall& call) {
   ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
-  RETURN_IF_ERROR(CheckCreateNamespace(caller));
-  ASSIGN_OR_RETURN(json body, ParseObject(call));
-  if (!body.contains("name") || !body["name"].is_string()) {
-    return absl::InvalidArgumentError("name is required");
-  }
-  NamespaceRecord ns;
-  ns.name = body["name"].get<std::string>();
-  ns.owner_id = caller.user;
-  RETURN_IF_ERROR(ValidateNamespaceName(ns.name));
-  // The creation time names this incarnation of the namespace in the
-  // cluster: it must be above the one the name's last deletion covered,
-  // whatever this replica's clock says.
-  ASSIGN_OR_RETURN(StorageUsage usage,
-                   CountNamespace(services_->client, ns.name));
-  ns.created_at = std::max<int64_t>(absl::ToUnixMicros(absl::Now()),
-                                    usage.deleted_incarnation + 1);
-  RETURN_IF_ERROR(MergeNamespaceFields(body, ns));
-  RETURN_IF_ERROR(services_->catalog->CreateNamespace(ns));
-  WriteJson(call, 201, NamespaceJson(ns, {}).dump());
+  ASSIGN_OR_RETURN(
+      NamespaceView view,
+      services_->files->CreateNamespace(
+          caller, [&](NamespaceRecord& ns) -> absl::Status {
+            ASSIGN_OR_RETURN(json body, ParseObject(call));
+            if (!body.contains("name") || !body["name"].is_string()) {
+              return absl::InvalidArgumentError("name is required");
+            }
+            ns.name = body["name"].get<std::string>();
+            return MergeNamespaceFields(body, ns);
+          }));
+  WriteJson(call, 201, NamespaceJson(view).dump());
   return absl::OkStatus();
 }
 
 absl::Status NamespaceHandlers::Update(const HttpCall& call) {
-  ASSIGN_OR_RETURN(NamespaceRecord ns,
-                   AuthorizeNamespace(*services_, call, call.match[1],
-                                      NamespaceAccess::kUpdateNamespace));
-  ASSIGN_OR_RETURN(json body, ParseObject(call));
-  if (body.contains("name") && body["name"] != ns.name) {
-    return absl::InvalidArgumentError("namespaces cannot be renamed");
-  }
-  RETURN_IF_ERROR(MergeNamespaceFields(body, ns));
-  RETURN_IF_ERROR(services_->catalog->UpdateNamespace(ns));
-  ASSIGN_OR_RETURN(StorageUsage usage,
-                   CountNamespace(services_->client, ns.name));
-  WriteJson(call, 200, NamespaceJson(ns, usage).dump());
+  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
+  ASSIGN_OR_RETURN(
+      NamespaceView view,
+      services_->files->UpdateNamespace(
+          caller, call.match[1], [&](NamespaceRecord& ns) -> absl::Status {
+            ASSIGN_OR_RETURN(json body, ParseObject(call));
+            if (body.contains("name") && body["name"] != ns.name) {
+              return absl::InvalidArgumentError("namespaces cannot be renamed");
+            }
+            return MergeNamespaceFields(body, ns);
+          }));
+  WriteJson(call, 200, NamespaceJson(view).dump());
   return absl::OkStatus();
 }
 
 absl::Status NamespaceHandlers::Delete(const HttpCall& call) {
-  ASSIGN_OR_RETURN(NamespaceRecord ns,
-                   AuthorizeNamespace(*services_, call, call.match[1],
-                                      NamespaceAccess::kDeleteNamespace));
-  // Files first, in one master operation that also ends the uploads in
-  // flight (they were admitted for this incarnation, and can no longer
-  // complete): a namespace created again under the name starts empty. A
-  // failure half-way leaves the record, so the owner can retry, instead of
-  // orphaned files no record owns.
+  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
+  const std::string name = call.match[1];
   ASSIGN_OR_RETURN(uint64_t deleted,
-                   services_->client->DeleteNamespace(ns.name, ns.created_at));
-  RETURN_IF_ERROR(services_->catalog->DeleteNamespace(ns.name));
-  WriteJson(call, 200,
-            json{{"status", "deleted"}, {"name", ns.name}, {"files", deleted}}
-                .dump());
+                   services_->files->DeleteNamespace(caller, name));
+  WriteJson(
+      call, 200,
+      json{{"status", "deleted"}, {"name", name}, {"files", deleted}}.dump());
   return absl::OkStatus();
 }
 

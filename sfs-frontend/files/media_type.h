@@ -1,8 +1,8 @@
 // Media types of stored files: what to label a file by its name, which
 // types a browser would execute (and so must be sandboxed when shown inline),
 // and namespace allow-lists with "image/*" wildcards.
-#ifndef SFS_FRONTEND_SERVER_MEDIA_TYPE_H_
-#define SFS_FRONTEND_SERVER_MEDIA_TYPE_H_
+#ifndef SFS_FRONTEND_FILES_MEDIA_TYPE_H_
+#define SFS_FRONTEND_FILES_MEDIA_TYPE_H_
 
 #include <string>
 #include <vector>
@@ -26,4 +26,4 @@ bool MediaTypeAllowed(absl::string_view media_type,
 
 }  // namespace sfs::frontend
 
-#endif  // SFS_FRONTEND_SERVER_MEDIA_TYPE_H_
+#endif  // SFS_FRONTEND_FILES_MEDIA_TYPE_H_

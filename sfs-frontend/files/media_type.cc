@@ -1,4 +1,4 @@
-#include "sfs-frontend/server/media_type.h"
+#include "sfs-frontend/files/media_type.h"
 
 #include <map>
 

@@ -10,8 +10,8 @@
 // Until Finish succeeds nothing is visible; any error, or destroying the
 // stream unfinished, abandons the upload and leaves any earlier version at
 // the path intact. Not thread-safe: one request thread drives it.
-#ifndef SFS_FRONTEND_SERVER_UPLOAD_STREAM_H_
-#define SFS_FRONTEND_SERVER_UPLOAD_STREAM_H_
+#ifndef SFS_FRONTEND_FILES_UPLOAD_STREAM_H_
+#define SFS_FRONTEND_FILES_UPLOAD_STREAM_H_
 
 #include <cstdint>
 #include <memory>
@@ -78,4 +78,4 @@ class UploadStream {
 
 }  // namespace sfs::frontend
 
-#endif  // SFS_FRONTEND_SERVER_UPLOAD_STREAM_H_
+#endif  // SFS_FRONTEND_FILES_UPLOAD_STREAM_H_

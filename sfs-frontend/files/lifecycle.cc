@@ -1,4 +1,4 @@
-#include "sfs-frontend/server/lifecycle.h"
+#include "sfs-frontend/files/lifecycle.h"
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"

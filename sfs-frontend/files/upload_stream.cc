@@ -1,4 +1,4 @@
-#include "sfs-frontend/server/upload_stream.h"
+#include "sfs-frontend/files/upload_stream.h"
 
 #include <openssl/evp.h>
 

@@ -6,8 +6,8 @@
 // gone at once. Its storage is reclaimed by LifecycleSweeper, which every
 // replica runs: deletes are conditional on the generation the sweeper saw,
 // so sweeps racing each other, or a fresh upload to the same path, are safe.
-#ifndef SFS_FRONTEND_SERVER_LIFECYCLE_H_
-#define SFS_FRONTEND_SERVER_LIFECYCLE_H_
+#ifndef SFS_FRONTEND_FILES_LIFECYCLE_H_
+#define SFS_FRONTEND_FILES_LIFECYCLE_H_
 
 #include <optional>
 #include <thread>
@@ -65,4 +65,4 @@ class LifecycleSweeper {
 
 }  // namespace sfs::frontend
 
-#endif  // SFS_FRONTEND_SERVER_LIFECYCLE_H_
+#endif  // SFS_FRONTEND_FILES_LIFECYCLE_H_

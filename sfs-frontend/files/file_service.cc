@@ -1,0 +1,324 @@
+#include "sfs-frontend/files/file_service.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "common/path.h"
+#include "common/status_macros.h"
+#include "sfs-frontend/auth/authorizer.h"
+#include "sfs-frontend/catalog/names.h"
+#include "sfs-frontend/files/media_type.h"
+#include "sfs-frontend/server/http_error.h"
+
+namespace sfs::frontend {
+namespace {
+
+// "/<ns>/<path>" after checking both halves (InvalidArgument on traversal,
+// bad UTF-8, overlong names, ...).
+absl::StatusOr<std::string> ClusterPath(const std::string& ns,
+                                        const std::string& path) {
+  RETURN_IF_ERROR(ValidateNamespaceName(ns));
+  std::string full = absl::StrCat("/", ns, "/", path);
+  RETURN_IF_ERROR(ValidateFilePath(full));
+  return full;
+}
+
+// The path of `file` inside namespace `ns`.
+std::string RelativePath(const NamespaceRecord& ns, const FileInfo& file) {
+  return file.path.substr(ns.name.size() + 2);
+}
+
+// The type to record: what the client declared, unless it declared nothing
+// useful, in which case the file name decides.
+std::string ChooseMediaType(const std::string& declared,
+                            const std::string& path) {
+  if (declared.empty() || declared == "application/octet-stream" ||
+      declared == "application/x-www-form-urlencoded") {
+    return MediaTypeForPath(path);
+  }
+  return declared;
+}
+
+}  // namespace
+
+absl::StatusOr<NamespaceRecord> FileService::Authorize(const Identity& caller,
+                                                       const std::string& name,
+                                                       NamespaceAccess access) {
+  RETURN_IF_ERROR(ValidateNamespaceName(name));
+  auto ns = catalog_->GetNamespace(name);
+  if (absl::IsNotFound(ns.status())) {
+    return absl::NotFoundError(absl::StrCat("namespace ", name, " not found"));
+  }
+  if (!ns.ok()) return ns.status();
+  switch (access) {
+    case NamespaceAccess::kReadFiles:
+      RETURN_IF_ERROR(CheckReadFiles(caller, *ns));
+      break;
+    case NamespaceAccess::kCreateFiles:
+      RETURN_IF_ERROR(CheckWriteFiles(caller, *ns, ScopeAction::kCreate));
+      break;
+    case NamespaceAccess::kDeleteFiles:
+      RETURN_IF_ERROR(CheckWriteFiles(caller, *ns, ScopeAction::kDelete));
+      break;
+    case NamespaceAccess::kUpdateNamespace:
+      RETURN_IF_ERROR(CheckChangeNamespace(caller, *ns, ScopeAction::kUpdate));
+      break;
+    case NamespaceAccess::kDeleteNamespace:
+      RETURN_IF_ERROR(CheckChangeNamespace(caller, *ns, ScopeAction::kDelete));
+      break;
+  }
+  return ns;
+}
+
+absl::StatusOr<StorageUsage> FileService::Usage(const std::string& ns) {
+  // A whole namespace: the master's counters, one read.
+  return client_->Usage(absl::StrCat("/", ns, "/"));
+}
+
+absl::StatusOr<std::vector<NamespaceView>> FileService::ListNamespaces(
+    const Identity& caller) {
+  std::vector<NamespaceView> out;
+  if (caller.anonymous()) return out;
+  // Scoped tokens and admins may see other owners' namespaces.
+  const bool own_only = !caller.is_admin && !caller.scopes.has_value();
+  ASSIGN_OR_RETURN(std::vector<NamespaceRecord> records,
+                   catalog_->ListNamespaces(own_only ? caller.user : ""));
+  for (NamespaceRecord& ns : records) {
+    if (!ListsNamespace(caller, ns)) continue;
+    ASSIGN_OR_RETURN(StorageUsage usage, Usage(ns.name));
+    out.push_back({std::move(ns), usage});
+  }
+  return out;
+}
+
+absl::StatusOr<NamespaceView> FileService::CreateNamespace(
+    const Identity& caller,
+    const std::function<absl::Status(NamespaceRecord&)>& describe) {
+  RETURN_IF_ERROR(CheckCreateNamespace(caller));
+  NamespaceRecord spec;
+  RETURN_IF_ERROR(describe(spec));
+  RETURN_IF_ERROR(ValidateNamespaceName(spec.name));
+  spec.owner_id = caller.user;
+  // The creation time names this incarnation of the namespace in the
+  // cluster: it must be above the one the name's last deletion covered,
+  // whatever this replica's clock says.
+  ASSIGN_OR_RETURN(StorageUsage usage, Usage(spec.name));
+  spec.created_at = std::max<int64_t>(absl::ToUnixMicros(absl::Now()),
+                                      usage.deleted_incarnation + 1);
+  RETURN_IF_ERROR(catalog_->CreateNamespace(spec));
+  return NamespaceView{std::move(spec), StorageUsage()};
+}
+
+absl::StatusOr<NamespaceView> FileService::UpdateNamespace(
+    const Identity& caller, const std::string& name,
+    const std::function<absl::Status(NamespaceRecord&)>& change) {
+  ASSIGN_OR_RETURN(NamespaceRecord ns,
+                   Authorize(caller, name, NamespaceAccess::kUpdateNamespace));
+  const NamespaceRecord before = ns;
+  RETURN_IF_ERROR(change(ns));
+  if (ns.name != before.name) {
+    return absl::InvalidArgumentError("namespaces cannot be renamed");
+  }
+  // Who owns it and which incarnation it is are not for callers to change.
+  ns.owner_id = before.owner_id;
+  ns.created_at = before.created_at;
+  RETURN_IF_ERROR(catalog_->UpdateNamespace(ns));
+  ASSIGN_OR_RETURN(StorageUsage usage, Usage(ns.name));
+  return NamespaceView{std::move(ns), usage};
+}
+
+absl::StatusOr<uint64_t> FileService::DeleteNamespace(const Identity& caller,
+                                                      const std::string& name) {
+  ASSIGN_OR_RETURN(NamespaceRecord ns,
+                   Authorize(caller, name, NamespaceAccess::kDeleteNamespace));
+  // Files first, in one master operation that also ends the uploads in
+  // flight (admitted for this incarnation, they can no longer complete): a
+  // namespace created again under the name starts empty. A failure half-way
+  // leaves the record, so the owner can retry, instead of orphaned files no
+  // record owns.
+  ASSIGN_OR_RETURN(uint64_t deleted,
+                   client_->DeleteNamespace(ns.name, ns.created_at));
+  RETURN_IF_ERROR(catalog_->DeleteNamespace(ns.name));
+  return deleted;
+}
+
+absl::Status FileService::CheckNotExpired(const NamespaceRecord& ns,
+                                          const FileInfo& current) {
+  // Old versions live as long as the current file and go when it expires.
+  if (!retention_.Expired(ns.policies, current, absl::Now())) {
+    return absl::OkStatus();
+  }
+  return absl::NotFoundError(
+      absl::StrCat(RelativePath(ns, current), " has expired"));
+}
+
+absl::StatusOr<FileView> FileService::Stat(const Identity& caller,
+                                           const std::string& ns,
+                                           const std::string& path,
+                                           uint64_t version) {
+  ASSIGN_OR_RETURN(std::string full_path, ClusterPath(ns, path));
+  ASSIGN_OR_RETURN(NamespaceRecord record,
+                   Authorize(caller, ns, NamespaceAccess::kReadFiles));
+  // Without retention nothing expires: one master call. (Old versions exist
+  // only while the current file does.)
+  if (!record.policies.retention_days) {
+    ASSIGN_OR_RETURN(FileInfo file, client_->Stat(full_path, version));
+    return FileView{std::move(record), std::move(file)};
+  }
+  ASSIGN_OR_RETURN(FileInfo current, client_->Stat(full_path));
+  RETURN_IF_ERROR(CheckNotExpired(record, current));
+  if (version == 0 || version == current.generation) {
+    return FileView{std::move(record), std::move(current)};
+  }
+  ASSIGN_OR_RETURN(FileInfo old, client_->Stat(full_path, version));
+  return FileView{std::move(record), std::move(old)};
+}
+
+absl::StatusOr<std::unique_ptr<FileReader>> FileService::Open(
+    const FileView& view, uint64_t offset, uint64_t length) {
+  return client_->OpenVersion(view.file, offset, length);
+}
+
+absl::StatusOr<Listing> FileService::List(const Identity& caller,
+                                          const std::string& ns,
+                                          const ListRequest& request) {
+  ASSIGN_OR_RETURN(NamespaceRecord record,
+                   Authorize(caller, ns, NamespaceAccess::kReadFiles));
+  const std::string prefix = absl::StrCat("/", ns, "/", request.prefix);
+  RETURN_IF_ERROR(ValidateListPrefix(prefix));
+  if (request.limit == 0 || request.limit > 1000) {
+    return absl::InvalidArgumentError("limit must be 1..1000");
+  }
+  std::string cursor;
+  if (!request.cursor.empty())
+    cursor = absl::StrCat("/", ns, "/", request.cursor);
+  ASSIGN_OR_RETURN(ListPage page, client_->List(prefix, cursor, request.limit));
+
+  Listing listing;
+  const absl::Time now = absl::Now();
+  for (FileInfo& file : page.files) {
+    // Expired files are gone for readers before the sweeper reclaims them.
+    if (retention_.Expired(record.policies, file, now)) continue;
+    const size_t slash = request.folders ? file.path.find('/', prefix.size())
+                                         : std::string::npos;
+    if (slash == std::string::npos) {
+      listing.entries.push_back({std::move(file), ""});
+      continue;
+    }
+    // With folders, everything below a sub-folder is one folder entry.
+    std::string folder = file.path.substr(ns.size() + 2, slash - ns.size() - 1);
+    if (!listing.entries.empty() && !listing.entries.back().file &&
+        listing.entries.back().folder == folder) {
+      continue;
+    }
+    listing.entries.push_back({std::nullopt, std::move(folder)});
+  }
+  if (!page.next_start_after.empty()) {
+    listing.next_cursor = page.next_start_after.substr(ns.size() + 2);
+  }
+  listing.ns = std::move(record);
+  return listing;
+}
+
+absl::StatusOr<VersionList> FileService::ListVersions(const Identity& caller,
+                                                      const std::string& ns,
+                                                      const std::string& path) {
+  ASSIGN_OR_RETURN(std::string full_path, ClusterPath(ns, path));
+  ASSIGN_OR_RETURN(NamespaceRecord record,
+                   Authorize(caller, ns, NamespaceAccess::kReadFiles));
+  ASSIGN_OR_RETURN(std::vector<FileInfo> versions,
+                   client_->ListVersions(full_path));
+  // The first is the current file; expired, the whole history is gone.
+  RETURN_IF_ERROR(CheckNotExpired(record, versions.front()));
+  return VersionList{std::move(record), std::move(versions)};
+}
+
+absl::Status FileService::Delete(const Identity& caller, const std::string& ns,
+                                 const std::string& path) {
+  ASSIGN_OR_RETURN(std::string full_path, ClusterPath(ns, path));
+  RETURN_IF_ERROR(
+      Authorize(caller, ns, NamespaceAccess::kDeleteFiles).status());
+  return client_->Delete(full_path);
+}
+
+absl::StatusOr<AdmittedUpload> FileService::AdmitUpload(
+    const Identity& caller, const UploadRequest& request) {
+  ASSIGN_OR_RETURN(std::string full_path,
+                   ClusterPath(request.ns, request.path));
+  ASSIGN_OR_RETURN(
+      NamespaceRecord ns,
+      Authorize(caller, request.ns, NamespaceAccess::kCreateFiles));
+  const NamespacePolicies& policies = ns.policies;
+  CreateOptions create;
+  create.keep_versions = policies.keep_versions.value_or(0);
+  create.namespace_incarnation = ns.created_at;
+  create.quota_bytes = policies.quota_bytes;
+  create.reserve_bytes = request.declared_size.value_or(0);
+  if (!request.overwrite) {
+    // Refused at once if a visible file is there; otherwise the master
+    // checks again when the upload completes (the path still free, or still
+    // holding the expired file seen here), so of two racing creates one
+    // wins.
+    auto existing = client_->Stat(full_path);
+    if (absl::IsNotFound(existing.status())) {
+      create.if_absent = true;
+    } else if (!existing.ok()) {
+      return existing.status();
+    } else if (CheckNotExpired(ns, *existing).ok()) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          request.path, " exists; add ?overwrite=true to replace it"));
+    } else {
+      create.if_generation = existing->generation;
+    }
+  }
+
+  // Checked up front against the declared size, so a client learns of a
+  // too-large file before sending it. The quota left is a snapshot for that
+  // early refusal; the master enforces the quota exactly.
+  UploadLimits limits;
+  limits.max_file_bytes = policies.max_file_bytes;
+  if (policies.quota_bytes) {
+    ASSIGN_OR_RETURN(StorageUsage usage, Usage(ns.name));
+    // Old versions take space as much as current files do.
+    const uint64_t used =
+        usage.bytes + usage.old_version_bytes + usage.reserved_bytes;
+    limits.quota_left =
+        *policies.quota_bytes > used ? *policies.quota_bytes - used : 0;
+  }
+  const std::optional<uint64_t>& declared = request.declared_size;
+  if (declared && limits.max_file_bytes && *declared > *limits.max_file_bytes) {
+    return PayloadTooLargeError(
+        absl::StrCat("file exceeds the namespace limit of ",
+                     *limits.max_file_bytes, " bytes"));
+  }
+  if (declared && limits.quota_left && *declared > *limits.quota_left) {
+    return QuotaExceededError("namespace quota exceeded");
+  }
+  return AdmittedUpload(client_, std::move(ns), std::move(full_path),
+                        request.path, std::move(create), limits);
+}
+
+AdmittedUpload::AdmittedUpload(Client* client, NamespaceRecord ns,
+                               std::string full_path, std::string path,
+                               CreateOptions create, UploadLimits limits)
+    : client_(client),
+      ns_(std::move(ns)),
+      full_path_(std::move(full_path)),
+      path_(std::move(path)),
+      create_(std::move(create)),
+      limits_(limits) {}
+
+absl::StatusOr<std::unique_ptr<UploadStream>> AdmittedUpload::Open(
+    const std::string& declared_type, ProgressReporter* progress) {
+  const std::string type = ChooseMediaType(declared_type, path_);
+  if (!MediaTypeAllowed(type, ns_.policies.allowed_mime_types)) {
+    return UnsupportedMediaTypeError(
+        absl::StrCat(type, " is not allowed in namespace ", ns_.name));
+  }
+  create_.content_type = type;
+  auto writer = client_->Create(full_path_, create_);
+  if (!writer.ok()) return UploadWriteError(writer.status());
+  return std::make_unique<UploadStream>(std::move(*writer), limits_, progress);
+}
+
+}  // namespace sfs::frontend

@@ -1,0 +1,209 @@
+// The file service: every operation the HTTP dialects offer on namespaces
+// and files, with the policy that governs it, in plain C++. A dialect (the
+// /storage routes today) authenticates the caller, parses, calls one method
+// with the caller's Identity, and renders the answer; it decides nothing.
+//
+// What the service owns:
+//   - authorization of every call (auth/authorizer.h);
+//   - namespace records in the catalog, and their files in the cluster under
+//     "/<namespace>/": a namespace's incarnation (its creation time) ties its
+//     uploads to it, so one deleted and created again starts empty;
+//   - uploads: overwrite refusal (checked again by the master when the
+//     upload completes, so of two racing creates one wins), size limit, MIME
+//     allow-list, quota (reserved in the master, so parallel uploads never
+//     overshoot it), kept versions;
+//   - readers: retention (an expired file is gone at once), versions.
+//
+// Errors are absl::Status; those without a canonical code of their own carry
+// their HTTP status (http_error.h: 413, 415, 507, 409 conflicts).
+//
+// Thread-safety: every method may be called concurrently. The client and
+// catalog must outlive the service.
+#ifndef SFS_FRONTEND_FILES_FILE_SERVICE_H_
+#define SFS_FRONTEND_FILES_FILE_SERVICE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "client-lib/client.h"
+#include "sfs-frontend/auth/identity.h"
+#include "sfs-frontend/catalog/catalog.h"
+#include "sfs-frontend/files/lifecycle.h"
+#include "sfs-frontend/files/upload_stream.h"
+
+namespace sfs::frontend {
+
+// What a call does to a namespace; auth/authorizer.h says who may.
+enum class NamespaceAccess {
+  kReadFiles,
+  kCreateFiles,
+  kDeleteFiles,
+  kUpdateNamespace,
+  kDeleteNamespace,
+};
+
+// A namespace and what it stores (the master's counters).
+struct NamespaceView {
+  NamespaceRecord record;
+  StorageUsage usage;
+};
+
+// One version of a file a caller may read, with its namespace.
+struct FileView {
+  NamespaceRecord ns;
+  FileInfo file;
+};
+
+struct ListRequest {
+  std::string prefix;  // inside the namespace, e.g. "2024/" or "2024/ca"
+  std::string cursor;  // the next_cursor of the previous page
+  uint32_t limit = 1000;
+  // Fold everything below the next "/" after the prefix into one folder
+  // entry.
+  bool folders = false;
+};
+
+// One page of a listing, in path order: files, and with `folders` folder
+// entries (paths relative to the namespace, ending in "/").
+struct Listing {
+  struct Entry {
+    std::optional<FileInfo> file;  // unset for a folder
+    std::string folder;
+  };
+  NamespaceRecord ns;
+  std::vector<Entry> entries;
+  std::string next_cursor;  // empty on the last page
+};
+
+// Every version of one file, newest (the current one) first.
+struct VersionList {
+  NamespaceRecord ns;
+  std::vector<FileInfo> versions;
+};
+
+struct UploadRequest {
+  std::string ns;
+  std::string path;  // inside the namespace
+  // Replace a file already at the path (else AlreadyExists).
+  bool overwrite = false;
+  // The size the client announced, if any: checked against the limits up
+  // front and reserved against the quota.
+  std::optional<uint64_t> declared_size;
+};
+
+// An upload admitted by every check that needs no content: Open it once the
+// content type is known (for multipart, at the file part's headers).
+class AdmittedUpload {
+ public:
+  // The stream the body goes into, reporting to `progress` (may be null;
+  // must outlive the stream); UnsupportedMediaType if the namespace does
+  // not allow `declared_type` (empty or generic: the file name decides).
+  // Call at most once.
+  absl::StatusOr<std::unique_ptr<UploadStream>> Open(
+      const std::string& declared_type, ProgressReporter* progress);
+
+  const NamespaceRecord& ns() const { return ns_; }
+
+ private:
+  friend class FileService;
+  AdmittedUpload(Client* client, NamespaceRecord ns, std::string full_path,
+                 std::string path, CreateOptions create, UploadLimits limits);
+
+  Client* client_;
+  NamespaceRecord ns_;
+  std::string full_path_;
+  std::string path_;
+  CreateOptions create_;
+  UploadLimits limits_;
+};
+
+class FileService {
+ public:
+  FileService(Client* client, Catalog* catalog, Retention retention)
+      : client_(client), catalog_(catalog), retention_(retention) {}
+
+  const Retention& retention() const { return retention_; }
+
+  // --- Namespaces ---------------------------------------------------------
+
+  // The record of namespace `name` once `caller` may do `access` to it:
+  // Unauthenticated, PermissionDenied, NotFound or InvalidArgument (a
+  // malformed name) otherwise.
+  absl::StatusOr<NamespaceRecord> Authorize(const Identity& caller,
+                                            const std::string& name,
+                                            NamespaceAccess access);
+
+  // The namespaces `caller` may see (none for anonymous callers): their
+  // own, every one for admins, the ones a scope names for scoped callers.
+  // Sorted by name.
+  absl::StatusOr<std::vector<NamespaceView>> ListNamespaces(
+      const Identity& caller);
+
+  // Creates a namespace owned by `caller`, once they may: `describe` fills
+  // in its name, visibility, hidden flag and policies (and may refuse; its
+  // error is returned).
+  absl::StatusOr<NamespaceView> CreateNamespace(
+      const Identity& caller,
+      const std::function<absl::Status(NamespaceRecord&)>& describe);
+
+  // Applies `change` to namespace `name` and stores it, once `caller` may.
+  // `change` may refuse (its error is returned); it must not rename.
+  absl::StatusOr<NamespaceView> UpdateNamespace(
+      const Identity& caller, const std::string& name,
+      const std::function<absl::Status(NamespaceRecord&)>& change);
+
+  // Deletes every file of namespace `name` (and its uploads in flight) in
+  // one master operation, then its record; returns how many files went. A
+  // failure leaves the record, so the call can be repeated.
+  absl::StatusOr<uint64_t> DeleteNamespace(const Identity& caller,
+                                           const std::string& name);
+
+  // --- Files --------------------------------------------------------------
+
+  // The file at `path` in `ns` as `caller` may read it: `version` 0 for the
+  // current one. NotFound for a missing or expired file.
+  absl::StatusOr<FileView> Stat(const Identity& caller, const std::string& ns,
+                                const std::string& path, uint64_t version = 0);
+
+  // Reads [offset, offset + length) of a file Stat returned.
+  absl::StatusOr<std::unique_ptr<FileReader>> Open(const FileView& view,
+                                                   uint64_t offset,
+                                                   uint64_t length);
+
+  absl::StatusOr<Listing> List(const Identity& caller, const std::string& ns,
+                               const ListRequest& request);
+
+  absl::StatusOr<VersionList> ListVersions(const Identity& caller,
+                                           const std::string& ns,
+                                           const std::string& path);
+
+  // Deletes the file at `path` with its old versions.
+  absl::Status Delete(const Identity& caller, const std::string& ns,
+                      const std::string& path);
+
+  // Checks everything an upload can be refused for before its body is
+  // read: the caller's rights, the path, an existing file (unless
+  // overwrite), the declared size against the size limit and the quota.
+  absl::StatusOr<AdmittedUpload> AdmitUpload(const Identity& caller,
+                                             const UploadRequest& request);
+
+ private:
+  // NotFound if `current`, the current file of a path in `ns`, has
+  // expired (and with it every old version).
+  absl::Status CheckNotExpired(const NamespaceRecord& ns,
+                               const FileInfo& current);
+  absl::StatusOr<StorageUsage> Usage(const std::string& ns);
+
+  Client* const client_;
+  Catalog* const catalog_;
+  const Retention retention_;
+};
+
+}  // namespace sfs::frontend
+
+#endif  // SFS_FRONTEND_FILES_FILE_SERVICE_H_

@@ -100,6 +100,39 @@ absl::Status Client::Delete(const std::string& path, uint64_t if_generation) {
   return master_->Call(&proto::Master::Stub::Delete, request).status();
 }
 
+absl::StatusOr<FileInfo> Client::Copy(const std::string& source,
+                                      uint64_t source_generation,
+                                      const std::string& destination,
+                                      const CreateOptions& options) {
+  proto::CopyRequest request;
+  request.set_source(source);
+  request.set_source_generation(source_generation);
+  request.set_destination(destination);
+  request.set_keep_versions(options.keep_versions);
+  request.set_if_absent(options.if_absent);
+  request.set_if_generation(options.if_generation);
+  if (options.quota_bytes) request.set_quota_bytes(*options.quota_bytes);
+  request.set_namespace_incarnation(options.namespace_incarnation);
+  ASSIGN_OR_RETURN(proto::CopyResponse response,
+                   master_->Call(&proto::Master::Stub::Copy, request));
+  return FromProto(response.file());
+}
+
+absl::StatusOr<FileInfo> Client::Move(const std::string& source,
+                                      const std::string& destination,
+                                      bool overwrite,
+                                      const CreateOptions& options) {
+  proto::MoveRequest request;
+  request.set_source(source);
+  request.set_destination(destination);
+  request.set_overwrite(overwrite);
+  if (options.quota_bytes) request.set_quota_bytes(*options.quota_bytes);
+  request.set_namespace_incarnation(options.namespace_incarnation);
+  ASSIGN_OR_RETURN(proto::MoveResponse response,
+                   master_->Call(&proto::Master::Stub::Move, request));
+  return FromProto(response.file());
+}
+
 absl::StatusOr<uint64_t> Client::DeleteNamespace(const std::string& ns,
                                                  uint64_t incarnation) {
   proto::DeleteNamespaceRequest request;

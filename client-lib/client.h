@@ -273,7 +273,8 @@ class Client {
       const std::string& path, uint64_t offset = 0,
       uint64_t length = std::numeric_limits<uint64_t>::max());
 
-  // As Open, for a version already stat'ed (saves a master round trip).
+  // As Open, for a version already stat'ed (saves a master round trip);
+  // InvalidArgument for a FileInfo without its chunk list.
   absl::StatusOr<std::unique_ptr<FileReader>> OpenVersion(
       const FileInfo& info, uint64_t offset = 0,
       uint64_t length = std::numeric_limits<uint64_t>::max());
@@ -296,6 +297,21 @@ class Client {
   // otherwise), so a file examined earlier is never confused with a newer
   // upload to the same path.
   absl::Status Delete(const std::string& path, uint64_t if_generation = 0);
+  // A copy of `source` (its version `source_generation`, 0: the current
+  // one) as the current file at `destination`. It shares the source's
+  // chunks: a metadata write, whatever the size. `options` as for Create
+  // (replacing, conditions, quota, incarnation; content_type and
+  // reserve_bytes are not used).
+  absl::StatusOr<FileInfo> Copy(const std::string& source,
+                                uint64_t source_generation,
+                                const std::string& destination,
+                                const CreateOptions& options = {});
+  // Renames `source` with its old versions to `destination` atomically. A
+  // file there is AlreadyExists unless `overwrite`. From `options`: the
+  // destination's quota and namespace incarnation.
+  absl::StatusOr<FileInfo> Move(const std::string& source,
+                                const std::string& destination, bool overwrite,
+                                const CreateOptions& options = {});
   // Deletes every file of namespace `ns` ("/ns/...") with its old versions
   // and abandons its uploads in flight, as one operation (see
   // CreateOptions::namespace_incarnation); returns how many files went.

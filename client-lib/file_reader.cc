@@ -175,6 +175,14 @@ absl::StatusOr<std::unique_ptr<FileReader>> Client::OpenVersion(
     return absl::OutOfRangeError(
         absl::StrCat("offset ", offset, " is past the end of ", info.path));
   }
+  uint64_t chunk_bytes = 0;
+  for (const ChunkInfo& chunk : info.chunks) chunk_bytes += chunk.length;
+  if (chunk_bytes != info.size) {
+    // Listings and the answers of Copy and Move carry no chunk list.
+    return absl::InvalidArgumentError(
+        absl::StrCat("the description of ", info.path,
+                     " lists no chunks for its bytes: Stat it to read it"));
+  }
   uint64_t end = info.size - offset < length ? info.size : offset + length;
   return std::unique_ptr<FileReader>(
       new FileReader(std::make_unique<FileReader::Impl>(

@@ -197,6 +197,44 @@ absl::StatusOr<proto::DeleteNamespaceResponse> Master::DeleteNamespace(
   return response;
 }
 
+absl::StatusOr<proto::CopyResponse> Master::Copy(const proto::CopyRequest& r) {
+  RETURN_IF_ERROR(ValidateFilePath(r.source()));
+  RETURN_IF_ERROR(ValidateFilePath(r.destination()));
+  if (r.keep_versions() > kMaxKeepVersions) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "keep_versions ", r.keep_versions(), " is above ", kMaxKeepVersions));
+  }
+  UploadAdmission admission;
+  if (r.has_quota_bytes()) admission.quota_bytes = r.quota_bytes();
+  admission.namespace_incarnation = r.namespace_incarnation();
+  std::vector<uint64_t> released;
+  ASSIGN_OR_RETURN(
+      proto::FileRecord file,
+      store_->Copy(r.source(), r.source_generation(), r.destination(),
+                   NowMicros(), r.keep_versions(),
+                   {r.if_absent(), r.if_generation()}, admission, &released));
+  ReleaseChunks(released);
+  proto::CopyResponse response;
+  FillFileHeader(file, response.mutable_file());
+  return response;
+}
+
+absl::StatusOr<proto::MoveResponse> Master::Move(const proto::MoveRequest& r) {
+  RETURN_IF_ERROR(ValidateFilePath(r.source()));
+  RETURN_IF_ERROR(ValidateFilePath(r.destination()));
+  UploadAdmission admission;
+  if (r.has_quota_bytes()) admission.quota_bytes = r.quota_bytes();
+  admission.namespace_incarnation = r.namespace_incarnation();
+  std::vector<uint64_t> released;
+  ASSIGN_OR_RETURN(proto::FileRecord file,
+                   store_->Move(r.source(), r.destination(), NowMicros(),
+                                r.overwrite(), admission, &released));
+  ReleaseChunks(released);
+  proto::MoveResponse response;
+  FillFileHeader(file, response.mutable_file());
+  return response;
+}
+
 absl::StatusOr<proto::ListVersionsResponse> Master::ListVersions(
     const proto::ListVersionsRequest& r) {
   RETURN_IF_ERROR(ValidateFilePath(r.path()));

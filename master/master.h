@@ -78,6 +78,8 @@ class Master {
   absl::StatusOr<proto::DeleteResponse> Delete(const proto::DeleteRequest& r);
   absl::StatusOr<proto::DeleteNamespaceResponse> DeleteNamespace(
       const proto::DeleteNamespaceRequest& r);
+  absl::StatusOr<proto::CopyResponse> Copy(const proto::CopyRequest& r);
+  absl::StatusOr<proto::MoveResponse> Move(const proto::MoveRequest& r);
   absl::StatusOr<proto::ListVersionsResponse> ListVersions(
       const proto::ListVersionsRequest& r);
   absl::StatusOr<proto::UsageResponse> Usage(const proto::UsageRequest& r);

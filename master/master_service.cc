@@ -55,6 +55,18 @@ grpc::Status MasterService::DeleteNamespace(
   return Reply(master_->DeleteNamespace(*r), out);
 }
 
+grpc::Status MasterService::Copy(grpc::ServerContext*,
+                                 const proto::CopyRequest* r,
+                                 proto::CopyResponse* out) {
+  return Reply(master_->Copy(*r), out);
+}
+
+grpc::Status MasterService::Move(grpc::ServerContext*,
+                                 const proto::MoveRequest* r,
+                                 proto::MoveResponse* out) {
+  return Reply(master_->Move(*r), out);
+}
+
 grpc::Status MasterService::Delete(grpc::ServerContext*,
                                    const proto::DeleteRequest* r,
                                    proto::DeleteResponse* out) {

@@ -41,6 +41,10 @@ class MasterService final : public proto::Master::Service {
   grpc::Status DeleteNamespace(grpc::ServerContext*,
                                const proto::DeleteNamespaceRequest* r,
                                proto::DeleteNamespaceResponse* out) override;
+  grpc::Status Copy(grpc::ServerContext*, const proto::CopyRequest* r,
+                    proto::CopyResponse* out) override;
+  grpc::Status Move(grpc::ServerContext*, const proto::MoveRequest* r,
+                    proto::MoveResponse* out) override;
   grpc::Status ClusterStatus(grpc::ServerContext*,
                              const proto::ClusterStatusRequest* r,
                              proto::ClusterStatusResponse* out) override;

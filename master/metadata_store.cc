@@ -85,6 +85,8 @@ void MergeUsage(const std::string& path, const proto::UsageRecord& delta,
   batch->Merge(UsageKey(NamespaceOfPath(path)), delta.SerializeAsString());
 }
 
+std::string ChunkLockKey(uint64_t handle) { return absl::StrCat(handle); }
+
 // Big-endian, so that keys sort by number.
 void AppendBigEndian(uint64_t value, std::string* key) {
   for (int shift = 56; shift >= 0; shift -= 8) {
@@ -107,15 +109,6 @@ std::string VersionKey(const std::string& path, uint64_t generation) {
   std::string key = VersionPrefix(path);
   AppendBigEndian(generation, &key);
   return key;
-}
-
-// Drops `file`'s chunk records in `batch`, collecting the handles.
-void DropChunks(const proto::FileRecord& file, rocksdb::WriteBatch* batch,
-                std::vector<uint64_t>* released) {
-  for (uint64_t handle : file.chunks()) {
-    batch->Delete(ChunkKey(handle));
-    released->push_back(handle);
-  }
 }
 
 absl::Status FromRocks(const rocksdb::Status& s) {
@@ -141,6 +134,66 @@ std::string RandomId() {
 std::string EncodeCounter(uint64_t value) { return absl::StrCat(value); }
 
 }  // namespace
+
+// One atomic change of files: the writes, what each namespace's usage gains
+// or loses, and how many more or fewer file records reference each chunk.
+// MetadataStore::Apply writes it as one synced batch.
+class MetadataStore::FileChange {
+ public:
+  rocksdb::WriteBatch& batch() { return batch_; }
+
+  // `file` becomes the current file at its path. `new_references`: its
+  // chunks gain a reference (a copy); else they bring theirs along (a
+  // completed upload's, a moved file's).
+  void PutCurrent(const proto::FileRecord& file, bool new_references) {
+    batch_.Put(FileKey(file.path()), file.SerializeAsString());
+    proto::UsageRecord& usage = usage_[NamespaceOfPath(file.path())];
+    usage.set_files(usage.files() + 1);
+    usage.set_bytes(usage.bytes() + file.size());
+    if (new_references) Reference(file, +1);
+    ++files_;
+  }
+  // Removes the current file at `file`'s path; `drop_references`: its
+  // chunks lose the reference (else it moves along with the record).
+  void DeleteCurrent(const proto::FileRecord& file, bool drop_references) {
+    batch_.Delete(FileKey(file.path()));
+    proto::UsageRecord& usage = usage_[NamespaceOfPath(file.path())];
+    usage.set_files(usage.files() - 1);
+    usage.set_bytes(usage.bytes() - file.size());
+    if (drop_references) Reference(file, -1);
+    --files_;
+  }
+  void PutVersion(const proto::FileRecord& version, bool new_references) {
+    batch_.Put(VersionKey(version.path(), version.generation()),
+               version.SerializeAsString());
+    proto::UsageRecord& usage = usage_[NamespaceOfPath(version.path())];
+    usage.set_old_versions(usage.old_versions() + 1);
+    usage.set_old_version_bytes(usage.old_version_bytes() + version.size());
+    if (new_references) Reference(version, +1);
+  }
+  void DeleteVersion(const proto::FileRecord& version, bool drop_references) {
+    batch_.Delete(VersionKey(version.path(), version.generation()));
+    proto::UsageRecord& usage = usage_[NamespaceOfPath(version.path())];
+    usage.set_old_versions(usage.old_versions() - 1);
+    usage.set_old_version_bytes(usage.old_version_bytes() - version.size());
+    if (drop_references) Reference(version, -1);
+  }
+  // Other changes of a namespace's usage (reservations).
+  void ChangeUsage(const std::string& ns, const proto::UsageRecord& delta) {
+    AddUsage(delta, &usage_[ns]);
+  }
+
+ private:
+  friend class MetadataStore;
+  void Reference(const proto::FileRecord& file, int delta) {
+    for (uint64_t handle : file.chunks()) references_[handle] += delta;
+  }
+
+  rocksdb::WriteBatch batch_;
+  std::map<std::string, proto::UsageRecord> usage_;
+  std::map<uint64_t, int64_t> references_;
+  int64_t files_ = 0;
+};
 
 uint64_t FileGeneration(const proto::FileRecord& file) {
   return file.generation() != 0
@@ -249,12 +302,7 @@ absl::StatusOr<proto::PendingUploadRecord> MetadataStore::CreateUpload(
   const std::string ns = NamespaceOfPath(path);
   StripedLock::Guard lock(&key_locks_, {QuotaLockKey(ns)});
   absl::ReaderMutexLock tombstone_lock(&tombstone_mu_);
-  ASSIGN_OR_RETURN(proto::NamespaceTombstone tombstone, Tombstone(ns));
-  if (admission.namespace_incarnation != 0 &&
-      admission.namespace_incarnation <= tombstone.incarnation()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("namespace ", ns, " was deleted"));
-  }
+  RETURN_IF_ERROR(CheckAdmission(ns, admission.namespace_incarnation));
   rocksdb::WriteBatch batch;
   RETURN_IF_ERROR(
       Reserve(ns, admission.quota_bytes, admission.reserve_bytes, &batch));
@@ -380,63 +428,175 @@ absl::StatusOr<proto::FileRecord> MetadataStore::CompleteUpload(
   file.set_generation(now_micros);
   *file.mutable_chunks() = upload.chunks();
 
-  rocksdb::WriteBatch batch;
-  std::vector<uint64_t> dropped;
-  absl::StatusOr<proto::FileRecord> previous = GetFile(upload.path());
-  bool replaces = previous.ok();
+  FileChange change;
+  // The upload's reservation becomes the file's bytes (committed bytes are
+  // reserved, so the namespace's usage never grows here).
+  proto::UsageRecord reservation;
+  reservation.set_reserved_bytes(
+      -static_cast<int64_t>(upload.reserved_bytes()));
+  change.ChangeUsage(NamespaceOfPath(upload.path()), reservation);
+  // The upload's chunks carry their references over to the file.
+  RETURN_IF_ERROR(Install(file, keep_versions, condition,
+                          /*new_references=*/false, change));
+  change.batch().Delete(UploadKey(upload_id));
+  RETURN_IF_ERROR(Apply(change, released));
+  return file;
+}
+
+absl::Status MetadataStore::Install(proto::FileRecord& file,
+                                    uint32_t keep_versions,
+                                    const CompletionCondition& condition,
+                                    bool new_references, FileChange& change) {
+  absl::StatusOr<proto::FileRecord> previous = GetFile(file.path());
+  const bool replaces = previous.ok();
   if (!replaces && !absl::IsNotFound(previous.status())) {
     return previous.status();
   }
   if (condition.if_absent && replaces) {
     return absl::AlreadyExistsError(
-        absl::StrCat("file ", upload.path(), " exists"));
+        absl::StrCat("file ", file.path(), " exists"));
   }
   if (condition.if_generation != 0 &&
       (!replaces || FileGeneration(*previous) != condition.if_generation)) {
     return absl::FailedPreconditionError(
-        absl::StrCat("file ", upload.path(), " is no longer generation ",
+        absl::StrCat("file ", file.path(), " is no longer generation ",
                      condition.if_generation));
   }
-  // The upload's reservation becomes the file's bytes (committed bytes are
-  // reserved, so the namespace's usage never grows here).
-  proto::UsageRecord usage;
-  usage.set_reserved_bytes(-static_cast<int64_t>(upload.reserved_bytes()));
-  usage.set_bytes(size);
-  usage.set_files(replaces ? 0 : 1);
   if (replaces) {
-    usage.set_bytes(usage.bytes() - previous->size());
     file.set_created_unix_micros(previous->created_unix_micros());
     // Generations of one path only grow, even if the clock steps back.
     file.set_generation(
         std::max<uint64_t>(file.generation(), FileGeneration(*previous) + 1));
     ASSIGN_OR_RETURN(std::vector<proto::FileRecord> versions,
-                     OldVersions(upload.path()));
+                     OldVersions(file.path()));
     if (keep_versions > 0) {
       previous->set_generation(FileGeneration(*previous));
-      batch.Put(VersionKey(previous->path(), previous->generation()),
-                previous->SerializeAsString());
+      change.DeleteCurrent(*previous, /*drop_references=*/false);
+      change.PutVersion(*previous, /*new_references=*/false);
       versions.push_back(*previous);
-      usage.set_old_versions(1);
-      usage.set_old_version_bytes(previous->size());
     } else {
-      DropChunks(*previous, &batch, &dropped);
+      change.DeleteCurrent(*previous, /*drop_references=*/true);
     }
     // Oldest first: keep the newest `keep_versions`.
     for (size_t i = 0; i + keep_versions < versions.size(); ++i) {
-      batch.Delete(VersionKey(versions[i].path(), versions[i].generation()));
-      DropChunks(versions[i], &batch, &dropped);
-      usage.set_old_versions(usage.old_versions() - 1);
-      usage.set_old_version_bytes(usage.old_version_bytes() -
-                                  versions[i].size());
+      change.DeleteVersion(versions[i], /*drop_references=*/true);
     }
   }
-  MergeUsage(file.path(), usage, &batch);
-  batch.Put(FileKey(file.path()), file.SerializeAsString());
-  batch.Delete(UploadKey(upload_id));
+  change.PutCurrent(file, new_references);
+  return absl::OkStatus();
+}
+
+absl::Status MetadataStore::Apply(FileChange& change,
+                                  std::vector<uint64_t>* released) {
+  std::vector<std::string> chunk_keys;
+  for (const auto& [handle, delta] : change.references_) {
+    if (delta != 0) chunk_keys.push_back(ChunkLockKey(handle));
+  }
+  // Chunks shared by copies change under their own locks, always taken
+  // after the path locks the caller holds.
+  StripedLock::Guard chunk_lock(&chunk_locks_, chunk_keys);
+  rocksdb::WriteBatch& batch = change.batch_;
+  std::vector<uint64_t> dropped;
+  for (const auto& [handle, delta] : change.references_) {
+    if (delta == 0) continue;
+    ASSIGN_OR_RETURN(proto::ChunkRecord chunk, GetChunk(handle));
+    const int64_t references = 1 + chunk.extra_references() + delta;
+    if (references <= 0) {
+      // No file refers to it any more: its replicas are garbage.
+      batch.Delete(ChunkKey(handle));
+      dropped.push_back(handle);
+    } else {
+      chunk.set_extra_references(references - 1);
+      batch.Put(ChunkKey(handle), chunk.SerializeAsString());
+    }
+  }
+  for (const auto& [ns, usage] : change.usage_) {
+    batch.Merge(UsageKey(ns), usage.SerializeAsString());
+  }
   RETURN_IF_ERROR(FromRocks(db_->Write(SyncedWrite(), &batch)));
-  if (!replaces) ++file_count_;
+  file_count_ += change.files_;
   chunk_count_ -= dropped.size();
   released->insert(released->end(), dropped.begin(), dropped.end());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<proto::FileRecord> MetadataStore::Copy(
+    const std::string& source, uint64_t source_generation,
+    const std::string& destination, int64_t now_micros, uint32_t keep_versions,
+    const CompletionCondition& condition, const UploadAdmission& admission,
+    std::vector<uint64_t>* released) {
+  const std::string ns = NamespaceOfPath(destination);
+  StripedLock::Guard lock(&key_locks_, {source, destination, QuotaLockKey(ns)});
+  absl::ReaderMutexLock tombstone_lock(&tombstone_mu_);
+  RETURN_IF_ERROR(CheckAdmission(ns, admission.namespace_incarnation));
+  ASSIGN_OR_RETURN(proto::FileRecord file,
+                   GetVersion(source, source_generation));
+  RETURN_IF_ERROR(CheckQuota(ns, admission.quota_bytes, file.size()));
+  file.set_path(destination);
+  file.set_created_unix_micros(now_micros);
+  file.set_modified_unix_micros(now_micros);
+  file.set_generation(now_micros);
+  FileChange change;
+  // Sealed chunks never change: the copy shares them.
+  RETURN_IF_ERROR(Install(file, keep_versions, condition,
+                          /*new_references=*/true, change));
+  RETURN_IF_ERROR(Apply(change, released));
+  return file;
+}
+
+absl::StatusOr<proto::FileRecord> MetadataStore::Move(
+    const std::string& source, const std::string& destination,
+    int64_t now_micros, bool overwrite, const UploadAdmission& admission,
+    std::vector<uint64_t>* released) {
+  if (source == destination) {
+    return absl::InvalidArgumentError("a file cannot be moved onto itself");
+  }
+  const std::string ns = NamespaceOfPath(destination);
+  StripedLock::Guard lock(&key_locks_, {source, destination, QuotaLockKey(ns)});
+  absl::ReaderMutexLock tombstone_lock(&tombstone_mu_);
+  RETURN_IF_ERROR(CheckAdmission(ns, admission.namespace_incarnation));
+  ASSIGN_OR_RETURN(proto::FileRecord file, GetFile(source));
+  ASSIGN_OR_RETURN(std::vector<proto::FileRecord> versions,
+                   OldVersions(source));
+  if (NamespaceOfPath(source) != ns) {
+    uint64_t bytes = file.size();
+    for (const proto::FileRecord& version : versions) bytes += version.size();
+    RETURN_IF_ERROR(CheckQuota(ns, admission.quota_bytes, bytes));
+  }
+  FileChange change;
+  // The destination's file and its history make way, when allowed.
+  uint64_t replaced_generation = 0;
+  absl::StatusOr<proto::FileRecord> existing = GetFile(destination);
+  if (existing.ok()) {
+    if (!overwrite) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("file ", destination, " exists"));
+    }
+    replaced_generation = FileGeneration(*existing);
+    change.DeleteCurrent(*existing, /*drop_references=*/true);
+    ASSIGN_OR_RETURN(std::vector<proto::FileRecord> replaced,
+                     OldVersions(destination));
+    for (const proto::FileRecord& version : replaced) {
+      change.DeleteVersion(version, /*drop_references=*/true);
+    }
+  } else if (!absl::IsNotFound(existing.status())) {
+    return existing.status();
+  }
+  // The records move with their chunk references.
+  change.DeleteCurrent(file, /*drop_references=*/false);
+  for (proto::FileRecord& version : versions) {
+    change.DeleteVersion(version, /*drop_references=*/false);
+    version.set_path(destination);
+    change.PutVersion(version, /*new_references=*/false);
+  }
+  file.set_path(destination);
+  file.set_created_unix_micros(now_micros);
+  // Above every generation the destination had, as for an upload.
+  file.set_generation(
+      std::max<uint64_t>({static_cast<uint64_t>(now_micros),
+                          FileGeneration(file), replaced_generation + 1}));
+  change.PutCurrent(file, /*new_references=*/false);
+  RETURN_IF_ERROR(Apply(change, released));
   return file;
 }
 
@@ -468,25 +628,12 @@ absl::Status MetadataStore::DeleteFile(const std::string& path,
                      ", not ", if_generation));
   }
   ASSIGN_OR_RETURN(std::vector<proto::FileRecord> versions, OldVersions(path));
-  rocksdb::WriteBatch batch;
-  std::vector<uint64_t> dropped;
-  DropChunks(file, &batch, &dropped);
-  batch.Delete(FileKey(path));
-  proto::UsageRecord usage;
-  usage.set_files(-1);
-  usage.set_bytes(-static_cast<int64_t>(file.size()));
+  FileChange change;
+  change.DeleteCurrent(file, /*drop_references=*/true);
   for (const proto::FileRecord& version : versions) {
-    DropChunks(version, &batch, &dropped);
-    batch.Delete(VersionKey(path, version.generation()));
-    usage.set_old_versions(usage.old_versions() - 1);
-    usage.set_old_version_bytes(usage.old_version_bytes() - version.size());
+    change.DeleteVersion(version, /*drop_references=*/true);
   }
-  MergeUsage(path, usage, &batch);
-  RETURN_IF_ERROR(FromRocks(db_->Write(SyncedWrite(), &batch)));
-  released->insert(released->end(), dropped.begin(), dropped.end());
-  chunk_count_ -= dropped.size();
-  --file_count_;
-  return absl::OkStatus();
+  return Apply(change, released);
 }
 
 absl::StatusOr<NamespaceDeletion> MetadataStore::DeleteNamespace(
@@ -720,19 +867,35 @@ absl::Status MetadataStore::Reserve(absl::string_view ns,
                                     uint64_t bytes,
                                     rocksdb::WriteBatch* batch) {
   if (bytes == 0) return absl::OkStatus();
-  if (quota.has_value()) {
-    ASSIGN_OR_RETURN(proto::UsageRecord usage, NamespaceUsage(ns));
-    const int64_t used =
-        usage.bytes() + usage.old_version_bytes() + usage.reserved_bytes();
-    if (used < 0 || static_cast<uint64_t>(used) + bytes > *quota) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat("namespace quota exceeded: ", *quota, " bytes, ", used,
-                       " used or reserved, ", bytes, " more asked"));
-    }
-  }
+  RETURN_IF_ERROR(CheckQuota(ns, quota, bytes));
   proto::UsageRecord delta;
   delta.set_reserved_bytes(bytes);
   batch->Merge(UsageKey(ns), delta.SerializeAsString());
+  return absl::OkStatus();
+}
+
+absl::Status MetadataStore::CheckQuota(absl::string_view ns,
+                                       std::optional<uint64_t> quota,
+                                       uint64_t bytes) {
+  if (!quota.has_value()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(proto::UsageRecord usage, NamespaceUsage(ns));
+  const int64_t used =
+      usage.bytes() + usage.old_version_bytes() + usage.reserved_bytes();
+  if (used < 0 || static_cast<uint64_t>(used) + bytes > *quota) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("namespace quota exceeded: ", *quota, " bytes, ", used,
+                     " used or reserved, ", bytes, " more asked"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MetadataStore::CheckAdmission(absl::string_view ns,
+                                           uint64_t incarnation) {
+  ASSIGN_OR_RETURN(proto::NamespaceTombstone tombstone, Tombstone(ns));
+  if (incarnation != 0 && incarnation <= tombstone.incarnation()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("namespace ", ns, " was deleted"));
+  }
   return absl::OkStatus();
 }
 

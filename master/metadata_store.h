@@ -6,7 +6,9 @@
 //   v<path>\0<gen, 8B BE>  FileRecord of an old version of the file at path,
 //                      kept on overwrite when the writer asks for versions
 //   u<upload id>       PendingUploadRecord: a file being written, invisible
-//   c<handle, 8B BE>   ChunkRecord of every chunk a file or upload references
+//   c<handle, 8B BE>   ChunkRecord of every chunk a file or upload references,
+//                      with how many more than one file records share it
+//                      (copies); gone, and garbage, once none does
 //   n<namespace>       UsageRecord: what the files of the namespace (first
 //                      path segment) store and what its uploads reserve,
 //                      changed by merge operands in the batches that change
@@ -145,6 +147,31 @@ class MetadataStore {
   absl::Status DeleteFile(const std::string& path, uint64_t if_generation,
                           std::vector<uint64_t>* released);
 
+  // Makes a copy of `source` (its version `source_generation`, 0: current)
+  // the current file at `destination`, replacing what is there as
+  // CompleteUpload does (with `keep_versions` and `condition`). The copy
+  // shares the source's chunks (sealed chunks never change), so it costs a
+  // metadata write whatever the size; a chunk is garbage once no file or
+  // version refers to it. The destination's namespace is admitted as for an
+  // upload (quota: ResourceExhausted; deleted incarnation:
+  // FailedPrecondition).
+  absl::StatusOr<proto::FileRecord> Copy(
+      const std::string& source, uint64_t source_generation,
+      const std::string& destination, int64_t now_micros,
+      uint32_t keep_versions, const CompletionCondition& condition,
+      const UploadAdmission& admission, std::vector<uint64_t>* released);
+
+  // Renames the file at `source`, with its old versions, to `destination`,
+  // atomically. A file at the destination is AlreadyExists, unless
+  // `overwrite`, when it and its versions are deleted in the same batch.
+  // Across namespaces the destination's quota is checked for the file and
+  // its versions. The moved file gets a generation above the destination's.
+  absl::StatusOr<proto::FileRecord> Move(const std::string& source,
+                                         const std::string& destination,
+                                         int64_t now_micros, bool overwrite,
+                                         const UploadAdmission& admission,
+                                         std::vector<uint64_t>* released);
+
   // Deletes every file of namespace `ns` (with old versions) and abandons
   // every upload into it, appending chunk handles to *released. First
   // records a tombstone, so no upload admitted for `incarnation` or earlier,
@@ -192,7 +219,20 @@ class MetadataStore {
   uint64_t usage_records_scanned();
 
  private:
+  class FileChange;
+
   explicit MetadataStore(std::unique_ptr<rocksdb::DB> db);
+  // Makes `file` the current file at its path in `change`, replacing the
+  // one there as CompleteUpload describes once `condition` holds: it keeps
+  // the replaced file's creation time and a generation above it.
+  // `new_references` as FileChange::PutCurrent. The caller holds the path.
+  absl::Status Install(proto::FileRecord& file, uint32_t keep_versions,
+                       const CompletionCondition& condition,
+                       bool new_references, FileChange& change);
+  // Writes `change` in one synced batch, with the chunk reference counts it
+  // changes; chunks no file refers to any more are dropped and appended to
+  // *released.
+  absl::Status Apply(FileChange& change, std::vector<uint64_t>* released);
   absl::Status LoadCounters();
   // Writes the usage counters of a database from before they existed.
   absl::Status BuildUsageCounters();
@@ -201,6 +241,12 @@ class MetadataStore {
   // stripe until `batch` is written.
   absl::Status Reserve(absl::string_view ns, std::optional<uint64_t> quota,
                        uint64_t bytes, rocksdb::WriteBatch* batch);
+  // ResourceExhausted unless namespace `ns` has `bytes` left under `quota`
+  // (none: always). The caller holds the namespace's quota stripe.
+  absl::Status CheckQuota(absl::string_view ns, std::optional<uint64_t> quota,
+                          uint64_t bytes);
+  // FailedPrecondition if a DeleteNamespace of `ns` covered `incarnation`.
+  absl::Status CheckAdmission(absl::string_view ns, uint64_t incarnation);
   // The tombstone of namespace `ns` (all 0 if it was never deleted).
   absl::StatusOr<proto::NamespaceTombstone> Tombstone(absl::string_view ns);
   // Old versions of `path`, oldest first. The caller holds the path's lock
@@ -221,6 +267,9 @@ class MetadataStore {
   // namespace tombstone is written: a completion either finishes before the
   // tombstone (and the deletion's scan sees its file) or sees it.
   absl::Mutex tombstone_mu_;
+  // Serializes reference-count changes of chunks that copies share; taken
+  // after key_locks_, never before.
+  StripedLock chunk_locks_;
   absl::Mutex handle_mu_;
   uint64_t next_handle_ ABSL_GUARDED_BY(handle_mu_) = 1;
   uint64_t reserved_end_ ABSL_GUARDED_BY(handle_mu_) = 1;

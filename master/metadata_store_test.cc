@@ -574,5 +574,121 @@ TEST_F(MetadataStoreTest, OlderDatabaseGetsItsUsageCountersAtOpen) {
   EXPECT_EQ(usage->old_versions(), 1);
 }
 
+TEST_F(MetadataStoreTest, CopiesShareChunksUntilTheLastReferenceGoes) {
+  const std::vector<uint64_t> chunks = WriteFile("/ns/a", {10, 20});
+  const uint64_t chunk_count = store_->chunk_count();
+  std::vector<uint64_t> released;
+  auto copy = store_->Copy("/ns/a", 0, "/ns/b", 50, 0, {}, {}, &released);
+  ASSERT_TRUE(copy.ok()) << copy.status();
+  EXPECT_EQ(copy->size(), 30u);
+  EXPECT_EQ(std::vector<uint64_t>(copy->chunks().begin(), copy->chunks().end()),
+            chunks);
+  EXPECT_EQ(store_->chunk_count(), chunk_count) << "a copy moves no chunk";
+  // A copy into another namespace, and one of the copy.
+  ASSERT_TRUE(
+      store_->Copy("/ns/b", 0, "/other/c", 60, 0, {}, {}, &released).ok());
+  ExpectUsage(*store_, "ns");
+  ExpectUsage(*store_, "other");
+  // Overwriting or deleting any of them leaves the others' chunks alone.
+  WriteFile("/ns/a", {1}, 0, 70);
+  ASSERT_TRUE(store_->DeleteFile("/ns/b", 0, &released).ok());
+  EXPECT_TRUE(released.empty());
+  for (uint64_t handle : chunks) EXPECT_TRUE(store_->GetChunk(handle).ok());
+  // The last one takes them with it.
+  ASSERT_TRUE(store_->DeleteFile("/other/c", 0, &released).ok());
+  std::sort(released.begin(), released.end());
+  EXPECT_EQ(released, chunks);
+  for (uint64_t handle : chunks) {
+    EXPECT_EQ(store_->GetChunk(handle).status().code(),
+              absl::StatusCode::kNotFound);
+  }
+  ExpectUsage(*store_, "ns");
+  ExpectUsage(*store_, "other");
+}
+
+TEST_F(MetadataStoreTest, CopyKeepsVersionsConditionsAndQuota) {
+  WriteFile("/ns/a", {3}, 0, 10);
+  const uint64_t first = FileGeneration(*store_->GetFile("/ns/a"));
+  WriteFile("/ns/a", {4}, /*keep_versions=*/1, 20);
+  WriteFile("/ns/d", {5});
+  std::vector<uint64_t> released;
+  // An old version can be copied; the destination keeps its history.
+  auto copy = store_->Copy("/ns/a", first, "/ns/d", 30, /*keep_versions=*/1, {},
+                           {}, &released);
+  ASSERT_TRUE(copy.ok()) << copy.status();
+  EXPECT_EQ(copy->size(), 3u);
+  EXPECT_EQ(store_->ListVersions("/ns/d")->size(), 2u);
+  // A failed condition or quota changes nothing, reference counts included.
+  const std::string before = store_->GetChunk(copy->chunks(0))->DebugString();
+  EXPECT_EQ(store_->Copy("/ns/a", 0, "/ns/d", 40, 0, {true, 0}, {}, &released)
+                .status()
+                .code(),
+            absl::StatusCode::kAlreadyExists);
+  UploadAdmission tight;
+  tight.quota_bytes = 18;  // 15 used, the copy is 4 more
+  EXPECT_EQ(store_->Copy("/ns/a", 0, "/ns/e", 40, 0, {}, tight, &released)
+                .status()
+                .code(),
+            absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(store_->GetChunk(copy->chunks(0))->DebugString(), before);
+  EXPECT_TRUE(released.empty());
+  EXPECT_EQ(store_->Copy("/ns/nope", 0, "/ns/f", 40, 0, {}, {}, &released)
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+  ExpectUsage(*store_, "ns");
+}
+
+TEST_F(MetadataStoreTest, MoveRenamesWithHistoryWithinAndAcrossNamespaces) {
+  const std::vector<uint64_t> old_chunks = WriteFile("/ns/a", {3}, 0, 10);
+  const std::vector<uint64_t> chunks = WriteFile("/ns/a", {4}, 1, 20);
+  std::vector<uint64_t> released;
+  auto moved = store_->Move("/ns/a", "/ns/b", 30, false, {}, &released);
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(store_->GetFile("/ns/a").status().code(),
+            absl::StatusCode::kNotFound);
+  auto versions = store_->ListVersions("/ns/b");
+  ASSERT_TRUE(versions.ok());
+  ASSERT_EQ(versions->size(), 2u);
+  EXPECT_EQ((*versions)[0].size(), 4u);
+  EXPECT_EQ((*versions)[1].size(), 3u);
+  EXPECT_TRUE(released.empty());
+  ExpectUsage(*store_, "ns");
+  // Across namespaces, onto an existing file only with overwrite.
+  const std::vector<uint64_t> target = WriteFile("/other/t", {7}, 0, 1000);
+  const uint64_t target_generation =
+      FileGeneration(*store_->GetFile("/other/t"));
+  EXPECT_EQ(store_->Move("/ns/b", "/other/t", 40, false, {}, &released)
+                .status()
+                .code(),
+            absl::StatusCode::kAlreadyExists);
+  UploadAdmission tight;
+  tight.quota_bytes = 10;  // 7 used; the file and its version are 7 more
+  EXPECT_EQ(store_->Move("/ns/b", "/other/t", 40, true, tight, &released)
+                .status()
+                .code(),
+            absl::StatusCode::kResourceExhausted);
+  moved = store_->Move("/ns/b", "/other/t", 40, true, {}, &released);
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(released, target);
+  // Later than what the destination held, though its clock read 40.
+  EXPECT_GT(moved->generation(), target_generation);
+  EXPECT_EQ(store_->ListVersions("/other/t")->size(), 2u);
+  ExpectUsage(*store_, "ns");
+  ExpectUsage(*store_, "other");
+  EXPECT_EQ(store_->Move("/other/t", "/other/t", 50, true, {}, &released)
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  // The chunks went along: deleting the moved file releases them.
+  released.clear();
+  ASSERT_TRUE(store_->DeleteFile("/other/t", 0, &released).ok());
+  std::vector<uint64_t> all = old_chunks;
+  all.insert(all.end(), chunks.begin(), chunks.end());
+  std::sort(all.begin(), all.end());
+  std::sort(released.begin(), released.end());
+  EXPECT_EQ(released, all);
+}
+
 }  // namespace
 }  // namespace sfs

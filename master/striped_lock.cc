@@ -9,11 +9,26 @@ namespace sfs {
 
 StripedLock::Guard::Guard(StripedLock* lock,
                           std::initializer_list<absl::string_view> keys) {
-  std::set<size_t> stripes;
+  std::vector<size_t> stripes;
   for (absl::string_view key : keys) {
-    stripes.insert(absl::HashOf(key) % kStripes);
+    stripes.push_back(absl::HashOf(key) % kStripes);
   }
-  for (size_t stripe : stripes) {  // ascending: a global lock order
+  Lock(lock, stripes);
+}
+
+StripedLock::Guard::Guard(StripedLock* lock,
+                          const std::vector<std::string>& keys) {
+  std::vector<size_t> stripes;
+  for (absl::string_view key : keys) {
+    stripes.push_back(absl::HashOf(key) % kStripes);
+  }
+  Lock(lock, stripes);
+}
+
+void StripedLock::Guard::Lock(StripedLock* lock,
+                              const std::vector<size_t>& stripes) {
+  const std::set<size_t> ordered(stripes.begin(), stripes.end());
+  for (size_t stripe : ordered) {  // ascending: a global lock order
     lock->stripes_[stripe].Lock();
     held_.push_back(&lock->stripes_[stripe]);
   }

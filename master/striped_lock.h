@@ -5,6 +5,7 @@
 #define SFS_MASTER_STRIPED_LOCK_H_
 
 #include <initializer_list>
+#include <string>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -19,11 +20,14 @@ class StripedLock {
   class Guard {
    public:
     Guard(StripedLock* lock, std::initializer_list<absl::string_view> keys);
+    Guard(StripedLock* lock, const std::vector<std::string>& keys);
     ~Guard();
     Guard(const Guard&) = delete;
     Guard& operator=(const Guard&) = delete;
 
    private:
+    void Lock(StripedLock* lock, const std::vector<size_t>& stripes);
+
     std::vector<absl::Mutex*> held_;
   };
 

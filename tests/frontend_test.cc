@@ -654,6 +654,101 @@ TEST_F(FrontendTest, WebUiDeepLinksAndCrossOriginCalls) {
   EXPECT_FALSE(plain->has_header("Access-Control-Allow-Origin"));
 }
 
+// Server-side copies share chunks: a GiB copied is a metadata write. Moves
+// rename; batch deletes report each path.
+TEST_F(FrontendTest, CopyOfAGibibyteSharesItsChunksMoveRenamesBatchDeletes) {
+  const std::string alice = TestJwt("alice");
+  CreateNamespace("copies", 0);
+  CreateNamespace("copies-moved", 0);
+  const uint64_t size = 1024 * kMiB;
+  auto client = server_->NewClient();
+  ASSERT_EQ(
+      UploadPattern(*client, "/storage/copies/big.bin", alice, 11, size, false)
+          ->status,
+      201);
+  auto chunk_count = [&] {
+    auto status = Send("GET", "/storage/status", "");
+    return json::parse(status->body)["chunk_count"].get<uint64_t>();
+  };
+  auto replicas_on_disk = [&] {
+    uint64_t files = 0;
+    for (int i = 0; i < 4; ++i) {
+      for (const auto& entry :
+           std::filesystem::directory_iterator(cluster_->chunkserver_dir(i))) {
+        files += entry.path().extension() == ".data" ? 1 : 0;
+      }
+    }
+    return files;
+  };
+  // The last MiB of a file, by range.
+  auto tail = [&](const std::string& path) {
+    auto res = client->Get(path, {{"Authorization", "Bearer " + alice},
+                                  {"Range", "bytes=-1048576"}});
+    return res && res->status == 206 ? res->body : "";
+  };
+  const uint64_t chunks = chunk_count();
+  const uint64_t replicas = replicas_on_disk();
+
+  auto copied = Send("POST", "/storage/copy", alice,
+                     R"({"from": {"namespace": "copies", "path": "big.bin"},
+                         "to": {"namespace": "copies", "path": "copy.bin"}})");
+  ASSERT_EQ(copied->status, 201) << copied->body;
+  EXPECT_EQ(json::parse(copied->body)["size"], size);
+  EXPECT_EQ(chunk_count(), chunks) << "the copy moved no chunk";
+  uint64_t got = 0;
+  EXPECT_EQ(DownloadSha256(*client, "/storage/copies/copy.bin", alice, &got),
+            PatternSha256(11, size));
+  // Without overwrite an existing destination refuses; the source must be
+  // readable, the destination writable by the caller.
+  EXPECT_EQ(Send("POST", "/storage/copy", alice,
+                 R"({"from": {"namespace": "copies", "path": "big.bin"},
+                     "to": {"namespace": "copies", "path": "copy.bin"}})")
+                ->status,
+            409);
+  EXPECT_EQ(Send("POST", "/storage/copy", TestJwt("bob"),
+                 R"({"from": {"namespace": "copies", "path": "big.bin"},
+                     "to": {"namespace": "copies", "path": "bob.bin"}})")
+                ->status,
+            403);
+  EXPECT_EQ(
+      Send("POST", "/storage/copy", alice, R"({"from": "big.bin"})")->status,
+      400);
+
+  // The original goes; the copy stays whole.
+  ASSERT_EQ(Status("DELETE", "/storage/copies/big.bin", alice), 200);
+  EXPECT_EQ(chunk_count(), chunks);
+  EXPECT_EQ(tail("/storage/copies/copy.bin"), Pattern(11, size - kMiB, kMiB));
+  // A move to another namespace of the owner renames it.
+  auto moved = Send("POST", "/storage/move", alice,
+                    R"({"from": {"namespace": "copies", "path": "copy.bin"},
+                        "to": {"namespace": "copies-moved", "path": "m.bin"}})");
+  ASSERT_EQ(moved->status, 200) << moved->body;
+  EXPECT_EQ(Status("GET", "/storage/copies/copy.bin", alice), 404);
+  EXPECT_EQ(tail("/storage/copies-moved/m.bin"),
+            Pattern(11, size - kMiB, kMiB));
+  EXPECT_EQ(chunk_count(), chunks);
+
+  // Batch delete: each path's outcome. The last copy takes the chunks with
+  // it, and their replicas leave the disks.
+  ASSERT_EQ(Status("POST", "/storage/copies-moved/small.txt", alice, "s"), 201);
+  auto batch = Send("POST", "/storage/files/delete", alice,
+                    R"({"namespace": "copies-moved",
+                        "paths": ["m.bin", "small.txt", "gone.txt", "../x"]})");
+  ASSERT_EQ(batch->status, 200) << batch->body;
+  json outcome = json::parse(batch->body);
+  EXPECT_EQ(outcome["deleted"], json({"m.bin", "small.txt"}));
+  ASSERT_EQ(outcome["errors"].size(), 2u);
+  EXPECT_EQ(outcome["errors"][0]["path"], "gone.txt");
+  EXPECT_EQ(outcome["errors"][0]["code"], "not_found");
+  EXPECT_EQ(outcome["errors"][1]["code"], "invalid_argument");
+  EXPECT_EQ(chunk_count(), chunks - 16);
+  absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (replicas_on_disk() > replicas - 48 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  EXPECT_LE(replicas_on_disk(), replicas - 48);
+}
+
 TEST_F(FrontendTest, BrowserNavigationsGetAnHtmlErrorPage) {
   CreateNamespace("pages", 1);
   const httplib::Headers navigation = {

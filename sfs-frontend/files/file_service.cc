@@ -176,6 +176,12 @@ absl::StatusOr<FileView> FileService::Stat(const Identity& caller,
 
 absl::StatusOr<std::unique_ptr<FileReader>> FileService::Open(
     const FileView& view, uint64_t offset, uint64_t length) {
+  if (view.file.size > 0 && view.file.chunks.empty()) {
+    // A view from Copy or Move: the master answered without chunk lists.
+    ASSIGN_OR_RETURN(FileInfo file,
+                     client_->Stat(view.file.path, view.file.generation));
+    return client_->OpenVersion(file, offset, length);
+  }
   return client_->OpenVersion(view.file, offset, length);
 }
 
@@ -255,21 +261,7 @@ absl::StatusOr<AdmittedUpload> FileService::AdmitUpload(
   create.quota_bytes = policies.quota_bytes;
   create.reserve_bytes = request.declared_size.value_or(0);
   if (!request.overwrite) {
-    // Refused at once if a visible file is there; otherwise the master
-    // checks again when the upload completes (the path still free, or still
-    // holding the expired file seen here), so of two racing creates one
-    // wins.
-    auto existing = client_->Stat(full_path);
-    if (absl::IsNotFound(existing.status())) {
-      create.if_absent = true;
-    } else if (!existing.ok()) {
-      return existing.status();
-    } else if (CheckNotExpired(ns, *existing).ok()) {
-      return absl::AlreadyExistsError(absl::StrCat(
-          request.path, " exists; add ?overwrite=true to replace it"));
-    } else {
-      create.if_generation = existing->generation;
-    }
+    RETURN_IF_ERROR(RefuseOverwrite(ns, full_path, request.path, create));
   }
 
   // Checked up front against the declared size, so a client learns of a
@@ -282,8 +274,8 @@ absl::StatusOr<AdmittedUpload> FileService::AdmitUpload(
     // Old versions take space as much as current files do.
     const uint64_t used =
         usage.bytes + usage.old_version_bytes + usage.reserved_bytes;
-    limits.quota_left =
-        *policies.quota_bytes > used ? *policies.quota_bytes - used : 0;
+    const uint64_t quota = static_cast<uint64_t>(*policies.quota_bytes);
+    limits.quota_left = quota > used ? quota - used : 0;
   }
   const std::optional<uint64_t>& declared = request.declared_size;
   if (declared && limits.max_file_bytes && *declared > *limits.max_file_bytes) {
@@ -296,6 +288,118 @@ absl::StatusOr<AdmittedUpload> FileService::AdmitUpload(
   }
   return AdmittedUpload(client_, std::move(ns), std::move(full_path),
                         request.path, std::move(create), limits);
+}
+
+absl::Status FileService::RefuseOverwrite(const NamespaceRecord& ns,
+                                          const std::string& full_path,
+                                          const std::string& path,
+                                          CreateOptions& create) {
+  // Refused at once if a visible file is there; otherwise the master checks
+  // again when the write completes, so of two racing creates one wins.
+  auto existing = client_->Stat(full_path);
+  if (absl::IsNotFound(existing.status())) {
+    create.if_absent = true;
+    return absl::OkStatus();
+  }
+  if (!existing.ok()) return existing.status();
+  if (CheckNotExpired(ns, *existing).ok()) {
+    return absl::AlreadyExistsError(
+        absl::StrCat(path, " exists; add ?overwrite=true to replace it"));
+  }
+  create.if_generation = existing->generation;
+  return absl::OkStatus();
+}
+
+absl::Status FileService::CheckStoredFileFits(const NamespaceRecord& ns,
+                                              const FileInfo& file) {
+  const NamespacePolicies& policies = ns.policies;
+  if (policies.max_file_bytes &&
+      file.size > static_cast<uint64_t>(*policies.max_file_bytes)) {
+    return PayloadTooLargeError(
+        absl::StrCat("file exceeds the namespace limit of ",
+                     *policies.max_file_bytes, " bytes"));
+  }
+  const std::string type = file.content_type.empty()
+                               ? MediaTypeForPath(file.path)
+                               : file.content_type;
+  if (!MediaTypeAllowed(type, policies.allowed_mime_types)) {
+    return UnsupportedMediaTypeError(
+        absl::StrCat(type, " is not allowed in namespace ", ns.name));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<FileView> FileService::Copy(const Identity& caller,
+                                           const FileLocation& from,
+                                           const FileLocation& to,
+                                           uint64_t version, bool overwrite) {
+  ASSIGN_OR_RETURN(FileView source, Stat(caller, from.ns, from.path, version));
+  ASSIGN_OR_RETURN(std::string destination, ClusterPath(to.ns, to.path));
+  ASSIGN_OR_RETURN(NamespaceRecord ns,
+                   Authorize(caller, to.ns, NamespaceAccess::kCreateFiles));
+  RETURN_IF_ERROR(CheckStoredFileFits(ns, source.file));
+  CreateOptions create;
+  create.keep_versions = ns.policies.keep_versions.value_or(0);
+  create.namespace_incarnation = ns.created_at;
+  create.quota_bytes = ns.policies.quota_bytes;
+  if (!overwrite) {
+    RETURN_IF_ERROR(RefuseOverwrite(ns, destination, to.path, create));
+  }
+  auto copy = client_->Copy(source.file.path, source.file.generation,
+                            destination, create);
+  if (!copy.ok()) return UploadWriteError(copy.status());
+  return FileView{std::move(ns), std::move(*copy)};
+}
+
+absl::StatusOr<FileView> FileService::Move(const Identity& caller,
+                                           const FileLocation& from,
+                                           const FileLocation& to,
+                                           bool overwrite) {
+  ASSIGN_OR_RETURN(std::string source, ClusterPath(from.ns, from.path));
+  ASSIGN_OR_RETURN(std::string destination, ClusterPath(to.ns, to.path));
+  ASSIGN_OR_RETURN(NamespaceRecord source_ns,
+                   Authorize(caller, from.ns, NamespaceAccess::kDeleteFiles));
+  ASSIGN_OR_RETURN(NamespaceRecord ns,
+                   Authorize(caller, to.ns, NamespaceAccess::kCreateFiles));
+  if (source_ns.owner_id != ns.owner_id) {
+    return absl::PermissionDeniedError(
+        "files move only between namespaces of one owner");
+  }
+  ASSIGN_OR_RETURN(FileInfo file, client_->Stat(source));
+  RETURN_IF_ERROR(CheckNotExpired(source_ns, file));
+  RETURN_IF_ERROR(CheckStoredFileFits(ns, file));
+  if (!overwrite) {
+    // A visible file refuses the move; an expired one makes way. (The
+    // master refuses a file that appeared meanwhile.)
+    CreateOptions unused;
+    RETURN_IF_ERROR(RefuseOverwrite(ns, destination, to.path, unused));
+    overwrite = unused.if_generation != 0;
+  }
+  CreateOptions create;
+  create.namespace_incarnation = ns.created_at;
+  if (source_ns.name != ns.name) create.quota_bytes = ns.policies.quota_bytes;
+  auto moved = client_->Move(source, destination, overwrite, create);
+  if (!moved.ok()) return UploadWriteError(moved.status());
+  return FileView{std::move(ns), std::move(*moved)};
+}
+
+absl::StatusOr<std::vector<absl::Status>> FileService::DeleteMany(
+    const Identity& caller, const std::string& ns,
+    const std::vector<std::string>& paths) {
+  if (paths.size() > kMaxBatchPaths) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("at most ", kMaxBatchPaths, " paths per call"));
+  }
+  RETURN_IF_ERROR(
+      Authorize(caller, ns, NamespaceAccess::kDeleteFiles).status());
+  std::vector<absl::Status> outcomes;
+  outcomes.reserve(paths.size());
+  for (const std::string& path : paths) {
+    absl::StatusOr<std::string> full_path = ClusterPath(ns, path);
+    outcomes.push_back(full_path.ok() ? client_->Delete(*full_path)
+                                      : full_path.status());
+  }
+  return outcomes;
 }
 
 AdmittedUpload::AdmittedUpload(Client* client, NamespaceRecord ns,

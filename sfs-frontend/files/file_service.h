@@ -86,6 +86,12 @@ struct VersionList {
   std::vector<FileInfo> versions;
 };
 
+// A file named by namespace and path, for copies and moves.
+struct FileLocation {
+  std::string ns;
+  std::string path;  // inside the namespace
+};
+
 struct UploadRequest {
   std::string ns;
   std::string path;  // inside the namespace
@@ -186,6 +192,31 @@ class FileService {
   absl::Status Delete(const Identity& caller, const std::string& ns,
                       const std::string& path);
 
+  // Copies the file at `from` (its `version`, 0: the current one) to `to`:
+  // the caller must be allowed to read `from` and to create files in `to`,
+  // whose policies apply as to an upload (size 413, MIME allow-list 415,
+  // quota 507, kept versions; without `overwrite` a file there is
+  // AlreadyExists, checked again atomically). The copy shares the source's
+  // chunks: it costs a metadata write whatever the size.
+  absl::StatusOr<FileView> Copy(const Identity& caller, const FileLocation& from,
+                                const FileLocation& to, uint64_t version,
+                                bool overwrite);
+
+  // Renames `from`, with its old versions, to `to` atomically, within a
+  // namespace or across namespaces of one owner (PermissionDenied
+  // otherwise). The caller must be allowed to delete in `from` and create
+  // in `to`, whose policies apply as for Copy.
+  absl::StatusOr<FileView> Move(const Identity& caller, const FileLocation& from,
+                                const FileLocation& to, bool overwrite);
+
+  // Deletes each of `paths` in `ns` (at most kMaxBatchPaths): the outcome
+  // of each, in order (NotFound for one that was not there). The call
+  // itself fails only if the caller may not delete in `ns`.
+  static constexpr size_t kMaxBatchPaths = 1000;
+  absl::StatusOr<std::vector<absl::Status>> DeleteMany(
+      const Identity& caller, const std::string& ns,
+      const std::vector<std::string>& paths);
+
   // Checks everything an upload can be refused for before its body is
   // read: the caller's rights, the path, an existing file (unless
   // overwrite), the declared size against the size limit and the quota.
@@ -198,6 +229,16 @@ class FileService {
   absl::Status CheckNotExpired(const NamespaceRecord& ns,
                                const FileInfo& current);
   absl::StatusOr<StorageUsage> Usage(const std::string& ns);
+  // Fills in `create`'s conditions for a write to `full_path` (`path` in
+  // `ns`) that may not replace a visible file: AlreadyExists if one is
+  // there; else completion requires the path still free, or still holding
+  // the expired file seen now.
+  absl::Status RefuseOverwrite(const NamespaceRecord& ns,
+                               const std::string& full_path,
+                               const std::string& path, CreateOptions& create);
+  // The namespace's size and type policies for a file already stored.
+  static absl::Status CheckStoredFileFits(const NamespaceRecord& ns,
+                                          const FileInfo& file);
 
   Client* const client_;
   Catalog* const catalog_;

@@ -298,5 +298,76 @@ TEST_F(FileServiceTest, DeletedNamespaceStartsEmptyWhenCreatedAgain) {
   EXPECT_EQ((*listed)[0].usage.reserved_bytes, 0u);
 }
 
+TEST_F(FileServiceTest, CopyAndMoveApplyTheDestinationsPolicies) {
+  CreateNamespace("src");
+  NamespacePolicies small;
+  small.max_file_bytes = 4;
+  small.allowed_mime_types = {"text/*"};
+  CreateNamespace("small", small);
+  ASSERT_TRUE(Upload(alice_, "src", "long.txt", "0123456789").ok());
+  ASSERT_TRUE(Upload(alice_, "src", "a.png", "png").ok());
+  ASSERT_TRUE(Upload(alice_, "src", "ok.txt", "ok").ok());
+  auto status = [](const auto& result) {
+    return ToHttpError(result.status()).status;
+  };
+  EXPECT_EQ(status(files_->Copy(alice_, {"src", "long.txt"}, {"small", "l.txt"},
+                                0, false)),
+            413);
+  EXPECT_EQ(
+      status(files_->Move(alice_, {"src", "a.png"}, {"small", "a.png"}, false)),
+      415);
+  auto copy =
+      files_->Copy(alice_, {"src", "ok.txt"}, {"small", "ok.txt"}, 0, false);
+  ASSERT_TRUE(copy.ok()) << copy.status();
+  EXPECT_EQ(Read(*copy), "ok");
+  EXPECT_EQ(status(files_->Copy(alice_, {"src", "ok.txt"}, {"small", "ok.txt"},
+                                0, false)),
+            409);
+  EXPECT_TRUE(
+      files_->Copy(alice_, {"src", "ok.txt"}, {"small", "ok.txt"}, 0, true)
+          .ok());
+  auto moved =
+      files_->Move(alice_, {"src", "ok.txt"}, {"src", "renamed.txt"}, false);
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(Read(*moved), "ok");
+  EXPECT_EQ(files_->Stat(alice_, "src", "ok.txt").status().code(),
+            absl::StatusCode::kNotFound);
+
+  // Reading the source is not enough to copy into another's namespace, and
+  // files move only between namespaces of one owner.
+  const Identity bob = User("bob");
+  ASSERT_TRUE(files_
+                  ->CreateNamespace(bob,
+                                    [](NamespaceRecord& ns) {
+                                      ns.name = "bobs";
+                                      ns.visibility = Visibility::kPublic;
+                                      return absl::OkStatus();
+                                    })
+                  .ok());
+  ASSERT_TRUE(Upload(bob, "bobs", "b.txt", "bob").ok());
+  EXPECT_EQ(
+      files_->Copy(bob, {"src", "renamed.txt"}, {"bobs", "x.txt"}, 0, false)
+          .status()
+          .code(),
+      absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(
+      files_->Copy(alice_, {"bobs", "b.txt"}, {"src", "from-bob.txt"}, 0, false)
+          .ok());
+  EXPECT_EQ(files_->Move(alice_, {"bobs", "b.txt"}, {"src", "b.txt"}, false)
+                .status()
+                .code(),
+            absl::StatusCode::kPermissionDenied);
+
+  auto outcomes =
+      files_->DeleteMany(alice_, "src", {"renamed.txt", "nope", "../x"});
+  ASSERT_TRUE(outcomes.ok());
+  ASSERT_EQ(outcomes->size(), 3u);
+  EXPECT_TRUE((*outcomes)[0].ok());
+  EXPECT_EQ((*outcomes)[1].code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ((*outcomes)[2].code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(files_->DeleteMany(bob, "src", {"a.png"}).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
 }  // namespace
 }  // namespace sfs::frontend

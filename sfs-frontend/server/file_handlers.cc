@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "sfs-frontend/server/http_error.h"
 
 namespace sfs::frontend {
 namespace {
@@ -41,6 +42,12 @@ void FileHandlers::Register(Router& router) {
              [this](const HttpCall& call) { return ListVersions(call); });
   router.Add({"GET"}, "/storage/status", "status",
              [this](const HttpCall& call) { return ClusterStatus(call); });
+  router.Add({"POST"}, "/storage/copy", "copy",
+             [this](const HttpCall& call) { return CopyOrMove(call, true); });
+  router.Add({"POST"}, "/storage/move", "move",
+             [this](const HttpCall& call) { return CopyOrMove(call, false); });
+  router.Add({"POST"}, "/storage/files/delete", "delete_files",
+             [this](const HttpCall& call) { return DeleteMany(call); });
   router.Add(
       {"GET"}, "/storage/download/([^/]+)/(.+)", "download",
       [this](const HttpCall& call) {
@@ -144,6 +151,71 @@ absl::Status FileHandlers::Delete(const HttpCall& call, const std::string& ns,
   ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
   RETURN_IF_ERROR(services_->files->Delete(caller, ns, path));
   WriteJson(call, 200, json{{"status", "deleted"}, {"name", path}}.dump());
+  return absl::OkStatus();
+}
+
+absl::Status FileHandlers::CopyOrMove(const HttpCall& call, bool copy) {
+  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
+  ASSIGN_OR_RETURN(json body, ReadJsonObject(call));
+  auto location = [&](const char* key) -> absl::StatusOr<FileLocation> {
+    const json& value = body.value(key, json());
+    if (!value.is_object() || !value.value("namespace", json()).is_string() ||
+        !value.value("path", json()).is_string()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "\"", key, "\" must be {\"namespace\": ..., \"path\": ...}"));
+    }
+    return FileLocation{value["namespace"].get<std::string>(),
+                        value["path"].get<std::string>()};
+  };
+  ASSIGN_OR_RETURN(FileLocation from, location("from"));
+  ASSIGN_OR_RETURN(FileLocation to, location("to"));
+  const json& overwrite = body.value("overwrite", json(false));
+  const json& version = body["from"].value("version", json(0));
+  if (!overwrite.is_boolean() || !version.is_number_integer() || version < 0 ||
+      (!copy && version != 0)) {
+    return absl::InvalidArgumentError(
+        copy ? "overwrite must be a boolean and from.version a version number"
+             : "overwrite must be a boolean; a move takes no version");
+  }
+  ASSIGN_OR_RETURN(
+      FileView view,
+      copy ? services_->files->Copy(caller, from, to, version.get<uint64_t>(),
+                                    overwrite.get<bool>())
+           : services_->files->Move(caller, from, to, overwrite.get<bool>()));
+  WriteJson(call, copy ? 201 : 200,
+            FileJson(view.ns, view.file, retention()).dump());
+  return absl::OkStatus();
+}
+
+absl::Status FileHandlers::DeleteMany(const HttpCall& call) {
+  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
+  ASSIGN_OR_RETURN(json body, ReadJsonObject(call));
+  const json& ns = body.value("namespace", json());
+  const json& paths = body.value("paths", json());
+  if (!ns.is_string() || !paths.is_array() ||
+      !std::all_of(paths.begin(), paths.end(),
+                   [](const json& p) { return p.is_string(); })) {
+    return absl::InvalidArgumentError(
+        "body must be {\"namespace\": ..., \"paths\": [...]}");
+  }
+  const std::vector<std::string> names = paths.get<std::vector<std::string>>();
+  ASSIGN_OR_RETURN(
+      std::vector<absl::Status> outcomes,
+      services_->files->DeleteMany(caller, ns.get<std::string>(), names));
+  json deleted = json::array();
+  json errors = json::array();
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (outcomes[i].ok()) {
+      deleted.push_back(names[i]);
+      continue;
+    }
+    HttpError error = ToHttpError(outcomes[i]);
+    errors.push_back(
+        {{"path", names[i]}, {"code", error.code}, {"error", error.message}});
+  }
+  WriteJson(call, 200,
+            json{{"deleted", deleted}, {"errors", errors}}.dump(
+                -1, ' ', false, json::error_handler_t::replace));
   return absl::OkStatus();
 }
 

@@ -31,6 +31,10 @@ class FileHandlers {
   absl::Status Delete(const HttpCall& call, const std::string& ns,
                       const std::string& path);
   absl::Status ClusterStatus(const HttpCall& call);
+  // POST /storage/copy (`copy`) and /storage/move.
+  absl::Status CopyOrMove(const HttpCall& call, bool copy);
+  // POST /storage/files/delete: many paths of one namespace.
+  absl::Status DeleteMany(const HttpCall& call);
   // The (namespace, name) of a legacy query-parameter request.
   static std::pair<std::string, std::string> LegacyTarget(const HttpCall& call);
   const Retention& retention() const { return services_->files->retention(); }

@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <nlohmann/json.hpp>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
@@ -45,6 +47,16 @@ absl::StatusOr<std::string> ReadSmallBody(const HttpCall& call,
   if (too_large) {
     return PayloadTooLargeError(
         absl::StrCat("request body exceeds ", max_bytes, " bytes"));
+  }
+  return body;
+}
+
+absl::StatusOr<nlohmann::json> ReadJsonObject(const HttpCall& call) {
+  ASSIGN_OR_RETURN(std::string text, ReadSmallBody(call));
+  nlohmann::json body =
+      nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!body.is_object()) {
+    return absl::InvalidArgumentError("body must be a JSON object");
   }
   return body;
 }

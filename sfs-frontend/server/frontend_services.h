@@ -6,6 +6,7 @@
 #define SFS_FRONTEND_SERVER_FRONTEND_SERVICES_H_
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -44,6 +45,9 @@ absl::StatusOr<uint64_t> RequestedVersion(const HttpCall& call);
 // The whole body of a small request (JSON), 413 beyond `max_bytes`.
 absl::StatusOr<std::string> ReadSmallBody(const HttpCall& call,
                                           size_t max_bytes = 64 << 10);
+
+// The body of `call` as a JSON object (InvalidArgument if it is not one).
+absl::StatusOr<nlohmann::json> ReadJsonObject(const HttpCall& call);
 
 // Whole Unix seconds: how the API writes times (the original service's
 // format, which its clients parse).

@@ -96,15 +96,6 @@ absl::Status MergeNamespaceFields(const json& body, NamespaceRecord& ns) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<json> ParseObject(const HttpCall& call) {
-  ASSIGN_OR_RETURN(std::string text, ReadSmallBody(call));
-  json body = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!body.is_object()) {
-    return absl::InvalidArgumentError("body must be a JSON object");
-  }
-  return body;
-}
-
 }  // namespace
 
 void NamespaceHandlers::Register(Router& router) {
@@ -134,7 +125,7 @@ absl::Status NamespaceHandlers::Create(const HttpCall& call) {
       NamespaceView view,
       services_->files->CreateNamespace(
           caller, [&](NamespaceRecord& ns) -> absl::Status {
-            ASSIGN_OR_RETURN(json body, ParseObject(call));
+            ASSIGN_OR_RETURN(json body, ReadJsonObject(call));
             if (!body.contains("name") || !body["name"].is_string()) {
               return absl::InvalidArgumentError("name is required");
             }
@@ -151,7 +142,7 @@ absl::Status NamespaceHandlers::Update(const HttpCall& call) {
       NamespaceView view,
       services_->files->UpdateNamespace(
           caller, call.match[1], [&](NamespaceRecord& ns) -> absl::Status {
-            ASSIGN_OR_RETURN(json body, ParseObject(call));
+            ASSIGN_OR_RETURN(json body, ReadJsonObject(call));
             if (body.contains("name") && body["name"] != ns.name) {
               return absl::InvalidArgumentError("namespaces cannot be renamed");
             }

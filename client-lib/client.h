@@ -46,6 +46,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -77,6 +78,9 @@ struct FileInfo {
   uint64_t size = 0;
   std::string sha256;  // lowercase hex of the whole content
   std::string content_type;
+  // As the writer gave them (CreateOptions).
+  std::string cache_control;
+  std::map<std::string, std::string> metadata;
   int64_t created_unix_micros = 0;
   int64_t modified_unix_micros = 0;
   // Names this content of the path; every completed upload to the path gets
@@ -174,6 +178,10 @@ struct ClientOptions {
 // the path, keep no old version, no quota.
 struct CreateOptions {
   std::string content_type;
+  // Stored with the file and returned by Stat (bounded by the master: with
+  // the content type, at most 4 KiB).
+  std::string cache_control;
+  std::map<std::string, std::string> metadata;
   // Once the new file replaces the current one, that becomes an old version
   // and the newest `keep_versions` old versions of the path are kept.
   uint32_t keep_versions = 0;

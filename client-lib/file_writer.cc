@@ -53,6 +53,9 @@ class FileWriter::Impl {
     request.set_size(appended_);
     request.set_sha256(sha_.FinishHex());
     request.set_content_type(create_.content_type);
+    request.set_cache_control(create_.cache_control);
+    request.mutable_metadata()->insert(create_.metadata.begin(),
+                                       create_.metadata.end());
     request.set_keep_versions(create_.keep_versions);
     request.set_if_absent(create_.if_absent);
     request.set_if_generation(create_.if_generation);

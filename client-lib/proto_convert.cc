@@ -11,6 +11,8 @@ FileInfo FromProto(const proto::FileInfo& file) {
   info.created_unix_micros = file.created_unix_micros();
   info.modified_unix_micros = file.modified_unix_micros();
   info.generation = file.generation();
+  info.cache_control = file.cache_control();
+  info.metadata.insert(file.metadata().begin(), file.metadata().end());
   for (const proto::ChunkInfo& c : file.chunks()) {
     ChunkInfo chunk;
     chunk.handle = c.handle();

@@ -17,6 +17,20 @@ int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
 // Bounds the old versions a writer may ask to keep (each costs its chunks).
 constexpr uint32_t kMaxKeepVersions = 1000;
 
+// Bounds what a writer may store about a file: every Stat carries it.
+absl::Status ValidateAttributes(const proto::CompleteUploadRequest& r) {
+  constexpr size_t kMaxAttributeBytes = 4096;
+  size_t bytes = r.content_type().size() + r.cache_control().size();
+  for (const auto& [key, value] : r.metadata())
+    bytes += key.size() + value.size();
+  if (bytes > kMaxAttributeBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("content type, cache control and metadata exceed ",
+                     kMaxAttributeBytes, " bytes"));
+  }
+  return absl::OkStatus();
+}
+
 void FillFileHeader(const proto::FileRecord& record, proto::FileInfo* info) {
   info->set_path(record.path());
   info->set_size(record.size());
@@ -25,6 +39,8 @@ void FillFileHeader(const proto::FileRecord& record, proto::FileInfo* info) {
   info->set_created_unix_micros(record.created_unix_micros());
   info->set_modified_unix_micros(record.modified_unix_micros());
   info->set_generation(FileGeneration(record));
+  info->set_cache_control(record.cache_control());
+  *info->mutable_metadata() = record.metadata();
 }
 
 }  // namespace
@@ -96,12 +112,17 @@ absl::StatusOr<proto::CompleteUploadResponse> Master::CompleteUpload(
     return absl::InvalidArgumentError(absl::StrCat(
         "keep_versions ", r.keep_versions(), " is above ", kMaxKeepVersions));
   }
+  RETURN_IF_ERROR(ValidateAttributes(r));
   std::vector<uint64_t> released;
   ASSIGN_OR_RETURN(
       proto::FileRecord file,
-      store_->CompleteUpload(r.upload_id(), r.size(), r.sha256(),
-                             r.content_type(), NowMicros(), r.keep_versions(),
-                             {r.if_absent(), r.if_generation()}, &released));
+      store_->CompleteUpload(
+          r.upload_id(), r.size(), r.sha256(),
+          FileAttributes{r.content_type(),
+                         r.cache_control(),
+                         {r.metadata().begin(), r.metadata().end()}},
+          NowMicros(), r.keep_versions(), {r.if_absent(), r.if_generation()},
+          &released));
   ReleaseChunks(released);
   proto::CompleteUploadResponse response;
   FillFileHeader(file, response.mutable_file());

@@ -385,8 +385,9 @@ absl::Status MetadataStore::CommitChunk(const std::string& upload_id,
 
 absl::StatusOr<proto::FileRecord> MetadataStore::CompleteUpload(
     const std::string& upload_id, uint64_t size, const std::string& sha256,
-    const std::string& content_type, int64_t now_micros, uint32_t keep_versions,
-    const CompletionCondition& condition, std::vector<uint64_t>* released) {
+    const FileAttributes& attributes, int64_t now_micros,
+    uint32_t keep_versions, const CompletionCondition& condition,
+    std::vector<uint64_t>* released) {
   // The upload names the path; both are locked before the upload is read
   // again, since another writer may complete or abandon it meanwhile.
   ASSIGN_OR_RETURN(proto::PendingUploadRecord unlocked, GetUpload(upload_id));
@@ -422,7 +423,10 @@ absl::StatusOr<proto::FileRecord> MetadataStore::CompleteUpload(
   file.set_path(upload.path());
   file.set_size(size);
   file.set_sha256(sha256);
-  file.set_content_type(content_type);
+  file.set_content_type(attributes.content_type);
+  file.set_cache_control(attributes.cache_control);
+  file.mutable_metadata()->insert(attributes.metadata.begin(),
+                                  attributes.metadata.end());
   file.set_created_unix_micros(now_micros);
   file.set_modified_unix_micros(now_micros);
   file.set_generation(now_micros);

@@ -30,6 +30,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,6 +53,14 @@ namespace sfs {
 // The generation of `file`, also for records written before generations
 // existed (their modified time, which was unique per path in practice).
 uint64_t FileGeneration(const proto::FileRecord& file);
+
+// What a writer says about a file besides its bytes (validated by the
+// caller), stored in its FileRecord.
+struct FileAttributes {
+  std::string content_type;
+  std::string cache_control;
+  std::map<std::string, std::string> metadata;
+};
 
 // What must hold at the path when an upload completes (see
 // CompleteUploadRequest).
@@ -119,7 +128,7 @@ class MetadataStore {
   // reservation is released in the same batch.
   absl::StatusOr<proto::FileRecord> CompleteUpload(
       const std::string& upload_id, uint64_t size, const std::string& sha256,
-      const std::string& content_type, int64_t now_micros,
+      const FileAttributes& attributes, int64_t now_micros,
       uint32_t keep_versions, const CompletionCondition& condition,
       std::vector<uint64_t>* released);
 

@@ -19,6 +19,12 @@
 namespace sfs {
 namespace {
 
+FileAttributes Typed(std::string content_type) {
+  FileAttributes attributes;
+  attributes.content_type = std::move(content_type);
+  return attributes;
+}
+
 UploadAdmission Incarnation(uint64_t incarnation) {
   UploadAdmission admission;
   admission.namespace_incarnation = incarnation;
@@ -46,9 +52,9 @@ class MetadataStoreTest : public StoreTestBase<MetadataStore> {
       size += length;
     }
     std::vector<uint64_t> released;
-    auto file =
-        store_->CompleteUpload(upload->upload_id(), size, "abc", "text/plain",
-                               now, keep_versions, {}, &released);
+    auto file = store_->CompleteUpload(upload->upload_id(), size, "abc",
+                                       Typed("text/plain"), now, keep_versions,
+                                       {}, &released);
     EXPECT_TRUE(file.ok()) << file.status();
     return handles;
   }
@@ -63,21 +69,21 @@ TEST_F(MetadataStoreTest, PendingUploadIsInvisibleUntilComplete) {
             absl::StatusCode::kNotFound);
   std::vector<uint64_t> released;
   // Not committed yet: completion must refuse.
-  EXPECT_EQ(
-      store_
-          ->CompleteUpload(upload->upload_id(), 0, "", "", 3, 0, {}, &released)
-          .status()
-          .code(),
-      absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_
+                ->CompleteUpload(upload->upload_id(), 0, "", Typed(""), 3, 0,
+                                 {}, &released)
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
   ASSERT_TRUE(
       store_->CommitChunk(upload->upload_id(), chunk->handle(), 10, 1, 3).ok());
   // Size must match the committed bytes.
-  EXPECT_FALSE(
-      store_
-          ->CompleteUpload(upload->upload_id(), 11, "", "", 3, 0, {}, &released)
-          .ok());
-  auto file = store_->CompleteUpload(upload->upload_id(), 10, "h", "t", 4, 0,
-                                     {}, &released);
+  EXPECT_FALSE(store_
+                   ->CompleteUpload(upload->upload_id(), 11, "", Typed(""), 3,
+                                    0, {}, &released)
+                   .ok());
+  auto file = store_->CompleteUpload(upload->upload_id(), 10, "h", Typed("t"),
+                                     4, 0, {}, &released);
   ASSERT_TRUE(file.ok());
   EXPECT_TRUE(released.empty());
   auto got = store_->GetFile("/ns/a");
@@ -110,10 +116,10 @@ TEST_F(MetadataStoreTest, OverwriteReleasesOldChunks) {
   ASSERT_TRUE(
       store_->CommitChunk(upload->upload_id(), chunk->handle(), 3, 0, 3).ok());
   std::vector<uint64_t> released;
-  ASSERT_TRUE(
-      store_
-          ->CompleteUpload(upload->upload_id(), 3, "x", "", 4, 0, {}, &released)
-          .ok());
+  ASSERT_TRUE(store_
+                  ->CompleteUpload(upload->upload_id(), 3, "x", Typed(""), 4, 0,
+                                   {}, &released)
+                  .ok());
   EXPECT_EQ(released, old_chunks);
   for (uint64_t h : old_chunks) {
     EXPECT_EQ(store_->GetChunk(h).status().code(), absl::StatusCode::kNotFound);
@@ -145,8 +151,8 @@ TEST_F(MetadataStoreTest, OverwriteKeepsTheNewestOldVersions) {
   ASSERT_TRUE(
       store_->CommitChunk(upload->upload_id(), chunk->handle(), 4, 0, 3).ok());
   ASSERT_TRUE(store_
-                  ->CompleteUpload(upload->upload_id(), 4, "d", "", 400, 2, {},
-                                   &released)
+                  ->CompleteUpload(upload->upload_id(), 4, "d", Typed(""), 400,
+                                   2, {}, &released)
                   .ok());
   EXPECT_EQ(released, v1);
   EXPECT_EQ(store_->GetVersion("/ns/a", 100).status().code(),
@@ -378,10 +384,10 @@ TEST_F(MetadataStoreTest, ReservationsKeepUploadsWithinTheQuota) {
   chunk = store_->AllocateChunk(first->upload_id(), 2);
   ASSERT_TRUE(
       store_->CommitChunk(first->upload_id(), chunk->handle(), 30, 1, 3).ok());
-  ASSERT_TRUE(
-      store_
-          ->CompleteUpload(first->upload_id(), 30, "", "", 4, 0, {}, &released)
-          .ok());
+  ASSERT_TRUE(store_
+                  ->CompleteUpload(first->upload_id(), 30, "", Typed(""), 4, 0,
+                                   {}, &released)
+                  .ok());
   ExpectUsage(*store_, "q", 0);
   // Other namespaces have quotas of their own.
   EXPECT_TRUE(store_->CreateUpload("/r/a", 1, {100, 100}).ok());
@@ -413,8 +419,8 @@ TEST_F(MetadataStoreTest, CompletionConditionsAreCheckedAtomically) {
     auto upload = store_->CreateUpload(path, 1);
     EXPECT_TRUE(upload.ok());
     std::vector<uint64_t> released;
-    auto file = store_->CompleteUpload(upload->upload_id(), 0, "", "", 9, 0,
-                                       condition, &released);
+    auto file = store_->CompleteUpload(upload->upload_id(), 0, "", Typed(""), 9,
+                                       0, condition, &released);
     if (!file.ok()) {
       // Nothing changed: the upload is still pending, to be abandoned.
       EXPECT_TRUE(store_->GetUpload(upload->upload_id()).ok());
@@ -467,14 +473,14 @@ TEST_F(MetadataStoreTest, DeletedNamespaceStartsEmptyWhenCreatedAgain) {
   auto plain_after = store_->CreateUpload("/d/new", 150);
   ASSERT_TRUE(plain_after.ok());
   ASSERT_TRUE(store_
-                  ->CompleteUpload(plain_after->upload_id(), 0, "", "", 200, 0,
-                                   {}, &released)
+                  ->CompleteUpload(plain_after->upload_id(), 0, "", Typed(""),
+                                   200, 0, {}, &released)
                   .ok());
   auto next_incarnation = store_->CreateUpload("/d/n", 101, Incarnation(11));
   ASSERT_TRUE(next_incarnation.ok());
   EXPECT_TRUE(store_
-                  ->CompleteUpload(next_incarnation->upload_id(), 0, "", "",
-                                   300, 0, {}, &released)
+                  ->CompleteUpload(next_incarnation->upload_id(), 0, "",
+                                   Typed(""), 300, 0, {}, &released)
                   .ok());
   // Deleting again is safe and leaves the namespace empty.
   deleted = store_->DeleteNamespace("d", 11, 400, &released);
@@ -507,8 +513,8 @@ TEST_F(MetadataStoreTest, UploadsRacingANamespaceDeleteLeaveNothing) {
           continue;
         }
         std::vector<uint64_t> released;
-        auto file = store_->CompleteUpload(upload->upload_id(), 4, "", "", 4, 0,
-                                           {}, &released);
+        auto file = store_->CompleteUpload(upload->upload_id(), 4, "",
+                                           Typed(""), 4, 0, {}, &released);
         if (!file.ok()) {
           store_->AbandonUpload(upload->upload_id(), &released).IgnoreError();
         }

@@ -749,6 +749,74 @@ TEST_F(FrontendTest, CopyOfAGibibyteSharesItsChunksMoveRenamesBatchDeletes) {
   EXPECT_LE(replicas_on_disk(), replicas - 48);
 }
 
+// What a writer says about a file comes back with it: Cache-Control and
+// X-Meta-* headers, in listings, and through copies. Versioned URLs of
+// public namespaces are immutable.
+TEST_F(FrontendTest, FileMetadataAndCaching) {
+  const std::string alice = TestJwt("alice");
+  CreateNamespace("meta-public", 1);
+  CreateNamespace("meta-private", 0);
+  auto client = server_->NewClient();
+  httplib::Headers headers = Bearer(alice);
+  headers.emplace("Cache-Control", "max-age=60");
+  headers.emplace("X-Meta-Owner", "team-a");
+  headers.emplace("x-meta-build", "42");
+  for (const char* ns : {"meta-public", "meta-private"}) {
+    auto up = client->Post(absl::StrCat("/storage/", ns, "/m.txt"), headers,
+                           "content", "text/plain");
+    ASSERT_EQ(up->status, 201) << up->body;
+  }
+  auto pub = client->Get("/storage/meta-public/m.txt");
+  ASSERT_EQ(pub->status, 200);
+  EXPECT_EQ(pub->get_header_value("Cache-Control"), "max-age=60");
+  EXPECT_EQ(pub->get_header_value("X-Meta-owner"), "team-a");
+  EXPECT_EQ(pub->get_header_value("X-Meta-build"), "42");
+  auto priv = client->Get("/storage/meta-private/m.txt", Bearer(alice));
+  ASSERT_EQ(priv->status, 200);
+  EXPECT_EQ(priv->get_header_value("Cache-Control"), "private, max-age=60");
+  auto listed = Send("GET", "/storage/files?namespace=meta-public", alice);
+  json file = json::parse(listed->body).at(0);
+  EXPECT_EQ(file["cache_control"], "max-age=60");
+  EXPECT_EQ(file["metadata"], json({{"owner", "team-a"}, {"build", "42"}}));
+  // A version can never change: public, it may be cached for a year.
+  const std::string version = std::to_string(file["version"].get<uint64_t>());
+  EXPECT_EQ(client->Get("/storage/meta-public/m.txt?version=" + version)
+                ->get_header_value("Cache-Control"),
+            "public, max-age=31536000, immutable");
+  auto private_listing =
+      Send("GET", "/storage/files?namespace=meta-private", alice);
+  const std::string private_version = std::to_string(
+      json::parse(private_listing->body).at(0)["version"].get<uint64_t>());
+  EXPECT_EQ(client
+                ->Get("/storage/meta-private/m.txt?version=" + private_version,
+                      Bearer(alice))
+                ->get_header_value("Cache-Control"),
+            "private, max-age=60");
+  // Copies keep it.
+  ASSERT_EQ(Send("POST", "/storage/copy", alice,
+                 R"({"from": {"namespace": "meta-public", "path": "m.txt"},
+                     "to": {"namespace": "meta-public", "path": "c.txt"}})")
+                ->status,
+            201);
+  EXPECT_EQ(client->Get("/storage/meta-public/c.txt")
+                ->get_header_value("X-Meta-owner"),
+            "team-a");
+  // Malformed or oversized metadata is refused and nothing is stored.
+  std::vector<httplib::Headers> bad = {{{"X-Meta-bad_key", "v"}},
+                                       {{"X-Meta-k", std::string(1025, 'v')}},
+                                       {{"Cache-Control", "\x7f"}}};
+  httplib::Headers many;
+  for (int i = 0; i < 17; ++i) many.emplace(absl::StrCat("X-Meta-k", i), "v");
+  bad.push_back(many);
+  for (httplib::Headers& h : bad) {
+    h.merge(Bearer(alice));
+    auto refused =
+        client->Post("/storage/meta-public/bad.txt", h, "x", "text/plain");
+    EXPECT_EQ(refused->status, 400) << refused->body;
+  }
+  EXPECT_EQ(Status("GET", "/storage/meta-public/bad.txt", alice), 404);
+}
+
 TEST_F(FrontendTest, BrowserNavigationsGetAnHtmlErrorPage) {
   CreateNamespace("pages", 1);
   const httplib::Headers navigation = {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/path.h"
 #include "common/status_macros.h"
@@ -37,6 +38,53 @@ std::string ChooseMediaType(const std::string& declared,
     return MediaTypeForPath(path);
   }
   return declared;
+}
+
+// Printable ASCII, so a value can never end or split a response header.
+bool IsHeaderSafe(absl::string_view value) {
+  return std::all_of(value.begin(), value.end(),
+                     [](char c) { return c >= 0x20 && c <= 0x7e; });
+}
+
+absl::Status ValidateAttributes(const UploadRequest& request) {
+  constexpr size_t kMaxCacheControl = 256;
+  constexpr size_t kMaxKey = 64;
+  constexpr size_t kMaxValue = 1024;
+  constexpr size_t kMaxMetadataBytes = 2048;
+  if (request.cache_control.size() > kMaxCacheControl ||
+      !IsHeaderSafe(request.cache_control)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Cache-Control must be printable ASCII of at most ",
+                     kMaxCacheControl, " characters"));
+  }
+  if (request.metadata.size() > kMaxMetadataEntries) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "at most ", kMaxMetadataEntries, " metadata entries per file"));
+  }
+  size_t bytes = 0;
+  for (const auto& [key, value] : request.metadata) {
+    const bool key_ok =
+        !key.empty() && key.size() <= kMaxKey &&
+        std::all_of(key.begin(), key.end(), [](char c) {
+          return absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-';
+        });
+    if (!key_ok) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("metadata key \"", key,
+                       "\" must be 1 to 64 lowercase letters, digits and '-'"));
+    }
+    if (value.size() > kMaxValue || !IsHeaderSafe(value)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "metadata value of \"", key, "\" must be printable ASCII of at most ",
+          kMaxValue, " characters"));
+    }
+    bytes += key.size() + value.size();
+  }
+  if (bytes > kMaxMetadataBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("metadata exceeds ", kMaxMetadataBytes, " bytes"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -254,8 +302,11 @@ absl::StatusOr<AdmittedUpload> FileService::AdmitUpload(
   ASSIGN_OR_RETURN(
       NamespaceRecord ns,
       Authorize(caller, request.ns, NamespaceAccess::kCreateFiles));
+  RETURN_IF_ERROR(ValidateAttributes(request));
   const NamespacePolicies& policies = ns.policies;
   CreateOptions create;
+  create.cache_control = request.cache_control;
+  create.metadata = request.metadata;
   create.keep_versions = policies.keep_versions.value_or(0);
   create.namespace_incarnation = ns.created_at;
   create.quota_bytes = policies.quota_bytes;

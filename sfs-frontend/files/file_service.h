@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -100,7 +101,15 @@ struct UploadRequest {
   // The size the client announced, if any: checked against the limits up
   // front and reserved against the quota.
   std::optional<uint64_t> declared_size;
+  // Stored with the file and served back (Cache-Control, X-Meta-* headers):
+  // printable ASCII; at most kMaxMetadataEntries metadata entries with keys
+  // of lowercase letters, digits and '-' (up to 64), values up to 1 KiB,
+  // 2 KiB in all; a Cache-Control value of up to 256 characters.
+  std::string cache_control;
+  std::map<std::string, std::string> metadata;
 };
+
+inline constexpr size_t kMaxMetadataEntries = 16;
 
 // An upload admitted by every check that needs no content: Open it once the
 // content type is known (for multipart, at the file part's headers).

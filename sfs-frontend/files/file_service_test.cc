@@ -15,6 +15,17 @@ namespace {
 
 Identity User(const std::string& name) { return Identity{name, false, {}}; }
 
+UploadRequest Request(const std::string& ns, const std::string& path,
+                      bool overwrite = false,
+                      std::optional<uint64_t> declared = {}) {
+  UploadRequest request;
+  request.ns = ns;
+  request.path = path;
+  request.overwrite = overwrite;
+  request.declared_size = declared;
+  return request;
+}
+
 class FileServiceTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -53,7 +64,7 @@ class FileServiceTest : public ::testing::Test {
                                   bool overwrite = false,
                                   std::optional<uint64_t> declared = {},
                                   const std::string& type = "") {
-    UploadRequest request{ns, path, overwrite, declared};
+    UploadRequest request = Request(ns, path, overwrite, declared);
     auto admitted = files_->AdmitUpload(caller, request);
     if (!admitted.ok()) return admitted.status();
     auto stream = admitted->Open(type, nullptr);
@@ -138,7 +149,7 @@ TEST_F(FileServiceTest, QuotaCountsOldVersionsAndReservations) {
   EXPECT_EQ(ToHttpError(refused.status()).status, 507);
   // An open upload's declared size is reserved while it runs: the last
   // byte of the quota is taken until it ends.
-  auto admitted = files_->AdmitUpload(alice_, {"quota", "c", false, 1});
+  auto admitted = files_->AdmitUpload(alice_, Request("quota", "c", false, 1));
   ASSERT_TRUE(admitted.ok());
   auto stream = admitted->Open("", nullptr);
   ASSERT_TRUE(stream.ok());
@@ -279,7 +290,7 @@ TEST_F(FileServiceTest, DeletedNamespaceStartsEmptyWhenCreatedAgain) {
   CreateNamespace("again");
   ASSERT_TRUE(Upload(alice_, "again", "f", "x").ok());
   // An upload admitted before the delete can no longer complete.
-  auto admitted = files_->AdmitUpload(alice_, {"again", "late", false, {}});
+  auto admitted = files_->AdmitUpload(alice_, Request("again", "late"));
   ASSERT_TRUE(admitted.ok());
   auto stream = admitted->Open("", nullptr);
   ASSERT_TRUE(stream.ok());

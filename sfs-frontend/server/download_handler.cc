@@ -51,20 +51,35 @@ bool NotModified(const httplib::Request& req, const std::string& etag,
   return since && absl::ToUnixSeconds(modified) <= absl::ToUnixSeconds(*since);
 }
 
+// How long and where the answer may be cached. Content addressed by
+// version can never change: public, it is cacheable for a year. Otherwise
+// the writer's Cache-Control applies (kept out of shared caches for private
+// namespaces), and without one both kinds revalidate, because a path may be
+// overwritten at any time.
+std::string CachePolicy(const FileInfo& info, const NamespaceRecord& ns,
+                        bool by_version) {
+  const bool is_public = ns.visibility == Visibility::kPublic;
+  if (by_version && is_public) return "public, max-age=31536000, immutable";
+  if (!info.cache_control.empty()) {
+    return is_public ? info.cache_control
+                     : absl::StrCat("private, ", info.cache_control);
+  }
+  return is_public ? "public, no-cache" : "private, no-cache";
+}
+
 void SetRepresentationHeaders(httplib::Response& res, const FileInfo& info,
                               const std::string& etag,
-                              const NamespaceRecord& ns) {
+                              const NamespaceRecord& ns, bool by_version) {
   res.set_header("ETag", etag);
   res.set_header(
       "Last-Modified",
       FormatHttpDate(absl::FromUnixMicros(info.modified_unix_micros)));
   res.set_header("Accept-Ranges", "bytes");
   res.set_header("X-Content-Type-Options", "nosniff");
-  // Private files must not sit in shared caches; both kinds revalidate,
-  // because a path may be overwritten at any time.
-  res.set_header("Cache-Control", ns.visibility == Visibility::kPublic
-                                      ? "public, no-cache"
-                                      : "private, no-cache");
+  res.set_header("Cache-Control", CachePolicy(info, ns, by_version));
+  for (const auto& [key, value] : info.metadata) {
+    res.set_header(absl::StrCat("X-Meta-", key), value);
+  }
 }
 
 }  // namespace
@@ -86,7 +101,7 @@ absl::Status DownloadHandler::Serve(const HttpCall& call, const std::string& ns,
   const NamespaceRecord& record = view.ns;
 
   const std::string etag = absl::StrCat("\"", info.sha256, "\"");
-  SetRepresentationHeaders(res, info, etag, record);
+  SetRepresentationHeaders(res, info, etag, record, version != 0);
   if (NotModified(req, etag, absl::FromUnixMicros(info.modified_unix_micros))) {
     res.status = 304;
     return absl::OkStatus();

@@ -24,6 +24,8 @@ json FileJson(const NamespaceRecord& ns, const FileInfo& file,
               {"content_type", file.content_type},
               {"etag", file.sha256},
               {"version", file.generation},
+              {"cache_control", file.cache_control},
+              {"metadata", file.metadata},
               {"created_at", UnixSeconds(file.created_unix_micros)},
               {"modified_at", UnixSeconds(file.modified_unix_micros)}};
   if (std::optional<absl::Time> expires =

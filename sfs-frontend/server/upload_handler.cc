@@ -5,8 +5,10 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/status_macros.h"
 #include "sfs-frontend/files/upload_stream.h"
 #include "sfs-frontend/server/http_error.h"
@@ -88,6 +90,15 @@ absl::Status UploadHandler::Upload(const HttpCall& call, const std::string& ns,
   const std::string overwrite = req.get_param_value("overwrite");
   request.overwrite = overwrite == "true" || overwrite == "1";
   request.declared_size = DeclaredSize(req);
+  // Stored with the file, as S3 stores them: Cache-Control, X-Meta-<key>.
+  request.cache_control = req.get_header_value("Cache-Control");
+  for (const auto& [name, value] : req.headers) {
+    absl::string_view key = name;
+    if (absl::ConsumePrefix(&key, "X-Meta-") ||
+        absl::ConsumePrefix(&key, "x-meta-")) {
+      request.metadata[absl::AsciiStrToLower(key)] = value;
+    }
+  }
   ASSIGN_OR_RETURN(AdmittedUpload admitted,
                    services_->files->AdmitUpload(caller, request));
 

@@ -62,6 +62,8 @@ constexpr char kUsage[] =
     "  get /ns/path LOCAL|-      download a file (or to stdout)\n"
     "  ls /ns/[prefix]           list files\n"
     "  rm /ns/path               delete a file\n"
+    "  cp /ns/path /ns2/path     copy a file (shares its chunks; replaces)\n"
+    "  mv /ns/path /ns2/path     rename a file with its old versions\n"
     "  stat /ns/path [--json]    size, checksum, chunks and their replicas\n"
     "  status [--json]           chunkservers: address, rack, liveness, space\n"
     "  fsck [--json]             replication health (exit 1 when not clean)\n"
@@ -248,13 +250,34 @@ int Rm(Client* client, const Args& args) {
   return status.ok() ? 0 : Fail("rm", status);
 }
 
+// One line for a file a command wrote.
+void PrintWritten(const FileInfo& info) {
+  printf("%s %llu bytes sha256 %s\n", info.path.c_str(),
+         static_cast<unsigned long long>(info.size), info.sha256.c_str());
+}
+
+int Cp(Client* client, const Args& args) {
+  if (args.size() != 2) return UsageError("cp takes /ns/path and /ns/path");
+  auto info = client->Copy(args[0], 0, args[1]);
+  if (!info.ok()) return Fail("cp", info.status());
+  PrintWritten(*info);
+  return 0;
+}
+
+int Mv(Client* client, const Args& args) {
+  if (args.size() != 2) return UsageError("mv takes /ns/path and /ns/path");
+  auto info = client->Move(args[0], args[1], /*overwrite=*/true);
+  if (!info.ok()) return Fail("mv", info.status());
+  PrintWritten(*info);
+  return 0;
+}
+
 int Put(Client* client, const Args& args) {
   if (args.size() != 2) return UsageError("put takes LOCAL|- and /ns/path");
   auto info = PutFile(client, args[0], args[1],
                       absl::GetFlag(FLAGS_content_type), isatty(STDERR_FILENO));
   if (!info.ok()) return Fail("put", info.status());
-  printf("%s %llu bytes sha256 %s\n", info->path.c_str(),
-         static_cast<unsigned long long>(info->size), info->sha256.c_str());
+  PrintWritten(*info);
   return 0;
 }
 
@@ -324,9 +347,10 @@ int main(int argc, char** argv) {
 
   using Handler = std::function<int(sfs::Client*, const sfs::Args&)>;
   static const std::map<std::string, Handler> kCommands = {
-      {"put", sfs::Put},   {"get", sfs::Get},    {"ls", sfs::Ls},
-      {"rm", sfs::Rm},     {"stat", sfs::Stat},  {"status", sfs::Status},
-      {"fsck", sfs::Fsck}, {"admin", sfs::Admin}};
+      {"put", sfs::Put},    {"get", sfs::Get},       {"ls", sfs::Ls},
+      {"rm", sfs::Rm},      {"cp", sfs::Cp},         {"mv", sfs::Mv},
+      {"stat", sfs::Stat},  {"status", sfs::Status}, {"fsck", sfs::Fsck},
+      {"admin", sfs::Admin}};
   auto handler = kCommands.find(command);
   if (handler == kCommands.end())
     return sfs::UsageError("unknown command '" + command + "'");

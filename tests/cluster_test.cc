@@ -349,5 +349,32 @@ TEST_F(ClusterTest, StatusAndFsckReportTheCluster) {
   EXPECT_NE(human.out.find("NO"), std::string::npos) << human.out;
 }
 
+TEST_F(ClusterTest, CliCopiesAndMovesWithoutMovingData) {
+  const std::string data = Pattern(kChunk + 10, 5);
+  ASSERT_TRUE(Put(client_.get(), "/ns/a", data).ok());
+  auto chunks = [&] {
+    CommandResult status = cluster_->RunCli({"status", "--json"});
+    EXPECT_EQ(status.exit_code, 0) << status.err;
+    return nlohmann::json::parse(status.out)["chunk_count"].get<int>();
+  };
+  ASSERT_EQ(chunks(), 2);
+  CommandResult cp = cluster_->RunCli({"cp", "/ns/a", "/other/b"});
+  ASSERT_EQ(cp.exit_code, 0) << cp.err;
+  EXPECT_EQ(chunks(), 2) << "a copy shares the chunks";
+  CommandResult mv = cluster_->RunCli({"mv", "/other/b", "/other/c"});
+  ASSERT_EQ(mv.exit_code, 0) << mv.err;
+  CommandResult gone = cluster_->RunCli({"stat", "/other/b"});
+  EXPECT_EQ(gone.exit_code, 1);
+  EXPECT_NE(gone.err.find("NOT_FOUND"), std::string::npos) << gone.err;
+  CommandResult rm = cluster_->RunCli({"rm", "/ns/a"});
+  ASSERT_EQ(rm.exit_code, 0) << rm.err;
+  CommandResult get = cluster_->RunCli({"get", "/other/c", "-"});
+  ASSERT_EQ(get.exit_code, 0) << get.err;
+  EXPECT_EQ(ShaOf(get.out), ShaOf(data));
+  EXPECT_EQ(chunks(), 2);
+  CommandResult bad = cluster_->RunCli({"mv", "/other/c"});
+  EXPECT_EQ(bad.exit_code, 2);
+}
+
 }  // namespace
 }  // namespace sfs

@@ -36,6 +36,10 @@ TEST(FrontendScaleTest, TwentyConcurrentHundredMiBTransfersInBoundedMemory) {
                                alice, i, kSize, /*multipart=*/i % 2 == 1);
       if (res && res->status == 201) {
         etags[i] = nlohmann::json::parse(res->body)["etag"];
+      } else {
+        ADD_FAILURE() << "upload " << i << ": "
+                      << (res ? absl::StrCat(res->status, " ", res->body)
+                              : httplib::to_string(res.error()));
       }
     });
   }

@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "sfs-frontend/server/http_error.h"
 
@@ -34,7 +35,12 @@ class UploadStream::Md5 {
 absl::Status UploadWriteError(absl::Status status) {
   switch (status.code()) {
     case absl::StatusCode::kResourceExhausted:
-      return QuotaExceededError(status.message());
+      // The master's quota refusal; anything else (no space on the
+      // chunkservers) stays 507 insufficient_storage.
+      if (absl::StartsWith(status.message(), "namespace quota exceeded")) {
+        return QuotaExceededError(status.message());
+      }
+      return status;
     // The master ended the upload (its namespace was deleted, or it sat idle
     // past the upload timeout) or refused its completion.
     case absl::StatusCode::kNotFound:

@@ -39,7 +39,8 @@ struct ExpectedDigests {
 };
 
 // A cluster write error as the HTTP contract answers it: the master's quota
-// refusal 507 quota_exceeded; an upload the master ended, or whose
+// refusal ("namespace quota exceeded", metadata_store.cc) 507
+// quota_exceeded; an upload the master ended, or whose
 // completion condition failed (the path was written, or the namespace
 // deleted, by someone else meanwhile), 409.
 absl::Status UploadWriteError(absl::Status status);

@@ -1,6 +1,12 @@
 #include "sfs-frontend/server/frontend.h"
 
 #include <httplib.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
@@ -95,6 +101,18 @@ Frontend::Frontend(const FrontendOptions& options,
   // httplib's default closes a kept-alive connection after 5 requests, so a
   // browser or script reconnects every fifth request.
   s.set_keep_alive_max_count(options_.keep_alive_requests);
+  // Set on the listening socket, inherited by every accepted connection
+  // (Linux): TCP_NODELAY, so a small answer on a kept-alive connection is
+  // not held back by Nagle's algorithm until the client's delayed ACK. And
+  // SO_REUSEADDR for quick restarts, where httplib's default sets
+  // SO_REUSEPORT, which would let a second process bind the same port. The
+  // socket is kept to enlarge its backlog once bound (Start).
+  s.set_socket_options([this](socket_t sock) {
+    const int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof(yes));
+    listen_socket_ = sock;
+  });
   auto plain = [this](const httplib::Request& req, httplib::Response& res) {
     router_.Dispatch(req, res, nullptr);
   };
@@ -190,6 +208,13 @@ absl::Status Frontend::Start() {
   if (!server_->bind_to_port(options_.host, options_.port)) {
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options_.host, ":", options_.port));
+  }
+  // Debian's httplib is built to listen with a backlog of 5: a burst of new
+  // connections beyond the free threads would see their SYNs dropped and
+  // retried a second later. listen() on a listening socket sets a new one.
+  if (::listen(listen_socket_, options_.listen_backlog) != 0) {
+    return absl::InternalError(
+        absl::StrCat("cannot set the listen backlog: ", strerror(errno)));
   }
   serve_thread_ = std::thread([this] {
     server_->listen_after_bind();

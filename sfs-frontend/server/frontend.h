@@ -46,6 +46,9 @@ struct FrontendOptions {
   absl::Duration io_timeout = absl::Seconds(30);
   // Requests served on one kept-alive connection before it is closed.
   size_t keep_alive_requests = 1000;
+  // Connections the kernel queues before they are accepted (capped by
+  // net.core.somaxconn).
+  int listen_backlog = 1024;
   absl::Duration sse_keepalive = absl::Seconds(15);
   absl::Duration session_lifetime = absl::Hours(12);
   // HS256 secret for login sessions (may be empty; see FrontendServices).
@@ -97,6 +100,8 @@ class Frontend {
   const std::string request_id_prefix_;
   std::atomic<uint64_t> requests_{0};
   std::atomic<bool> draining_{false};
+  // The listening socket, once bind_to_port has made it.
+  int listen_socket_ = -1;
   std::thread serve_thread_;
   absl::Notification stopped_;
 };

@@ -237,9 +237,10 @@ TEST_F(FrontendTest, FileRoutesAndHttpSemantics) {
   EXPECT_EQ(got->status, 404);
   ASSERT_EQ(Status("POST", "/storage/docs/page.html", alice, "<b>hi</b>"), 201);
   got = Send("GET", "/storage/docs/page.html", "");
-  EXPECT_EQ(got->get_header_value("Content-Type"), "text/html; charset=utf-8");
-  EXPECT_NE(got->get_header_value("Content-Security-Policy").find("sandbox"),
-            std::string::npos);
+  // HTML is never shown inline: it downloads as bytes.
+  EXPECT_EQ(got->get_header_value("Content-Type"), "application/octet-stream");
+  EXPECT_EQ(got->get_header_value("Content-Disposition").rfind("attachment", 0),
+            0u);
   EXPECT_EQ(got->get_header_value("X-Content-Type-Options"), "nosniff");
   EXPECT_EQ(got->get_header_value("Cache-Control"), "public, no-cache");
   const std::string etag = got->get_header_value("ETag");
@@ -815,6 +816,65 @@ TEST_F(FrontendTest, FileMetadataAndCaching) {
     EXPECT_EQ(refused->status, 400) << refused->body;
   }
   EXPECT_EQ(Status("GET", "/storage/meta-public/bad.txt", alice), 404);
+}
+
+// Uploaded content never renders in the API's origin: whatever a client
+// declares, only passive types are shown inline (sandboxed); everything else
+// downloads as application/octet-stream. Malformed declared types are
+// refused at upload.
+TEST_F(FrontendTest, DocumentLikeUploadsAreNeverServedInline) {
+  const std::string alice = TestJwt("alice");
+  CreateNamespace("hostile", 1);
+  auto client = server_->NewClient();
+  auto upload = [&](const std::string& path, const std::string& type) {
+    return client->Post("/storage/hostile/" + path, Bearer(alice),
+                        "<script>alert(document.cookie)</script>", type);
+  };
+  const std::vector<std::pair<std::string, std::string>> documents = {
+      {"a.bin", "text/html"},
+      {"b.bin", "TEXT/HTML ; charset=utf-8"},
+      {"c.bin", "image/svg+xml"},
+      {"d.bin", "application/xhtml+xml"},
+      {"e.bin", "text/xml"},
+      {"f.bin", "application/javascript"},
+      {"g.html", "application/octet-stream"},  // the name decides: HTML
+      {"h.svg", ""},
+      {"i.bin", "multipart/x-mixed-replace"},
+  };
+  for (const auto& [path, type] : documents) {
+    SCOPED_TRACE(path + " as " + type);
+    ASSERT_EQ(upload(path, type)->status, 201);
+    for (const char* route :
+         {"/storage/hostile/", "/storage/download/hostile/"}) {
+      auto got = client->Get(route + path);
+      ASSERT_EQ(got->status, 200);
+      EXPECT_EQ(got->get_header_value("Content-Type"),
+                "application/octet-stream");
+      EXPECT_EQ(
+          got->get_header_value("Content-Disposition").rfind("attachment", 0),
+          0u);
+      EXPECT_EQ(got->get_header_value("X-Content-Type-Options"), "nosniff");
+    }
+  }
+  for (const char* malformed :
+       {"text/html, image/png", "image/png; foo=bar", "image/png;charset=a;b=c",
+        "text", "image/ png"}) {
+    auto refused = upload("m.bin", malformed);
+    EXPECT_EQ(refused->status, 400) << malformed << " " << refused->body;
+  }
+  EXPECT_EQ(Status("GET", "/storage/hostile/m.bin", alice), 404);
+  // Passive types are shown inline, sandboxed.
+  ASSERT_EQ(upload("p.png", "image/png")->status, 201);
+  ASSERT_EQ(upload("t.txt", "text/plain; charset=UTF-8")->status, 201);
+  for (const char* path : {"p.png", "t.txt"}) {
+    auto got = client->Get(std::string("/storage/hostile/") + path);
+    EXPECT_FALSE(got->has_header("Content-Disposition")) << path;
+    EXPECT_EQ(got->get_header_value("Content-Security-Policy"),
+              "sandbox; default-src 'none'");
+  }
+  EXPECT_EQ(
+      client->Get("/storage/hostile/t.txt")->get_header_value("Content-Type"),
+      "text/plain; charset=utf-8");
 }
 
 TEST_F(FrontendTest, BrowserNavigationsGetAnHtmlErrorPage) {

@@ -465,7 +465,8 @@ AdmittedUpload::AdmittedUpload(Client* client, NamespaceRecord ns,
 
 absl::StatusOr<std::unique_ptr<UploadStream>> AdmittedUpload::Open(
     const std::string& declared_type, ProgressReporter* progress) {
-  const std::string type = ChooseMediaType(declared_type, path_);
+  ASSIGN_OR_RETURN(const std::string type,
+                   CanonicalMediaType(ChooseMediaType(declared_type, path_)));
   if (!MediaTypeAllowed(type, ns_.policies.allowed_mime_types)) {
     return UnsupportedMediaTypeError(
         absl::StrCat(type, " is not allowed in namespace ", ns_.name));

@@ -207,7 +207,8 @@ class FileService {
   // quota 507, kept versions; without `overwrite` a file there is
   // AlreadyExists, checked again atomically). The copy shares the source's
   // chunks: it costs a metadata write whatever the size.
-  absl::StatusOr<FileView> Copy(const Identity& caller, const FileLocation& from,
+  absl::StatusOr<FileView> Copy(const Identity& caller,
+                                const FileLocation& from,
                                 const FileLocation& to, uint64_t version,
                                 bool overwrite);
 
@@ -215,7 +216,8 @@ class FileService {
   // namespace or across namespaces of one owner (PermissionDenied
   // otherwise). The caller must be allowed to delete in `from` and create
   // in `to`, whose policies apply as for Copy.
-  absl::StatusOr<FileView> Move(const Identity& caller, const FileLocation& from,
+  absl::StatusOr<FileView> Move(const Identity& caller,
+                                const FileLocation& from,
                                 const FileLocation& to, bool overwrite);
 
   // Deletes each of `paths` in `ns` (at most kMaxBatchPaths): the outcome

@@ -110,9 +110,15 @@ absl::Status DownloadHandler::Serve(const HttpCall& call, const std::string& ns,
   if (type == "application/octet-stream" && !info.content_type.empty()) {
     type = info.content_type;
   }
+  // Only passive types are ever shown inline, and sandboxed even then:
+  // anything a browser could render as a document is a download of bytes.
+  if (!IsPassiveInlineType(type)) {
+    type = "application/octet-stream";
+    disposition = Disposition::kAttachment;
+  }
   if (disposition == Disposition::kAttachment) {
     res.set_header("Content-Disposition", AttachmentDisposition(path));
-  } else if (IsActiveContent(type)) {
+  } else {
     res.set_header("Content-Security-Policy", "sandbox; default-src 'none'");
   }
 

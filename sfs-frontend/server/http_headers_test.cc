@@ -21,13 +21,36 @@ TEST(HttpHeadersTest, HttpDatesRoundTrip) {
   EXPECT_FALSE(ParseHttpDate("yesterday").has_value());
 }
 
-TEST(MediaTypeTest, ByExtensionAndActiveContent) {
+TEST(MediaTypeTest, ByExtensionAndPassiveTypes) {
   EXPECT_EQ(MediaTypeForPath("a/b/Photo.JPG"), "image/jpeg");
   EXPECT_EQ(MediaTypeForPath("noext"), "application/octet-stream");
   EXPECT_EQ(MediaTypeForPath("dir.d/file"), "application/octet-stream");
-  EXPECT_TRUE(IsActiveContent("text/html; charset=utf-8"));
-  EXPECT_TRUE(IsActiveContent(MediaTypeForPath("x.svg")));
-  EXPECT_FALSE(IsActiveContent("image/png"));
+  for (const char* passive :
+       {"image/png", "image/jpeg", "text/plain; charset=utf-8", "audio/mpeg",
+        "video/mp4", "application/pdf"}) {
+    EXPECT_TRUE(IsPassiveInlineType(passive)) << passive;
+  }
+  for (const char* active :
+       {"text/html", "image/svg+xml", "application/xhtml+xml", "text/xml",
+        "application/xml", "application/javascript", "text/css",
+        "application/octet-stream", "multipart/x-mixed-replace", ""}) {
+    EXPECT_FALSE(IsPassiveInlineType(active)) << active;
+  }
+}
+
+TEST(MediaTypeTest, DeclaredTypesAreOneTypeWithAtMostACharset) {
+  EXPECT_EQ(*CanonicalMediaType("Text/Plain"), "text/plain");
+  EXPECT_EQ(*CanonicalMediaType(" text/plain ;Charset=\"UTF-8\""),
+            "text/plain; charset=utf-8");
+  EXPECT_EQ(*CanonicalMediaType("image/svg+xml"), "image/svg+xml");
+  for (const char* bad :
+       {"text/html, image/png", "image/png; foo=bar",
+        "text/plain; charset=a;x=1", "text", "text/", "/plain", "text/pl ain",
+        "text/plain; charset=", "image/png\r\nX-Evil: 1", ""}) {
+    EXPECT_EQ(CanonicalMediaType(bad).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
 }
 
 TEST(MediaTypeTest, AllowListsWithWildcards) {

@@ -143,6 +143,18 @@ int CreateApiToken() {
   if (!parsed.ok()) return Fail("token create", parsed.status());
   auto catalog = OpenConfiguredCatalog();
   if (!catalog.ok()) return Fail("token create", catalog.status());
+  auto holder = (*catalog)->GetUser(user);
+  if (!holder.ok()) return Fail("token create", holder.status());
+  // The frontend honours a scope only within its holder's namespaces (an
+  // admin's: any); say so now rather than mint a token that cannot work.
+  for (const frontend::Scope& scope : *parsed) {
+    if (!holder->is_admin && scope.owner != user) {
+      return Fail("token create",
+                  absl::InvalidArgumentError(absl::StrCat(
+                      "a scope of ", user, "'s token may only name ", user,
+                      "'s namespaces, not ", scope.owner, "'s")));
+    }
+  }
   const std::string secret = frontend::NewApiTokenSecret();
   absl::Time now = absl::Now();
   absl::Duration ttl = absl::GetFlag(FLAGS_ttl);

@@ -44,6 +44,12 @@ TEST(FrontendLifecycleTest, AccountsAndTokensFromTheCli) {
   ASSERT_EQ(added.exit_code, 0) << added.err;
   EXPECT_EQ(Sfs({"user", "add", "bad.name", data_flag}).exit_code, 1);
   EXPECT_EQ(Sfs({"user", "list", data_flag}).out, "carol\n");
+  CommandResult foreign =
+      Sfs({"token", "create", "--user=carol",
+           "--scopes=storage.dave.files.x:read", data_flag});
+  EXPECT_EQ(foreign.exit_code, 1);
+  EXPECT_NE(foreign.err.find("only name carol's namespaces"), std::string::npos)
+      << foreign.err;
   CommandResult api =
       Sfs({"token", "create", "--user=carol",
            "--scopes=storage.carol.namespaces:create", data_flag});

@@ -8,10 +8,13 @@ namespace {
 bool Grants(const Identity& caller, const NamespaceRecord& ns, ScopeKind kind,
             ScopeAction action) {
   if (caller.anonymous()) return false;
+  const bool owns = caller.is_admin || caller.user == ns.owner_id;
+  // A scope narrows what its holder may do; it never reaches beyond the
+  // holder's own namespaces (an admin's: any).
   if (caller.scopes.has_value()) {
-    return Allows(*caller.scopes, ns.owner_id, kind, ns.name, action);
+    return owns && Allows(*caller.scopes, ns.owner_id, kind, ns.name, action);
   }
-  return caller.is_admin || caller.user == ns.owner_id;
+  return owns;
 }
 
 absl::Status Denied(const Identity& caller, absl::string_view what) {

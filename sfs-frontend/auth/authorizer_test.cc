@@ -63,6 +63,18 @@ TEST(AuthorizerTest, ScopedCallersGetOnlyTheirScopes) {
 
   EXPECT_TRUE(
       CheckCreateNamespace(Token("storage.alice.namespaces:create")).ok());
+
+  // A scope never reaches beyond its holder's own namespaces: bob's token
+  // naming alice's namespace grants nothing there; an admin's does.
+  Identity bob = Token("storage.alice.files.photos:read,create");
+  bob.user = "bob";
+  EXPECT_TRUE(absl::IsPermissionDenied(CheckReadFiles(bob, ns)));
+  EXPECT_FALSE(CheckWriteFiles(bob, ns, ScopeAction::kCreate).ok());
+  EXPECT_FALSE(ListsNamespace(bob, ns));
+  Identity admin = bob;
+  admin.user = "root";
+  admin.is_admin = true;
+  EXPECT_TRUE(CheckReadFiles(admin, ns).ok());
   EXPECT_TRUE(CheckChangeNamespace(Token("storage.alice.namespaces:delete"), ns,
                                    ScopeAction::kDelete)
                   .ok());

@@ -932,6 +932,13 @@ TEST_F(FrontendTest, BadInputIsRejectedAndNothingStored) {
   }
   auto list = Send("GET", "/storage/files?namespace=bad", alice);
   EXPECT_EQ(list->body, "[]");
+  // Transfer ids are bounded keys.
+  EXPECT_EQ(Status("GET", "/sse/progress?id=" + std::string(129, 'a'), ""),
+            400);
+  EXPECT_EQ(Status("GET", "/sse/progress?id=a%20b", ""), 400);
+  auto odd_id = Send("POST", "/storage/bad/odd-id.txt", TestJwt("alice"), "x",
+                     {{"X-Transfer-Id", "<script>"}});
+  EXPECT_EQ(odd_id->status, 400) << odd_id->body;
 }
 
 TEST_F(FrontendTest, LoginSessionLogout) {

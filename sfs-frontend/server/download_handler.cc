@@ -95,6 +95,7 @@ absl::Status DownloadHandler::Serve(const HttpCall& call, const std::string& ns,
 
   ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
   ASSIGN_OR_RETURN(uint64_t version, RequestedVersion(call));
+  ASSIGN_OR_RETURN(const std::string transfer_id, RequestedTransferId(call));
   ASSIGN_OR_RETURN(FileView view,
                    services_->files->Stat(caller, ns, path, version));
   const FileInfo& info = view.file;
@@ -155,7 +156,7 @@ absl::Status DownloadHandler::Serve(const HttpCall& call, const std::string& ns,
   body->buffer.resize(kSendBufferBytes);
   body->metrics = services_->metrics;
   body->progress = std::make_unique<ProgressReporter>(
-      services_->progress, req.get_param_value("id"), "download", range.length);
+      services_->progress, transfer_id, "download", range.length);
   body->active = std::make_unique<Metrics::ActiveTransfer>(
       services_->metrics, TransferDirection::kDownload);
   const uint64_t total = range.length;

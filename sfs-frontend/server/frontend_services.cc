@@ -2,8 +2,10 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
@@ -29,6 +31,23 @@ absl::StatusOr<uint64_t> RequestedVersion(const HttpCall& call) {
     return absl::InvalidArgumentError("version must be a positive number");
   }
   return version;
+}
+
+absl::StatusOr<std::string> RequestedTransferId(const HttpCall& call) {
+  constexpr size_t kMaxTransferId = 128;
+  std::string id = call.req.get_header_value("X-Transfer-Id");
+  if (id.empty()) id = call.req.get_param_value("id");
+  const bool valid = id.size() <= kMaxTransferId &&
+                     std::all_of(id.begin(), id.end(), [](char c) {
+                       return absl::ascii_isalnum(c) || c == '.' || c == '_' ||
+                              c == ':' || c == '-';
+                     });
+  if (!valid) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a transfer id is 1 to ", kMaxTransferId,
+                     " letters, digits and ._:- characters"));
+  }
+  return id;
 }
 
 absl::StatusOr<std::string> ReadSmallBody(const HttpCall& call,

@@ -42,6 +42,12 @@ absl::StatusOr<Identity> Authenticate(const FrontendServices& services,
 // when it is not a positive number.
 absl::StatusOr<uint64_t> RequestedVersion(const HttpCall& call);
 
+// The transfer id progress is reported under: the X-Transfer-Id header or
+// the `id` query parameter; empty when neither is sent. InvalidArgument
+// unless it is 1 to 128 characters of letters, digits and ._:- (ids are
+// keys every replica keeps).
+absl::StatusOr<std::string> RequestedTransferId(const HttpCall& call);
+
 // The whole body of a small request (JSON), 413 beyond `max_bytes`.
 absl::StatusOr<std::string> ReadSmallBody(const HttpCall& call,
                                           size_t max_bytes = 64 << 10);

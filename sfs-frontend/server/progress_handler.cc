@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 
 namespace sfs::frontend {
 
@@ -12,7 +13,7 @@ void ProgressHandler::Register(Router& router) {
 }
 
 absl::Status ProgressHandler::Watch(const HttpCall& call) {
-  const std::string id = call.req.get_param_value("id");
+  ASSIGN_OR_RETURN(const std::string id, RequestedTransferId(call));
   if (id.empty()) return absl::InvalidArgumentError("id is required");
   call.res.set_header("Cache-Control", "no-cache");
   call.res.set_header("X-Accel-Buffering", "no");

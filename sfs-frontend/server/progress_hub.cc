@@ -1,5 +1,6 @@
 #include "sfs-frontend/server/progress_hub.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 namespace sfs::frontend {
@@ -74,6 +75,14 @@ void ProgressHub::OnEvent(const std::string& json) {
   if (now - last_sweep_ >= kSweepInterval) {
     last_sweep_ = now;
     ForgetOldLocked(now);
+  }
+  // Memory is bounded however many ids clients make up.
+  while (transfers_.size() > options_.max_transfers) {
+    auto oldest = std::min_element(transfers_.begin(), transfers_.end(),
+                                   [](const auto& a, const auto& b) {
+                                     return a.second.updated < b.second.updated;
+                                   });
+    transfers_.erase(oldest);
   }
 }
 

@@ -50,6 +50,9 @@ struct ProgressHubOptions {
   absl::Duration stalled_retention = absl::Hours(1);
   // Events kept per running transfer for watchers that lag behind.
   size_t history = 64;
+  // Transfers remembered at most; beyond, the least recently updated is
+  // forgotten first.
+  size_t max_transfers = 10000;
 };
 
 class ProgressHub {

@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "sfs-frontend/catalog/testing/catalog_stores.h"
 
@@ -120,6 +121,26 @@ TEST(ProgressEventTest, JsonRoundTrip) {
   EXPECT_EQ(decoded->ToJson(), event.ToJson());
   EXPECT_FALSE(ProgressEvent::FromJson("[1]").ok());
   EXPECT_FALSE(ProgressEvent::FromJson("{\"id\":1}").ok());
+}
+
+TEST(ProgressHubBoundsTest, RemembersAtMostMaxTransfers) {
+  auto open = NewOpenCatalog(CatalogKind::kEmbedded);
+  ASSERT_TRUE(open.ok()) << open.status();
+  ProgressHubOptions options;
+  options.max_transfers = 3;
+  ProgressHub hub(open->catalog.get(), options);
+  for (int i = 0; i < 5; ++i) {
+    const std::string id = absl::StrCat("t", i);
+    hub.Publish({id, "upload", 1, 10, false, ""});
+    ASSERT_TRUE(hub.WaitUntilPublished(id, absl::Seconds(10)));
+  }
+  for (int i = 0; i < 5; ++i) {
+    const std::string id = absl::StrCat("t", i);
+    uint64_t seen = 0;
+    EXPECT_EQ(hub.WaitForNext(id, &seen, absl::ZeroDuration()).has_value(),
+              i >= 2)
+        << id;
+  }
 }
 
 }  // namespace

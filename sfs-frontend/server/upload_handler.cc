@@ -102,8 +102,7 @@ absl::Status UploadHandler::Upload(const HttpCall& call, const std::string& ns,
   ASSIGN_OR_RETURN(AdmittedUpload admitted,
                    services_->files->AdmitUpload(caller, request));
 
-  std::string transfer_id = req.get_header_value("X-Transfer-Id");
-  if (transfer_id.empty()) transfer_id = req.get_param_value("id");
+  ASSIGN_OR_RETURN(std::string transfer_id, RequestedTransferId(call));
   ProgressReporter progress(services_->progress, transfer_id, "upload",
                             request.declared_size.value_or(0));
   Metrics::ActiveTransfer active(services_->metrics,

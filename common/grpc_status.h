@@ -7,6 +7,7 @@
 #include <grpcpp/support/status.h>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace sfs {
 
@@ -14,6 +15,11 @@ namespace sfs {
 // the failure is blamed on, so the client can drop exactly that one from the
 // chain and carry on with the others.
 inline constexpr char kFailedReplicaKey[] = "sfs-failed-replica";
+
+// How a master's quota refusal begins: RESOURCE_EXHAUSTED also means a
+// cluster out of space, and the message is all a status carries across.
+inline constexpr absl::string_view kQuotaExceededPrefix =
+    "namespace quota exceeded";
 
 grpc::Status ToGrpcStatus(const absl::Status& status);
 absl::Status FromGrpcStatus(const grpc::Status& status);

@@ -17,6 +17,24 @@ int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
 // Bounds the old versions a writer may ask to keep (each costs its chunks).
 constexpr uint32_t kMaxKeepVersions = 1000;
 
+// The admission every write into a namespace carries (CreateUpload, Copy,
+// Move): the namespace's quota and incarnation.
+template <typename Request>
+UploadAdmission AdmissionOf(const Request& r) {
+  UploadAdmission admission;
+  if (r.has_quota_bytes()) admission.quota_bytes = r.quota_bytes();
+  admission.namespace_incarnation = r.namespace_incarnation();
+  return admission;
+}
+
+absl::Status CheckKeepVersions(uint32_t keep_versions) {
+  if (keep_versions > kMaxKeepVersions) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "keep_versions ", keep_versions, " is above ", kMaxKeepVersions));
+  }
+  return absl::OkStatus();
+}
+
 // Bounds what a writer may store about a file: every Stat carries it.
 absl::Status ValidateAttributes(const proto::CompleteUploadRequest& r) {
   constexpr size_t kMaxAttributeBytes = 4096;
@@ -61,10 +79,8 @@ absl::StatusOr<std::unique_ptr<Master>> Master::Open(
 absl::StatusOr<proto::CreateUploadResponse> Master::CreateUpload(
     const proto::CreateUploadRequest& r) {
   RETURN_IF_ERROR(ValidateFilePath(r.path()));
-  UploadAdmission admission;
+  UploadAdmission admission = AdmissionOf(r);
   admission.reserve_bytes = r.reserve_bytes();
-  if (r.has_quota_bytes()) admission.quota_bytes = r.quota_bytes();
-  admission.namespace_incarnation = r.namespace_incarnation();
   ASSIGN_OR_RETURN(proto::PendingUploadRecord upload,
                    store_->CreateUpload(r.path(), NowMicros(), admission));
   proto::CreateUploadResponse response;
@@ -108,10 +124,7 @@ absl::StatusOr<proto::CommitChunkResponse> Master::CommitChunk(
 
 absl::StatusOr<proto::CompleteUploadResponse> Master::CompleteUpload(
     const proto::CompleteUploadRequest& r) {
-  if (r.keep_versions() > kMaxKeepVersions) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "keep_versions ", r.keep_versions(), " is above ", kMaxKeepVersions));
-  }
+  RETURN_IF_ERROR(CheckKeepVersions(r.keep_versions()));
   RETURN_IF_ERROR(ValidateAttributes(r));
   std::vector<uint64_t> released;
   ASSIGN_OR_RETURN(
@@ -221,13 +234,8 @@ absl::StatusOr<proto::DeleteNamespaceResponse> Master::DeleteNamespace(
 absl::StatusOr<proto::CopyResponse> Master::Copy(const proto::CopyRequest& r) {
   RETURN_IF_ERROR(ValidateFilePath(r.source()));
   RETURN_IF_ERROR(ValidateFilePath(r.destination()));
-  if (r.keep_versions() > kMaxKeepVersions) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "keep_versions ", r.keep_versions(), " is above ", kMaxKeepVersions));
-  }
-  UploadAdmission admission;
-  if (r.has_quota_bytes()) admission.quota_bytes = r.quota_bytes();
-  admission.namespace_incarnation = r.namespace_incarnation();
+  RETURN_IF_ERROR(CheckKeepVersions(r.keep_versions()));
+  const UploadAdmission admission = AdmissionOf(r);
   std::vector<uint64_t> released;
   ASSIGN_OR_RETURN(
       proto::FileRecord file,
@@ -243,9 +251,7 @@ absl::StatusOr<proto::CopyResponse> Master::Copy(const proto::CopyRequest& r) {
 absl::StatusOr<proto::MoveResponse> Master::Move(const proto::MoveRequest& r) {
   RETURN_IF_ERROR(ValidateFilePath(r.source()));
   RETURN_IF_ERROR(ValidateFilePath(r.destination()));
-  UploadAdmission admission;
-  if (r.has_quota_bytes()) admission.quota_bytes = r.quota_bytes();
-  admission.namespace_incarnation = r.namespace_incarnation();
+  const UploadAdmission admission = AdmissionOf(r);
   std::vector<uint64_t> released;
   ASSIGN_OR_RETURN(proto::FileRecord file,
                    store_->Move(r.source(), r.destination(), NowMicros(),

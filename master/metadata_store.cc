@@ -13,6 +13,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/grpc_status.h"
 #include "common/status_macros.h"
 
 namespace sfs {
@@ -887,7 +888,7 @@ absl::Status MetadataStore::CheckQuota(absl::string_view ns,
       usage.bytes() + usage.old_version_bytes() + usage.reserved_bytes();
   if (used < 0 || static_cast<uint64_t>(used) + bytes > *quota) {
     return absl::ResourceExhaustedError(
-        absl::StrCat("namespace quota exceeded: ", *quota, " bytes, ", used,
+        absl::StrCat(kQuotaExceededPrefix, ": ", *quota, " bytes, ", used,
                      " used or reserved, ", bytes, " more asked"));
   }
   return absl::OkStatus();

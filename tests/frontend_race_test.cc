@@ -174,6 +174,12 @@ TEST_F(FrontendRaceTest, ParallelUploadsNeverOvershootTheQuota) {
                           TestJwt("alice"), i, kSize,
                           /*multipart=*/!declared);
         statuses[i] = res ? res->status : -1;
+        // Streamed uploads all pass the frontend's early check: the master
+        // refuses them, and that refusal must still read as the quota's.
+        if (res && res->status == 507) {
+          EXPECT_NE(res->body.find("quota_exceeded"), std::string::npos)
+              << res->body;
+        }
       });
     }
     for (std::thread& t : threads) t.join();

@@ -422,9 +422,9 @@ absl::StatusOr<FileView> FileService::Move(const Identity& caller,
   if (!overwrite) {
     // A visible file refuses the move; an expired one makes way. (The
     // master refuses a file that appeared meanwhile.)
-    CreateOptions unused;
-    RETURN_IF_ERROR(RefuseOverwrite(ns, destination, to.path, unused));
-    overwrite = unused.if_generation != 0;
+    CreateOptions probe;
+    RETURN_IF_ERROR(RefuseOverwrite(ns, destination, to.path, probe));
+    overwrite = probe.if_generation != 0;  // the expired file found there
   }
   CreateOptions create;
   create.namespace_incarnation = ns.created_at;

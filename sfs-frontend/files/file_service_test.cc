@@ -145,8 +145,10 @@ TEST_F(FileServiceTest, QuotaCountsOldVersionsAndReservations) {
   ASSERT_TRUE(Upload(alice_, "quota", "a", "12345").ok());
   // The replaced file stays as an old version and still counts.
   ASSERT_TRUE(Upload(alice_, "quota", "a", "1234", true).ok());
+  // Refused on the way (no size declared), as a quota refusal.
   auto refused = Upload(alice_, "quota", "b", "12");
   EXPECT_EQ(ToHttpError(refused.status()).status, 507);
+  EXPECT_EQ(ToHttpError(refused.status()).code, "quota_exceeded");
   // An open upload's declared size is reserved while it runs: the last
   // byte of the quota is taken until it ends.
   auto admitted = files_->AdmitUpload(alice_, Request("quota", "c", false, 1));

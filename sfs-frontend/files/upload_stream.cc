@@ -6,6 +6,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/grpc_status.h"
 #include "sfs-frontend/server/http_error.h"
 
 namespace sfs::frontend {
@@ -37,7 +38,7 @@ absl::Status UploadWriteError(absl::Status status) {
     case absl::StatusCode::kResourceExhausted:
       // The master's quota refusal; anything else (no space on the
       // chunkservers) stays 507 insufficient_storage.
-      if (absl::StartsWith(status.message(), "namespace quota exceeded")) {
+      if (absl::StartsWith(status.message(), kQuotaExceededPrefix)) {
         return QuotaExceededError(status.message());
       }
       return status;

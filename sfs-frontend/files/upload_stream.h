@@ -39,10 +39,9 @@ struct ExpectedDigests {
 };
 
 // A cluster write error as the HTTP contract answers it: the master's quota
-// refusal ("namespace quota exceeded", metadata_store.cc) 507
-// quota_exceeded; an upload the master ended, or whose
-// completion condition failed (the path was written, or the namespace
-// deleted, by someone else meanwhile), 409.
+// refusal (kQuotaExceededPrefix, common/grpc_status.h) 507 quota_exceeded; an
+// upload the master ended, or whose completion condition failed (the path was
+// written, or the namespace deleted, by someone else meanwhile), 409.
 absl::Status UploadWriteError(absl::Status status);
 
 class UploadStream {

@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 DATA ?= ./.sfs-data
 
-.PHONY: deps build up test browser-test-deps bench format clean
+.PHONY: deps build up test node-test-deps bench format clean
 
 deps:
 	@scripts/install-deps.sh
@@ -18,15 +18,16 @@ up: build
 
 # Every test: unit suites, then the cross-process cluster suites, one at a time
 # (they start real servers on loopback and move gigabytes through them).
-test: build browser-test-deps
+test: build node-test-deps
 	cd $(BUILD) && ctest --output-on-failure -j1
 
-# The browser test's npm packages (tests/browser), installed when missing or
-# older than package-lock.json; npm ci writes node_modules/.package-lock.json.
-BROWSER_TEST := tests/browser
-browser-test-deps: $(BROWSER_TEST)/node_modules/.package-lock.json
-$(BROWSER_TEST)/node_modules/.package-lock.json: $(BROWSER_TEST)/package-lock.json
-	cd $(BROWSER_TEST) && npm ci --no-audit --no-fund
+# The npm packages of the Node.js tests (the browser test, the storage-js
+# test), installed when missing or older than their package-lock.json; npm
+# ci writes node_modules/.package-lock.json.
+NODE_TESTS := tests/browser tests/supabase
+node-test-deps: $(addsuffix /node_modules/.package-lock.json,$(NODE_TESTS))
+%/node_modules/.package-lock.json: %/package-lock.json
+	cd $* && npm ci --no-audit --no-fund
 	@touch $@
 
 # Benchmarks against baselines measured in the same run (bench/README.md);

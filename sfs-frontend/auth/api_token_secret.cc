@@ -1,22 +1,15 @@
 #include "sfs-frontend/auth/api_token_secret.h"
 
 #include <openssl/evp.h>
-#include <openssl/rand.h>
-
-#include <cstdlib>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "sfs-frontend/auth/crypto.h"
 
 namespace sfs::frontend {
 
 std::string NewApiTokenSecret() {
-  unsigned char bytes[32];
-  // Without randomness there is no safe token to hand out.
-  if (RAND_bytes(bytes, sizeof(bytes)) != 1) std::abort();
-  return absl::StrCat(
-      "sfs_", absl::WebSafeBase64Escape(absl::string_view(
-                  reinterpret_cast<const char*>(bytes), sizeof(bytes))));
+  return absl::StrCat("sfs_", absl::WebSafeBase64Escape(RandomBytes(32)));
 }
 
 std::string ApiTokenSecretHash(absl::string_view secret) {

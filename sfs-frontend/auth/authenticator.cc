@@ -75,6 +75,12 @@ absl::StatusOr<Identity> Authenticator::FromJwt(absl::string_view jwt,
   }
   auto claims = verifier_->Verify(jwt, now);
   if (!claims.ok()) return claims.status();
+  // Supabase's project keys: the anon key is nobody in particular, the
+  // service key the service itself (what it creates belongs to no user).
+  if (claims->role == JwtRole::kAnon) return Identity();
+  if (claims->role == JwtRole::kServiceRole) {
+    return Identity{kSystemOwner, true, std::nullopt};
+  }
   if (claims->subject.empty()) {
     return absl::UnauthenticatedError("token names no subject");
   }

@@ -66,6 +66,43 @@ TEST_F(AuthenticatorTest, JwtFromHeaderCookieOrParameter) {
           .status()));
 }
 
+// Supabase's keys: the anon key is nobody, the service key an admin acting
+// for no user; a role we do not know is no credential.
+TEST_F(AuthenticatorTest, SupabaseRoles) {
+  JwtClaims anon;
+  anon.role = JwtRole::kAnon;
+  auto identity = authenticator_->AuthenticateCredential(
+      *MintHs256Jwt(anon, kSecret, absl::Now()), absl::Now());
+  ASSERT_TRUE(identity.ok()) << identity.status();
+  EXPECT_TRUE(identity->anonymous());
+  EXPECT_FALSE(identity->is_admin);
+
+  JwtClaims service;
+  service.role = JwtRole::kServiceRole;
+  identity = authenticator_->AuthenticateCredential(
+      *MintHs256Jwt(service, kSecret, absl::Now()), absl::Now());
+  ASSERT_TRUE(identity.ok()) << identity.status();
+  EXPECT_EQ(identity->user, kSystemOwner);
+  EXPECT_TRUE(identity->is_admin);
+
+  JwtClaims user;
+  user.subject = "alice";
+  identity = authenticator_->AuthenticateCredential(
+      *MintHs256Jwt(user, kSecret, absl::Now()), absl::Now());
+  ASSERT_TRUE(identity.ok()) << identity.status();
+  EXPECT_EQ(identity->user, "alice");
+  EXPECT_FALSE(identity->is_admin);
+
+  // A user's role without a subject, and a role of Postgres' own, are
+  // refused rather than read as anonymous.
+  JwtClaims nobody;
+  EXPECT_TRUE(absl::IsUnauthenticated(
+      authenticator_
+          ->AuthenticateCredential(*MintHs256Jwt(nobody, kSecret, absl::Now()),
+                                   absl::Now())
+          .status()));
+}
+
 TEST_F(AuthenticatorTest, ApiTokensCarryScopesAndExpire) {
   std::string live = AddToken({"storage.alice.files:read"}, 0);
   auto identity = authenticator_->AuthenticateCredential(live, absl::Now());

@@ -5,7 +5,6 @@
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/pem.h>
 
 #include <cmath>
@@ -17,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/base64url.h"
+#include "sfs-frontend/auth/crypto.h"
 
 namespace sfs::frontend {
 namespace {
@@ -36,15 +36,6 @@ absl::Status CheckHs256Secret(absl::string_view secret) {
         "HS256 secret must be at least ", kMinHs256SecretBytes, " bytes"));
   }
   return absl::OkStatus();
-}
-
-std::string HmacSha256(absl::string_view key, absl::string_view data) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int mac_len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac,
-       &mac_len);
-  return std::string(reinterpret_cast<char*>(mac), mac_len);
 }
 
 // JWS carries an ES256 signature as the raw 32-byte big-endian r and s;
@@ -103,7 +94,21 @@ absl::StatusOr<JwtClaims> ClaimsFromPayload(const Json& payload) {
       break;
     }
   }
-  if (claims.subject.empty()) return Unauthenticated("no subject");
+  // Supabase's keys: "anon" and "service_role" tokens name no subject.
+  if (auto it = payload.find("role"); it != payload.end()) {
+    if (!it->is_string()) return Unauthenticated("\"role\" is not a string");
+    const std::string role = it->get<std::string>();
+    if (role == "anon") {
+      claims.role = JwtRole::kAnon;
+    } else if (role == "service_role") {
+      claims.role = JwtRole::kServiceRole;
+    } else if (role != "authenticated") {
+      return Unauthenticated(absl::StrCat("unknown role \"", role, "\""));
+    }
+  }
+  if (claims.subject.empty() && claims.role == JwtRole::kUser) {
+    return Unauthenticated("no subject");
+  }
 
   // Tokens of the original service's auth service say "is_admin"; ours say
   // both (older frontends read "admin").
@@ -218,10 +223,7 @@ absl::StatusOr<JwtVerifier> JwtVerifier::ForPublicKeyPem(
 bool JwtVerifier::SignatureMatches(absl::string_view signed_part,
                                    absl::string_view signature) const {
   if (algorithm_ == JwtAlgorithm::kHs256) {
-    std::string expected = HmacSha256(secret_, signed_part);
-    return expected.size() == signature.size() &&
-           CRYPTO_memcmp(expected.data(), signature.data(), expected.size()) ==
-               0;
+    return ConstantTimeEquals(HmacSha256(secret_, signed_part), signature);
   }
   std::string der;
   if (algorithm_ == JwtAlgorithm::kEs256) {
@@ -297,6 +299,17 @@ absl::StatusOr<std::string> MintHs256Jwt(const JwtClaims& claims,
                   {"scopes", claims.scopes},
                   {"iat", absl::ToUnixSeconds(issued_at)}};
   if (claims.expires_at != 0) payload["exp"] = claims.expires_at;
+  switch (claims.role) {
+    case JwtRole::kUser:
+      payload["role"] = "authenticated";
+      break;
+    case JwtRole::kAnon:
+      payload["role"] = "anon";
+      break;
+    case JwtRole::kServiceRole:
+      payload["role"] = "service_role";
+      break;
+  }
   std::string payload_json;
   try {
     payload_json = payload.dump();

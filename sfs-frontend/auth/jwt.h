@@ -7,7 +7,12 @@
 // configured RSA/EC public key.
 //
 // Claims the frontend reads:
-//   sub (or "username" when sub is absent)  who the token speaks for
+//   sub (or "username" when sub is absent)  who the token speaks for;
+//                                           required but for the roles below
+//   role    (string, optional)              Supabase's: "authenticated"
+//                                           (the default), "anon" (nobody)
+//                                           or "service_role" (an admin);
+//                                           any other role is refused
 //   admin or is_admin (bool, default false) administrator rights
 //   type    (string, optional)              "" or "api_token"; any other
 //                                           type is not a credential
@@ -38,12 +43,20 @@ enum class JwtAlgorithm { kHs256, kRs256, kEs256 };
 // The JWS "alg" value, e.g. "HS256".
 absl::string_view JwtAlgorithmName(JwtAlgorithm algorithm);
 
+// Who a token speaks for, by its "role" claim.
+enum class JwtRole {
+  kUser,         // the subject ("authenticated", or no role claim)
+  kAnon,         // nobody: an anonymous caller
+  kServiceRole,  // the service itself: an administrator
+};
+
 struct JwtClaims {
   std::string subject;
   bool is_admin = false;
   std::vector<std::string> scopes;
   // "exp" in unix seconds; 0 when the token has no expiry.
   int64_t expires_at = 0;
+  JwtRole role = JwtRole::kUser;
 };
 
 struct JwtVerifierOptions {

@@ -148,6 +148,27 @@ TEST_P(JwtVerifyTest, UsernameClaimStandsInForSub) {
   EXPECT_EQ(claims->expires_at, 0);
 }
 
+// Supabase's project keys carry a role and no subject.
+TEST_P(JwtVerifyTest, SupabaseRoles) {
+  auto claims = verifier_->Verify(Token({{"role", "anon"}}), kNow);
+  ASSERT_TRUE(claims.ok()) << claims.status();
+  EXPECT_EQ(claims->role, JwtRole::kAnon);
+  claims = verifier_->Verify(Token({{"role", "service_role"}}), kNow);
+  ASSERT_TRUE(claims.ok()) << claims.status();
+  EXPECT_EQ(claims->role, JwtRole::kServiceRole);
+  claims =
+      verifier_->Verify(Token({{"role", "authenticated"}, {"sub", "u"}}), kNow);
+  ASSERT_TRUE(claims.ok()) << claims.status();
+  EXPECT_EQ(claims->role, JwtRole::kUser);
+  EXPECT_EQ(claims->subject, "u");
+  EXPECT_EQ(VerifyCode(Token({{"role", "authenticated"}})),
+            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(VerifyCode(Token({{"role", "postgres"}, {"sub", "u"}})),
+            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(VerifyCode(Token({{"role", 1}, {"sub", "u"}})),
+            absl::StatusCode::kUnauthenticated);
+}
+
 TEST_P(JwtVerifyTest, ExpiredTokenRejected) {
   Json payload = ValidPayload();
   payload["exp"] = absl::ToUnixSeconds(kNow) - 61;

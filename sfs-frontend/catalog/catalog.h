@@ -1,5 +1,6 @@
 // The Catalog: the frontend's durable records that every frontend replica
-// must agree on — namespace records, users and API tokens — plus the fan-out
+// must agree on — namespace records, users, API tokens, the keys signed URLs
+// are signed with and the single-use grants already used — plus the fan-out
 // of upload-progress events between replicas.
 //
 // Two implementations pass one conformance suite (catalog_conformance_test):
@@ -7,8 +8,9 @@
 //   PostgresCatalog  PostgreSQL via libpq; any number of frontend replicas.
 //
 // Records are stored exactly as given: the catalog validates them (names,
-// required fields, strings that are UTF-8 without NUL) but fills in nothing,
-// so the caller sets created_at.
+// required fields, strings that are UTF-8 without NUL, except signing key
+// secrets, which are raw bytes) but fills in nothing, so the caller sets
+// created_at.
 //
 // Errors: NotFound, AlreadyExists and InvalidArgument as documented per
 // method; Unavailable when the backing store cannot be reached (the caller
@@ -85,6 +87,29 @@ struct ApiTokenRecord {
   bool operator==(const ApiTokenRecord& other) const;
 };
 
+// Bounds of SigningKeyRecord::secret, in bytes: at least HMAC-SHA256's
+// output size (shorter keys weaken it), at most HMAC-SHA512's block size
+// (longer keys are hashed first and gain nothing).
+inline constexpr size_t kMinSigningKeySecretBytes = 32;
+inline constexpr size_t kMaxSigningKeySecretBytes = 128;
+
+// A key signed URLs are signed with (files/url_signer.h). Every replica signs
+// and verifies with the catalog's keys; adding a new key and later deleting
+// the old one rotates them.
+struct SigningKeyRecord {
+  std::string id;          // see ValidateSigningKeyId in names.h
+  std::string secret;      // raw key bytes, any values; length within
+                           // kMin/kMaxSigningKeySecretBytes
+  int64_t created_at = 0;  // unix microseconds, not negative
+
+  bool operator==(const SigningKeyRecord& other) const;
+};
+
+// How many expired single-use grants one ClaimSingleUse forgets at most, so
+// that a claim costs bounded work while the store still sheds dead grants
+// faster than claims add them.
+inline constexpr int kExpiredSingleUseForgottenPerClaim = 16;
+
 // PostgreSQL's NOTIFY payload limit; both implementations enforce it so that
 // code tested against one works against the other.
 inline constexpr size_t kMaxProgressEventBytes = 7999;
@@ -145,6 +170,34 @@ class Catalog {
       const std::string& username) = 0;
   // NotFound if there is no token with that id.
   virtual absl::Status DeleteApiToken(const std::string& id) = 0;
+
+  // AlreadyExists if the id is taken; InvalidArgument for a bad id, a
+  // secret of the wrong length or a negative created_at.
+  virtual absl::Status AddSigningKey(const SigningKeyRecord& key) = 0;
+  // Every signing key, newest first: sorted by created_at, then id, both
+  // descending.
+  virtual absl::StatusOr<std::vector<SigningKeyRecord>> ListSigningKeys() = 0;
+  // NotFound if there is no key with that id.
+  virtual absl::Status DeleteSigningKey(const std::string& id) = 0;
+
+  // Records that single-use grant `id` (see ValidateSingleUseId in names.h)
+  // has been used, so that a signed upload URL works once across all
+  // replicas. The record is needed until `expires_at` (unix microseconds),
+  // when the grant dies anyway: a record with expires_at <= `now` is expired
+  // and no longer counts. AlreadyExists if `id` is recorded and not expired
+  // (the second use); exactly one of any number of concurrent claims of one
+  // id succeeds. InvalidArgument for a bad id or a negative expires_at.
+  //
+  // Each call with valid arguments, claiming or not, first forgets up to
+  // kExpiredSingleUseForgottenPerClaim expired records, earliest expires_at
+  // (then id) first, so the store does not grow with dead grants. `now` is a
+  // parameter so that tests control time.
+  virtual absl::Status ClaimSingleUse(const std::string& id, int64_t expires_at,
+                                      int64_t now) = 0;
+  // Forgets the record of `id`, so the grant may be used again (an upload
+  // that failed after claiming). NotFound if `id` is not recorded: never
+  // claimed, released already, or forgotten after it expired.
+  virtual absl::Status ReleaseSingleUse(const std::string& id) = 0;
 
   // Delivers `json_event` to every subscriber of every catalog instance on
   // the same store (all replicas for PostgreSQL), including this one, at most

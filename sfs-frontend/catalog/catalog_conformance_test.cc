@@ -41,6 +41,28 @@ ApiTokenRecord Token(const std::string& id, const std::string& username,
           hash, 0,        1'700'000'000'000'002};
 }
 
+// A secret of `size` bytes, counting up from `first` (wrapping past 0xff).
+std::string Secret(size_t size, int first = 'a') {
+  std::string secret;
+  for (size_t i = 0; i < size; ++i) {
+    secret.push_back(static_cast<char>((first + i) % 256));
+  }
+  return secret;
+}
+
+SigningKeyRecord Key(const std::string& id, int64_t created_at) {
+  return {id, Secret(kMinSigningKeySecretBytes), created_at};
+}
+
+std::vector<std::string> Ids(const std::vector<SigningKeyRecord>& keys) {
+  std::vector<std::string> ids;
+  for (const auto& k : keys) ids.push_back(k.id);
+  return ids;
+}
+
+// A point in time for single-use claims; tests count microseconds from it.
+constexpr int64_t kT = 1'700'000'000'000'000;
+
 std::vector<std::string> Names(const std::vector<NamespaceRecord>& records) {
   std::vector<std::string> names;
   for (const auto& r : records) names.push_back(r.name);
@@ -295,10 +317,169 @@ TEST_P(CatalogConformanceTest, DeletingUserDeletesTheirTokens) {
   EXPECT_TRUE(catalog_->FindApiTokenBySecretHash(kHashB).ok());
 }
 
+TEST_P(CatalogConformanceTest, SigningKeysListedNewestFirst) {
+  for (const SigningKeyRecord& key :
+       {Key("old", 100), Key("b", 200), Key("newest", 300), Key("a", 200)}) {
+    ASSERT_TRUE(catalog_->AddSigningKey(key).ok()) << key.id;
+  }
+  auto keys = catalog_->ListSigningKeys();
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  EXPECT_EQ(Ids(*keys), (std::vector<std::string>{"newest", "b", "a", "old"}));
+  EXPECT_EQ(keys->front(), Key("newest", 300));
+
+  ASSERT_TRUE(catalog_->DeleteSigningKey("b").ok());
+  EXPECT_EQ(catalog_->DeleteSigningKey("b").code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(catalog_->DeleteSigningKey("never").code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(Ids(*catalog_->ListSigningKeys()),
+            (std::vector<std::string>{"newest", "a", "old"}));
+}
+
+TEST_P(CatalogConformanceTest, SigningKeyIdIsUnique) {
+  ASSERT_TRUE(catalog_->AddSigningKey(Key("k1", 100)).ok());
+  SigningKeyRecord other = {"k1", Secret(kMaxSigningKeySecretBytes), 200};
+  EXPECT_EQ(catalog_->AddSigningKey(other).code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(*catalog_->ListSigningKeys(),
+            std::vector<SigningKeyRecord>{Key("k1", 100)});
+}
+
+// Secrets are raw key bytes: every byte value, NUL and backslash included,
+// comes back exactly.
+TEST_P(CatalogConformanceTest, SigningKeySecretsAreRawBytes) {
+  const std::vector<SigningKeyRecord> keys = {
+      {"low", Secret(kMaxSigningKeySecretBytes, 0), 3},
+      {"high", Secret(kMaxSigningKeySecretBytes, 128), 2},
+      {"short", Secret(kMinSigningKeySecretBytes, 250), 1}};
+  for (const SigningKeyRecord& key : keys) {
+    ASSERT_TRUE(catalog_->AddSigningKey(key).ok()) << key.id;
+  }
+  auto listed = catalog_->ListSigningKeys();
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_EQ(*listed, keys);
+}
+
+TEST_P(CatalogConformanceTest, BadSigningKeysRejected) {
+  for (const SigningKeyRecord& bad :
+       {Key("", 1), Key("a.b", 1), Key("a b", 1), Key("a:b", 1),
+        Key(std::string(65, 'k'), 1), Key("k", -1),
+        SigningKeyRecord{"k", "", 1},
+        SigningKeyRecord{"k", Secret(kMinSigningKeySecretBytes - 1), 1},
+        SigningKeyRecord{"k", Secret(kMaxSigningKeySecretBytes + 1), 1}}) {
+    EXPECT_EQ(catalog_->AddSigningKey(bad).code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad.id << " " << bad.secret.size() << " " << bad.created_at;
+  }
+  EXPECT_TRUE(catalog_->ListSigningKeys()->empty());
+  EXPECT_TRUE(catalog_->AddSigningKey(Key(std::string(64, 'k'), 0)).ok());
+}
+
+TEST_P(CatalogConformanceTest, SingleUseGrantWorksOnce) {
+  ASSERT_TRUE(catalog_->ClaimSingleUse("up:alice.1", kT + 100, kT).ok());
+  EXPECT_EQ(catalog_->ClaimSingleUse("up:alice.1", kT + 100, kT + 50).code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_TRUE(catalog_->ClaimSingleUse("up:alice.2", kT + 100, kT + 50).ok());
+}
+
+TEST_P(CatalogConformanceTest, ExpiredGrantMayBeClaimedAgain) {
+  ASSERT_TRUE(catalog_->ClaimSingleUse("g", kT + 100, kT).ok());
+  EXPECT_EQ(catalog_->ClaimSingleUse("g", kT + 300, kT + 99).code(),
+            absl::StatusCode::kAlreadyExists);
+  // expires_at <= now is expired.
+  EXPECT_TRUE(catalog_->ClaimSingleUse("g", kT + 300, kT + 100).ok());
+  // The new claim lasts until its own expires_at.
+  EXPECT_EQ(catalog_->ClaimSingleUse("g", kT + 400, kT + 299).code(),
+            absl::StatusCode::kAlreadyExists);
+}
+
+TEST_P(CatalogConformanceTest, ReleasedGrantMayBeClaimedAgain) {
+  ASSERT_TRUE(catalog_->ClaimSingleUse("g", kT + 100, kT).ok());
+  ASSERT_TRUE(catalog_->ReleaseSingleUse("g").ok());
+  EXPECT_EQ(catalog_->ReleaseSingleUse("g").code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_TRUE(catalog_->ClaimSingleUse("g", kT + 100, kT).ok());
+  EXPECT_EQ(catalog_->ClaimSingleUse("g", kT + 100, kT).code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(catalog_->ReleaseSingleUse("never").code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_P(CatalogConformanceTest, BadSingleUseClaimsRejected) {
+  for (const std::string& id :
+       {std::string(""), std::string("a/b"), std::string("a b"),
+        std::string("a\0b", 3), std::string(129, 'g')}) {
+    EXPECT_EQ(catalog_->ClaimSingleUse(id, kT + 100, kT).code(),
+              absl::StatusCode::kInvalidArgument)
+        << id;
+  }
+  EXPECT_EQ(catalog_->ClaimSingleUse("g", -1, kT).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(
+      catalog_->ClaimSingleUse(std::string(128, 'g'), kT + 100, kT).ok());
+  EXPECT_TRUE(catalog_->ClaimSingleUse("Az09._:-", kT + 100, kT).ok());
+}
+
+// The claim of an unused grant, and the takeover of an expired claim, are
+// exact under contention.
+TEST_P(CatalogConformanceTest, ConcurrentClaimsOfOneGrantHaveOneWinner) {
+  constexpr int kThreads = 8;
+  for (int64_t now : {kT, kT + 1000}) {
+    std::atomic<int> claimed{0}, already_exists{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i) {
+      threads.emplace_back([&] {
+        absl::Status s = catalog_->ClaimSingleUse("contended", now + 1000, now);
+        if (s.ok()) ++claimed;
+        if (s.code() == absl::StatusCode::kAlreadyExists) ++already_exists;
+      });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(claimed.load(), 1) << now;
+    EXPECT_EQ(already_exists.load(), kThreads - 1) << now;
+  }
+}
+
+// Whether a record is still there shows in ReleaseSingleUse: NotFound once
+// it has been forgotten.
+TEST_P(CatalogConformanceTest, ClaimsForgetExpiredGrantsBoundedly) {
+  constexpr int kPerClaim = kExpiredSingleUseForgottenPerClaim;
+  constexpr int kExpired = kPerClaim + 4;
+  for (int i = 0; i < kExpired; ++i) {
+    ASSERT_TRUE(
+        catalog_->ClaimSingleUse("old" + std::to_string(i), kT + 10 + i, kT)
+            .ok());
+  }
+  ASSERT_TRUE(catalog_->ClaimSingleUse("live", kT + 1000, kT).ok());
+
+  // The earliest-expiring kPerClaim are forgotten, the rest kept.
+  ASSERT_TRUE(catalog_->ClaimSingleUse("new1", kT + 1000, kT + 500).ok());
+  for (int i = 0; i < kPerClaim; ++i) {
+    EXPECT_EQ(catalog_->ReleaseSingleUse("old" + std::to_string(i)).code(),
+              absl::StatusCode::kNotFound)
+        << i;
+  }
+  EXPECT_TRUE(
+      catalog_->ReleaseSingleUse("old" + std::to_string(kPerClaim)).ok());
+
+  // A claim that fails forgets expired grants too; live ones stay.
+  EXPECT_EQ(catalog_->ClaimSingleUse("live", kT + 1000, kT + 500).code(),
+            absl::StatusCode::kAlreadyExists);
+  for (int i = kPerClaim + 1; i < kExpired; ++i) {
+    EXPECT_EQ(catalog_->ReleaseSingleUse("old" + std::to_string(i)).code(),
+              absl::StatusCode::kNotFound)
+        << i;
+  }
+  EXPECT_TRUE(catalog_->ReleaseSingleUse("live").ok());
+  EXPECT_TRUE(catalog_->ReleaseSingleUse("new1").ok());
+}
+
 TEST_P(CatalogConformanceTest, RecordsSurviveReopen) {
   ASSERT_TRUE(catalog_->CreateNamespace(Namespace("photos", "alice")).ok());
   ASSERT_TRUE(catalog_->AddUser(User("alice")).ok());
   ASSERT_TRUE(catalog_->CreateApiToken(Token("t1", "alice", kHashA)).ok());
+  ASSERT_TRUE(catalog_->AddSigningKey(Key("k1", 100)).ok());
+  ASSERT_TRUE(catalog_->ClaimSingleUse("g1", kT + 100, kT).ok());
   catalog_.reset();
 
   auto reopened = store_->Open();
@@ -307,6 +488,10 @@ TEST_P(CatalogConformanceTest, RecordsSurviveReopen) {
   EXPECT_EQ(*(*reopened)->GetUser("alice"), User("alice"));
   EXPECT_EQ(*(*reopened)->FindApiTokenBySecretHash(kHashA),
             Token("t1", "alice", kHashA));
+  EXPECT_EQ(*(*reopened)->ListSigningKeys(),
+            std::vector<SigningKeyRecord>{Key("k1", 100)});
+  EXPECT_EQ((*reopened)->ClaimSingleUse("g1", kT + 100, kT).code(),
+            absl::StatusCode::kAlreadyExists);
 }
 
 TEST_P(CatalogConformanceTest, ConcurrentCreatesOfOneNameHaveOneWinner) {

@@ -3,10 +3,14 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/status_macros.h"
 #include "sfs-frontend/catalog/record_json.h"
 #include "sfs-frontend/catalog/record_rules.h"
@@ -14,15 +18,21 @@
 namespace sfs::frontend {
 namespace {
 
-// Key layout. Every value is the full JSON record, so index entries answer
-// lists and lookups without a second read; a WriteBatch keeps them in step.
+// Key layout. Every record value is the full JSON record, so index entries
+// answer lists and lookups without a second read; a WriteBatch keeps them in
+// step.
 //   n/<name>                   NamespaceRecord
 //   o/<owner>\0<name>          NamespaceRecord   (ListNamespaces by owner)
 //   u/<username>               UserRecord
 //   t/<id>                     ApiTokenRecord
 //   s/<secret_hash>            ApiTokenRecord    (FindApiTokenBySecretHash)
 //   a/<username>\0<id>         ApiTokenRecord    (ListApiTokens, DeleteUser)
+//   k/<id>                     SigningKeyRecord
+//   g/<id>                     expires_at        (claimed single-use grant)
+//   x/<expires_at><id>         empty             (grants by expiry, to forget)
 // '\0' ends the first component because owner ids may contain any other byte.
+// expires_at is decimal text in a value and 8 big-endian bytes in a key, so
+// that x/ keys sort by expiry (it is never negative).
 std::string NamespaceKey(const std::string& name) { return "n/" + name; }
 std::string OwnerIndexKey(const std::string& owner, const std::string& name) {
   return absl::StrCat("o/", owner, std::string(1, '\0'), name);
@@ -32,6 +42,33 @@ std::string TokenKey(const std::string& id) { return "t/" + id; }
 std::string SecretKey(const std::string& hash) { return "s/" + hash; }
 std::string UserTokenKey(const std::string& username, const std::string& id) {
   return absl::StrCat("a/", username, std::string(1, '\0'), id);
+}
+std::string SigningKeyKey(const std::string& id) { return "k/" + id; }
+std::string SingleUseKey(const std::string& id) { return "g/" + id; }
+
+constexpr char kExpiryPrefix[] = "x/";
+constexpr size_t kExpiryBytes = 8;
+
+std::string ExpiryKey(int64_t expires_at, const std::string& id) {
+  std::string key = kExpiryPrefix;
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    key.push_back(static_cast<char>((expires_at >> shift) & 0xff));
+  }
+  return key + id;
+}
+
+// The expiry and grant id an ExpiryKey holds; nullopt if it holds none.
+std::optional<std::pair<int64_t, std::string>> ParseExpiryKey(
+    absl::string_view key) {
+  if (!absl::ConsumePrefix(&key, kExpiryPrefix) || key.size() <= kExpiryBytes) {
+    return std::nullopt;
+  }
+  uint64_t expires_at = 0;
+  for (size_t i = 0; i < kExpiryBytes; ++i) {
+    expires_at = (expires_at << 8) | static_cast<unsigned char>(key[i]);
+  }
+  return std::make_pair(static_cast<int64_t>(expires_at),
+                        std::string(key.substr(kExpiryBytes)));
 }
 
 absl::Status FromRocks(const rocksdb::Status& s) {
@@ -223,6 +260,111 @@ absl::Status EmbeddedCatalog::DeleteApiToken(const std::string& id) {
                    Read<ApiTokenRecord>(TokenKey(id), QuotedName("token", id)));
   rocksdb::WriteBatch batch;
   DeleteToken(batch, token);
+  return Commit(batch);
+}
+
+absl::Status EmbeddedCatalog::AddSigningKey(const SigningKeyRecord& key) {
+  RETURN_IF_ERROR(CheckSigningKeyRecord(key));
+  absl::MutexLock lock(&write_mu_);
+  RETURN_IF_ERROR(
+      CheckAbsent(SigningKeyKey(key.id), QuotedName("signing key", key.id)));
+  rocksdb::WriteBatch batch;
+  batch.Put(SigningKeyKey(key.id), EncodeJson(key));
+  return Commit(batch);
+}
+
+absl::StatusOr<std::vector<SigningKeyRecord>>
+EmbeddedCatalog::ListSigningKeys() {
+  ASSIGN_OR_RETURN(std::vector<SigningKeyRecord> keys,
+                   Scan<SigningKeyRecord>(SigningKeyKey("")));
+  std::sort(keys.begin(), keys.end(),
+            [](const SigningKeyRecord& a, const SigningKeyRecord& b) {
+              return std::tie(a.created_at, a.id) >
+                     std::tie(b.created_at, b.id);
+            });
+  return keys;
+}
+
+absl::Status EmbeddedCatalog::DeleteSigningKey(const std::string& id) {
+  absl::MutexLock lock(&write_mu_);
+  RETURN_IF_ERROR(
+      Read<SigningKeyRecord>(SigningKeyKey(id), QuotedName("signing key", id))
+          .status());
+  rocksdb::WriteBatch batch;
+  batch.Delete(SigningKeyKey(id));
+  return Commit(batch);
+}
+
+absl::StatusOr<std::optional<int64_t>> EmbeddedCatalog::SingleUseExpiry(
+    const std::string& id) {
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), SingleUseKey(id), &value);
+  if (s.IsNotFound()) return std::nullopt;
+  RETURN_IF_ERROR(FromRocks(s));
+  int64_t expires_at = 0;
+  if (!absl::SimpleAtoi(value, &expires_at)) {
+    return absl::DataLossError(absl::StrCat(
+        "unreadable expiry of ", QuotedName("single-use grant", id)));
+  }
+  return expires_at;
+}
+
+absl::Status EmbeddedCatalog::ForgetExpiredSingleUse(
+    int64_t now, rocksdb::WriteBatch& batch) {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions()));
+  int forgotten = 0;
+  for (it->Seek(kExpiryPrefix);
+       it->Valid() && it->key().starts_with(kExpiryPrefix) &&
+       forgotten < kExpiredSingleUseForgottenPerClaim;
+       it->Next()) {
+    std::optional<std::pair<int64_t, std::string>> entry =
+        ParseExpiryKey(absl::string_view(it->key().data(), it->key().size()));
+    if (!entry.has_value()) {
+      return absl::DataLossError("malformed single-use expiry key");
+    }
+    if (entry->first > now) break;
+    batch.Delete(it->key());
+    batch.Delete(SingleUseKey(entry->second));
+    ++forgotten;
+  }
+  return FromRocks(it->status());
+}
+
+absl::Status EmbeddedCatalog::ClaimSingleUse(const std::string& id,
+                                             int64_t expires_at, int64_t now) {
+  RETURN_IF_ERROR(CheckSingleUseClaim(id, expires_at));
+  absl::MutexLock lock(&write_mu_);
+  rocksdb::WriteBatch batch;
+  RETURN_IF_ERROR(ForgetExpiredSingleUse(now, batch));
+  ASSIGN_OR_RETURN(std::optional<int64_t> previous, SingleUseExpiry(id));
+  const bool taken = previous.has_value() && *previous > now;
+  if (!taken) {
+    // Later operations in a batch win, so this also revives `id` if the
+    // batch already forgets it.
+    if (previous.has_value()) batch.Delete(ExpiryKey(*previous, id));
+    batch.Put(SingleUseKey(id), absl::StrCat(expires_at));
+    batch.Put(ExpiryKey(expires_at, id), "");
+  }
+  if (batch.Count() > 0) RETURN_IF_ERROR(Commit(batch));
+  if (taken) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        QuotedName("single-use grant", id), " has been used already"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EmbeddedCatalog::ReleaseSingleUse(const std::string& id) {
+  absl::MutexLock lock(&write_mu_);
+  ASSIGN_OR_RETURN(std::optional<int64_t> expires_at, SingleUseExpiry(id));
+  if (!expires_at.has_value()) {
+    return absl::NotFoundError(
+        absl::StrCat("no ", QuotedName("single-use grant", id)));
+  }
+  rocksdb::WriteBatch batch;
+  batch.Delete(SingleUseKey(id));
+  batch.Delete(ExpiryKey(*expires_at, id));
   return Commit(batch);
 }
 

@@ -12,7 +12,9 @@
 #ifndef SFS_FRONTEND_CATALOG_EMBEDDED_CATALOG_H_
 #define SFS_FRONTEND_CATALOG_EMBEDDED_CATALOG_H_
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,6 +59,14 @@ class EmbeddedCatalog final : public Catalog {
       const std::string& username) override;
   absl::Status DeleteApiToken(const std::string& id) override;
 
+  absl::Status AddSigningKey(const SigningKeyRecord& key) override;
+  absl::StatusOr<std::vector<SigningKeyRecord>> ListSigningKeys() override;
+  absl::Status DeleteSigningKey(const std::string& id) override;
+
+  absl::Status ClaimSingleUse(const std::string& id, int64_t expires_at,
+                              int64_t now) override;
+  absl::Status ReleaseSingleUse(const std::string& id) override;
+
   absl::Status PublishProgress(const std::string& json_event) override;
   std::unique_ptr<ProgressSubscription> Subscribe(
       ProgressCallback callback) override;
@@ -73,6 +83,12 @@ class EmbeddedCatalog final : public Catalog {
   template <typename T>
   absl::StatusOr<std::vector<T>> Scan(const std::string& prefix);
   absl::Status Commit(rocksdb::WriteBatch& batch);
+  // When single-use grant `id` expires, or nullopt if it is not recorded.
+  absl::StatusOr<std::optional<int64_t>> SingleUseExpiry(const std::string& id);
+  // Adds to `batch` the deletion of up to kExpiredSingleUseForgottenPerClaim
+  // grants that expired by `now`, earliest first.
+  absl::Status ForgetExpiredSingleUse(int64_t now, rocksdb::WriteBatch& batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
   const std::unique_ptr<rocksdb::DB> db_;
   // Makes each check-then-write sequence atomic; reads need no lock.

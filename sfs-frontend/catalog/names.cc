@@ -9,17 +9,20 @@ namespace sfs::frontend {
 namespace {
 
 constexpr size_t kMaxNameLength = 63;
+constexpr size_t kMaxSigningKeyIdLength = 64;
+constexpr size_t kMaxSingleUseIdLength = 128;
 
-constexpr std::array<absl::string_view, 9> kReservedRouteWords = {
-    "namespaces", "files", "download", "upload",  "delete",
-    "status",     "sign",  "uploads",  "versions"};
+constexpr std::array<absl::string_view, 12> kReservedRouteWords = {
+    "namespaces", "files",    "download", "upload", "delete", "status",
+    "sign",       "uploads",  "versions", "copy",   "move",   "v1"};
 
-// Checks length and alphabet: alphanumerics plus the characters in `extra`.
+// Checks length (1 to `max_length`) and alphabet: alphanumerics plus the
+// characters in `extra`.
 absl::Status ValidateToken(absl::string_view what, absl::string_view value,
-                           absl::string_view extra) {
-  if (value.empty() || value.size() > kMaxNameLength) {
+                           size_t max_length, absl::string_view extra) {
+  if (value.empty() || value.size() > max_length) {
     return absl::InvalidArgumentError(
-        absl::StrCat(what, " must be 1 to ", kMaxNameLength, " characters"));
+        absl::StrCat(what, " must be 1 to ", max_length, " characters"));
   }
   for (char c : value) {
     if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) &&
@@ -34,7 +37,9 @@ absl::Status ValidateToken(absl::string_view what, absl::string_view value,
 }  // namespace
 
 absl::Status ValidateNamespaceName(absl::string_view name) {
-  if (absl::Status s = ValidateToken("namespace name", name, "._-"); !s.ok()) {
+  if (absl::Status s =
+          ValidateToken("namespace name", name, kMaxNameLength, "._-");
+      !s.ok()) {
     return s;
   }
   if (name == "." || name == "..") {
@@ -50,7 +55,16 @@ absl::Status ValidateNamespaceName(absl::string_view name) {
 }
 
 absl::Status ValidateUsername(absl::string_view username) {
-  return ValidateToken("username", username, "_-");
+  return ValidateToken("username", username, kMaxNameLength, "_-");
+}
+
+absl::Status ValidateSigningKeyId(absl::string_view id) {
+  return ValidateToken("signing key id", id, kMaxSigningKeyIdLength, "_-");
+}
+
+absl::Status ValidateSingleUseId(absl::string_view id) {
+  return ValidateToken("single-use grant id", id, kMaxSingleUseIdLength,
+                       "._:-");
 }
 
 }  // namespace sfs::frontend

@@ -24,7 +24,8 @@ TEST(NamespaceNameTest, Rejects) {
         std::string("namespaces"), std::string("files"),
         std::string("download"), std::string("upload"), std::string("delete"),
         std::string("status"), std::string("sign"), std::string("uploads"),
-        std::string("a\0b", 3)}) {
+        std::string("versions"), std::string("copy"), std::string("move"),
+        std::string("v1"), std::string("a\0b", 3)}) {
     EXPECT_EQ(ValidateNamespaceName(name).code(),
               absl::StatusCode::kInvalidArgument)
         << name;
@@ -40,6 +41,30 @@ TEST(UsernameTest, AcceptsAndRejects) {
         std::string(64, 'u'), std::string("a b")}) {
     EXPECT_EQ(ValidateUsername(name).code(), absl::StatusCode::kInvalidArgument)
         << name;
+  }
+}
+
+TEST(SigningKeyIdTest, AcceptsAndRejects) {
+  EXPECT_TRUE(ValidateSigningKeyId("2024-06_a").ok());
+  EXPECT_TRUE(ValidateSigningKeyId(std::string(64, 'k')).ok());
+  for (const std::string& id :
+       {std::string(""), std::string("a.b"), std::string("a:b"),
+        std::string(65, 'k'), std::string("a\0b", 3)}) {
+    EXPECT_EQ(ValidateSigningKeyId(id).code(),
+              absl::StatusCode::kInvalidArgument)
+        << id;
+  }
+}
+
+TEST(SingleUseIdTest, AcceptsAndRejects) {
+  EXPECT_TRUE(ValidateSingleUseId("up:alice.photos_2024-x").ok());
+  EXPECT_TRUE(ValidateSingleUseId(std::string(128, 'g')).ok());
+  for (const std::string& id :
+       {std::string(""), std::string("a/b"), std::string("a b"),
+        std::string(129, 'g'), std::string("a\0b", 3)}) {
+    EXPECT_EQ(ValidateSingleUseId(id).code(),
+              absl::StatusCode::kInvalidArgument)
+        << id;
   }
 }
 

@@ -4,6 +4,7 @@
 #include <optional>
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -24,6 +25,9 @@ constexpr char kNamespaceColumns[] =
 constexpr char kUserColumns[] = "username, password_hash, is_admin, created_at";
 constexpr char kTokenColumns[] =
     "id, username, scopes, secret_hash, expires_at, created_at";
+// The secret is bytea, written in its \x hex input format and read through
+// encode(secret, 'hex'), so that the text protocol carries any bytes.
+constexpr char kSigningKeyColumns[] = "id, secret, created_at";
 
 // Reads one result row's columns left to right, keeping the first error.
 class RowReader {
@@ -127,6 +131,18 @@ absl::StatusOr<ApiTokenRecord> TokenFromRow(const PgResult& result, int row) {
   t.created_at = in.Int<int64_t>();
   RETURN_IF_ERROR(in.status());
   return t;
+}
+
+// Reads "id, encode(secret, 'hex'), created_at".
+absl::StatusOr<SigningKeyRecord> SigningKeyFromRow(const PgResult& result,
+                                                   int row) {
+  RowReader in(result, row);
+  SigningKeyRecord k;
+  k.id = in.Text();
+  k.secret = absl::HexStringToBytes(in.Text());
+  k.created_at = in.Int<int64_t>();
+  RETURN_IF_ERROR(in.status());
+  return k;
 }
 
 }  // namespace
@@ -316,6 +332,64 @@ absl::StatusOr<std::vector<ApiTokenRecord>> PostgresCatalog::ListApiTokens(
 absl::Status PostgresCatalog::DeleteApiToken(const std::string& id) {
   return ExecOnOne("DELETE FROM api_tokens WHERE id = $1", {id},
                    QuotedName("token", id));
+}
+
+absl::Status PostgresCatalog::AddSigningKey(const SigningKeyRecord& key) {
+  RETURN_IF_ERROR(CheckSigningKeyRecord(key));
+  return Insert(
+      "signing_keys", kSigningKeyColumns,
+      {key.id, absl::StrCat("\\x", absl::BytesToHexString(key.secret)),
+       std::to_string(key.created_at)},
+      QuotedName("signing key", key.id));
+}
+
+absl::StatusOr<std::vector<SigningKeyRecord>>
+PostgresCatalog::ListSigningKeys() {
+  return QueryAll<SigningKeyRecord>(
+      "SELECT id, encode(secret, 'hex'), created_at FROM signing_keys "
+      "ORDER BY created_at DESC, id DESC",
+      {}, SigningKeyFromRow);
+}
+
+absl::Status PostgresCatalog::DeleteSigningKey(const std::string& id) {
+  return ExecOnOne("DELETE FROM signing_keys WHERE id = $1", {id},
+                   QuotedName("signing key", id));
+}
+
+absl::Status PostgresCatalog::ClaimSingleUse(const std::string& id,
+                                             int64_t expires_at, int64_t now) {
+  RETURN_IF_ERROR(CheckSingleUseClaim(id, expires_at));
+  const std::string now_text = std::to_string(now);
+  // A statement of its own, so that its row locks never combine with a
+  // claim's into a deadlock; SKIP LOCKED lets concurrent claims forget
+  // different grants instead of waiting for each other.
+  RETURN_IF_ERROR(
+      Exec(absl::StrCat("DELETE FROM single_use_grants WHERE id IN ("
+                        "SELECT id FROM single_use_grants WHERE expires_at <= "
+                        "$1 ORDER BY expires_at, id LIMIT ",
+                        kExpiredSingleUseForgottenPerClaim,
+                        " FOR UPDATE SKIP LOCKED)"),
+           {now_text})
+          .status());
+  // Inserts, or takes over an expired record; a live record stays, and the
+  // statement then changes no row. ON CONFLICT makes concurrent claims
+  // exact: the losers wait for the winner's row and find it live.
+  ASSIGN_OR_RETURN(
+      PgResult claimed,
+      Exec("INSERT INTO single_use_grants (id, expires_at) VALUES ($1, $2) "
+           "ON CONFLICT (id) DO UPDATE SET expires_at = EXCLUDED.expires_at "
+           "WHERE single_use_grants.expires_at <= $3",
+           {id, std::to_string(expires_at), now_text}));
+  if (claimed.affected_rows() == 0) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        QuotedName("single-use grant", id), " has been used already"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PostgresCatalog::ReleaseSingleUse(const std::string& id) {
+  return ExecOnOne("DELETE FROM single_use_grants WHERE id = $1", {id},
+                   QuotedName("single-use grant", id));
 }
 
 absl::Status PostgresCatalog::PublishProgress(const std::string& json_event) {

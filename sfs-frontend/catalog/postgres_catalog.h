@@ -11,6 +11,7 @@
 #ifndef SFS_FRONTEND_CATALOG_POSTGRES_CATALOG_H_
 #define SFS_FRONTEND_CATALOG_POSTGRES_CATALOG_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -57,6 +58,14 @@ class PostgresCatalog final : public Catalog {
   absl::StatusOr<std::vector<ApiTokenRecord>> ListApiTokens(
       const std::string& username) override;
   absl::Status DeleteApiToken(const std::string& id) override;
+
+  absl::Status AddSigningKey(const SigningKeyRecord& key) override;
+  absl::StatusOr<std::vector<SigningKeyRecord>> ListSigningKeys() override;
+  absl::Status DeleteSigningKey(const std::string& id) override;
+
+  absl::Status ClaimSingleUse(const std::string& id, int64_t expires_at,
+                              int64_t now) override;
+  absl::Status ReleaseSingleUse(const std::string& id) override;
 
   absl::Status PublishProgress(const std::string& json_event) override;
   std::unique_ptr<ProgressSubscription> Subscribe(

@@ -77,6 +77,13 @@ TEST_F(PostgresCatalogTest, RecordsWrittenByOneReplicaAreSeenByAnother) {
   auto got = b->GetNamespace("shared");
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(*got, record);
+
+  SigningKeyRecord key = {"k1", std::string(kMinSigningKeySecretBytes, 's'), 1};
+  ASSERT_TRUE(a->AddSigningKey(key).ok());
+  EXPECT_EQ(*b->ListSigningKeys(), std::vector<SigningKeyRecord>{key});
+  ASSERT_TRUE(a->ClaimSingleUse("g1", 200, 100).ok());
+  EXPECT_EQ(b->ClaimSingleUse("g1", 200, 100).code(),
+            absl::StatusCode::kAlreadyExists);
 }
 
 TEST_F(PostgresCatalogTest, MigrationsRunOnceAcrossReopens) {
@@ -87,6 +94,32 @@ TEST_F(PostgresCatalogTest, MigrationsRunOnceAcrossReopens) {
   for (int i = 0; i < applied->rows(); ++i) {
     EXPECT_EQ(applied->Text(i, 0), std::to_string(PgMigrations()[i].version));
   }
+}
+
+// The previous release's database: migration 1 only, with records in it.
+TEST_F(PostgresCatalogTest, DatabaseOfVersion1GainsLaterTables) {
+  {
+    std::unique_ptr<PostgresCatalog> catalog = OpenReplica();
+    ASSERT_NE(catalog, nullptr);
+    ASSERT_TRUE(catalog->CreateNamespace(Namespace("kept")).ok());
+  }
+  for (const char* sql :
+       {"DROP TABLE signing_keys", "DROP TABLE single_use_grants",
+        "DELETE FROM schema_migrations WHERE version > 1"}) {
+    ASSERT_TRUE(Sql(sql).ok()) << sql;
+  }
+
+  std::unique_ptr<PostgresCatalog> catalog = OpenReplica();
+  ASSERT_NE(catalog, nullptr);
+  EXPECT_TRUE(catalog->GetNamespace("kept").ok());
+  EXPECT_TRUE(catalog
+                  ->AddSigningKey(
+                      {"k1", std::string(kMinSigningKeySecretBytes, 's'), 1})
+                  .ok());
+  EXPECT_TRUE(catalog->ClaimSingleUse("g1", 200, 100).ok());
+  auto applied = Sql("SELECT count(*) FROM schema_migrations");
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_EQ(applied->Text(0, 0), std::to_string(PgMigrations().size()));
 }
 
 TEST_F(PostgresCatalogTest, ReplicasStartingTogetherMigrateSafely) {

@@ -45,6 +45,17 @@ const std::vector<PgMigration>& PgMigrations() {
               expires_at bigint NOT NULL,
               created_at bigint NOT NULL))sql",
         R"sql(CREATE INDEX api_tokens_by_user ON api_tokens (username, id))sql"}},
+      {2,
+       "signing_keys, single_use_grants",
+       {R"sql(CREATE TABLE signing_keys (
+              id text COLLATE "C" PRIMARY KEY,
+              secret bytea NOT NULL,
+              created_at bigint NOT NULL))sql",
+        R"sql(CREATE TABLE single_use_grants (
+              id text COLLATE "C" PRIMARY KEY,
+              expires_at bigint NOT NULL))sql",
+        R"sql(CREATE INDEX single_use_grants_by_expiry
+              ON single_use_grants (expires_at, id))sql"}},
   };
   return *migrations;
 }

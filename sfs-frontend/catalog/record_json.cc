@@ -1,8 +1,11 @@
 #include "sfs-frontend/catalog/record_json.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 
 namespace nlohmann {
@@ -32,6 +35,24 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(UserRecord, username, password_hash,
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ApiTokenRecord, id, username, scopes,
                                    secret_hash, expires_at, created_at)
 
+void to_json(nlohmann::json& j, const SigningKeyRecord& key) {
+  j = nlohmann::json{{"id", key.id},
+                     {"secret_hex", absl::BytesToHexString(key.secret)},
+                     {"created_at", key.created_at}};
+}
+
+void from_json(const nlohmann::json& j, SigningKeyRecord& key) {
+  j.at("id").get_to(key.id);
+  const auto& hex = j.at("secret_hex").get_ref<const std::string&>();
+  if (hex.size() % 2 != 0 ||
+      !std::all_of(hex.begin(), hex.end(),
+                   [](unsigned char c) { return absl::ascii_isxdigit(c); })) {
+    throw nlohmann::json::other_error::create(501, "secret_hex is not hex", &j);
+  }
+  key.secret = absl::HexStringToBytes(hex);
+  j.at("created_at").get_to(key.created_at);
+}
+
 std::string EncodeJson(const NamespaceRecord& record) {
   return nlohmann::json(record).dump();
 }
@@ -39,6 +60,9 @@ std::string EncodeJson(const UserRecord& record) {
   return nlohmann::json(record).dump();
 }
 std::string EncodeJson(const ApiTokenRecord& record) {
+  return nlohmann::json(record).dump();
+}
+std::string EncodeJson(const SigningKeyRecord& record) {
   return nlohmann::json(record).dump();
 }
 std::string EncodeJson(const std::vector<std::string>& strings) {
@@ -63,6 +87,7 @@ absl::StatusOr<T> DecodeJson(absl::string_view json) {
 template absl::StatusOr<NamespaceRecord> DecodeJson(absl::string_view);
 template absl::StatusOr<UserRecord> DecodeJson(absl::string_view);
 template absl::StatusOr<ApiTokenRecord> DecodeJson(absl::string_view);
+template absl::StatusOr<SigningKeyRecord> DecodeJson(absl::string_view);
 template absl::StatusOr<std::vector<std::string>> DecodeJson(absl::string_view);
 
 }  // namespace sfs::frontend

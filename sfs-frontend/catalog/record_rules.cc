@@ -16,11 +16,17 @@ namespace {
 constexpr size_t kSha256HexDigits = 64;
 
 template <typename T>
-absl::Status CheckNotNegative(const char* what, const std::optional<T>& value) {
-  if (value.has_value() && *value < 0) {
+absl::Status CheckNotNegative(const char* what, T value) {
+  if (value < 0) {
     return absl::InvalidArgumentError(absl::StrCat(what, " is negative"));
   }
   return absl::OkStatus();
+}
+
+// An absent value is fine.
+template <typename T>
+absl::Status CheckNotNegative(const char* what, const std::optional<T>& value) {
+  return value.has_value() ? CheckNotNegative(what, *value) : absl::OkStatus();
 }
 
 bool IsLowerHex(const std::string& text) {
@@ -106,6 +112,11 @@ bool ApiTokenRecord::operator==(const ApiTokenRecord& other) const {
                   other.expires_at, other.created_at);
 }
 
+bool SigningKeyRecord::operator==(const SigningKeyRecord& other) const {
+  return std::tie(id, secret, created_at) ==
+         std::tie(other.id, other.secret, other.created_at);
+}
+
 absl::Status CheckNamespaceRecord(const NamespaceRecord& record) {
   RETURN_IF_ERROR(ValidateNamespaceName(record.name));
   if (record.owner_id.empty()) {
@@ -145,6 +156,22 @@ absl::Status CheckApiTokenRecord(const ApiTokenRecord& token) {
         "secret_hash must be 64 lowercase hex digits");
   }
   return absl::OkStatus();
+}
+
+absl::Status CheckSigningKeyRecord(const SigningKeyRecord& key) {
+  RETURN_IF_ERROR(ValidateSigningKeyId(key.id));
+  if (key.secret.size() < kMinSigningKeySecretBytes ||
+      key.secret.size() > kMaxSigningKeySecretBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "signing key secret must be ", kMinSigningKeySecretBytes, " to ",
+        kMaxSigningKeySecretBytes, " bytes, not ", key.secret.size()));
+  }
+  return CheckNotNegative("signing key created_at", key.created_at);
+}
+
+absl::Status CheckSingleUseClaim(const std::string& id, int64_t expires_at) {
+  RETURN_IF_ERROR(ValidateSingleUseId(id));
+  return CheckNotNegative("single-use expires_at", expires_at);
 }
 
 absl::Status CheckProgressEvent(const std::string& json_event) {

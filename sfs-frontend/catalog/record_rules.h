@@ -4,6 +4,7 @@
 #ifndef SFS_FRONTEND_CATALOG_RECORD_RULES_H_
 #define SFS_FRONTEND_CATALOG_RECORD_RULES_H_
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/status.h"
@@ -18,6 +19,9 @@ namespace sfs::frontend {
 absl::Status CheckNamespaceRecord(const NamespaceRecord& record);
 absl::Status CheckUserRecord(const UserRecord& user);
 absl::Status CheckApiTokenRecord(const ApiTokenRecord& token);
+absl::Status CheckSigningKeyRecord(const SigningKeyRecord& key);
+// The arguments of Catalog::ClaimSingleUse that describe the grant.
+absl::Status CheckSingleUseClaim(const std::string& id, int64_t expires_at);
 absl::Status CheckProgressEvent(const std::string& json_event);
 
 // How error messages name a record, e.g. `namespace "photos"`, so that both

@@ -3,10 +3,12 @@
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/path.h"
 #include "common/status_macros.h"
 #include "sfs-frontend/auth/authorizer.h"
+#include "sfs-frontend/auth/crypto.h"
 #include "sfs-frontend/catalog/names.h"
 #include "sfs-frontend/files/media_type.h"
 #include "sfs-frontend/server/http_error.h"
@@ -46,23 +48,24 @@ bool IsHeaderSafe(absl::string_view value) {
                      [](char c) { return c >= 0x20 && c <= 0x7e; });
 }
 
-absl::Status ValidateAttributes(const UploadRequest& request) {
+absl::Status ValidateAttributes(
+    const std::string& cache_control,
+    const std::map<std::string, std::string>& metadata) {
   constexpr size_t kMaxCacheControl = 256;
   constexpr size_t kMaxKey = 64;
   constexpr size_t kMaxValue = 1024;
   constexpr size_t kMaxMetadataBytes = 2048;
-  if (request.cache_control.size() > kMaxCacheControl ||
-      !IsHeaderSafe(request.cache_control)) {
+  if (cache_control.size() > kMaxCacheControl || !IsHeaderSafe(cache_control)) {
     return absl::InvalidArgumentError(
         absl::StrCat("Cache-Control must be printable ASCII of at most ",
                      kMaxCacheControl, " characters"));
   }
-  if (request.metadata.size() > kMaxMetadataEntries) {
+  if (metadata.size() > kMaxMetadataEntries) {
     return absl::InvalidArgumentError(absl::StrCat(
         "at most ", kMaxMetadataEntries, " metadata entries per file"));
   }
   size_t bytes = 0;
-  for (const auto& [key, value] : request.metadata) {
+  for (const auto& [key, value] : metadata) {
     const bool key_ok =
         !key.empty() && key.size() <= kMaxKey &&
         std::all_of(key.begin(), key.end(), [](char c) {
@@ -95,7 +98,9 @@ absl::StatusOr<NamespaceRecord> FileService::Authorize(const Identity& caller,
   RETURN_IF_ERROR(ValidateNamespaceName(name));
   auto ns = catalog_->GetNamespace(name);
   if (absl::IsNotFound(ns.status())) {
-    return absl::NotFoundError(absl::StrCat("namespace ", name, " not found"));
+    return WithHttpStatus(
+        absl::NotFoundError(absl::StrCat("namespace ", name, " not found")),
+        404, "namespace_not_found");
   }
   if (!ns.ok()) return ns.status();
   switch (access) {
@@ -137,6 +142,21 @@ absl::StatusOr<std::vector<NamespaceView>> FileService::ListNamespaces(
     out.push_back({std::move(ns), usage});
   }
   return out;
+}
+
+absl::StatusOr<NamespaceView> FileService::DescribeNamespace(
+    const Identity& caller, const std::string& name) {
+  RETURN_IF_ERROR(ValidateNamespaceName(name));
+  auto ns = catalog_->GetNamespace(name);
+  if (absl::IsNotFound(ns.status()) ||
+      (ns.ok() && !ListsNamespace(caller, *ns))) {
+    return WithHttpStatus(
+        absl::NotFoundError(absl::StrCat("namespace ", name, " not found")),
+        404, "namespace_not_found");
+  }
+  if (!ns.ok()) return ns.status();
+  ASSIGN_OR_RETURN(StorageUsage usage, Usage(name));
+  return NamespaceView{std::move(*ns), usage};
 }
 
 absl::StatusOr<NamespaceView> FileService::CreateNamespace(
@@ -190,6 +210,25 @@ absl::StatusOr<uint64_t> FileService::DeleteNamespace(const Identity& caller,
   return deleted;
 }
 
+absl::StatusOr<uint64_t> FileService::EmptyNamespace(const Identity& caller,
+                                                     const std::string& name) {
+  ASSIGN_OR_RETURN(NamespaceRecord ns,
+                   Authorize(caller, name, NamespaceAccess::kDeleteFiles));
+  const std::string prefix = absl::StrCat("/", ns.name, "/");
+  uint64_t deleted = 0;
+  // Deleting what a page listed, then listing from the start again, ends:
+  // every round removes files, and files uploaded meanwhile are few.
+  while (true) {
+    ASSIGN_OR_RETURN(ListPage page, client_->List(prefix, "", 1000));
+    for (const FileInfo& file : page.files) {
+      absl::Status status = client_->Delete(file.path);
+      if (!status.ok() && !absl::IsNotFound(status)) return status;
+      deleted += status.ok();
+    }
+    if (page.next_start_after.empty()) return deleted;
+  }
+}
+
 absl::Status FileService::CheckNotExpired(const NamespaceRecord& ns,
                                           const FileInfo& current) {
   // Old versions live as long as the current file and go when it expires.
@@ -207,6 +246,12 @@ absl::StatusOr<FileView> FileService::Stat(const Identity& caller,
   ASSIGN_OR_RETURN(std::string full_path, ClusterPath(ns, path));
   ASSIGN_OR_RETURN(NamespaceRecord record,
                    Authorize(caller, ns, NamespaceAccess::kReadFiles));
+  return StatIn(std::move(record), full_path, version);
+}
+
+absl::StatusOr<FileView> FileService::StatIn(NamespaceRecord record,
+                                             const std::string& full_path,
+                                             uint64_t version) {
   // Without retention nothing expires: one master call. (Old versions exist
   // only while the current file does.)
   if (!record.policies.retention_days) {
@@ -302,7 +347,12 @@ absl::StatusOr<AdmittedUpload> FileService::AdmitUpload(
   ASSIGN_OR_RETURN(
       NamespaceRecord ns,
       Authorize(caller, request.ns, NamespaceAccess::kCreateFiles));
-  RETURN_IF_ERROR(ValidateAttributes(request));
+  return Admit(std::move(ns), std::move(full_path), request);
+}
+
+absl::StatusOr<AdmittedUpload> FileService::Admit(
+    NamespaceRecord ns, std::string full_path, const UploadRequest& request) {
+  RETURN_IF_ERROR(ValidateAttributes(request.cache_control, request.metadata));
   const NamespacePolicies& policies = ns.policies;
   CreateOptions create;
   create.cache_control = request.cache_control;
@@ -339,6 +389,93 @@ absl::StatusOr<AdmittedUpload> FileService::AdmitUpload(
   }
   return AdmittedUpload(client_, std::move(ns), std::move(full_path),
                         request.path, std::move(create), limits);
+}
+
+absl::StatusOr<std::string> FileService::Sign(const Identity& caller,
+                                              SignedGrant grant,
+                                              absl::Duration lifetime,
+                                              bool single_use) {
+  if (lifetime < absl::Seconds(1) || lifetime > kMaxSignedUrlLifetime) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a signed URL lives 1 second to ",
+                     absl::ToInt64Seconds(kMaxSignedUrlLifetime), " seconds"));
+  }
+  const bool read = grant.action == SignedGrant::Action::kRead;
+  ASSIGN_OR_RETURN(std::string full_path, ClusterPath(grant.ns, grant.path));
+  ASSIGN_OR_RETURN(NamespaceRecord ns,
+                   Authorize(caller, grant.ns,
+                             read ? NamespaceAccess::kReadFiles
+                                  : NamespaceAccess::kCreateFiles));
+  if (read) {
+    // No links to what is not there (nor to an expired file).
+    RETURN_IF_ERROR(StatIn(ns, full_path, grant.version).status());
+  } else if (!grant.overwrite) {
+    CreateOptions probe;
+    RETURN_IF_ERROR(RefuseOverwrite(ns, full_path, grant.path, probe));
+  }
+  grant.incarnation = ns.created_at;
+  grant.expires_at = absl::ToUnixSeconds(absl::Now() + lifetime);
+  grant.single_use_id.clear();
+  if (!read && single_use) {
+    grant.single_use_id = absl::BytesToHexString(RandomBytes(16));
+  }
+  return signer_.Sign(grant);
+}
+
+absl::StatusOr<SignedGrant> FileService::Redeem(absl::string_view token) {
+  return signer_.Verify(token, absl::Now());
+}
+
+absl::StatusOr<NamespaceRecord> FileService::GrantedNamespace(
+    const SignedGrant& grant) {
+  auto ns = catalog_->GetNamespace(grant.ns);
+  if (absl::IsNotFound(ns.status()) ||
+      (ns.ok() && ns->created_at != grant.incarnation)) {
+    return WithHttpStatus(absl::NotFoundError(absl::StrCat(
+                              "namespace ", grant.ns, " no longer exists")),
+                          404, "namespace_not_found");
+  }
+  return ns;
+}
+
+absl::StatusOr<FileView> FileService::StatGranted(const SignedGrant& grant) {
+  if (grant.action != SignedGrant::Action::kRead) {
+    return absl::PermissionDeniedError("this link is for uploading");
+  }
+  ASSIGN_OR_RETURN(std::string full_path, ClusterPath(grant.ns, grant.path));
+  ASSIGN_OR_RETURN(NamespaceRecord ns, GrantedNamespace(grant));
+  return StatIn(std::move(ns), full_path, grant.version);
+}
+
+absl::StatusOr<AdmittedUpload> FileService::AdmitGrantedUpload(
+    const SignedGrant& grant, UploadRequest request) {
+  if (grant.action != SignedGrant::Action::kUpload) {
+    return absl::PermissionDeniedError("this link is for downloading");
+  }
+  request.ns = grant.ns;
+  request.path = grant.path;
+  request.overwrite = grant.overwrite;
+  if (grant.max_bytes && request.declared_size &&
+      *request.declared_size > *grant.max_bytes) {
+    return PayloadTooLargeError(absl::StrCat(
+        "file exceeds the link's limit of ", *grant.max_bytes, " bytes"));
+  }
+  ASSIGN_OR_RETURN(std::string full_path, ClusterPath(grant.ns, grant.path));
+  ASSIGN_OR_RETURN(NamespaceRecord ns, GrantedNamespace(grant));
+  // Claimed first, so a used link says so; any refusal below gives it back.
+  std::unique_ptr<SingleUseClaim> claim;
+  if (!grant.single_use_id.empty()) {
+    ASSIGN_OR_RETURN(claim, SingleUseClaim::Claim(catalog_, grant));
+  }
+  ASSIGN_OR_RETURN(AdmittedUpload admitted,
+                   Admit(std::move(ns), std::move(full_path), request));
+  if (grant.max_bytes &&
+      (!admitted.limits_.max_file_bytes ||
+       *admitted.limits_.max_file_bytes > *grant.max_bytes)) {
+    admitted.limits_.max_file_bytes = grant.max_bytes;
+  }
+  admitted.claim_ = std::move(claim);
+  return admitted;
 }
 
 absl::Status FileService::RefuseOverwrite(const NamespaceRecord& ns,
@@ -463,6 +600,14 @@ AdmittedUpload::AdmittedUpload(Client* client, NamespaceRecord ns,
       create_(std::move(create)),
       limits_(limits) {}
 
+absl::Status AdmittedUpload::SetAttributes(
+    std::string cache_control, std::map<std::string, std::string> metadata) {
+  RETURN_IF_ERROR(ValidateAttributes(cache_control, metadata));
+  create_.cache_control = std::move(cache_control);
+  create_.metadata = std::move(metadata);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<UploadStream>> AdmittedUpload::Open(
     const std::string& declared_type, ProgressReporter* progress) {
   ASSIGN_OR_RETURN(const std::string type,
@@ -474,7 +619,8 @@ absl::StatusOr<std::unique_ptr<UploadStream>> AdmittedUpload::Open(
   create_.content_type = type;
   auto writer = client_->Create(full_path_, create_);
   if (!writer.ok()) return UploadWriteError(writer.status());
-  return std::make_unique<UploadStream>(std::move(*writer), limits_, progress);
+  return std::make_unique<UploadStream>(std::move(*writer), limits_, progress,
+                                        std::move(claim_));
 }
 
 }  // namespace sfs::frontend

@@ -36,6 +36,7 @@
 #include "sfs-frontend/catalog/catalog.h"
 #include "sfs-frontend/files/lifecycle.h"
 #include "sfs-frontend/files/upload_stream.h"
+#include "sfs-frontend/files/url_signer.h"
 
 namespace sfs::frontend {
 
@@ -122,6 +123,12 @@ class AdmittedUpload {
   absl::StatusOr<std::unique_ptr<UploadStream>> Open(
       const std::string& declared_type, ProgressReporter* progress);
 
+  // Replaces the Cache-Control and metadata the file is stored with, within
+  // UploadRequest's bounds (InvalidArgument otherwise): for dialects that
+  // send them as form fields ahead of the file. Call before Open.
+  absl::Status SetAttributes(std::string cache_control,
+                             std::map<std::string, std::string> metadata);
+
   const NamespaceRecord& ns() const { return ns_; }
 
  private:
@@ -135,12 +142,17 @@ class AdmittedUpload {
   std::string path_;
   CreateOptions create_;
   UploadLimits limits_;
+  // Set for a single-use upload link; kept once the upload succeeds.
+  std::unique_ptr<SingleUseClaim> claim_;
 };
 
 class FileService {
  public:
   FileService(Client* client, Catalog* catalog, Retention retention)
-      : client_(client), catalog_(catalog), retention_(retention) {}
+      : client_(client),
+        catalog_(catalog),
+        retention_(retention),
+        signer_(catalog) {}
 
   const Retention& retention() const { return retention_; }
 
@@ -158,6 +170,11 @@ class FileService {
   // Sorted by name.
   absl::StatusOr<std::vector<NamespaceView>> ListNamespaces(
       const Identity& caller);
+
+  // Namespace `name` with its usage, if `caller` may see it listed
+  // (namespace_not_found otherwise, whether or not it exists).
+  absl::StatusOr<NamespaceView> DescribeNamespace(const Identity& caller,
+                                                  const std::string& name);
 
   // Creates a namespace owned by `caller`, once they may: `describe` fills
   // in its name, visibility, hidden flag and policies (and may refuse; its
@@ -177,6 +194,12 @@ class FileService {
   // failure leaves the record, so the call can be repeated.
   absl::StatusOr<uint64_t> DeleteNamespace(const Identity& caller,
                                            const std::string& name);
+
+  // Deletes every file of namespace `name` (with old versions), keeping the
+  // namespace, once `caller` may delete files there; returns how many went.
+  // Uploads that complete meanwhile stay.
+  absl::StatusOr<uint64_t> EmptyNamespace(const Identity& caller,
+                                          const std::string& name);
 
   // --- Files --------------------------------------------------------------
 
@@ -234,7 +257,46 @@ class FileService {
   absl::StatusOr<AdmittedUpload> AdmitUpload(const Identity& caller,
                                              const UploadRequest& request);
 
+  // --- Signed URLs (files/url_signer.h) -----------------------------------
+
+  static constexpr absl::Duration kMaxSignedUrlLifetime = absl::Hours(24 * 7);
+
+  // A token for `grant`, valid for `lifetime` (1 s to kMaxSignedUrlLifetime),
+  // once `caller` may do what it grants now: read the file (which must
+  // exist; a grant for version 0 follows the current file) or upload to
+  // its path (AlreadyExists if a file is there and the grant may not
+  // overwrite it). `single_use` makes an upload grant good for one
+  // successful upload. The caller's rights are checked here only: a link works
+  // for whoever holds it, until it expires.
+  absl::StatusOr<std::string> Sign(const Identity& caller, SignedGrant grant,
+                                   absl::Duration lifetime, bool single_use);
+
+  // The grant `token` carries: PermissionDenied if it was forged or
+  // altered, has expired, or its key was retired.
+  absl::StatusOr<SignedGrant> Redeem(absl::string_view token);
+
+  // Stat for a read grant: the file it names, NotFound if it is gone (or
+  // its namespace was deleted since, whatever now has the name).
+  absl::StatusOr<FileView> StatGranted(const SignedGrant& grant);
+
+  // AdmitUpload for an upload grant: the path and overwrite come from the
+  // grant, the namespace's policies apply and the grant's own size limit
+  // too; a single-use grant used before is 409.
+  absl::StatusOr<AdmittedUpload> AdmitGrantedUpload(const SignedGrant& grant,
+                                                    UploadRequest request);
+
  private:
+  // The record of the namespace a grant was made for; NotFound if it was
+  // deleted since.
+  absl::StatusOr<NamespaceRecord> GrantedNamespace(const SignedGrant& grant);
+  // Stat after authorization.
+  absl::StatusOr<FileView> StatIn(NamespaceRecord ns,
+                                  const std::string& full_path,
+                                  uint64_t version);
+  // AdmitUpload after authorization.
+  absl::StatusOr<AdmittedUpload> Admit(NamespaceRecord ns,
+                                       std::string full_path,
+                                       const UploadRequest& request);
   // NotFound if `current`, the current file of a path in `ns`, has
   // expired (and with it every old version).
   absl::Status CheckNotExpired(const NamespaceRecord& ns,
@@ -254,6 +316,7 @@ class FileService {
   Client* const client_;
   Catalog* const catalog_;
   const Retention retention_;
+  UrlSigner signer_;
 };
 
 }  // namespace sfs::frontend

@@ -384,3 +384,76 @@ TEST_F(FileServiceTest, CopyAndMoveApplyTheDestinationsPolicies) {
 
 }  // namespace
 }  // namespace sfs::frontend
+
+namespace sfs::frontend {
+namespace {
+
+// Signed URLs: signing takes the signer's rights now; the link then works
+// for anyone, for its one file or path, and only for the namespace it was
+// made in (not one created again under the name).
+TEST_F(FileServiceTest, SignedGrants) {
+  CreateNamespace("signed");
+  ASSERT_TRUE(Upload(alice_, "signed", "a.txt", "alpha").ok());
+  SignedGrant read;
+  read.ns = "signed";
+  read.path = "a.txt";
+  EXPECT_TRUE(absl::IsPermissionDenied(
+      files_->Sign(User("bob"), read, absl::Minutes(1), false).status()));
+  EXPECT_TRUE(absl::IsNotFound(
+      files_
+          ->Sign(alice_, SignedGrant{read.action, "signed", 0, "none.txt"},
+                 absl::Minutes(1), false)
+          .status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      files_->Sign(alice_, read, FileService::kMaxSignedUrlLifetime * 2, false)
+          .status()));
+  auto token = files_->Sign(alice_, read, absl::Minutes(1), false);
+  ASSERT_TRUE(token.ok()) << token.status();
+  auto grant = files_->Redeem(*token);
+  ASSERT_TRUE(grant.ok()) << grant.status();
+  auto view = files_->StatGranted(*grant);
+  ASSERT_TRUE(view.ok()) << view.status();
+  EXPECT_EQ(Read(*view), "alpha");
+  // A read link uploads nothing.
+  EXPECT_TRUE(absl::IsPermissionDenied(
+      files_->AdmitGrantedUpload(*grant, UploadRequest()).status()));
+
+  // An upload link: its own size limit, one upload, no overwrite.
+  SignedGrant upload;
+  upload.action = SignedGrant::Action::kUpload;
+  upload.ns = "signed";
+  upload.path = "b.txt";
+  upload.max_bytes = 4;
+  EXPECT_TRUE(absl::IsAlreadyExists(
+      files_
+          ->Sign(alice_, SignedGrant{upload.action, "signed", 0, "a.txt"},
+                 absl::Minutes(1), true)
+          .status()));
+  auto upload_token = files_->Sign(alice_, upload, absl::Minutes(1), true);
+  ASSERT_TRUE(upload_token.ok()) << upload_token.status();
+  auto upload_grant = files_->Redeem(*upload_token);
+  ASSERT_TRUE(upload_grant.ok());
+  auto Put = [&](const std::string& content) -> absl::Status {
+    auto admitted = files_->AdmitGrantedUpload(*upload_grant, UploadRequest());
+    if (!admitted.ok()) return admitted.status();
+    auto stream = admitted->Open("", nullptr);
+    if (!stream.ok()) return stream.status();
+    if (absl::Status s = (*stream)->Append(content); !s.ok()) return s;
+    return (*stream)->Finish({}).status();
+  };
+  EXPECT_EQ(ToHttpError(Put("12345")).status, 413);  // failed: link kept
+  ASSERT_TRUE(Put("1234").ok());
+  EXPECT_EQ(ToHttpError(Put("12")).status, 409);  // used
+  auto stored = files_->Stat(alice_, "signed", "b.txt");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(Read(*stored), "1234");
+
+  // The namespace deleted and created again: the old links are dead.
+  ASSERT_TRUE(files_->DeleteNamespace(alice_, "signed").ok());
+  CreateNamespace("signed");
+  ASSERT_TRUE(Upload(alice_, "signed", "a.txt", "other").ok());
+  EXPECT_TRUE(absl::IsNotFound(files_->StatGranted(*grant).status()));
+}
+
+}  // namespace
+}  // namespace sfs::frontend

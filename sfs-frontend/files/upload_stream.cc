@@ -53,10 +53,12 @@ absl::Status UploadWriteError(absl::Status status) {
 }
 
 UploadStream::UploadStream(std::unique_ptr<FileWriter> writer,
-                           UploadLimits limits, ProgressReporter* progress)
+                           UploadLimits limits, ProgressReporter* progress,
+                           std::unique_ptr<SingleUseClaim> claim)
     : writer_(std::move(writer)),
       limits_(limits),
       progress_(progress),
+      claim_(std::move(claim)),
       md5_(std::make_unique<Md5>()) {}
 
 UploadStream::~UploadStream() {
@@ -94,6 +96,7 @@ absl::StatusOr<FileInfo> UploadStream::Finish(const ExpectedDigests& expected) {
   auto info = writer_->Close();
   if (!info.ok()) return Fail(UploadWriteError(info.status()));
   closed_ = true;
+  if (claim_ != nullptr) claim_->Keep();
   if (progress_ != nullptr) progress_->Finish(info->size);
   return info;
 }

@@ -22,6 +22,7 @@
 #include "absl/strings/string_view.h"
 #include "client-lib/client.h"
 #include "common/checksum.h"
+#include "sfs-frontend/files/url_signer.h"
 #include "sfs-frontend/server/progress_hub.h"
 
 namespace sfs::frontend {
@@ -46,9 +47,12 @@ absl::Status UploadWriteError(absl::Status status);
 
 class UploadStream {
  public:
-  // `progress` may be null; it must outlive the stream.
+  // `progress` may be null; it must outlive the stream. `claim`, if set,
+  // is the single-use link the upload came through: kept if the upload
+  // succeeds, given back otherwise (files/url_signer.h).
   UploadStream(std::unique_ptr<FileWriter> writer, UploadLimits limits,
-               ProgressReporter* progress);
+               ProgressReporter* progress,
+               std::unique_ptr<SingleUseClaim> claim = nullptr);
   ~UploadStream();
 
   // The limit errors carry their HTTP status (http_error.h).
@@ -70,6 +74,7 @@ class UploadStream {
   std::unique_ptr<FileWriter> writer_;
   const UploadLimits limits_;
   ProgressReporter* const progress_;
+  std::unique_ptr<SingleUseClaim> claim_;
   std::unique_ptr<Md5> md5_;
   Sha256 sha256_;
   uint64_t bytes_ = 0;

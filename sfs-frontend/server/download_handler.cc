@@ -87,22 +87,31 @@ void SetRepresentationHeaders(httplib::Response& res, const FileInfo& info,
 absl::Status DownloadHandler::Serve(const HttpCall& call, const std::string& ns,
                                     const std::string& path,
                                     Disposition disposition) {
+  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
+  SendOptions options;
+  options.disposition = disposition;
+  ASSIGN_OR_RETURN(uint64_t version, RequestedVersion(call));
+  options.pinned_version = version != 0;
+  ASSIGN_OR_RETURN(options.transfer_id, RequestedTransferId(call));
+  ASSIGN_OR_RETURN(FileView view,
+                   services_->files->Stat(caller, ns, path, version));
+  return Send(call, view, std::move(options));
+}
+
+absl::Status DownloadHandler::Send(const HttpCall& call, const FileView& view,
+                                   SendOptions options) {
   const httplib::Request& req = call.req;
   httplib::Response& res = call.res;
   // httplib 0.11 applies parsed ranges to any content provider without
   // clipping them to its length; ranges are resolved here instead.
   const_cast<httplib::Request&>(req).ranges.clear();
-
-  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
-  ASSIGN_OR_RETURN(uint64_t version, RequestedVersion(call));
-  ASSIGN_OR_RETURN(const std::string transfer_id, RequestedTransferId(call));
-  ASSIGN_OR_RETURN(FileView view,
-                   services_->files->Stat(caller, ns, path, version));
   const FileInfo& info = view.file;
   const NamespaceRecord& record = view.ns;
+  const std::string path = info.path.substr(record.name.size() + 2);
+  Disposition disposition = options.disposition;
 
   const std::string etag = absl::StrCat("\"", info.sha256, "\"");
-  SetRepresentationHeaders(res, info, etag, record, version != 0);
+  SetRepresentationHeaders(res, info, etag, record, options.pinned_version);
   if (NotModified(req, etag, absl::FromUnixMicros(info.modified_unix_micros))) {
     res.status = 304;
     return absl::OkStatus();
@@ -118,7 +127,10 @@ absl::Status DownloadHandler::Serve(const HttpCall& call, const std::string& ns,
     disposition = Disposition::kAttachment;
   }
   if (disposition == Disposition::kAttachment) {
-    res.set_header("Content-Disposition", AttachmentDisposition(path));
+    res.set_header("Content-Disposition",
+                   AttachmentDisposition(options.attachment_name.empty()
+                                             ? path
+                                             : options.attachment_name));
   } else {
     res.set_header("Content-Security-Policy", "sandbox; default-src 'none'");
   }
@@ -156,7 +168,7 @@ absl::Status DownloadHandler::Serve(const HttpCall& call, const std::string& ns,
   body->buffer.resize(kSendBufferBytes);
   body->metrics = services_->metrics;
   body->progress = std::make_unique<ProgressReporter>(
-      services_->progress, transfer_id, "download", range.length);
+      services_->progress, options.transfer_id, "download", range.length);
   body->active = std::make_unique<Metrics::ActiveTransfer>(
       services_->metrics, TransferDirection::kDownload);
   const uint64_t total = range.length;

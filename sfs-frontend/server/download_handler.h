@@ -7,11 +7,23 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "sfs-frontend/files/file_service.h"
 #include "sfs-frontend/server/frontend_services.h"
 
 namespace sfs::frontend {
 
 enum class Disposition { kInline, kAttachment };
+
+// How to send a file.
+struct SendOptions {
+  Disposition disposition = Disposition::kInline;
+  // The name an attachment is saved under; empty: the file's own name.
+  std::string attachment_name;
+  // The view names a version: its bytes never change (cacheable for good
+  // when public).
+  bool pinned_version = false;
+  std::string transfer_id;  // progress is reported under it; may be empty
+};
 
 class DownloadHandler {
  public:
@@ -19,8 +31,14 @@ class DownloadHandler {
   explicit DownloadHandler(const FrontendServices* services)
       : services_(services) {}
 
+  // The /storage routes: the caller, the `version` and transfer id of the
+  // query, then Send.
   absl::Status Serve(const HttpCall& call, const std::string& ns,
                      const std::string& path, Disposition disposition);
+
+  // Answers `call` with the file of `view`, which the caller may read.
+  absl::Status Send(const HttpCall& call, const FileView& view,
+                    SendOptions options);
 
  private:
   const FrontendServices* const services_;

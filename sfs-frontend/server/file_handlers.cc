@@ -56,14 +56,14 @@ void FileHandlers::Register(Router& router) {
         return downloads_.Serve(call, call.match[1], call.match[2],
                                 Disposition::kAttachment);
       },
-      Router::Errors::kHtmlForBrowsers);
+      WriteErrorForBrowsers);
   router.Add(
       {"GET"}, "/storage/download", "legacy_download",
       [this](const HttpCall& call) {
         auto [ns, name] = LegacyTarget(call);
         return downloads_.Serve(call, ns, name, Disposition::kAttachment);
       },
-      Router::Errors::kHtmlForBrowsers);
+      WriteErrorForBrowsers);
   router.Add({"POST", "PUT"}, "/storage/upload", "legacy_upload",
              [this](const HttpCall& call) {
                auto [ns, name] = LegacyTarget(call);
@@ -85,7 +85,7 @@ void FileHandlers::Register(Router& router) {
         }
         return uploads_.Upload(call, ns, path);
       },
-      Router::Errors::kHtmlForBrowsers);
+      WriteErrorForBrowsers);
 }
 
 std::pair<std::string, std::string> FileHandlers::LegacyTarget(

@@ -18,6 +18,7 @@
 #include "sfs-frontend/server/progress_handler.h"
 #include "sfs-frontend/server/request_body.h"
 #include "sfs-frontend/server/single_page_app.h"
+#include "sfs-frontend/supabase/supabase_handlers.h"
 
 namespace sfs::frontend {
 namespace {
@@ -186,6 +187,9 @@ void Frontend::RegisterRoutes() {
   handlers_.push_back(Registered(
       router_,
       std::make_shared<ProgressHandler>(&services_, options_.sse_keepalive)));
+  // Before every route that matches /storage/*: the /storage/v1 dialect.
+  handlers_.push_back(
+      Registered(router_, std::make_shared<SupabaseHandlers>(&services_)));
   handlers_.push_back(
       Registered(router_, std::make_shared<NamespaceHandlers>(&services_)));
   // Last: it owns the catch-all /storage/{ns}/{path}.

@@ -17,8 +17,22 @@ bool Serves(const std::vector<std::string>& methods, const std::string& m) {
 
 }  // namespace
 
+void WriteJsonError(const HttpCall& call, const absl::Status& error) {
+  WriteStatusError(call.res, error);
+}
+
+void WriteErrorForBrowsers(const HttpCall& call, const absl::Status& error) {
+  if (call.req.method == "GET" &&
+      PrefersHtml(call.req.get_header_value("Accept"))) {
+    WriteHtmlError(call.res, ToHttpError(error));
+  } else {
+    WriteStatusError(call.res, error);
+  }
+}
+
 void Router::Add(std::vector<std::string> methods, const std::string& pattern,
-                 std::string route_name, RouteHandler handler, Errors errors) {
+                 std::string route_name, RouteHandler handler,
+                 ErrorWriter errors) {
   routes_.push_back(Route{std::move(methods), std::regex(pattern),
                           std::move(route_name), std::move(handler), errors});
 }
@@ -40,15 +54,9 @@ void Router::Dispatch(const httplib::Request& req, httplib::Response& res,
       WriteError(res, {405, "method_not_allowed",
                        req.method + " is not allowed here"});
     } else {
-      absl::Status status = route.handler(HttpCall{req, res, body, match});
-      if (status.ok()) {
-      } else if (route.errors == Errors::kHtmlForBrowsers &&
-                 req.method == "GET" &&
-                 PrefersHtml(req.get_header_value("Accept"))) {
-        WriteHtmlError(res, ToHttpError(status));
-      } else {
-        WriteStatusError(res, status);
-      }
+      const HttpCall call{req, res, body, match};
+      absl::Status status = route.handler(call);
+      if (!status.ok()) route.errors(call, status);
     }
     metrics_->CountRequest(route.name, req.method, res.status);
     return;

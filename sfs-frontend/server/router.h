@@ -35,22 +35,27 @@ struct HttpCall {
   const std::smatch& match;
 };
 
-// A failed handler returns the error; the router writes it (http_error.h),
-// so handlers read as straight-line code with early returns.
+// A failed handler returns the error; the router writes it, so handlers
+// read as straight-line code with early returns.
 using RouteHandler = std::function<absl::Status(const HttpCall& call)>;
+
+// How a route's errors are written: each HTTP dialect has its error shape.
+using ErrorWriter = void (*)(const HttpCall& call, const absl::Status& error);
+
+// Our JSON error (http_error.h): the default.
+void WriteJsonError(const HttpCall& call, const absl::Status& error);
+// JSON, or an HTML page when a browser navigates to the route (file routes,
+// which links and iframes open).
+void WriteErrorForBrowsers(const HttpCall& call, const absl::Status& error);
 
 class Router {
  public:
   explicit Router(Metrics* metrics) : metrics_(metrics) {}
 
-  // How a route's errors are written: always JSON, or as an HTML page when a
-  // browser navigates to it (file routes, which links and iframes open).
-  enum class Errors { kJson, kHtmlForBrowsers };
-
   // `methods` lists every method the handler serves ("GET" implies HEAD).
   void Add(std::vector<std::string> methods, const std::string& pattern,
            std::string route_name, RouteHandler handler,
-           Errors errors = Errors::kJson);
+           ErrorWriter errors = WriteJsonError);
 
   // What answers paths no route matches, counted as `route_name`; by
   // default they get 404 "no such route". A fallback's errors are JSON.
@@ -65,7 +70,7 @@ class Router {
     std::regex pattern;
     std::string name;
     RouteHandler handler;
-    Errors errors;
+    ErrorWriter errors;
   };
   Metrics* const metrics_;
   std::vector<Route> routes_;

@@ -24,7 +24,7 @@ class RouterTest : public ::testing::Test {
         [](const HttpCall& c) {
           return absl::NotFoundError("no <b>" + c.match[1].str() + "</b>");
         },
-        Router::Errors::kHtmlForBrowsers);
+        WriteErrorForBrowsers);
     router_.Add({"GET"}, "/(.+)", "anything", [this](const HttpCall& c) {
       last_ = "anything";
       return absl::OkStatus();

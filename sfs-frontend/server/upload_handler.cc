@@ -16,38 +16,56 @@
 namespace sfs::frontend {
 namespace {
 
-std::optional<uint64_t> DeclaredSize(const httplib::Request& req) {
-  uint64_t size = 0;
-  if (absl::SimpleAtoi(req.get_header_value("X-File-Size"), &size)) {
-    return size;
-  }
-  // A multipart body is larger than the file in it.
-  if (!req.is_multipart_form_data() &&
-      absl::SimpleAtoi(req.get_header_value("Content-Length"), &size)) {
-    return size;
-  }
-  return std::nullopt;
-}
+using OpenStream = std::function<absl::StatusOr<std::unique_ptr<UploadStream>>(
+    const std::string& declared_type)>;
 
-// Streams the `file` part of a multipart body into a stream it opens with
-// `open` once that part's headers are known; other parts are skipped.
+// Streams the file part of a multipart body into a stream it opens with
+// `open` once that part's headers are known. Fields before it are kept for
+// `fields`; parts after it are skipped.
 absl::Status ReceiveMultipart(
-    const httplib::ContentReader& body,
-    const std::function<absl::StatusOr<std::unique_ptr<UploadStream>>(
-        const std::string& declared_type)>& open,
+    const httplib::ContentReader& body, const OpenStream& open,
+    const std::function<absl::Status(const UploadHandler::FormFields&)>&
+        fields_read,
     std::unique_ptr<UploadStream>& stream, Metrics* metrics) {
   absl::Status error;
+  UploadHandler::FormFields fields;
+  std::string* field = nullptr;
   bool in_file = false;
   bool complete = body(
       [&](const httplib::MultipartFormData& part) {
-        in_file = part.name == "file" && stream == nullptr;
-        if (!in_file) return true;
+        field = nullptr;
+        in_file = false;
+        if (stream != nullptr) return true;
+        if (part.name != "file" && part.filename.empty()) {
+          if (fields.size() == UploadHandler::kMaxFormFields) {
+            error = absl::InvalidArgumentError(
+                absl::StrCat("more than ", UploadHandler::kMaxFormFields,
+                             " form fields before the file"));
+            return false;
+          }
+          field = &fields[part.name];
+          field->clear();
+          return true;
+        }
+        in_file = true;
+        if (fields_read) error = fields_read(fields);
+        if (!error.ok()) return false;
         auto opened = open(part.content_type);
         if (!opened.ok()) error = opened.status();
         if (opened.ok()) stream = std::move(*opened);
         return error.ok();
       },
       [&](const char* data, size_t n) {
+        if (field != nullptr) {
+          if (field->size() + n > UploadHandler::kMaxFormFieldBytes) {
+            error = absl::InvalidArgumentError(
+                absl::StrCat("a form field exceeds ",
+                             UploadHandler::kMaxFormFieldBytes, " bytes"));
+            return false;
+          }
+          field->append(data, n);
+          return true;
+        }
         if (!in_file) return true;
         metrics->AddBytesIn(n);
         error = stream->Append(absl::string_view(data, n));
@@ -60,7 +78,9 @@ absl::Status ReceiveMultipart(
         "well-formed multipart");
   }
   if (stream == nullptr) {
-    return absl::InvalidArgumentError("multipart body has no part \"file\"");
+    return absl::InvalidArgumentError(
+        "multipart body has no file part (named \"file\" or with a "
+        "filename)");
   }
   return absl::OkStatus();
 }
@@ -79,6 +99,20 @@ absl::Status ReceiveRaw(const httplib::ContentReader& body,
 }
 
 }  // namespace
+
+std::optional<uint64_t> UploadHandler::DeclaredSize(
+    const httplib::Request& req) {
+  uint64_t size = 0;
+  if (absl::SimpleAtoi(req.get_header_value("X-File-Size"), &size)) {
+    return size;
+  }
+  // A multipart body is larger than the file in it.
+  if (!req.is_multipart_form_data() &&
+      absl::SimpleAtoi(req.get_header_value("Content-Length"), &size)) {
+    return size;
+  }
+  return std::nullopt;
+}
 
 absl::Status UploadHandler::Upload(const HttpCall& call, const std::string& ns,
                                    const std::string& path) {
@@ -101,10 +135,25 @@ absl::Status UploadHandler::Upload(const HttpCall& call, const std::string& ns,
   }
   ASSIGN_OR_RETURN(AdmittedUpload admitted,
                    services_->files->AdmitUpload(caller, request));
+  ASSIGN_OR_RETURN(FileInfo info,
+                   Receive(call, admitted, request.declared_size));
+  nlohmann::json out = {{"status", "uploaded"},
+                        {"name", path},
+                        {"namespace", ns},
+                        {"size", info.size},
+                        {"etag", info.sha256}};
+  WriteJson(call, 201, out.dump());
+  return absl::OkStatus();
+}
 
+absl::StatusOr<FileInfo> UploadHandler::Receive(
+    const HttpCall& call, AdmittedUpload& admitted,
+    std::optional<uint64_t> declared_size,
+    const std::function<absl::Status(const FormFields&)>& fields) {
+  const httplib::Request& req = call.req;
   ASSIGN_OR_RETURN(std::string transfer_id, RequestedTransferId(call));
   ProgressReporter progress(services_->progress, transfer_id, "upload",
-                            request.declared_size.value_or(0));
+                            declared_size.value_or(0));
   Metrics::ActiveTransfer active(services_->metrics,
                                  TransferDirection::kUpload);
   auto open = [&](const std::string& declared_type) {
@@ -113,21 +162,13 @@ absl::Status UploadHandler::Upload(const HttpCall& call, const std::string& ns,
   std::unique_ptr<UploadStream> stream;
   if (req.is_multipart_form_data()) {
     RETURN_IF_ERROR(
-        ReceiveMultipart(*call.body, open, stream, services_->metrics));
+        ReceiveMultipart(*call.body, open, fields, stream, services_->metrics));
   } else {
     ASSIGN_OR_RETURN(stream, open(req.get_header_value("Content-Type")));
     RETURN_IF_ERROR(ReceiveRaw(*call.body, *stream, services_->metrics));
   }
-  ASSIGN_OR_RETURN(FileInfo info,
-                   stream->Finish({req.get_header_value("Content-MD5"),
-                                   req.get_header_value("X-Content-SHA256")}));
-  nlohmann::json out = {{"status", "uploaded"},
-                        {"name", path},
-                        {"namespace", ns},
-                        {"size", info.size},
-                        {"etag", info.sha256}};
-  WriteJson(call, 201, out.dump());
-  return absl::OkStatus();
+  return stream->Finish({req.get_header_value("Content-MD5"),
+                         req.get_header_value("X-Content-SHA256")});
 }
 
 }  // namespace sfs::frontend

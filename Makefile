@@ -22,9 +22,9 @@ test: build node-test-deps
 	cd $(BUILD) && ctest --output-on-failure -j1
 
 # The npm packages of the Node.js tests (the browser test, the storage-js
-# test), installed when missing or older than their package-lock.json; npm
+# test, tus-js-client), installed when missing or older than their package-lock.json; npm
 # ci writes node_modules/.package-lock.json.
-NODE_TESTS := tests/browser tests/supabase
+NODE_TESTS := tests/browser tests/supabase tests/tus
 node-test-deps: $(addsuffix /node_modules/.package-lock.json,$(NODE_TESTS))
 %/node_modules/.package-lock.json: %/package-lock.json
 	cd $* && npm ci --no-audit --no-fund

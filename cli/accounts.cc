@@ -1,6 +1,7 @@
 #include "cli/accounts.h"
 
 #include <fcntl.h>
+#include <httplib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "absl/flags/declare.h"
@@ -19,6 +21,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "common/path.h"
 #include "common/status_macros.h"
 #include "sfs-frontend/auth/api_token_secret.h"
 #include "sfs-frontend/auth/jwt.h"
@@ -37,6 +40,12 @@ ABSL_FLAG(absl::Duration, ttl, absl::Hours(24),
 ABSL_FLAG(std::string, scopes, "",
           "token create: comma-separated scopes, e.g. "
           "storage.alice.files.photos:read,create");
+ABSL_FLAG(absl::Duration, expires, absl::Minutes(15),
+          "share: how long the link works");
+ABSL_FLAG(bool, put, false, "share: an upload link instead of a download link");
+ABSL_FLAG(std::string, http, "",
+          "share: the frontend's address (default $SFS_HTTP or "
+          "http://127.0.0.1:8080)");
 
 namespace sfs {
 namespace {
@@ -103,20 +112,27 @@ absl::StatusOr<std::string> ReadSecret(const std::string& path) {
   return std::string(absl::StripTrailingAsciiWhitespace(text.str()));
 }
 
-int MintSessionToken() {
+// A session JWT signed with <--data>/jwt.secret; `ttl` 0: no expiry.
+absl::StatusOr<std::string> MintLocalToken(const std::string& user, bool admin,
+                                           absl::Duration ttl) {
   frontend::JwtClaims claims;
-  claims.subject = absl::GetFlag(FLAGS_user);
-  claims.is_admin = absl::GetFlag(FLAGS_admin);
-  if (claims.subject.empty()) return Usage("token needs --user");
+  claims.subject = user;
+  claims.is_admin = admin;
   absl::Time now = absl::Now();
-  absl::Duration ttl = absl::GetFlag(FLAGS_ttl);
   if (ttl > absl::ZeroDuration()) {
     claims.expires_at = absl::ToUnixSeconds(now + ttl);
   }
-  auto secret =
-      ReadSecret(absl::StrCat(absl::GetFlag(FLAGS_data), "/", kSecretFileName));
-  if (!secret.ok()) return Fail("token", secret.status());
-  auto token = frontend::MintHs256Jwt(claims, *secret, now);
+  ASSIGN_OR_RETURN(std::string secret,
+                   ReadSecret(absl::StrCat(absl::GetFlag(FLAGS_data), "/",
+                                           kSecretFileName)));
+  return frontend::MintHs256Jwt(claims, secret, now);
+}
+
+int MintSessionToken() {
+  const std::string user = absl::GetFlag(FLAGS_user);
+  if (user.empty()) return Usage("token needs --user");
+  auto token = MintLocalToken(user, absl::GetFlag(FLAGS_admin),
+                              absl::GetFlag(FLAGS_ttl));
   if (!token.ok()) return Fail("token", token.status());
   printf("%s\n", token->c_str());
   return 0;
@@ -194,6 +210,54 @@ int TokenCommand(const std::vector<std::string>& args) {
   if (args.empty()) return MintSessionToken();
   if (args.size() == 1 && args[0] == "create") return CreateApiToken();
   return Usage("token takes no arguments, or `create`");
+}
+
+int ShareCommand(const std::vector<std::string>& args) {
+  if (args.size() != 1 || !absl::StartsWith(args[0], "/")) {
+    return Usage("share takes one /ns/path");
+  }
+  const size_t slash = args[0].find('/', 1);
+  if (slash == std::string::npos || slash + 1 == args[0].size()) {
+    return Usage("share takes one /ns/path");
+  }
+  std::string base = absl::GetFlag(FLAGS_http);
+  if (const char* env = getenv("SFS_HTTP"); base.empty() && env != nullptr) {
+    base = env;
+  }
+  if (base.empty()) base = "http://127.0.0.1:8080";
+  // The caller's credential, or the local cluster's: a one-minute admin
+  // session signed with its secret.
+  std::string token;
+  if (const char* env = getenv("SFS_TOKEN"); env != nullptr && *env) {
+    token = env;
+  } else {
+    auto minted = MintLocalToken("admin", true, absl::Minutes(1));
+    if (!minted.ok()) return Fail("share", minted.status());
+    token = *minted;
+  }
+  nlohmann::json body = {
+      {"method", absl::GetFlag(FLAGS_put) ? "PUT" : "GET"},
+      {"expires_in", absl::ToInt64Seconds(absl::GetFlag(FLAGS_expires))}};
+  httplib::Client client(base);
+  client.set_bearer_token_auth(token);
+  auto res = client.Post(absl::StrCat("/storage/sign", UrlPath(args[0])),
+                         body.dump(), "application/json");
+  if (!res) {
+    return Fail("share", absl::UnavailableError(
+                             absl::StrCat("cannot reach ", base, ": ",
+                                          httplib::to_string(res.error()))));
+  }
+  nlohmann::json answer =
+      nlohmann::json::parse(res->body, nullptr, /*allow_exceptions=*/false);
+  if (res->status != 200 || !answer.is_object() || !answer["url"].is_string()) {
+    const std::string why = answer.is_object() && answer["error"].is_string()
+                                ? answer["error"].get<std::string>()
+                                : res->body;
+    fprintf(stderr, "sfs share: %d %s\n", res->status, why.c_str());
+    return 1;
+  }
+  printf("%s%s\n", base.c_str(), answer["url"].get<std::string>().c_str());
+  return 0;
 }
 
 absl::StatusOr<std::string> EnsureJwtSecretFile(const std::string& data_dir) {

@@ -10,6 +10,10 @@
 //                                                  <--data>/jwt.secret
 //   sfs token create --user U --scopes S1,S2 [--ttl D]   an API token; its
 //                                                  secret is printed once
+//   sfs share /ns/path [--expires D] [--put] [--http URL]
+//                                  a signed download (or upload) URL from
+//                                  the frontend, as $SFS_TOKEN or, without
+//                                  it, as the local cluster's admin
 #ifndef SFS_CLI_ACCOUNTS_H_
 #define SFS_CLI_ACCOUNTS_H_
 
@@ -22,6 +26,7 @@ namespace sfs {
 
 int UserCommand(const std::vector<std::string>& args);
 int TokenCommand(const std::vector<std::string>& args);
+int ShareCommand(const std::vector<std::string>& args);
 
 // The path of the frontend's HS256 secret in `data_dir`, creating the file
 // (32 random bytes, hex, mode 0600) on first use, so `sfs up` and

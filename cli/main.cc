@@ -71,6 +71,7 @@ constexpr char kUsage[] =
     "  user add|del|list [NAME] [--admin] [--catalog C]   frontend accounts\n"
     "  token --user U [--admin] [--ttl D] [--data DIR]    mint a session JWT\n"
     "  token create --user U --scopes S,S [--ttl D]       create an API token\n"
+    "  share /ns/path [--expires 15m] [--put] [--http URL]  signed URL\n"
     "Flags: --master host:port (or $SFS_MASTER), --timeout D";
 
 using Args = std::vector<std::string>;
@@ -344,6 +345,7 @@ int main(int argc, char** argv) {
   if (command == "up") return sfs::Up(args);
   if (command == "user") return sfs::UserCommand(args);
   if (command == "token") return sfs::TokenCommand(args);
+  if (command == "share") return sfs::ShareCommand(args);
 
   using Handler = std::function<int(sfs::Client*, const sfs::Args&)>;
   static const std::map<std::string, Handler> kCommands = {

@@ -205,6 +205,26 @@ struct CreateOptions {
   // deleted and created again starts empty. 0: only uploads begun before
   // the delete fail.
   uint64_t namespace_incarnation = 0;
+  // Kept with the upload by the master for whoever resumes it (at most 16
+  // KiB; see PendingUpload).
+  std::string client_data;
+  // A failure (or destroying the writer unfinished) leaves the upload
+  // pending, to be resumed (Client::Resume), instead of abandoning it; the
+  // master abandons it once idle for its upload timeout.
+  bool resumable = false;
+};
+
+// An upload begun and not completed: what any process needs to continue it
+// (Client::Resume).
+struct PendingUpload {
+  std::string upload_id;
+  std::string path;
+  // Bytes committed (durable and counted by the master): where a writer
+  // that resumes it continues.
+  uint64_t committed_bytes = 0;
+  std::string client_data;  // CreateOptions::client_data
+  // When the master abandons it unless it is written to again.
+  absl::Time expires_at;
 };
 
 class ChannelPool;
@@ -214,7 +234,8 @@ class StallWatchdog;
 // Streams one new file into the cluster. Not thread-safe.
 class FileWriter {
  public:
-  ~FileWriter();  // aborts unless Close() succeeded
+  // Aborts unless Close() succeeded (for a resumable upload: detaches).
+  ~FileWriter();
   FileWriter(const FileWriter&) = delete;
   FileWriter& operator=(const FileWriter&) = delete;
 
@@ -231,8 +252,19 @@ class FileWriter {
 
   // Bytes every replica of the chain acknowledged (for progress reports).
   uint64_t acknowledged_bytes() const;
-  // Bytes passed to Append so far.
+  // Bytes passed to Append so far (for a resumed upload, from its start).
   uint64_t appended_bytes() const;
+
+  // Resumable uploads: the id any process can Resume the upload by.
+  const std::string& upload_id() const;
+  // Seals and commits the chunk being written, so that every byte appended
+  // so far is durable and counted by the master: a writer that resumes the
+  // upload continues from here. Returns that offset. Each checkpoint ends a
+  // chunk early: checkpoint per request, not per write.
+  absl::StatusOr<uint64_t> Checkpoint();
+  // Ends this writer and leaves the upload pending; bytes since the last
+  // Checkpoint are dropped.
+  void Detach();
 
  private:
   friend class Client;
@@ -274,6 +306,19 @@ class Client {
   // Starts writing `path`; nothing is visible there until Close().
   absl::StatusOr<std::unique_ptr<FileWriter>> Create(
       const std::string& path, const CreateOptions& options = {});
+
+  // The pending upload `upload_id`: NotFound once it completed, was
+  // abandoned or expired.
+  absl::StatusOr<PendingUpload> GetUpload(const std::string& upload_id);
+  // Continues pending upload `upload_id` from its committed bytes, as its
+  // writer: the writer before is refused from now on, and what it wrote
+  // past its last checkpoint is dropped. `options` apply as for Create when
+  // the file is closed (the admission, reservation and quota stay those of
+  // Create). `options.client_data`, if not empty, replaces what the upload
+  // keeps. Fills *upload, if given, with the upload as resumed.
+  absl::StatusOr<std::unique_ptr<FileWriter>> Resume(
+      const std::string& upload_id, const CreateOptions& options,
+      PendingUpload* upload = nullptr);
 
   // Opens [offset, offset + length) of the current version of `path`,
   // clipped to the file. OutOfRange if offset is past the end.

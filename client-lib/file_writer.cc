@@ -28,11 +28,31 @@ class FileWriter::Impl {
     segment_.reserve(options.segment_bytes);
   }
 
-  ~Impl() { Abort(); }
+  ~Impl() {
+    if (create_.resumable) {
+      Detach();
+    } else {
+      Abort();
+    }
+  }
+
+  // Continues `upload` (taken over) from its committed bytes.
+  absl::Status ResumeFrom(const proto::GetUploadResponse& upload) {
+    if (upload.committed_bytes() > 0 &&
+        !sha_.RestoreState(upload.client_state())) {
+      return absl::DataLossError(absl::StrCat(
+          "upload ", upload_id_, " has no checksum state to resume from"));
+    }
+    writer_epoch_ = upload.writer_epoch();
+    appended_ = upload.committed_bytes();
+    sealed_bytes_ = upload.committed_bytes();
+    return absl::OkStatus();
+  }
+
+  const std::string& upload_id() const { return upload_id_; }
 
   absl::Status Append(absl::string_view data) {
     RETURN_IF_ERROR(failure_);
-    sha_.Update(data);
     appended_ += data.size();
     while (!data.empty()) {
       size_t take = std::min(SegmentRoom(), data.size());
@@ -66,8 +86,22 @@ class FileWriter::Impl {
     return FromProto(response->file());
   }
 
+  absl::StatusOr<uint64_t> Checkpoint() {
+    RETURN_IF_ERROR(failure_);
+    if (!segment_.empty()) RETURN_IF_ERROR(Fail(FlushSegment()));
+    if (pipeline_ != nullptr) RETURN_IF_ERROR(Fail(SealChunk()));
+    return sealed_bytes_;
+  }
+
+  void Detach() {
+    // The chunk being written stays uncommitted; whoever takes the upload
+    // over drops it.
+    pipeline_.reset();
+    detached_ = true;
+  }
+
   void Abort() {
-    if (completed_ || abandoned_) return;
+    if (completed_ || abandoned_ || detached_) return;
     abandoned_ = true;
     pipeline_.reset();
     proto::AbandonUploadRequest request;
@@ -94,7 +128,12 @@ class FileWriter::Impl {
   absl::Status Fail(absl::Status status) {
     if (!status.ok() && failure_.ok()) {
       failure_ = status;
-      Abort();
+      // A resumable upload keeps what it committed, for a retry.
+      if (create_.resumable) {
+        Detach();
+      } else {
+        Abort();
+      }
     }
     return status;
   }
@@ -105,6 +144,9 @@ class FileWriter::Impl {
     // than copy it, and start a fresh one.
     std::string segment = std::exchange(segment_, std::string());
     segment_.reserve(options_.segment_bytes);
+    // Hashed as sent, so at every commit the state covers exactly the
+    // committed bytes (Sha256 state goes with the commit).
+    sha_.Update(segment);
     RETURN_IF_ERROR(pipeline_->Write(std::move(segment)));
     if (pipeline_->sent_bytes() == kChunkBytes) RETURN_IF_ERROR(SealChunk());
     return absl::OkStatus();
@@ -113,6 +155,7 @@ class FileWriter::Impl {
   absl::Status StartChunk() {
     proto::AllocateChunkRequest request;
     request.set_upload_id(upload_id_);
+    request.set_writer_epoch(writer_epoch_);
     ASSIGN_OR_RETURN(
         chunk_, master_->Call(&proto::Master::Stub::AllocateChunk, request));
     PipelineOptions pipeline_options;
@@ -130,6 +173,8 @@ class FileWriter::Impl {
     request.set_handle(chunk_.handle());
     request.set_length(pipeline_->sent_bytes());
     request.set_crc32c(crc);
+    request.set_writer_epoch(writer_epoch_);
+    request.set_client_state(sha_.SaveState());
     for (const proto::ReplicaLocation& replica : pipeline_->chain()) {
       request.add_server_ids(replica.server_id());
     }
@@ -150,11 +195,13 @@ class FileWriter::Impl {
   std::string segment_;
   proto::AllocateChunkResponse chunk_;
   std::unique_ptr<ChunkPipeline> pipeline_;
+  uint64_t writer_epoch_ = 0;
   uint64_t appended_ = 0;
   uint64_t sealed_bytes_ = 0;
   absl::Status failure_;
   bool completed_ = false;
   bool abandoned_ = false;
+  bool detached_ = false;
 };
 
 absl::StatusOr<std::unique_ptr<FileWriter>> Client::Create(
@@ -166,12 +213,55 @@ absl::StatusOr<std::unique_ptr<FileWriter>> Client::Create(
     request.set_quota_bytes(*options.quota_bytes);
   }
   request.set_namespace_incarnation(options.namespace_incarnation);
+  request.set_client_data(options.client_data);
   ASSIGN_OR_RETURN(proto::CreateUploadResponse response,
                    master_->Call(&proto::Master::Stub::CreateUpload, request));
   return std::unique_ptr<FileWriter>(
       new FileWriter(std::make_unique<FileWriter::Impl>(
           options_, master_.get(), channels_.get(), write_watchdog_.get(),
           response.upload_id(), options)));
+}
+
+namespace {
+
+PendingUpload FromProto(const std::string& upload_id,
+                        const proto::GetUploadResponse& response) {
+  PendingUpload upload;
+  upload.upload_id = upload_id;
+  upload.path = response.path();
+  upload.committed_bytes = response.committed_bytes();
+  upload.client_data = response.client_data();
+  upload.expires_at = absl::FromUnixMicros(response.expires_unix_micros());
+  return upload;
+}
+
+}  // namespace
+
+absl::StatusOr<PendingUpload> Client::GetUpload(const std::string& upload_id) {
+  proto::GetUploadRequest request;
+  request.set_upload_id(upload_id);
+  ASSIGN_OR_RETURN(proto::GetUploadResponse response,
+                   master_->Call(&proto::Master::Stub::GetUpload, request));
+  return FromProto(upload_id, response);
+}
+
+absl::StatusOr<std::unique_ptr<FileWriter>> Client::Resume(
+    const std::string& upload_id, const CreateOptions& options,
+    PendingUpload* upload) {
+  proto::GetUploadRequest request;
+  request.set_upload_id(upload_id);
+  request.set_take_over(true);
+  if (!options.client_data.empty()) {
+    request.set_client_data(options.client_data);
+  }
+  ASSIGN_OR_RETURN(proto::GetUploadResponse response,
+                   master_->Call(&proto::Master::Stub::GetUpload, request));
+  auto impl = std::make_unique<FileWriter::Impl>(
+      options_, master_.get(), channels_.get(), write_watchdog_.get(),
+      upload_id, options);
+  RETURN_IF_ERROR(impl->ResumeFrom(response));
+  if (upload != nullptr) *upload = FromProto(upload_id, response);
+  return std::unique_ptr<FileWriter>(new FileWriter(std::move(impl)));
 }
 
 FileWriter::FileWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -181,6 +271,11 @@ absl::Status FileWriter::Append(absl::string_view data) {
 }
 absl::StatusOr<FileInfo> FileWriter::Close() { return impl_->Close(); }
 void FileWriter::Abort() { impl_->Abort(); }
+absl::StatusOr<uint64_t> FileWriter::Checkpoint() {
+  return impl_->Checkpoint();
+}
+void FileWriter::Detach() { impl_->Detach(); }
+const std::string& FileWriter::upload_id() const { return impl_->upload_id(); }
 uint64_t FileWriter::acknowledged_bytes() const {
   return impl_->acknowledged();
 }

@@ -1,7 +1,11 @@
 #include "common/checksum.h"
 
 #include <nmmintrin.h>
-#include <openssl/evp.h>
+// SHA256_CTX is the one OpenSSL digest interface whose state is plain data
+// that can be saved and restored (EVP's is opaque); deprecated in 3.0, not
+// removed.
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 #include <rocksdb/file_checksum.h>
 
 #include <cstring>
@@ -86,26 +90,71 @@ uint32_t PortableCrc32c(absl::string_view data) {
 }  // namespace internal
 
 struct Sha256::State {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  ~State() { EVP_MD_CTX_free(ctx); }
+  SHA256_CTX ctx;
 };
 
 Sha256::Sha256() : state_(std::make_unique<State>()) {
-  EVP_DigestInit_ex(state_->ctx, EVP_sha256(), nullptr);
+  SHA256_Init(&state_->ctx);
 }
 
 Sha256::~Sha256() = default;
 
 void Sha256::Update(absl::string_view data) {
-  EVP_DigestUpdate(state_->ctx, data.data(), data.size());
+  SHA256_Update(&state_->ctx, data.data(), data.size());
 }
 
 std::string Sha256::FinishHex() {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(state_->ctx, digest, &length);
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256_Final(digest, &state_->ctx);
   return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), length));
+      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+}
+
+namespace {
+
+// The words of a SHA256_CTX in SaveState's order.
+constexpr size_t kStateWords = 8 + 2 + SHA_LBLOCK + 2;
+
+template <typename Ctx, typename Fn>
+void ForEachStateWord(Ctx& ctx, Fn fn) {
+  for (auto& word : ctx.h) fn(word);
+  fn(ctx.Nl);
+  fn(ctx.Nh);
+  for (auto& word : ctx.data) fn(word);
+  fn(ctx.num);
+  fn(ctx.md_len);
+}
+
+}  // namespace
+
+std::string Sha256::SaveState() const {
+  std::string out;
+  out.reserve(kStateWords * 4);
+  ForEachStateWord(state_->ctx, [&](uint32_t word) {
+    for (int i = 0; i < 4; ++i)
+      out.push_back(static_cast<char>(word >> (8 * i)));
+  });
+  return out;
+}
+
+bool Sha256::RestoreState(absl::string_view state) {
+  if (state.size() != kStateWords * 4) return false;
+  SHA256_CTX ctx;
+  size_t at = 0;
+  ForEachStateWord(ctx, [&](auto& word) {
+    uint32_t value = 0;
+    for (int i = 0; i < 4; ++i) {
+      value |= static_cast<uint32_t>(static_cast<unsigned char>(state[at++]))
+               << (8 * i);
+    }
+    word = value;
+  });
+  // A state SHA256_Update and SHA256_Final can continue from.
+  if (ctx.num >= SHA256_CBLOCK || ctx.md_len != SHA256_DIGEST_LENGTH) {
+    return false;
+  }
+  state_->ctx = ctx;
+  return true;
 }
 
 }  // namespace sfs

@@ -45,7 +45,9 @@ uint32_t PortableCrc32c(absl::string_view data);
 // CRC32C of `data` in one call.
 uint32_t ComputeCrc32c(absl::string_view data);
 
-// Streaming SHA-256 (OpenSSL EVP). Not thread-safe.
+// Streaming SHA-256 (OpenSSL) whose state can be saved mid-stream and
+// restored in another process, so a resumed upload goes on hashing where
+// its first writer stopped. Not thread-safe.
 class Sha256 {
  public:
   Sha256();
@@ -56,6 +58,13 @@ class Sha256 {
   void Update(absl::string_view data);
   // Lowercase hex of the digest of everything passed to Update. Call once.
   std::string FinishHex();
+
+  // The state after everything passed to Update so far, in a fixed layout
+  // (little-endian words) that any machine restores.
+  std::string SaveState() const;
+  // Continues from a SaveState; false (state unchanged) if `state` is not
+  // one.
+  bool RestoreState(absl::string_view state);
 
  private:
   struct State;

@@ -25,7 +25,8 @@ TEST(Crc32cTest, StreamingEqualsOneShot) {
 
 TEST(Crc32cTest, InstructionAndPortablePathsAgree) {
   std::string data(100003, '\0');
-  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 131 + 7);
+  for (size_t i = 0; i < data.size(); ++i)
+    data[i] = static_cast<char>(i * 131 + 7);
   // Unaligned starts and odd lengths exercise the byte-wise edges.
   for (size_t start : {0, 1, 5, 8, 13}) {
     for (size_t length : {0, 1, 7, 8, 9, 4096, 99990}) {
@@ -46,6 +47,30 @@ TEST(Sha256Test, KnownValues) {
   abc.Update("bc");
   EXPECT_EQ(abc.FinishHex(),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+// A state saved mid-stream, at every offset within a block, goes on in
+// another hasher to the same digest.
+TEST(Sha256Test, SavedStateContinuesElsewhere) {
+  std::string data(300, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 7);
+  Sha256 whole;
+  whole.Update(data);
+  const std::string expected = whole.FinishHex();
+  for (size_t cut = 0; cut <= 130; ++cut) {
+    Sha256 first;
+    first.Update(absl::string_view(data).substr(0, cut));
+    Sha256 second;
+    second.Update("something else entirely");
+    ASSERT_TRUE(second.RestoreState(first.SaveState())) << cut;
+    second.Update(absl::string_view(data).substr(cut));
+    EXPECT_EQ(second.FinishHex(), expected) << cut;
+  }
+  Sha256 hasher;
+  EXPECT_FALSE(hasher.RestoreState("short"));
+  std::string bad = Sha256().SaveState();
+  bad[bad.size() - 8] = static_cast<char>(64);  // num beyond a block
+  EXPECT_FALSE(hasher.RestoreState(bad));
 }
 
 }  // namespace

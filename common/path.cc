@@ -131,4 +131,19 @@ bool IsValidUtf8(absl::string_view text) {
   return true;
 }
 
+std::string PercentEncode(absl::string_view text, absl::string_view keep) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string encoded;
+  for (unsigned char c : text) {
+    if (absl::ascii_isalnum(c) || keep.find(c) != absl::string_view::npos) {
+      encoded.push_back(static_cast<char>(c));
+    } else {
+      encoded.push_back('%');
+      encoded.push_back(kHex[c >> 4]);
+      encoded.push_back(kHex[c & 0xf]);
+    }
+  }
+  return encoded;
+}
+
 }  // namespace sfs

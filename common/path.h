@@ -5,6 +5,7 @@
 #define SFS_COMMON_PATH_H_
 
 #include <cstddef>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -30,6 +31,16 @@ absl::Status ValidateListPrefix(absl::string_view prefix);
 
 // True when `text` is well-formed UTF-8 (no overlongs, no surrogates).
 bool IsValidUtf8(absl::string_view text);
+
+// `text` with every byte percent-encoded ("%2F") but ASCII letters, digits
+// and the characters in `keep`.
+std::string PercentEncode(absl::string_view text, absl::string_view keep);
+
+// `path` as it goes in a URL: all but unreserved characters and '/'
+// percent-encoded.
+inline std::string UrlPath(absl::string_view path) {
+  return PercentEncode(path, "-._~/");
+}
 
 }  // namespace sfs
 

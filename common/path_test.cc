@@ -62,5 +62,11 @@ TEST(PathTest, ListPrefixes) {
   EXPECT_FALSE(ValidateListPrefix("/ns//").ok());
 }
 
+TEST(PathTest, UrlPathsEncodeAllButUnreservedAndSlash) {
+  EXPECT_EQ(UrlPath("photos/2024/a b+c?.png"), "photos/2024/a%20b%2Bc%3F.png");
+  EXPECT_EQ(UrlPath("caf\xc3\xa9/~x_y-z#"), "caf%C3%A9/~x_y-z%23");
+  EXPECT_EQ(PercentEncode("a b!", "!"), "a%20b!");
+}
+
 }  // namespace
 }  // namespace sfs

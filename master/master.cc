@@ -16,6 +16,9 @@ int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
 
 // Bounds the old versions a writer may ask to keep (each costs its chunks).
 constexpr uint32_t kMaxKeepVersions = 1000;
+// Bounds of what clients keep with a resumable upload (sfs.proto).
+constexpr size_t kMaxClientData = 16 << 10;
+constexpr size_t kMaxClientState = 1 << 10;
 
 // The admission every write into a namespace carries (CreateUpload, Copy,
 // Move): the namespace's quota and incarnation.
@@ -79,10 +82,15 @@ absl::StatusOr<std::unique_ptr<Master>> Master::Open(
 absl::StatusOr<proto::CreateUploadResponse> Master::CreateUpload(
     const proto::CreateUploadRequest& r) {
   RETURN_IF_ERROR(ValidateFilePath(r.path()));
+  if (r.client_data().size() > kMaxClientData) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("client data exceeds ", kMaxClientData, " bytes"));
+  }
   UploadAdmission admission = AdmissionOf(r);
   admission.reserve_bytes = r.reserve_bytes();
-  ASSIGN_OR_RETURN(proto::PendingUploadRecord upload,
-                   store_->CreateUpload(r.path(), NowMicros(), admission));
+  ASSIGN_OR_RETURN(
+      proto::PendingUploadRecord upload,
+      store_->CreateUpload(r.path(), NowMicros(), admission, r.client_data()));
   proto::CreateUploadResponse response;
   response.set_upload_id(upload.upload_id());
   return response;
@@ -94,9 +102,9 @@ absl::StatusOr<proto::AllocateChunkResponse> Master::AllocateChunk(
   ASSIGN_OR_RETURN(
       std::vector<std::string> chain,
       ChooseReplicas(registry_.LiveCandidates(now), options_.placement));
-  ASSIGN_OR_RETURN(
-      proto::ChunkRecord chunk,
-      store_->AllocateChunk(r.upload_id(), absl::ToUnixMicros(now)));
+  ASSIGN_OR_RETURN(proto::ChunkRecord chunk,
+                   store_->AllocateChunk(r.upload_id(), r.writer_epoch(),
+                                         absl::ToUnixMicros(now)));
   registry_.NoteAllocation(chain, 64ull << 20);
   proto::AllocateChunkResponse response;
   response.set_handle(chunk.handle());
@@ -114,8 +122,13 @@ absl::StatusOr<proto::AllocateChunkResponse> Master::AllocateChunk(
 
 absl::StatusOr<proto::CommitChunkResponse> Master::CommitChunk(
     const proto::CommitChunkRequest& r) {
+  if (r.client_state().size() > kMaxClientState) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("client state exceeds ", kMaxClientState, " bytes"));
+  }
   RETURN_IF_ERROR(store_->CommitChunk(r.upload_id(), r.handle(), r.length(),
-                                      r.crc32c(), NowMicros()));
+                                      r.crc32c(), r.writer_epoch(),
+                                      r.client_state(), NowMicros()));
   // The replicas that acknowledged every byte hold it now; recording them
   // here lets readers find the chunk before the next heartbeat reports it.
   for (const std::string& id : r.server_ids()) locations_.Add(r.handle(), id);
@@ -148,6 +161,37 @@ absl::StatusOr<proto::AbandonUploadResponse> Master::AbandonUpload(
   RETURN_IF_ERROR(store_->AbandonUpload(r.upload_id(), &released));
   ReleaseChunks(released);
   return proto::AbandonUploadResponse();
+}
+
+absl::StatusOr<proto::GetUploadResponse> Master::GetUpload(
+    const proto::GetUploadRequest& r) {
+  proto::PendingUploadRecord upload;
+  if (r.take_over()) {
+    std::optional<std::string> client_data;
+    if (r.has_client_data()) {
+      if (r.client_data().size() > kMaxClientData) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("client data exceeds ", kMaxClientData, " bytes"));
+      }
+      client_data = r.client_data();
+    }
+    std::vector<uint64_t> released;
+    ASSIGN_OR_RETURN(upload, store_->TakeOverUpload(r.upload_id(), NowMicros(),
+                                                    client_data, &released));
+    ReleaseChunks(released);
+  } else {
+    ASSIGN_OR_RETURN(upload, store_->GetUpload(r.upload_id()));
+  }
+  proto::GetUploadResponse response;
+  response.set_path(upload.path());
+  response.set_committed_bytes(upload.committed_bytes());
+  response.set_client_data(upload.client_data());
+  response.set_client_state(upload.client_state());
+  response.set_writer_epoch(upload.writer_epoch());
+  response.set_expires_unix_micros(
+      upload.last_activity_unix_micros() +
+      absl::ToInt64Microseconds(options_.upload_idle_timeout));
+  return response;
 }
 
 std::vector<std::string> Master::LiveReplicas(uint64_t handle, absl::Time now) {

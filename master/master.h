@@ -73,6 +73,8 @@ class Master {
       const proto::CompleteUploadRequest& r);
   absl::StatusOr<proto::AbandonUploadResponse> AbandonUpload(
       const proto::AbandonUploadRequest& r);
+  absl::StatusOr<proto::GetUploadResponse> GetUpload(
+      const proto::GetUploadRequest& r);
   absl::StatusOr<proto::StatResponse> Stat(const proto::StatRequest& r);
   absl::StatusOr<proto::ListResponse> List(const proto::ListRequest& r);
   absl::StatusOr<proto::DeleteResponse> Delete(const proto::DeleteRequest& r);

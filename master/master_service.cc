@@ -39,6 +39,12 @@ grpc::Status MasterService::AbandonUpload(grpc::ServerContext*,
                                           proto::AbandonUploadResponse* out) {
   return Reply(master_->AbandonUpload(*r), out);
 }
+
+grpc::Status MasterService::GetUpload(grpc::ServerContext*,
+                                      const proto::GetUploadRequest* r,
+                                      proto::GetUploadResponse* out) {
+  return Reply(master_->GetUpload(*r), out);
+}
 grpc::Status MasterService::Stat(grpc::ServerContext*,
                                  const proto::StatRequest* r,
                                  proto::StatResponse* out) {

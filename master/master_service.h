@@ -27,6 +27,8 @@ class MasterService final : public proto::Master::Service {
   grpc::Status AbandonUpload(grpc::ServerContext*,
                              const proto::AbandonUploadRequest* r,
                              proto::AbandonUploadResponse* out) override;
+  grpc::Status GetUpload(grpc::ServerContext*, const proto::GetUploadRequest* r,
+                         proto::GetUploadResponse* out) override;
   grpc::Status Stat(grpc::ServerContext*, const proto::StatRequest* r,
                     proto::StatResponse* out) override;
   grpc::Status List(grpc::ServerContext*, const proto::ListRequest* r,

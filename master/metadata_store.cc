@@ -289,10 +289,11 @@ absl::StatusOr<proto::PendingUploadRecord> MetadataStore::GetUpload(
 
 absl::StatusOr<proto::PendingUploadRecord> MetadataStore::CreateUpload(
     const std::string& path, int64_t now_micros,
-    const UploadAdmission& admission) {
+    const UploadAdmission& admission, const std::string& client_data) {
   proto::PendingUploadRecord upload;
   upload.set_upload_id(RandomId());
   upload.set_path(path);
+  upload.set_client_data(client_data);
   upload.set_created_unix_micros(now_micros);
   upload.set_last_activity_unix_micros(now_micros);
   upload.set_reserved_bytes(admission.reserve_bytes);
@@ -324,10 +325,22 @@ absl::StatusOr<uint64_t> MetadataStore::NextHandle() {
   return next_handle_++;
 }
 
+namespace {
+
+absl::Status CheckWriter(const proto::PendingUploadRecord& upload,
+                         uint64_t writer_epoch) {
+  if (upload.writer_epoch() == writer_epoch) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "upload ", upload.upload_id(), " was taken over by another writer"));
+}
+
+}  // namespace
+
 absl::StatusOr<proto::ChunkRecord> MetadataStore::AllocateChunk(
-    const std::string& upload_id, int64_t now_micros) {
+    const std::string& upload_id, uint64_t writer_epoch, int64_t now_micros) {
   StripedLock::Guard lock(&key_locks_, {upload_id});
   ASSIGN_OR_RETURN(proto::PendingUploadRecord upload, GetUpload(upload_id));
+  RETURN_IF_ERROR(CheckWriter(upload, writer_epoch));
   ASSIGN_OR_RETURN(uint64_t handle, NextHandle());
   proto::ChunkRecord chunk;
   chunk.set_handle(handle);
@@ -345,11 +358,14 @@ absl::StatusOr<proto::ChunkRecord> MetadataStore::AllocateChunk(
 
 absl::Status MetadataStore::CommitChunk(const std::string& upload_id,
                                         uint64_t handle, uint64_t length,
-                                        uint32_t crc32c, int64_t now_micros) {
+                                        uint32_t crc32c, uint64_t writer_epoch,
+                                        const std::string& client_state,
+                                        int64_t now_micros) {
   ASSIGN_OR_RETURN(proto::PendingUploadRecord unlocked, GetUpload(upload_id));
   const std::string ns = NamespaceOfPath(unlocked.path());
   StripedLock::Guard lock(&key_locks_, {upload_id, QuotaLockKey(ns)});
   ASSIGN_OR_RETURN(proto::PendingUploadRecord upload, GetUpload(upload_id));
+  RETURN_IF_ERROR(CheckWriter(upload, writer_epoch));
   if (std::find(upload.chunks().begin(), upload.chunks().end(), handle) ==
       upload.chunks().end()) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -379,9 +395,36 @@ absl::Status MetadataStore::CommitChunk(const std::string& upload_id,
   chunk.set_crc32c(crc32c);
   chunk.set_committed(true);
   upload.set_last_activity_unix_micros(now_micros);
+  if (!client_state.empty()) upload.set_client_state(client_state);
   batch.Put(ChunkKey(handle), chunk.SerializeAsString());
   batch.Put(UploadKey(upload_id), upload.SerializeAsString());
   return FromRocks(db_->Write(SyncedWrite(), &batch));
+}
+
+absl::StatusOr<proto::PendingUploadRecord> MetadataStore::TakeOverUpload(
+    const std::string& upload_id, int64_t now_micros,
+    const std::optional<std::string>& client_data,
+    std::vector<uint64_t>* released) {
+  StripedLock::Guard lock(&key_locks_, {upload_id});
+  ASSIGN_OR_RETURN(proto::PendingUploadRecord upload, GetUpload(upload_id));
+  rocksdb::WriteBatch batch;
+  std::vector<uint64_t> kept;
+  std::vector<uint64_t> dropped;
+  for (uint64_t handle : upload.chunks()) {
+    ASSIGN_OR_RETURN(proto::ChunkRecord chunk, GetChunk(handle));
+    // Chunks are committed in order: the committed ones are a prefix.
+    (chunk.committed() ? kept : dropped).push_back(handle);
+  }
+  for (uint64_t handle : dropped) batch.Delete(ChunkKey(handle));
+  upload.mutable_chunks()->Assign(kept.begin(), kept.end());
+  upload.set_writer_epoch(upload.writer_epoch() + 1);
+  upload.set_last_activity_unix_micros(now_micros);
+  if (client_data.has_value()) upload.set_client_data(*client_data);
+  batch.Put(UploadKey(upload_id), upload.SerializeAsString());
+  RETURN_IF_ERROR(FromRocks(db_->Write(SyncedWrite(), &batch)));
+  released->insert(released->end(), dropped.begin(), dropped.end());
+  chunk_count_ -= dropped.size();
+  return upload;
 }
 
 absl::StatusOr<proto::FileRecord> MetadataStore::CompleteUpload(

@@ -98,22 +98,37 @@ class MetadataStore {
   // reservations would exceed it; later reservations of the upload
   // (CommitChunk) are checked against the same quota. FailedPrecondition if
   // DeleteNamespace covered the admission's incarnation.
+  // `client_data` is kept with the upload (PendingUploadRecord).
   absl::StatusOr<proto::PendingUploadRecord> CreateUpload(
       const std::string& path, int64_t now_micros,
-      const UploadAdmission& admission = {});
+      const UploadAdmission& admission = {},
+      const std::string& client_data = "");
 
   // Appends a new chunk (fresh handle, version 1, uncommitted) to an upload.
-  // NotFound for an unknown upload.
+  // NotFound for an unknown upload; FailedPrecondition unless
+  // `writer_epoch` is the upload's (another writer took it over).
   absl::StatusOr<proto::ChunkRecord> AllocateChunk(const std::string& upload_id,
+                                                   uint64_t writer_epoch,
                                                    int64_t now_micros);
 
-  // Records a chunk's final length and CRC32C. The chunk must belong to the
-  // upload. Idempotent for the same values. When the upload's committed
+  // Records a chunk's final length and CRC32C, and `client_state` unless it
+  // is empty. The chunk must belong to the upload, `writer_epoch` be the
+  // upload's. Idempotent for the same values. When the upload's committed
   // bytes pass its reservation, the difference is reserved first
   // (ResourceExhausted beyond the upload's quota).
   absl::Status CommitChunk(const std::string& upload_id, uint64_t handle,
                            uint64_t length, uint32_t crc32c,
-                           int64_t now_micros);
+                           uint64_t writer_epoch,
+                           const std::string& client_state, int64_t now_micros);
+
+  // Makes the caller the upload's writer: drops its chunks not committed
+  // (appending their handles to *released), counts its writer epoch up and
+  // its activity, and replaces its client data if `client_data` is set.
+  // Returns the upload as it now is.
+  absl::StatusOr<proto::PendingUploadRecord> TakeOverUpload(
+      const std::string& upload_id, int64_t now_micros,
+      const std::optional<std::string>& client_data,
+      std::vector<uint64_t>* released);
 
   // Makes the upload visible as a file, replacing any file at its path in
   // the same batch. `size` must equal the sum of the committed chunk lengths

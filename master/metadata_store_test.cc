@@ -42,12 +42,12 @@ class MetadataStoreTest : public StoreTestBase<MetadataStore> {
     std::vector<uint64_t> handles;
     uint64_t size = 0;
     for (uint64_t length : chunk_lengths) {
-      auto chunk = store_->AllocateChunk(upload->upload_id(), 2);
+      auto chunk = store_->AllocateChunk(upload->upload_id(), 0, 2);
       EXPECT_TRUE(chunk.ok());
-      EXPECT_TRUE(
-          store_
-              ->CommitChunk(upload->upload_id(), chunk->handle(), length, 7, 3)
-              .ok());
+      EXPECT_TRUE(store_
+                      ->CommitChunk(upload->upload_id(), chunk->handle(),
+                                    length, 7, 0, "", 3)
+                      .ok());
       handles.push_back(chunk->handle());
       size += length;
     }
@@ -60,10 +60,59 @@ class MetadataStoreTest : public StoreTestBase<MetadataStore> {
   }
 };
 
+// A resumable upload: taken over, it keeps its committed chunks, client
+// data and state, drops the chunk its last writer left half-written, and
+// refuses that writer from then on.
+TEST_F(MetadataStoreTest,
+       TakeOverKeepsTheCommittedPrefixAndFencesTheOldWriter) {
+  auto upload = store_->CreateUpload("/ns/resumed", 1, {}, "client data");
+  ASSERT_TRUE(upload.ok());
+  const std::string id = upload->upload_id();
+  auto first = store_->AllocateChunk(id, 0, 2);
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(
+      store_->CommitChunk(id, first->handle(), 10, 1, 0, "state-10", 3).ok());
+  auto half = store_->AllocateChunk(id, 0, 4);
+  ASSERT_TRUE(half.ok());
+
+  std::vector<uint64_t> released;
+  auto taken = store_->TakeOverUpload(id, 5, std::nullopt, &released);
+  ASSERT_TRUE(taken.ok()) << taken.status();
+  EXPECT_EQ(released, std::vector<uint64_t>{half->handle()});
+  EXPECT_EQ(taken->committed_bytes(), 10u);
+  EXPECT_EQ(taken->client_data(), "client data");
+  EXPECT_EQ(taken->client_state(), "state-10");
+  EXPECT_EQ(taken->writer_epoch(), 1u);
+  EXPECT_EQ(taken->last_activity_unix_micros(), 5);
+  ASSERT_EQ(taken->chunks_size(), 1);
+  EXPECT_TRUE(absl::IsNotFound(store_->GetChunk(half->handle()).status()));
+
+  // The old writer can neither commit nor allocate; the new one can.
+  EXPECT_EQ(store_->CommitChunk(id, half->handle(), 5, 1, 0, "", 6).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->AllocateChunk(id, 0, 6).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  auto second = store_->AllocateChunk(id, 1, 6);
+  ASSERT_TRUE(second.ok());
+  // An empty state keeps the one stored.
+  ASSERT_TRUE(store_->CommitChunk(id, second->handle(), 5, 2, 1, "", 7).ok());
+  auto record = store_->GetUpload(id);
+  ASSERT_TRUE(record.ok());
+  EXPECT_EQ(record->client_state(), "state-10");
+  EXPECT_EQ(record->committed_bytes(), 15u);
+  taken = store_->TakeOverUpload(id, 8, "new data", &released);
+  ASSERT_TRUE(taken.ok());
+  EXPECT_EQ(taken->client_data(), "new data");
+  EXPECT_EQ(taken->writer_epoch(), 2u);
+  auto file = store_->CompleteUpload(id, 15, "sha", {}, 8, 0, {}, &released);
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_EQ(file->size(), 15u);
+}
+
 TEST_F(MetadataStoreTest, PendingUploadIsInvisibleUntilComplete) {
   auto upload = store_->CreateUpload("/ns/a", 1);
   ASSERT_TRUE(upload.ok());
-  auto chunk = store_->AllocateChunk(upload->upload_id(), 2);
+  auto chunk = store_->AllocateChunk(upload->upload_id(), 0, 2);
   ASSERT_TRUE(chunk.ok());
   EXPECT_EQ(store_->GetFile("/ns/a").status().code(),
             absl::StatusCode::kNotFound);
@@ -76,7 +125,8 @@ TEST_F(MetadataStoreTest, PendingUploadIsInvisibleUntilComplete) {
                 .code(),
             absl::StatusCode::kFailedPrecondition);
   ASSERT_TRUE(
-      store_->CommitChunk(upload->upload_id(), chunk->handle(), 10, 1, 3).ok());
+      store_->CommitChunk(upload->upload_id(), chunk->handle(), 10, 1, 0, "", 3)
+          .ok());
   // Size must match the committed bytes.
   EXPECT_FALSE(store_
                    ->CompleteUpload(upload->upload_id(), 11, "", Typed(""), 3,
@@ -112,9 +162,10 @@ TEST_F(MetadataStoreTest, StateSurvivesReopenAndHandlesAreNeverReused) {
 TEST_F(MetadataStoreTest, OverwriteReleasesOldChunks) {
   std::vector<uint64_t> old_chunks = WriteFile("/ns/a", {5, 6});
   auto upload = store_->CreateUpload("/ns/a", 1);
-  auto chunk = store_->AllocateChunk(upload->upload_id(), 2);
+  auto chunk = store_->AllocateChunk(upload->upload_id(), 0, 2);
   ASSERT_TRUE(
-      store_->CommitChunk(upload->upload_id(), chunk->handle(), 3, 0, 3).ok());
+      store_->CommitChunk(upload->upload_id(), chunk->handle(), 3, 0, 0, "", 3)
+          .ok());
   std::vector<uint64_t> released;
   ASSERT_TRUE(store_
                   ->CompleteUpload(upload->upload_id(), 3, "x", Typed(""), 4, 0,
@@ -147,9 +198,10 @@ TEST_F(MetadataStoreTest, OverwriteKeepsTheNewestOldVersions) {
   // keep_versions 0 the next one drops every old version.
   std::vector<uint64_t> released;
   auto upload = store_->CreateUpload("/ns/a", 1);
-  auto chunk = store_->AllocateChunk(upload->upload_id(), 2);
+  auto chunk = store_->AllocateChunk(upload->upload_id(), 0, 2);
   ASSERT_TRUE(
-      store_->CommitChunk(upload->upload_id(), chunk->handle(), 4, 0, 3).ok());
+      store_->CommitChunk(upload->upload_id(), chunk->handle(), 4, 0, 0, "", 3)
+          .ok());
   ASSERT_TRUE(store_
                   ->CompleteUpload(upload->upload_id(), 4, "d", Typed(""), 400,
                                    2, {}, &released)
@@ -224,12 +276,12 @@ TEST_F(MetadataStoreTest, DeleteAndAbandonReleaseChunks) {
             absl::StatusCode::kNotFound);
 
   auto upload = store_->CreateUpload("/ns/b", 1);
-  auto chunk = store_->AllocateChunk(upload->upload_id(), 2);
+  auto chunk = store_->AllocateChunk(upload->upload_id(), 0, 2);
   released.clear();
   ASSERT_TRUE(store_->AbandonUpload(upload->upload_id(), &released).ok());
   EXPECT_EQ(released, std::vector<uint64_t>{chunk->handle()});
   EXPECT_EQ(store_->chunk_count(), 0u);
-  EXPECT_EQ(store_->AllocateChunk(upload->upload_id(), 2).status().code(),
+  EXPECT_EQ(store_->AllocateChunk(upload->upload_id(), 0, 2).status().code(),
             absl::StatusCode::kNotFound);
 }
 
@@ -262,10 +314,10 @@ TEST_F(MetadataStoreTest, ConcurrentWritersKeepCountsAndHandlesConsistent) {
 TEST_F(MetadataStoreTest, CommitRejectsForeignChunk) {
   auto a = store_->CreateUpload("/ns/a", 1);
   auto b = store_->CreateUpload("/ns/b", 1);
-  auto chunk = store_->AllocateChunk(a->upload_id(), 2);
-  EXPECT_EQ(
-      store_->CommitChunk(b->upload_id(), chunk->handle(), 1, 1, 3).code(),
-      absl::StatusCode::kInvalidArgument);
+  auto chunk = store_->AllocateChunk(a->upload_id(), 0, 2);
+  EXPECT_EQ(store_->CommitChunk(b->upload_id(), chunk->handle(), 1, 1, 0, "", 3)
+                .code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(MetadataStoreTest, ListsByPrefixWithPagination) {
@@ -367,23 +419,26 @@ TEST_F(MetadataStoreTest, ReservationsKeepUploadsWithinTheQuota) {
   // the limit), the next 20 does not.
   auto second = store_->CreateUpload("/q/b", 1, {0, 100});
   ASSERT_TRUE(second.ok());
-  auto chunk = store_->AllocateChunk(second->upload_id(), 2);
+  auto chunk = store_->AllocateChunk(second->upload_id(), 0, 2);
   ASSERT_TRUE(chunk.ok());
   ASSERT_TRUE(
-      store_->CommitChunk(second->upload_id(), chunk->handle(), 10, 1, 3).ok());
-  chunk = store_->AllocateChunk(second->upload_id(), 2);
+      store_->CommitChunk(second->upload_id(), chunk->handle(), 10, 1, 0, "", 3)
+          .ok());
+  chunk = store_->AllocateChunk(second->upload_id(), 0, 2);
   ASSERT_TRUE(chunk.ok());
-  EXPECT_EQ(store_->CommitChunk(second->upload_id(), chunk->handle(), 20, 1, 3)
-                .code(),
-            absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(
+      store_->CommitChunk(second->upload_id(), chunk->handle(), 20, 1, 0, "", 3)
+          .code(),
+      absl::StatusCode::kResourceExhausted);
   ExpectUsage(*store_, "q", 60);
   // Abandoning frees the reservation; completing turns it into bytes.
   std::vector<uint64_t> released;
   ASSERT_TRUE(store_->AbandonUpload(second->upload_id(), &released).ok());
   ExpectUsage(*store_, "q", 50);
-  chunk = store_->AllocateChunk(first->upload_id(), 2);
+  chunk = store_->AllocateChunk(first->upload_id(), 0, 2);
   ASSERT_TRUE(
-      store_->CommitChunk(first->upload_id(), chunk->handle(), 30, 1, 3).ok());
+      store_->CommitChunk(first->upload_id(), chunk->handle(), 30, 1, 0, "", 3)
+          .ok());
   ASSERT_TRUE(store_
                   ->CompleteUpload(first->upload_id(), 30, "", Typed(""), 4, 0,
                                    {}, &released)
@@ -506,9 +561,11 @@ TEST_F(MetadataStoreTest, UploadsRacingANamespaceDeleteLeaveNothing) {
                     absl::StatusCode::kFailedPrecondition);
           continue;
         }
-        auto chunk = store_->AllocateChunk(upload->upload_id(), 2);
+        auto chunk = store_->AllocateChunk(upload->upload_id(), 0, 2);
         if (!chunk.ok()) continue;  // abandoned by the delete meanwhile
-        if (!store_->CommitChunk(upload->upload_id(), chunk->handle(), 4, 1, 3)
+        if (!store_
+                 ->CommitChunk(upload->upload_id(), chunk->handle(), 4, 1, 0,
+                               "", 3)
                  .ok()) {
           continue;
         }

@@ -378,3 +378,60 @@ TEST_F(ClusterTest, CliCopiesAndMovesWithoutMovingData) {
 
 }  // namespace
 }  // namespace sfs
+
+namespace sfs {
+namespace {
+
+// A resumable upload: checkpoints make bytes durable and counted by the
+// master; another client takes it over at the committed offset (what the
+// first wrote after its last checkpoint is dropped, and the first is fenced
+// off), and the completed file, whose checksum spans both writers, is the
+// bytes in order.
+TEST_F(ClusterTest, ResumableUploadContinuesInAnotherClient) {
+  const std::string data = Pattern(2 * kChunk + 5 * kMiB, 41);
+  CreateOptions options;
+  options.resumable = true;
+  options.client_data = "what the frontend keeps";
+  auto first = client_->Create("/ns/resumed", options);
+  ASSERT_TRUE(first.ok()) << first.status();
+  const std::string id = (*first)->upload_id();
+  // Past the first chunk boundary, then a checkpoint mid-chunk.
+  const uint64_t checkpoint = kChunk + 3 * kMiB;
+  ASSERT_TRUE((*first)->Append(data.substr(0, checkpoint)).ok());
+  auto committed = (*first)->Checkpoint();
+  ASSERT_TRUE(committed.ok()) << committed.status();
+  EXPECT_EQ(*committed, checkpoint);
+  // Written but not checkpointed: dropped by the take-over.
+  ASSERT_TRUE((*first)->Append(data.substr(checkpoint, kMiB)).ok());
+
+  auto other = cluster_->NewClient();
+  auto pending = other->GetUpload(id);
+  ASSERT_TRUE(pending.ok()) << pending.status();
+  EXPECT_EQ(pending->path, "/ns/resumed");
+  EXPECT_EQ(pending->committed_bytes, checkpoint);
+  EXPECT_EQ(pending->client_data, "what the frontend keeps");
+  EXPECT_GT(pending->expires_at, absl::Now());
+  EXPECT_TRUE(absl::IsNotFound(client_->Stat("/ns/resumed").status()));
+
+  PendingUpload resumed;
+  auto second = other->Resume(id, options, &resumed);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(resumed.committed_bytes, checkpoint);
+  // The first writer is fenced off: its next chunk is refused.
+  EXPECT_FALSE((*first)->Append(data.substr(checkpoint, kChunk)).ok());
+  first->reset();
+
+  ASSERT_TRUE((*second)->Append(data.substr(checkpoint)).ok());
+  auto file = (*second)->Close();
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_EQ(file->size, data.size());
+  EXPECT_EQ(file->sha256, ShaOf(data));
+  uint64_t bytes = 0;
+  auto sha = ReadFileSha(client_.get(), "/ns/resumed", &bytes);
+  ASSERT_TRUE(sha.ok());
+  EXPECT_EQ(*sha, ShaOf(data));
+  EXPECT_TRUE(absl::IsNotFound(other->GetUpload(id).status()));
+}
+
+}  // namespace
+}  // namespace sfs

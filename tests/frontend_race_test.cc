@@ -93,24 +93,14 @@ class GatedUpload {
 class FrontendRaceTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto database = frontend::NewPostgresDatabase();
-    ASSERT_TRUE(database.ok()) << database.status();
-    database_ = new std::string(*database);
-    cluster_ = new TestCluster();
-    ASSERT_TRUE(cluster_->Start().ok());
-    a_ = new FrontendServer(
-        TestFrontendOptions(*cluster_, "frontend-a", *database_));
-    b_ = new FrontendServer(
-        TestFrontendOptions(*cluster_, "frontend-b", *database_));
-    ASSERT_TRUE(a_->Start().ok());
-    ASSERT_TRUE(b_->Start().ok());
+    auto replicas = ReplicaPair::Start();
+    ASSERT_TRUE(replicas.ok()) << replicas.status();
+    replicas_ = replicas->release();
+    cluster_ = replicas_->cluster.get();
+    a_ = replicas_->a.get();
+    b_ = replicas_->b.get();
   }
-  static void TearDownTestSuite() {
-    delete a_;
-    delete b_;
-    delete cluster_;
-    delete database_;
-  }
+  static void TearDownTestSuite() { delete replicas_; }
 
   static int CreateNamespace(const FrontendServer& server,
                              const std::string& name,
@@ -139,16 +129,11 @@ class FrontendRaceTest : public ::testing::Test {
     return json::parse(res->body);
   }
 
-  static std::string* database_;
-  static TestCluster* cluster_;
-  static FrontendServer* a_;
-  static FrontendServer* b_;
+  static inline ReplicaPair* replicas_ = nullptr;
+  static inline TestCluster* cluster_ = nullptr;
+  static inline FrontendServer* a_ = nullptr;
+  static inline FrontendServer* b_ = nullptr;
 };
-
-std::string* FrontendRaceTest::database_ = nullptr;
-TestCluster* FrontendRaceTest::cluster_ = nullptr;
-FrontendServer* FrontendRaceTest::a_ = nullptr;
-FrontendServer* FrontendRaceTest::b_ = nullptr;
 
 // Eight uploads, four through each replica, into a namespace whose quota
 // fits four: exactly four are stored and the usage is what they store,

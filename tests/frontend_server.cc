@@ -17,6 +17,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "common/status_macros.h"
+#include "sfs-frontend/catalog/testing/catalog_stores.h"
 #include "tests/frontend_http.h"
 #include "tests/test_cluster.h"
 
@@ -90,6 +92,21 @@ FrontendServerOptions TestFrontendOptions(
   return {cluster.master_address(),
           catalog.empty() ? cluster.dir() + "/" + name + "-catalog" : catalog,
           secret, std::move(extra_flags), cluster.dir() + "/" + name + ".log"};
+}
+
+absl::StatusOr<std::unique_ptr<ReplicaPair>> ReplicaPair::Start(
+    const TestClusterOptions& options) {
+  ASSIGN_OR_RETURN(std::string database, frontend::NewPostgresDatabase());
+  auto pair = std::make_unique<ReplicaPair>();
+  pair->cluster = std::make_unique<TestCluster>(options);
+  RETURN_IF_ERROR(pair->cluster->Start());
+  pair->a = std::make_unique<FrontendServer>(
+      TestFrontendOptions(*pair->cluster, "frontend-a", database));
+  pair->b = std::make_unique<FrontendServer>(
+      TestFrontendOptions(*pair->cluster, "frontend-b", database));
+  RETURN_IF_ERROR(pair->a->Start());
+  RETURN_IF_ERROR(pair->b->Start());
+  return pair;
 }
 
 int CreateTestNamespace(const FrontendServer& server, const std::string& name) {

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "tests/test_cluster.h"
 
 namespace httplib {
 class Client;
@@ -51,14 +53,24 @@ class FrontendServer {
   pid_t pid_ = -1;
 };
 
-class TestCluster;
-
 // Options for a frontend named `name` over `cluster`: its log and its
 // embedded catalog (unless `catalog` names another) in the cluster's folder,
 // and HS256 with kTestJwtSecret (frontend_http.h), whose file it writes.
 FrontendServerOptions TestFrontendOptions(
     const TestCluster& cluster, const std::string& name = "frontend",
     const std::string& catalog = "", std::vector<std::string> extra_flags = {});
+
+// Two sfs-frontend replicas sharing a fresh PostgreSQL catalog in front of
+// one cluster: what the cross-replica suites run against. Members are
+// declared so that the frontends stop before the cluster.
+struct ReplicaPair {
+  static absl::StatusOr<std::unique_ptr<ReplicaPair>> Start(
+      const TestClusterOptions& options = {});
+
+  std::unique_ptr<TestCluster> cluster;
+  std::unique_ptr<FrontendServer> a;
+  std::unique_ptr<FrontendServer> b;
+};
 
 // Creates namespace `name` owned by alice through `server`; the HTTP status.
 int CreateTestNamespace(const FrontendServer& server, const std::string& name);

@@ -877,6 +877,117 @@ TEST_F(FrontendTest, DocumentLikeUploadsAreNeverServedInline) {
       "text/plain; charset=utf-8");
 }
 
+// Signed URLs (POST /storage/sign): the link is the only credential, for
+// its one file and method, until it expires or the keys are rotated.
+TEST_F(FrontendTest, SignedUrls) {
+  CreateNamespace("signed", 0, ",\"max_file_bytes\":1000");
+  const std::string content(600, 's');
+  ASSERT_EQ(Status("PUT", "/storage/signed/a b.txt", TestJwt("alice"), content),
+            201);
+  auto sign = [&](const std::string& path, const std::string& body) {
+    auto res =
+        Send("POST", "/storage/sign/signed/" + path, TestJwt("alice"), body);
+    EXPECT_TRUE(res && res->status == 200)
+        << (res ? res->body : httplib::to_string(res.error()));
+    return res && res->status == 200
+               ? json::parse(res->body)["url"].get<std::string>()
+               : std::string();
+  };
+  const std::string get = sign("a b.txt", "{\"expires_in\":60}");
+  ASSERT_EQ(get.rfind("/storage/signed/a%20b.txt?signature=", 0), 0u) << get;
+  // No credential, a range, and the attachment route: all by the link.
+  auto whole = Send("GET", get, "");
+  ASSERT_TRUE(whole);
+  EXPECT_EQ(whole->status, 200);
+  EXPECT_EQ(whole->body, content);
+  auto part = Send("GET", get, "", "", {{"Range", "bytes=10-19"}});
+  ASSERT_TRUE(part);
+  EXPECT_EQ(part->status, 206);
+  EXPECT_EQ(part->body, content.substr(10, 10));
+  const std::string signature = get.substr(get.find("?signature="));
+  auto attachment =
+      Send("GET", "/storage/download/signed/a%20b.txt" + signature, "");
+  ASSERT_TRUE(attachment);
+  EXPECT_EQ(attachment->status, 200);
+  EXPECT_EQ(attachment->body, content);
+
+  // Another file, another method, a tampered signature: 403.
+  ASSERT_EQ(Status("PUT", "/storage/signed/b.txt", TestJwt("alice"), "b"), 201);
+  EXPECT_EQ(Status("GET", "/storage/signed/b.txt" + signature, ""), 403);
+  EXPECT_EQ(Status("PUT", get, "", "x"), 403);
+  std::string tampered = get;
+  tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
+  EXPECT_EQ(Status("GET", tampered, ""), 403);
+  // Signing needs the right to read; a missing file has no link.
+  EXPECT_EQ(Status("POST", "/storage/sign/signed/a b.txt", TestJwt("bob"),
+                   "{\"expires_in\":60}"),
+            403);
+  EXPECT_EQ(
+      Status("POST", "/storage/sign/signed/none.txt", TestJwt("alice"), "{}"),
+      404);
+
+  // A pinned version is cacheable for the link's lifetime.
+  auto versions =
+      Send("GET", "/storage/versions?namespace=signed&path=a%20b.txt",
+           TestJwt("alice"));
+  ASSERT_TRUE(versions && versions->status == 200);
+  const uint64_t version = json::parse(versions->body)[0]["version"];
+  const std::string pinned =
+      sign("a b.txt",
+           absl::StrCat("{\"expires_in\":600,\"version\":", version, "}"));
+  auto cached = Send("GET", pinned, "");
+  ASSERT_TRUE(cached);
+  EXPECT_EQ(cached->status, 200);
+  const std::string cache = cached->get_header_value("Cache-Control");
+  EXPECT_EQ(cache.rfind("private, max-age=", 0), 0u) << cache;
+  EXPECT_NE(cache.find("immutable"), std::string::npos) << cache;
+
+  // Upload links: the namespace's limit and the link's own, one use.
+  const std::string put = sign(
+      "up.bin", "{\"method\":\"PUT\",\"single_use\":true,\"max_bytes\":500}");
+  EXPECT_EQ(Status("PUT", put, "", std::string(501, 'x')), 413);
+  EXPECT_EQ(Status("PUT", put, "", std::string(500, 'x')), 201);
+  EXPECT_EQ(Status("PUT", put, "", std::string(10, 'y')), 409);
+  auto stored = Send("GET", "/storage/signed/up.bin", TestJwt("alice"));
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->body, std::string(500, 'x'));
+  const std::string big = sign("big.bin", "{\"method\":\"PUT\"}");
+  EXPECT_EQ(Status("PUT", big, "", std::string(1001, 'x')), 413);
+  EXPECT_EQ(Status("GET", put, ""), 403);  // not a download link
+
+  // `sfs share` asks for a link the same way.
+  const std::string http = absl::StrCat("http://127.0.0.1:", server_->port());
+  setenv("SFS_TOKEN", TestJwt("alice").c_str(), 1);
+  CommandResult share = cluster_->RunCli(
+      {"share", "/signed/a b.txt", "--expires=10m", "--http=" + http});
+  CommandResult unshared =
+      cluster_->RunCli({"share", "/signed/none.txt", "--http=" + http});
+  unsetenv("SFS_TOKEN");
+  ASSERT_EQ(share.exit_code, 0) << share.err;
+  ASSERT_EQ(share.out.rfind(http + "/storage/signed/a%20b.txt?signature=", 0),
+            0u)
+      << share.out;
+  auto shared = Send(
+      "GET", share.out.substr(http.size(), share.out.size() - http.size() - 1),
+      "");
+  ASSERT_TRUE(shared);
+  EXPECT_EQ(shared->body, content);
+  EXPECT_EQ(unshared.exit_code, 1);
+  EXPECT_NE(unshared.err.find("404"), std::string::npos) << unshared.err;
+
+  // Expiry and rotation end links.
+  const std::string brief = sign("a b.txt", "{\"expires_in\":1}");
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  EXPECT_EQ(Status("GET", brief, ""), 403);
+  const std::string lasting = sign("a b.txt", "{\"expires_in\":600}");
+  EXPECT_EQ(Status("GET", lasting, ""), 200);
+  EXPECT_EQ(Status("POST", "/api/signing-keys/rotate", TestJwt("alice")), 403);
+  EXPECT_EQ(Status("POST", "/api/signing-keys/rotate", TestJwt("root", true)),
+            200);
+  EXPECT_EQ(Status("GET", lasting, ""), 403);
+  EXPECT_EQ(Status("GET", sign("a b.txt", "{}"), ""), 200);
+}
+
 TEST_F(FrontendTest, BrowserNavigationsGetAnHtmlErrorPage) {
   CreateNamespace("pages", 1);
   const httplib::Headers navigation = {

@@ -135,6 +135,8 @@ absl::Status TestCluster::StartMaster() {
        "--replication_delay=" +
            absl::FormatDuration(options_.replication_delay),
        "--gc_grace=" + absl::FormatDuration(options_.gc_grace),
+       "--upload_idle_timeout=" +
+           absl::FormatDuration(options_.upload_idle_timeout),
        "--clone_timeout=30s", "--repair_interval=200ms",
        absl::StrCat("--replication=", std::min(3, options_.chunkservers))},
       dir_ + "/master.log");

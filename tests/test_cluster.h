@@ -26,6 +26,8 @@ struct TestClusterOptions {
   // long before deleting garbage replicas.
   absl::Duration replication_delay = absl::Seconds(1);
   absl::Duration gc_grace = absl::Seconds(1);
+  // Master: abandon a pending upload idle this long.
+  absl::Duration upload_idle_timeout = absl::Hours(1);
   // Chunkservers: scrub period and per-server capacity (0: the disk).
   absl::Duration scrub_interval = absl::Hours(24);
   std::vector<uint64_t> capacity_bytes;  // by index; missing means 0

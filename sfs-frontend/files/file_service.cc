@@ -422,6 +422,17 @@ absl::StatusOr<std::string> FileService::Sign(const Identity& caller,
   return signer_.Sign(grant);
 }
 
+absl::StatusOr<std::string> FileService::RotateSigningKeys(
+    const Identity& caller) {
+  if (!caller.is_admin || caller.scopes.has_value()) {
+    return caller.anonymous()
+               ? absl::UnauthenticatedError("sign in as an administrator")
+               : absl::PermissionDeniedError(
+                     "only administrators rotate signing keys");
+  }
+  return signer_.Rotate();
+}
+
 absl::StatusOr<SignedGrant> FileService::Redeem(absl::string_view token) {
   return signer_.Verify(token, absl::Now());
 }
@@ -608,15 +619,22 @@ absl::Status AdmittedUpload::SetAttributes(
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<UploadStream>> AdmittedUpload::Open(
-    const std::string& declared_type, ProgressReporter* progress) {
+absl::StatusOr<CreateOptions> AdmittedUpload::Prepare(
+    const std::string& declared_type) {
   ASSIGN_OR_RETURN(const std::string type,
                    CanonicalMediaType(ChooseMediaType(declared_type, path_)));
   if (!MediaTypeAllowed(type, ns_.policies.allowed_mime_types)) {
     return UnsupportedMediaTypeError(
         absl::StrCat(type, " is not allowed in namespace ", ns_.name));
   }
-  create_.content_type = type;
+  CreateOptions create = create_;
+  create.content_type = type;
+  return create;
+}
+
+absl::StatusOr<std::unique_ptr<UploadStream>> AdmittedUpload::Open(
+    const std::string& declared_type, ProgressReporter* progress) {
+  ASSIGN_OR_RETURN(create_, Prepare(declared_type));
   auto writer = client_->Create(full_path_, create_);
   if (!writer.ok()) return UploadWriteError(writer.status());
   return std::make_unique<UploadStream>(std::move(*writer), limits_, progress,

@@ -123,6 +123,14 @@ class AdmittedUpload {
   absl::StatusOr<std::unique_ptr<UploadStream>> Open(
       const std::string& declared_type, ProgressReporter* progress);
 
+  // The options the file is created with once `declared_type` passes the
+  // namespace's allow-list (Open's check), for callers that create the
+  // cluster upload themselves (resumable uploads).
+  absl::StatusOr<CreateOptions> Prepare(const std::string& declared_type);
+
+  const std::string& full_path() const { return full_path_; }
+  const UploadLimits& limits() const { return limits_; }
+
   // Replaces the Cache-Control and metadata the file is stored with, within
   // UploadRequest's bounds (InvalidArgument otherwise): for dialects that
   // send them as form fields ahead of the file. Call before Open.
@@ -270,6 +278,10 @@ class FileService {
   // for whoever holds it, until it expires.
   absl::StatusOr<std::string> Sign(const Identity& caller, SignedGrant grant,
                                    absl::Duration lifetime, bool single_use);
+
+  // Replaces the signing keys, so every signed URL made so far stops
+  // working; admins only. Returns the new key's id.
+  absl::StatusOr<std::string> RotateSigningKeys(const Identity& caller);
 
   // The grant `token` carries: PermissionDenied if it was forged or
   // altered, has expired, or its key was retired.

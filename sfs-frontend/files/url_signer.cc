@@ -1,11 +1,13 @@
 #include "sfs-frontend/files/url_signer.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/base64url.h"
+#include "common/status_macros.h"
 #include "sfs-frontend/auth/crypto.h"
 #include "sfs-frontend/server/http_error.h"
 
@@ -100,21 +102,42 @@ absl::StatusOr<std::vector<SigningKeyRecord>> UrlSigner::Keys(
   return keys_;
 }
 
+absl::StatusOr<SigningKeyRecord> UrlSigner::AddKey(int64_t newest) {
+  SigningKeyRecord key;
+  key.id = absl::BytesToHexString(RandomBytes(8));
+  key.secret = RandomBytes(kKeyBytes);
+  key.created_at =
+      std::max<int64_t>(absl::ToUnixMicros(absl::Now()), newest + 1);
+  if (absl::Status added = catalog_->AddSigningKey(key); !added.ok()) {
+    return absl::Status(
+        added.code(), absl::StrCat("adding a signing key: ", added.message()));
+  }
+  absl::MutexLock lock(&mu_);
+  read_at_ = absl::InfinitePast();
+  return key;
+}
+
+absl::StatusOr<std::string> UrlSigner::Rotate() {
+  ASSIGN_OR_RETURN(std::vector<SigningKeyRecord> old, Keys(""));
+  ASSIGN_OR_RETURN(SigningKeyRecord key,
+                   AddKey(old.empty() ? 0 : old.front().created_at));
+  for (const SigningKeyRecord& retired : old) {
+    absl::Status deleted = catalog_->DeleteSigningKey(retired.id);
+    // Another replica's rotation may have deleted it first.
+    if (!deleted.ok() && !absl::IsNotFound(deleted)) return deleted;
+  }
+  absl::MutexLock lock(&mu_);
+  read_at_ = absl::InfinitePast();
+  return key.id;
+}
+
 absl::StatusOr<std::string> UrlSigner::Sign(const SignedGrant& grant) {
   absl::StatusOr<std::vector<SigningKeyRecord>> keys = Keys("");
   if (!keys.ok()) return keys.status();
   SigningKeyRecord key;
   if (keys->empty()) {
     // Replicas that race here each add one; both keys verify.
-    key.id = absl::BytesToHexString(RandomBytes(8));
-    key.secret = RandomBytes(kKeyBytes);
-    key.created_at = absl::ToUnixMicros(absl::Now());
-    if (absl::Status added = catalog_->AddSigningKey(key); !added.ok()) {
-      return absl::Status(added.code(), absl::StrCat("adding a signing key: ",
-                                                     added.message()));
-    }
-    absl::MutexLock lock(&mu_);
-    read_at_ = absl::InfinitePast();
+    ASSIGN_OR_RETURN(key, AddKey(0));
   } else {
     key = keys->front();
   }

@@ -71,6 +71,11 @@ class UrlSigner {
   // ever creates one).
   absl::StatusOr<std::string> Sign(const SignedGrant& grant);
 
+  // Adds a new key and deletes every other: every token signed so far stops
+  // working (at once here, within key_refresh on other replicas). Returns
+  // the new key's id.
+  absl::StatusOr<std::string> Rotate();
+
   // The grant `token` carries, if its signature checks under a current key
   // and it has not expired at `now`. PermissionDenied otherwise, saying why
   // (malformed, unknown key, bad signature, expired).
@@ -80,6 +85,8 @@ class UrlSigner {
   // The current keys, newest first; read again when older than
   // key_refresh, or when `want` is not among them (at most once a second).
   absl::StatusOr<std::vector<SigningKeyRecord>> Keys(absl::string_view want);
+  // Adds a new key, newer than `newest` (0 if there is none).
+  absl::StatusOr<SigningKeyRecord> AddKey(int64_t newest);
 
   Catalog* const catalog_;
   const UrlSignerOptions options_;

@@ -38,6 +38,8 @@ void AccountHandlers::Register(Router& router) {
              [this](const HttpCall& call) { return Logout(call); });
   router.Add({"GET"}, "/api/session", "session",
              [this](const HttpCall& call) { return Session(call); });
+  router.Add({"POST"}, "/api/signing-keys/rotate", "rotate_signing_keys",
+             [this](const HttpCall& call) { return RotateSigningKeys(call); });
 }
 
 absl::Status AccountHandlers::Login(const HttpCall& call) {
@@ -78,6 +80,14 @@ absl::Status AccountHandlers::Login(const HttpCall& call) {
 absl::Status AccountHandlers::Logout(const HttpCall& call) {
   call.res.set_header("Set-Cookie", SessionCookie("", absl::ZeroDuration()));
   WriteJson(call, 200, json{{"status", "logged_out"}}.dump());
+  return absl::OkStatus();
+}
+
+absl::Status AccountHandlers::RotateSigningKeys(const HttpCall& call) {
+  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
+  ASSIGN_OR_RETURN(std::string key_id,
+                   services_->files->RotateSigningKeys(caller));
+  WriteJson(call, 200, json{{"status", "rotated"}, {"key_id", key_id}}.dump());
   return absl::OkStatus();
 }
 

@@ -1,7 +1,8 @@
 // Routes of API.md "Accounts": password login into a session cookie,
 // logout, and who the session is. Sessions are HS256 JWTs minted with the
 // frontend's shared secret, so any replica with the same secret accepts
-// them and no session state is kept.
+// them and no session state is kept. And the administrators' rotation of
+// the signing keys of signed URLs (POST /api/signing-keys/rotate).
 #ifndef SFS_FRONTEND_SERVER_ACCOUNT_HANDLERS_H_
 #define SFS_FRONTEND_SERVER_ACCOUNT_HANDLERS_H_
 
@@ -24,6 +25,7 @@ class AccountHandlers {
   absl::Status Login(const HttpCall& call);
   absl::Status Logout(const HttpCall& call);
   absl::Status Session(const HttpCall& call);
+  absl::Status RotateSigningKeys(const HttpCall& call);
 
   const FrontendServices* const services_;
   const absl::Duration session_lifetime_;

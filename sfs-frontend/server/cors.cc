@@ -14,19 +14,21 @@ namespace {
 
 constexpr char kAllowedMethods[] = "GET, HEAD, POST, PUT, PATCH, DELETE";
 // What the API's clients send: ours and the original's (X-File-Size,
-// X-Transfer-Id, checksums), resumable uploads (Upload-*, Tus-*) and
-// supabase-js (apikey, x-upsert, x-client-info, cache-control).
+// X-Transfer-Id, checksums, X-Meta-* metadata of ours but for its open
+// key set), resumable uploads (Upload-*, Tus-*) and supabase-js (apikey,
+// x-upsert, x-metadata, x-client-info, cache-control).
 constexpr char kAllowedHeaders[] =
     "Authorization, Content-Type, Content-MD5, X-Content-SHA256, X-File-Size, "
     "X-Transfer-Id, X-Requested-With, Range, If-Match, If-None-Match, "
     "Upload-Offset, Upload-Length, Upload-Metadata, Upload-Defer-Length, "
     "Upload-Concat, Upload-Checksum, Tus-Resumable, apikey, x-upsert, "
-    "x-client-info, cache-control";
+    "x-metadata, x-client-info, cache-control";
 // Answer headers scripts may read beyond the CORS-safelisted ones.
 constexpr char kExposedHeaders[] =
     "X-Request-Id, X-Next-Cursor, ETag, Content-Disposition, Content-Range, "
     "Accept-Ranges, Location, Upload-Offset, Upload-Length, Upload-Expires, "
-    "Tus-Resumable, Tus-Version, Tus-Max-Size, Tus-Extension";
+    "Tus-Resumable, Tus-Version, Tus-Max-Size, Tus-Extension, Upload-Metadata, "
+    "Upload-Defer-Length, Tus-Checksum-Algorithm";
 // How long a browser may reuse a preflight's answer.
 constexpr char kPreflightMaxAgeSeconds[] = "600";
 

@@ -69,14 +69,18 @@ std::string CachePolicy(const FileInfo& info, const NamespaceRecord& ns,
 
 void SetRepresentationHeaders(httplib::Response& res, const FileInfo& info,
                               const std::string& etag,
-                              const NamespaceRecord& ns, bool by_version) {
+                              const NamespaceRecord& ns,
+                              const SendOptions& options) {
   res.set_header("ETag", etag);
   res.set_header(
       "Last-Modified",
       FormatHttpDate(absl::FromUnixMicros(info.modified_unix_micros)));
   res.set_header("Accept-Ranges", "bytes");
   res.set_header("X-Content-Type-Options", "nosniff");
-  res.set_header("Cache-Control", CachePolicy(info, ns, by_version));
+  res.set_header("Cache-Control",
+                 options.cache_control.empty()
+                     ? CachePolicy(info, ns, options.pinned_version)
+                     : options.cache_control);
   for (const auto& [key, value] : info.metadata) {
     res.set_header(absl::StrCat("X-Meta-", key), value);
   }
@@ -87,12 +91,27 @@ void SetRepresentationHeaders(httplib::Response& res, const FileInfo& info,
 absl::Status DownloadHandler::Serve(const HttpCall& call, const std::string& ns,
                                     const std::string& path,
                                     Disposition disposition) {
-  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
   SendOptions options;
   options.disposition = disposition;
+  ASSIGN_OR_RETURN(options.transfer_id, RequestedTransferId(call));
+  if (call.req.has_param("signature")) {
+    ASSIGN_OR_RETURN(SignedGrant grant,
+                     RedeemSignature(*services_, call, ns, path,
+                                     SignedGrant::Action::kRead));
+    ASSIGN_OR_RETURN(FileView view, services_->files->StatGranted(grant));
+    options.pinned_version = grant.version != 0;
+    if (options.pinned_version) {
+      // Those bytes never change: cacheable for as long as the link lives.
+      const int64_t left = grant.expires_at - absl::ToUnixSeconds(absl::Now());
+      options.cache_control = absl::StrCat(
+          view.ns.visibility == Visibility::kPublic ? "public" : "private",
+          ", max-age=", std::max<int64_t>(left, 0), ", immutable");
+    }
+    return Send(call, view, std::move(options));
+  }
+  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
   ASSIGN_OR_RETURN(uint64_t version, RequestedVersion(call));
   options.pinned_version = version != 0;
-  ASSIGN_OR_RETURN(options.transfer_id, RequestedTransferId(call));
   ASSIGN_OR_RETURN(FileView view,
                    services_->files->Stat(caller, ns, path, version));
   return Send(call, view, std::move(options));
@@ -111,7 +130,7 @@ absl::Status DownloadHandler::Send(const HttpCall& call, const FileView& view,
   Disposition disposition = options.disposition;
 
   const std::string etag = absl::StrCat("\"", info.sha256, "\"");
-  SetRepresentationHeaders(res, info, etag, record, options.pinned_version);
+  SetRepresentationHeaders(res, info, etag, record, options);
   if (NotModified(req, etag, absl::FromUnixMicros(info.modified_unix_micros))) {
     res.status = 304;
     return absl::OkStatus();

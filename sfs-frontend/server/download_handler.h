@@ -23,6 +23,8 @@ struct SendOptions {
   // when public).
   bool pinned_version = false;
   std::string transfer_id;  // progress is reported under it; may be empty
+  // Replaces the Cache-Control the file's own policy would send.
+  std::string cache_control;
 };
 
 class DownloadHandler {
@@ -32,7 +34,9 @@ class DownloadHandler {
       : services_(services) {}
 
   // The /storage routes: the caller, the `version` and transfer id of the
-  // query, then Send.
+  // query, then Send. With a `signature` parameter (a signed URL, made by
+  // POST /storage/sign) the URL is the credential instead: 403 if it does
+  // not check out or names another file.
   absl::Status Serve(const HttpCall& call, const std::string& ns,
                      const std::string& path, Disposition disposition);
 

@@ -6,6 +6,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/path.h"
 #include "common/status_macros.h"
 #include "sfs-frontend/server/http_error.h"
 
@@ -13,6 +14,10 @@ namespace sfs::frontend {
 namespace {
 
 using nlohmann::json;
+
+// How long a signed URL lives unless asked otherwise: 15 minutes, what the
+// seeds' users expect of presigned links.
+constexpr int64_t kDefaultLinkSeconds = 15 * 60;
 
 json FileJson(const NamespaceRecord& ns, const FileInfo& file,
               const Retention& retention) {
@@ -50,6 +55,10 @@ void FileHandlers::Register(Router& router) {
              [this](const HttpCall& call) { return CopyOrMove(call, false); });
   router.Add({"POST"}, "/storage/files/delete", "delete_files",
              [this](const HttpCall& call) { return DeleteMany(call); });
+  router.Add({"POST"}, "/storage/sign/([^/]+)/(.+)", "sign",
+             [this](const HttpCall& call) {
+               return Sign(call, call.match[1], call.match[2]);
+             });
   router.Add(
       {"GET"}, "/storage/download/([^/]+)/(.+)", "download",
       [this](const HttpCall& call) {
@@ -218,6 +227,52 @@ absl::Status FileHandlers::DeleteMany(const HttpCall& call) {
   WriteJson(call, 200,
             json{{"deleted", deleted}, {"errors", errors}}.dump(
                 -1, ' ', false, json::error_handler_t::replace));
+  return absl::OkStatus();
+}
+
+absl::Status FileHandlers::Sign(const HttpCall& call, const std::string& ns,
+                                const std::string& path) {
+  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
+  ASSIGN_OR_RETURN(json body, ReadJsonObject(call));
+  const json& method = body.value("method", json("GET"));
+  const json& expires_in = body.value("expires_in", json(kDefaultLinkSeconds));
+  const json& version = body.value("version", json(0));
+  const json& overwrite = body.value("overwrite", json(false));
+  const json& single_use = body.value("single_use", json(false));
+  const json& max_bytes = body.value("max_bytes", json());
+  auto count = [](const json& value) {
+    return value.is_number_integer() && value.get<int64_t>() >= 0;
+  };
+  if ((method != "GET" && method != "PUT") || !expires_in.is_number_integer() ||
+      !count(version) || !overwrite.is_boolean() || !single_use.is_boolean() ||
+      !(max_bytes.is_null() || count(max_bytes))) {
+    return absl::InvalidArgumentError(
+        "body is {\"method\": \"GET\"|\"PUT\", \"expires_in\": seconds, "
+        "and for GET \"version\", for PUT \"overwrite\", \"single_use\", "
+        "\"max_bytes\"}");
+  }
+  SignedGrant grant;
+  grant.ns = ns;
+  grant.path = path;
+  if (method == "GET") {
+    grant.version = version.get<uint64_t>();
+  } else {
+    grant.action = SignedGrant::Action::kUpload;
+    grant.overwrite = overwrite.get<bool>();
+    if (!max_bytes.is_null()) grant.max_bytes = max_bytes.get<uint64_t>();
+  }
+  ASSIGN_OR_RETURN(std::string token,
+                   services_->files->Sign(
+                       caller, grant, absl::Seconds(expires_in.get<int64_t>()),
+                       single_use.get<bool>()));
+  const std::string url = absl::StrCat("/storage/", UrlPath(ns), "/",
+                                       UrlPath(path), "?signature=", token);
+  WriteJson(call, 200,
+            json{{"url", url},
+                 {"method", method},
+                 {"expires_at",
+                  absl::ToUnixSeconds(absl::Now()) + expires_in.get<int64_t>()}}
+                .dump());
   return absl::OkStatus();
 }
 

@@ -35,6 +35,9 @@ class FileHandlers {
   absl::Status CopyOrMove(const HttpCall& call, bool copy);
   // POST /storage/files/delete: many paths of one namespace.
   absl::Status DeleteMany(const HttpCall& call);
+  // POST /storage/sign/{ns}/{path}: a signed GET or PUT URL.
+  absl::Status Sign(const HttpCall& call, const std::string& ns,
+                    const std::string& path);
   // The (namespace, name) of a legacy query-parameter request.
   static std::pair<std::string, std::string> LegacyTarget(const HttpCall& call);
   const Retention& retention() const { return services_->files->retention(); }

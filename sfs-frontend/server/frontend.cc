@@ -18,6 +18,7 @@
 #include "sfs-frontend/server/progress_handler.h"
 #include "sfs-frontend/server/request_body.h"
 #include "sfs-frontend/server/single_page_app.h"
+#include "sfs-frontend/server/tus_handler.h"
 #include "sfs-frontend/supabase/supabase_handlers.h"
 
 namespace sfs::frontend {
@@ -83,8 +84,10 @@ Frontend::Frontend(const FrontendOptions& options,
       authenticator_(catalog_.get(), std::move(verifier)),
       progress_(catalog_.get()),
       files_(client_.get(), catalog_.get(), Retention(options.retention_day)),
-      services_{&files_,    client_.get(), catalog_.get(),    &authenticator_,
-                &progress_, &metrics_,     options.jwt_secret},
+      resumable_(&files_, client_.get()),
+      services_{&files_,        &resumable_,       client_.get(),
+                catalog_.get(), &authenticator_,   &progress_,
+                &metrics_,      options.jwt_secret},
       router_(&metrics_),
       sweeper_(client_.get(), catalog_.get(), files_.retention(),
                options.lifecycle_interval),
@@ -187,6 +190,8 @@ void Frontend::RegisterRoutes() {
   handlers_.push_back(Registered(
       router_,
       std::make_shared<ProgressHandler>(&services_, options_.sse_keepalive)));
+  handlers_.push_back(
+      Registered(router_, std::make_shared<TusHandler>(&services_)));
   // Before every route that matches /storage/*: the /storage/v1 dialect.
   handlers_.push_back(
       Registered(router_, std::make_shared<SupabaseHandlers>(&services_)));

@@ -90,6 +90,7 @@ class Frontend {
   Metrics metrics_;
   ProgressHub progress_;
   FileService files_;
+  ResumableUploads resumable_;
   FrontendServices services_;
   Router router_;
   LifecycleSweeper sweeper_;

@@ -23,6 +23,23 @@ absl::StatusOr<Identity> Authenticate(const FrontendServices& services,
   return services.authenticator->Authenticate(presented, absl::Now());
 }
 
+absl::StatusOr<SignedGrant> RedeemSignature(const FrontendServices& services,
+                                            const HttpCall& call,
+                                            const std::string& ns,
+                                            const std::string& path,
+                                            SignedGrant::Action action) {
+  ASSIGN_OR_RETURN(
+      SignedGrant grant,
+      services.files->Redeem(call.req.get_param_value("signature")));
+  if (grant.action != action || grant.ns != ns || grant.path != path) {
+    return absl::PermissionDeniedError(
+        action == SignedGrant::Action::kRead
+            ? "this signed URL is not for downloading this file"
+            : "this signed URL is not for uploading to this path");
+  }
+  return grant;
+}
+
 absl::StatusOr<uint64_t> RequestedVersion(const HttpCall& call) {
   if (!call.req.has_param("version")) return 0;
   uint64_t version = 0;

@@ -14,6 +14,7 @@
 #include "sfs-frontend/auth/authenticator.h"
 #include "sfs-frontend/catalog/catalog.h"
 #include "sfs-frontend/files/file_service.h"
+#include "sfs-frontend/files/resumable_uploads.h"
 #include "sfs-frontend/server/metrics.h"
 #include "sfs-frontend/server/progress_hub.h"
 #include "sfs-frontend/server/router.h"
@@ -23,6 +24,8 @@ namespace sfs::frontend {
 struct FrontendServices {
   // Every namespace and file operation, with its policy.
   FileService* files;
+  // Uploads sent over many requests (TUS).
+  ResumableUploads* resumable;
   // For what is not about files: cluster status, readiness, accounts.
   Client* client;
   Catalog* catalog;
@@ -37,6 +40,15 @@ struct FrontendServices {
 // The caller of `call` (anonymous if it presents no credential).
 absl::StatusOr<Identity> Authenticate(const FrontendServices& services,
                                       const HttpCall& call);
+
+// The grant of `call`'s `signature` parameter (a signed URL), if it checks
+// out and is for `action` on `path` in namespace `ns`; PermissionDenied
+// otherwise.
+absl::StatusOr<SignedGrant> RedeemSignature(const FrontendServices& services,
+                                            const HttpCall& call,
+                                            const std::string& ns,
+                                            const std::string& path,
+                                            SignedGrant::Action action);
 
 // The `version` query parameter of `call`: 0 when absent, InvalidArgument
 // when it is not a positive number.

@@ -3,35 +3,28 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/path.h"
 
 namespace sfs::frontend {
 namespace {
 
 constexpr char kHttpDateFormat[] = "%a, %d %b %Y %H:%M:%S GMT";
 
-// RFC 5987 attr-char: the bytes that need no percent-encoding.
-bool IsAttrChar(unsigned char c) {
-  return absl::ascii_isalnum(c) ||
-         absl::string_view("!#$&+-.^_`|~").find(c) != absl::string_view::npos;
-}
+// RFC 5987 attr-chars besides letters and digits: what needs no
+// percent-encoding in a filename* parameter.
+constexpr absl::string_view kAttrChars = "!#$&+-.^_`|~";
 
 }  // namespace
 
 std::string AttachmentDisposition(absl::string_view path) {
   absl::string_view name = path.substr(path.rfind('/') + 1);
   std::string fallback;
-  std::string encoded;
   for (unsigned char c : name) {
     bool plain = c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
     fallback.push_back(plain ? static_cast<char>(c) : '_');
-    if (IsAttrChar(c)) {
-      encoded.push_back(static_cast<char>(c));
-    } else {
-      absl::StrAppend(&encoded, absl::StrFormat("%%%02X", c));
-    }
   }
   return absl::StrCat("attachment; filename=\"", fallback,
-                      "\"; filename*=UTF-8''", encoded);
+                      "\"; filename*=UTF-8''", PercentEncode(name, kAttrChars));
 }
 
 std::string FormatHttpDate(absl::Time time) {

@@ -117,7 +117,6 @@ std::optional<uint64_t> UploadHandler::DeclaredSize(
 absl::Status UploadHandler::Upload(const HttpCall& call, const std::string& ns,
                                    const std::string& path) {
   const httplib::Request& req = call.req;
-  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
   UploadRequest request;
   request.ns = ns;
   request.path = path;
@@ -133,10 +132,20 @@ absl::Status UploadHandler::Upload(const HttpCall& call, const std::string& ns,
       request.metadata[absl::AsciiStrToLower(key)] = value;
     }
   }
-  ASSIGN_OR_RETURN(AdmittedUpload admitted,
-                   services_->files->AdmitUpload(caller, request));
+  std::optional<AdmittedUpload> admitted;
+  if (req.has_param("signature")) {
+    // A signed URL is the credential, and decides overwrite and limits.
+    ASSIGN_OR_RETURN(SignedGrant grant,
+                     RedeemSignature(*services_, call, ns, path,
+                                     SignedGrant::Action::kUpload));
+    ASSIGN_OR_RETURN(admitted,
+                     services_->files->AdmitGrantedUpload(grant, request));
+  } else {
+    ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
+    ASSIGN_OR_RETURN(admitted, services_->files->AdmitUpload(caller, request));
+  }
   ASSIGN_OR_RETURN(FileInfo info,
-                   Receive(call, admitted, request.declared_size));
+                   Receive(call, *admitted, request.declared_size));
   nlohmann::json out = {{"status", "uploaded"},
                         {"name", path},
                         {"namespace", ns},

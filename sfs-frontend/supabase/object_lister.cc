@@ -35,8 +35,9 @@ json EntryJson(const Entry& entry) {
           {"metadata", ObjectMetadataJson(file)}};
 }
 
-// Supabase's orders: by name, folders and files together, ignoring case;
-// by a time, folders (which have none) first by name, then files.
+// Supabase's orders: by name, folders and files together (in byte order,
+// the listing's own, where Supabase ignores case); by a time, folders
+// (which have none) first by name, then files.
 void Sort(std::vector<Entry>& entries, const ObjectQuery& query) {
   const bool by_created = query.sort_column == "created_at";
   const bool by_name = query.sort_column == "name";
@@ -51,10 +52,7 @@ void Sort(std::vector<Entry>& entries, const ObjectQuery& query) {
                      }
                      const Entry* x = query.descending ? &b : &a;
                      const Entry* y = query.descending ? &a : &b;
-                     if (by_name || !a.file) {
-                       return absl::AsciiStrToLower(x->name) <
-                              absl::AsciiStrToLower(y->name);
-                     }
+                     if (by_name || !a.file) return x->name < y->name;
                      return key(*x) < key(*y);
                    });
 }
@@ -125,11 +123,17 @@ absl::StatusOr<json> ListObjects(FileService& files, const Identity& caller,
   std::vector<Entry> entries;
   std::string last_folder;
   uint64_t skipped = 0;
+  const int max_pages = in_order ? kMaxInOrderListPages : kMaxListPages;
   for (int page = 0;; ++page) {
-    if (page == kMaxListPages) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "this folder holds more than ", kMaxListPages * request.limit,
-          " files; list it by name, ascending, without a search"));
+    if (page == max_pages) {
+      return absl::InvalidArgumentError(
+          in_order ? absl::StrCat(
+                         "offset ", query.offset, " reaches past the first ",
+                         max_pages * request.limit, " files of this folder")
+                   : absl::StrCat("this folder holds more than ",
+                                  max_pages * request.limit,
+                                  " files; list it by name, ascending, "
+                                  "without a search"));
     }
     ASSIGN_OR_RETURN(Listing listing, files.List(caller, bucket, request));
     for (Listing::Entry& item : listing.entries) {

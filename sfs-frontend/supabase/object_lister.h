@@ -5,9 +5,11 @@
 //
 // Cost is bounded: sorted by name ascending with a search of no letters
 // (what storage-js sends by default), the folder is read in order only as
-// far as offset + limit entries; any other sort or search reads the whole
-// folder, up to kMaxListPages pages of the master's listing (400
-// otherwise, saying so).
+// far as offset + limit entries, keeping only those answered, up to
+// kMaxInOrderListPages pages of the master's listing; any other sort or
+// search reads and sorts the whole folder, up to kMaxListPages pages (400
+// beyond either, saying so). Names sort in byte order (Supabase ignores
+// case).
 #ifndef SFS_FRONTEND_SUPABASE_OBJECT_LISTER_H_
 #define SFS_FRONTEND_SUPABASE_OBJECT_LISTER_H_
 
@@ -35,6 +37,7 @@ struct ObjectQuery {
 absl::StatusOr<ObjectQuery> ParseObjectQuery(const nlohmann::json& body);
 
 inline constexpr int kMaxListPages = 20;
+inline constexpr int kMaxInOrderListPages = 100;
 
 // The entries `query` selects in `bucket` as `caller` may see them:
 // {"name", "id", "updated_at", "created_at", "last_accessed_at",

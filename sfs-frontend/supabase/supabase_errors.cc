@@ -69,8 +69,13 @@ SupabaseAnswer Translate(const HttpError& error) {
       return {415, "InvalidMimeType", error.message};
     case 416:
       return {416, "InvalidRange", error.message};
+    case 501:
+      return {501, "NotImplemented", error.message};
     case 507:
-      return {507, "QuotaExceeded", error.message};
+      return {507,
+              error.code == "quota_exceeded" ? "QuotaExceeded"
+                                             : "InsufficientStorage",
+              error.message};
     default:
       return {error.status,
               error.status >= 500 ? "InternalError" : "InvalidRequest",

@@ -14,8 +14,9 @@
 // does not check out), 403 AccessDenied, 404 NoSuchBucket or NoSuchKey, 409
 // KeyAlreadyExists (BucketAlreadyExists, ResourceNotEmpty where a handler
 // says so), 413 EntityTooLarge, 415 InvalidMimeType, 416 InvalidRange, 5xx
-// InternalError. Supabase has no quotas: a full namespace stays 507, code
-// QuotaExceeded.
+// InternalError, 501 NotImplemented. Supabase has no quotas: a full
+// namespace stays 507, code QuotaExceeded (InsufficientStorage when the
+// cluster itself is out of room).
 #ifndef SFS_FRONTEND_SUPABASE_SUPABASE_ERRORS_H_
 #define SFS_FRONTEND_SUPABASE_SUPABASE_ERRORS_H_
 

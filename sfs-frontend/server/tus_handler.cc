@@ -1,0 +1,225 @@
+#include "sfs-frontend/server/tus_handler.h"
+
+#include <httplib.h>
+
+#include <map>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "common/status_macros.h"
+#include "sfs-frontend/files/resumable_uploads.h"
+#include "sfs-frontend/server/http_error.h"
+#include "sfs-frontend/server/http_headers.h"
+
+namespace sfs::frontend {
+namespace {
+
+constexpr char kVersion[] = "1.0.0";
+constexpr char kUploads[] = "/storage/uploads";
+constexpr char kOffsetStream[] = "application/offset+octet-stream";
+
+// Upload-Metadata: "key base64value,key2 base64value2" (a value may be
+// absent).
+absl::StatusOr<std::map<std::string, std::string>> ParseMetadata(
+    absl::string_view header) {
+  std::map<std::string, std::string> out;
+  for (absl::string_view pair :
+       absl::StrSplit(header, ',', absl::SkipEmpty())) {
+    pair = absl::StripAsciiWhitespace(pair);
+    std::pair<absl::string_view, absl::string_view> kv =
+        absl::StrSplit(pair, absl::MaxSplits(' ', 1));
+    std::string value;
+    if (kv.first.empty() || !absl::Base64Unescape(kv.second, &value)) {
+      return absl::InvalidArgumentError(
+          "Upload-Metadata is key base64value pairs, comma-separated");
+    }
+    out[std::string(kv.first)] = std::move(value);
+  }
+  return out;
+}
+
+absl::StatusOr<uint64_t> NumberHeader(const httplib::Request& req,
+                                      const char* name) {
+  uint64_t value = 0;
+  if (!absl::SimpleAtoi(req.get_header_value(name), &value)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, " must be a non-negative number"));
+  }
+  return value;
+}
+
+// Upload-Checksum: "<algorithm> <base64 digest>".
+absl::StatusOr<std::optional<BodyChecksum>> RequestedChecksum(
+    const httplib::Request& req) {
+  if (!req.has_header("Upload-Checksum")) return std::nullopt;
+  std::pair<std::string, std::string> parts = absl::StrSplit(
+      req.get_header_value("Upload-Checksum"), absl::MaxSplits(' ', 1));
+  BodyChecksum checksum;
+  checksum.algorithm = parts.first;
+  if (!SupportedChecksum(checksum.algorithm) ||
+      !absl::Base64Unescape(parts.second, &checksum.digest)) {
+    return absl::InvalidArgumentError(
+        "Upload-Checksum is \"sha1|sha256|md5 <base64 digest>\"");
+  }
+  return checksum;
+}
+
+void WriteState(httplib::Response& res, const ResumableState& state) {
+  res.set_header("Upload-Offset", absl::StrCat(state.offset));
+  if (!state.complete) {
+    res.set_header("Upload-Expires", FormatHttpDate(state.expires_at));
+  }
+}
+
+// Any request but OPTIONS must name our version.
+absl::Status CheckVersion(const HttpCall& call) {
+  if (call.req.get_header_value("Tus-Resumable") == kVersion) {
+    return absl::OkStatus();
+  }
+  call.res.set_header("Tus-Version", kVersion);
+  return WithHttpStatus(absl::FailedPreconditionError(
+                            absl::StrCat("Tus-Resumable must be ", kVersion)),
+                        412, "unsupported_version");
+}
+
+}  // namespace
+
+void TusHandler::Register(Router& router) {
+  router.Add({"OPTIONS", "POST"}, kUploads, "tus_uploads",
+             [this](const HttpCall& call) {
+               call.res.set_header("Tus-Resumable", kVersion);
+               if (call.req.method == "OPTIONS") return Options(call);
+               return Create(call);
+             });
+  router.Add({"GET", "PATCH", "DELETE"}, absl::StrCat(kUploads, "/([0-9a-f]+)"),
+             "tus_upload", [this](const HttpCall& call) {
+               call.res.set_header("Tus-Resumable", kVersion);
+               const std::string id = call.match[1];
+               if (call.req.method == "PATCH") return Patch(call, id);
+               if (call.req.method == "DELETE") return Delete(call, id);
+               return Head(call, id);
+             });
+}
+
+absl::Status TusHandler::Options(const HttpCall& call) {
+  httplib::Response& res = call.res;
+  res.set_header("Tus-Version", kVersion);
+  res.set_header("Tus-Extension",
+                 "creation,creation-defer-length,creation-with-upload,"
+                 "termination,expiration,checksum");
+  res.set_header("Tus-Checksum-Algorithm", "sha1,sha256,md5");
+  res.status = 204;
+  return absl::OkStatus();
+}
+
+absl::Status TusHandler::Create(const HttpCall& call) {
+  const httplib::Request& req = call.req;
+  RETURN_IF_ERROR(CheckVersion(call));
+  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
+  if (req.has_header("Upload-Concat")) {
+    return absl::UnimplementedError("concatenation is not supported");
+  }
+  ResumableCreate request;
+  if (req.has_header("Upload-Length")) {
+    ASSIGN_OR_RETURN(request.upload.declared_size,
+                     NumberHeader(req, "Upload-Length"));
+  } else if (req.get_header_value("Upload-Defer-Length") != "1") {
+    return absl::InvalidArgumentError(
+        "send Upload-Length, or Upload-Defer-Length: 1");
+  }
+  request.metadata = req.get_header_value("Upload-Metadata");
+  ASSIGN_OR_RETURN(auto metadata, ParseMetadata(request.metadata));
+  request.upload.ns = metadata["namespace"];
+  request.upload.path = metadata["filename"];
+  if (request.upload.ns.empty() || request.upload.path.empty()) {
+    return absl::InvalidArgumentError(
+        "Upload-Metadata must name the namespace and the filename");
+  }
+  request.upload.overwrite = metadata["overwrite"] == "true";
+  request.declared_type = metadata["filetype"];
+  ASSIGN_OR_RETURN(ResumableState state,
+                   services_->resumable->Create(caller, request));
+  call.res.set_header("Location", absl::StrCat(kUploads, "/", state.id));
+  // creation-with-upload: the body is the first append.
+  if (req.get_header_value("Content-Type") == kOffsetStream &&
+      !state.complete) {
+    RETURN_IF_ERROR(Append(call, caller, state.id, 0, std::nullopt));
+  } else {
+    WriteState(call.res, state);
+  }
+  call.res.status = 201;
+  return absl::OkStatus();
+}
+
+absl::Status TusHandler::Head(const HttpCall& call, const std::string& id) {
+  RETURN_IF_ERROR(CheckVersion(call));
+  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
+  ASSIGN_OR_RETURN(ResumableState state,
+                   services_->resumable->Status(caller, id));
+  httplib::Response& res = call.res;
+  WriteState(res, state);
+  if (state.length) {
+    res.set_header("Upload-Length", absl::StrCat(*state.length));
+  } else {
+    res.set_header("Upload-Defer-Length", "1");
+  }
+  if (!state.metadata.empty()) {
+    res.set_header("Upload-Metadata", state.metadata);
+  }
+  res.set_header("Cache-Control", "no-store");
+  res.status = 200;
+  return absl::OkStatus();
+}
+
+absl::Status TusHandler::Patch(const HttpCall& call, const std::string& id) {
+  const httplib::Request& req = call.req;
+  RETURN_IF_ERROR(CheckVersion(call));
+  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
+  if (req.get_header_value("Content-Type") != kOffsetStream) {
+    return UnsupportedMediaTypeError(
+        absl::StrCat("PATCH bodies are ", kOffsetStream));
+  }
+  ASSIGN_OR_RETURN(uint64_t offset, NumberHeader(req, "Upload-Offset"));
+  std::optional<uint64_t> length;
+  if (req.has_header("Upload-Length")) {
+    ASSIGN_OR_RETURN(length, NumberHeader(req, "Upload-Length"));
+  }
+  RETURN_IF_ERROR(Append(call, caller, id, offset, length));
+  call.res.status = 204;
+  return absl::OkStatus();
+}
+
+absl::Status TusHandler::Append(const HttpCall& call, const Identity& caller,
+                                const std::string& id, uint64_t offset,
+                                std::optional<uint64_t> length) {
+  ASSIGN_OR_RETURN(std::optional<BodyChecksum> checksum,
+                   RequestedChecksum(call.req));
+  Metrics::ActiveTransfer active(services_->metrics,
+                                 TransferDirection::kUpload);
+  Metrics* metrics = services_->metrics;
+  BodySource body =
+      [&](const std::function<absl::Status(absl::string_view)>& sink) {
+        return (*call.body)([&](const char* data, size_t n) {
+          metrics->AddBytesIn(n);
+          return sink(absl::string_view(data, n)).ok();
+        });
+      };
+  ASSIGN_OR_RETURN(
+      ResumableState state,
+      services_->resumable->Append(caller, id, offset, length, checksum, body));
+  WriteState(call.res, state);
+  return absl::OkStatus();
+}
+
+absl::Status TusHandler::Delete(const HttpCall& call, const std::string& id) {
+  RETURN_IF_ERROR(CheckVersion(call));
+  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
+  RETURN_IF_ERROR(services_->resumable->Terminate(caller, id));
+  call.res.status = 204;
+  return absl::OkStatus();
+}
+
+}  // namespace sfs::frontend

@@ -1,0 +1,55 @@
+// TUS 1.0 (tus.io) at /storage/uploads: resumable uploads that any replica
+// continues (files/resumable_uploads.h owns them). Extensions: creation,
+// creation-defer-length, creation-with-upload, termination, expiration and
+// checksum (sha1, sha256, md5).
+//
+//   OPTIONS /storage/uploads        discovery (Tus-Version, Tus-Extension)
+//   POST    /storage/uploads        create: Upload-Length or
+//                                   Upload-Defer-Length: 1, Upload-Metadata
+//                                   with namespace, filename (the path in
+//                                   it), filetype, overwrite ("true"); a
+//                                   body of application/offset+octet-stream
+//                                   is the first append
+//   HEAD    /storage/uploads/{id}   Upload-Offset, Upload-Length, ...
+//   PATCH   /storage/uploads/{id}   append at Upload-Offset
+//   DELETE  /storage/uploads/{id}   terminate
+//
+// Every answer carries Tus-Resumable: 1.0.0; a request naming another
+// version is 412. The caller authenticates as for any route; an upload is
+// its creator's.
+#ifndef SFS_FRONTEND_SERVER_TUS_HANDLER_H_
+#define SFS_FRONTEND_SERVER_TUS_HANDLER_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "sfs-frontend/server/frontend_services.h"
+#include "sfs-frontend/server/router.h"
+
+namespace sfs::frontend {
+
+class TusHandler {
+ public:
+  // `services` must outlive this.
+  explicit TusHandler(const FrontendServices* services) : services_(services) {}
+
+  void Register(Router& router);
+
+ private:
+  absl::Status Options(const HttpCall& call);
+  absl::Status Create(const HttpCall& call);
+  absl::Status Head(const HttpCall& call, const std::string& id);
+  absl::Status Patch(const HttpCall& call, const std::string& id);
+  absl::Status Delete(const HttpCall& call, const std::string& id);
+
+  // Appends the body of `call` at `offset` and answers with the state.
+  absl::Status Append(const HttpCall& call, const Identity& caller,
+                      const std::string& id, uint64_t offset,
+                      std::optional<uint64_t> length);
+
+  const FrontendServices* const services_;
+};
+
+}  // namespace sfs::frontend
+
+#endif  // SFS_FRONTEND_SERVER_TUS_HANDLER_H_

@@ -3,14 +3,23 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 DATA ?= ./.sfs-data
 
-.PHONY: deps build up test node-test-deps bench format clean
+.PHONY: deps build up test node-test-deps web-vendor bench format clean
 
 deps:
 	@scripts/install-deps.sh
 
-build: deps
+build: deps web-vendor
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
+
+# What the web UI loads from npm (sfs-frontend/web-vendor, pinned in its
+# package-lock.json), copied into the served folder: nothing is fetched
+# when the page runs.
+WEB_VENDOR := sfs-frontend/web-vendor
+web-vendor: sfs-frontend/web/vendor/tus.min.js
+sfs-frontend/web/vendor/tus.min.js: $(WEB_VENDOR)/node_modules/.package-lock.json
+	@mkdir -p $(@D)
+	cp $(WEB_VENDOR)/node_modules/tus-js-client/dist/tus.min.js $@
 
 # Runs master + 4 chunkservers (rp1..rp4) + frontend in the foreground; Ctrl-C stops all.
 up: build
@@ -22,8 +31,8 @@ test: build node-test-deps
 	cd $(BUILD) && ctest --output-on-failure -j1
 
 # The npm packages of the Node.js tests (the browser test, the storage-js
-# test, tus-js-client), installed when missing or older than their package-lock.json; npm
-# ci writes node_modules/.package-lock.json.
+# test, tus-js-client) and of the web UI, installed when missing or older
+# than their package-lock.json; npm ci writes node_modules/.package-lock.json.
 NODE_TESTS := tests/browser tests/supabase tests/tus
 node-test-deps: $(addsuffix /node_modules/.package-lock.json,$(NODE_TESTS))
 %/node_modules/.package-lock.json: %/package-lock.json

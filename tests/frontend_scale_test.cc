@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/checksum.h"
 #include "gtest/gtest.h"
@@ -17,15 +18,26 @@
 namespace sfs {
 namespace {
 
-TEST(FrontendScaleTest, TwentyConcurrentHundredMiBTransfersInBoundedMemory) {
-  TestCluster cluster;
-  ASSERT_TRUE(cluster.Start().ok());
-  FrontendServer server(TestFrontendOptions(cluster));
-  ASSERT_TRUE(server.Start().ok());
-  ASSERT_EQ(CreateTestNamespace(server, "load"), 201);
+constexpr int kTransfers = 20;
+constexpr uint64_t kSize = 100 * kMiB;
 
-  constexpr int kTransfers = 20;
-  constexpr uint64_t kSize = 100 * kMiB;
+// A cluster and one frontend of its own, with namespace "load", per test:
+// a frontend's peak RSS then tells of that test's load alone.
+class FrontendScaleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(cluster_.Start().ok());
+    server_ = std::make_unique<FrontendServer>(TestFrontendOptions(cluster_));
+    ASSERT_TRUE(server_->Start().ok());
+    ASSERT_EQ(CreateTestNamespace(*server_, "load"), 201);
+  }
+
+  TestCluster cluster_;
+  std::unique_ptr<FrontendServer> server_;
+};
+
+TEST_F(FrontendScaleTest, TwentyConcurrentHundredMiBTransfersInBoundedMemory) {
+  FrontendServer& server = *server_;
   const std::string alice = TestJwt("alice");
   std::vector<std::string> etags(kTransfers);
   std::vector<std::thread> threads;
@@ -70,7 +82,64 @@ TEST(FrontendScaleTest, TwentyConcurrentHundredMiBTransfersInBoundedMemory) {
   EXPECT_LT(peak_kib, 256 * 1024);
 }
 
-TEST(FrontendScaleTest, ProgressCrossesReplicasThroughPostgres) {
+// The same load over TUS (/storage/uploads): each upload in four appends,
+// the frontend holding no more per transfer than for a plain upload.
+TEST_F(FrontendScaleTest, TwentyConcurrentResumableUploadsInTheSameBound) {
+  FrontendServer& server = *server_;
+  constexpr uint64_t kPiece = kSize / 4;
+  httplib::Headers tus = Bearer(TestJwt("alice"));
+  tus.emplace("Tus-Resumable", "1.0.0");
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kTransfers; ++i) {
+    threads.emplace_back([&, i] {
+      auto client = server.NewClient();
+      httplib::Headers create = tus;
+      create.emplace("Upload-Length", absl::StrCat(kSize));
+      create.emplace(
+          "Upload-Metadata",
+          absl::StrCat("namespace ", absl::Base64Escape("load"), ",filename ",
+                       absl::Base64Escape(absl::StrCat("r", i))));
+      auto created = client->Post("/storage/uploads", create, "", "text/plain");
+      if (!created || created->status != 201) {
+        ADD_FAILURE() << "create " << i;
+        return;
+      }
+      const std::string location = created->get_header_value("Location");
+      for (uint64_t at = 0; at < kSize; at += kPiece) {
+        httplib::Headers patch = tus;
+        patch.emplace("Upload-Offset", absl::StrCat(at));
+        auto res = client->Patch(
+            location, patch, kPiece,
+            [&, at](size_t offset, size_t length, httplib::DataSink& sink) {
+              std::string piece =
+                  Pattern(i, at + offset, std::min<uint64_t>(length, kMiB));
+              return sink.write(piece.data(), piece.size());
+            },
+            "application/offset+octet-stream");
+        if (!res || res->status != 204) {
+          ADD_FAILURE() << "append " << i << " at " << at << ": "
+                        << (res ? absl::StrCat(res->status, " ", res->body)
+                                : httplib::to_string(res.error()));
+          return;
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  auto client = cluster_.NewClient();
+  for (int i = 0; i < kTransfers; ++i) {
+    auto file = client->Stat(absl::StrCat("/load/r", i));
+    ASSERT_TRUE(file.ok()) << file.status();
+    EXPECT_EQ(file->sha256, PatternSha256(i, kSize)) << "upload " << i;
+  }
+  const long peak_kib = server.PeakRssKib();
+  printf("frontend peak RSS: %ld MiB after %d x 100 MiB resumable uploads\n",
+         peak_kib / 1024, kTransfers);
+  EXPECT_GT(peak_kib, 0);
+  EXPECT_LT(peak_kib, 256 * 1024);
+}
+
+TEST(FrontendReplicaProgressTest, ProgressCrossesReplicasThroughPostgres) {
   auto database = frontend::NewPostgresDatabase();
   ASSERT_TRUE(database.ok()) << database.status();
   TestCluster cluster;

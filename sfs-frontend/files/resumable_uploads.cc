@@ -188,7 +188,7 @@ absl::StatusOr<ResumableState> ResumableUploads::Status(const Identity& caller,
 absl::StatusOr<ResumableState> ResumableUploads::Append(
     const Identity& caller, const std::string& id, uint64_t offset,
     std::optional<uint64_t> length, const std::optional<BodyChecksum>& checksum,
-    const BodySource& body) {
+    const BodySource& body, const std::string& transfer_id) {
   ASSIGN_OR_RETURN(Upload upload, Load(caller, id));
   auto conflict = [&](uint64_t at) {
     return WithHttpStatus(
@@ -221,6 +221,10 @@ absl::StatusOr<ResumableState> ResumableUploads::Append(
                      *upload.max_file_bytes, " bytes"));
   }
   const EVP_MD* md = checksum ? ChecksumDigest(checksum->algorithm) : nullptr;
+  // A full chunk is committed as it fills, before the checksum could be
+  // checked: checksummed appends stay below one.
+  const uint64_t checked_limit =
+      md != nullptr ? offset + kMaxChecksummedAppend : UINT64_MAX;
   if (checksum && md == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat(
         "checksum algorithm ", checksum->algorithm, " is not supported"));
@@ -234,11 +238,18 @@ absl::StatusOr<ResumableState> ResumableUploads::Append(
   if (resumed.committed_bytes != offset) {
     return conflict(resumed.committed_bytes);
   }
+  ProgressReporter progress(progress_, transfer_id, "upload",
+                            upload.length.value_or(0), offset);
   std::optional<BodyDigest> digest;
   if (md != nullptr) digest.emplace(md);
   uint64_t end = offset;
   absl::Status error;
   const bool whole = body([&](absl::string_view data) -> absl::Status {
+    if (end + data.size() > checked_limit) {
+      return error = absl::InvalidArgumentError(
+                 absl::StrCat("a checksummed append is at most ",
+                              kMaxChecksummedAppend, " bytes"));
+    }
     if (end + data.size() > limit) {
       return error = PayloadTooLargeError(
                  upload.length && end + data.size() > *upload.length
@@ -252,10 +263,12 @@ absl::StatusOr<ResumableState> ResumableUploads::Append(
       return error = UploadWriteError(s);
     }
     end += data.size();
+    progress.Update(end);
     return absl::OkStatus();
   });
   // Refused or unverifiable bytes are dropped with the writer (detached,
-  // not committed): the offset stays where it was.
+  // not committed): the offset stays after the last chunk committed, which
+  // for an append below 64 MiB is where it was.
   RETURN_IF_ERROR(error);
   if (digest) {
     if (!whole) {
@@ -277,9 +290,11 @@ absl::StatusOr<ResumableState> ResumableUploads::Append(
   if (upload.length && *committed == *upload.length) {
     auto file = (*writer)->Close();
     if (!file.ok()) return UploadWriteError(file.status());
+    progress.Finish(*committed);
     state.complete = true;
     return state;
   }
+  progress.Suspend(*committed);
   state.expires_at = resumed.expires_at;
   return state;
 }

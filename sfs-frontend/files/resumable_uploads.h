@@ -39,6 +39,7 @@
 #include "client-lib/client.h"
 #include "sfs-frontend/auth/identity.h"
 #include "sfs-frontend/files/file_service.h"
+#include "sfs-frontend/server/progress_hub.h"
 
 namespace sfs::frontend {
 
@@ -53,6 +54,9 @@ struct ResumableCreate {
 };
 
 inline constexpr size_t kMaxResumableMetadata = 4096;
+// An append with a checksum is kept whole or not at all, so it must fit in
+// one chunk of the cluster (64 MiB), whose commit cannot be taken back.
+inline constexpr uint64_t kMaxChecksummedAppend = 32ull << 20;
 
 struct ResumableState {
   std::string id;
@@ -82,9 +86,9 @@ using BodySource = std::function<bool(
 
 class ResumableUploads {
  public:
-  // `files` and `client` must outlive this.
-  ResumableUploads(FileService* files, Client* client)
-      : files_(files), client_(client) {}
+  // `files`, `client` and `progress` (may be null) must outlive this.
+  ResumableUploads(FileService* files, Client* client, ProgressHub* progress)
+      : files_(files), client_(client), progress_(progress) {}
 
   // Admits an upload as FileService::AdmitUpload does and creates it; one
   // of length 0 is stored at once.
@@ -96,13 +100,16 @@ class ResumableUploads {
 
   // Appends `body` at `offset`, which must be the upload's offset (409).
   // `length` declares a deferred length (once; 400 if it differs from one
-  // declared). With a checksum the append is all or nothing; without, what
+  // declared). With a checksum the append (at most kMaxChecksummedAppend,
+  // 400 beyond) is all or nothing; without, what
   // arrived before a lost connection is kept. The last byte completes the
-  // file.
+  // file. Progress is reported under `transfer_id` (may be empty) across
+  // appends: done comes with the last byte.
   absl::StatusOr<ResumableState> Append(
       const Identity& caller, const std::string& id, uint64_t offset,
       std::optional<uint64_t> length,
-      const std::optional<BodyChecksum>& checksum, const BodySource& body);
+      const std::optional<BodyChecksum>& checksum, const BodySource& body,
+      const std::string& transfer_id = "");
 
   // Abandons the upload; nothing becomes visible.
   absl::Status Terminate(const Identity& caller, const std::string& id);
@@ -115,6 +122,7 @@ class ResumableUploads {
 
   FileService* const files_;
   Client* const client_;
+  ProgressHub* const progress_;
 };
 
 }  // namespace sfs::frontend

@@ -84,7 +84,7 @@ Frontend::Frontend(const FrontendOptions& options,
       authenticator_(catalog_.get(), std::move(verifier)),
       progress_(catalog_.get()),
       files_(client_.get(), catalog_.get(), Retention(options.retention_day)),
-      resumable_(&files_, client_.get()),
+      resumable_(&files_, client_.get(), &progress_),
       services_{&files_,        &resumable_,       client_.get(),
                 catalog_.get(), &authenticator_,   &progress_,
                 &metrics_,      options.jwt_secret},
@@ -192,6 +192,8 @@ void Frontend::RegisterRoutes() {
       std::make_shared<ProgressHandler>(&services_, options_.sse_keepalive)));
   handlers_.push_back(
       Registered(router_, std::make_shared<TusHandler>(&services_)));
+  handlers_.push_back(Registered(
+      router_, std::make_shared<TusHandler>(&services_, SupabaseTusDialect())));
   // Before every route that matches /storage/*: the /storage/v1 dialect.
   handlers_.push_back(
       Registered(router_, std::make_shared<SupabaseHandlers>(&services_)));

@@ -146,12 +146,22 @@ bool ProgressHub::shut_down() {
 }
 
 ProgressReporter::ProgressReporter(ProgressHub* hub, std::string id,
-                                   std::string direction, uint64_t total)
+                                   std::string direction, uint64_t total,
+                                   uint64_t start)
     : hub_(id.empty() ? nullptr : hub) {
   event_.id = std::move(id);
   event_.direction = std::move(direction);
   event_.total = total;
+  event_.bytes = start;
+  sent_bytes_ = start;
   Send(false);
+}
+
+void ProgressReporter::Suspend(uint64_t bytes) {
+  if (finished_) return;
+  finished_ = true;
+  event_.bytes = bytes;
+  if (bytes != sent_bytes_) Send(false);
 }
 
 ProgressReporter::~ProgressReporter() {

@@ -120,13 +120,17 @@ class ProgressHub {
 // null hub or empty id makes every call a no-op.
 class ProgressReporter {
  public:
+  // `start`: bytes already transferred (a resumed upload's offset).
   ProgressReporter(ProgressHub* hub, std::string id, std::string direction,
-                   uint64_t total);
-  // Reports a failure if Finish was never called.
+                   uint64_t total, uint64_t start = 0);
+  // Reports a failure if neither Finish nor Suspend was called.
   ~ProgressReporter();
 
   void Update(uint64_t bytes);
   void Finish(uint64_t bytes, const std::string& error = "");
+  // The transfer goes on in a later request (a resumable upload): reports
+  // `bytes` and ends this reporter without done.
+  void Suspend(uint64_t bytes);
 
  private:
   void Send(bool done);

@@ -18,7 +18,6 @@ namespace sfs::frontend {
 namespace {
 
 constexpr char kVersion[] = "1.0.0";
-constexpr char kUploads[] = "/storage/uploads";
 constexpr char kOffsetStream[] = "application/offset+octet-stream";
 
 // Upload-Metadata: "key base64value,key2 base64value2" (a value may be
@@ -88,20 +87,25 @@ absl::Status CheckVersion(const HttpCall& call) {
 }  // namespace
 
 void TusHandler::Register(Router& router) {
-  router.Add({"OPTIONS", "POST"}, kUploads, "tus_uploads",
-             [this](const HttpCall& call) {
-               call.res.set_header("Tus-Resumable", kVersion);
-               if (call.req.method == "OPTIONS") return Options(call);
-               return Create(call);
-             });
-  router.Add({"GET", "PATCH", "DELETE"}, absl::StrCat(kUploads, "/([0-9a-f]+)"),
-             "tus_upload", [this](const HttpCall& call) {
-               call.res.set_header("Tus-Resumable", kVersion);
-               const std::string id = call.match[1];
-               if (call.req.method == "PATCH") return Patch(call, id);
-               if (call.req.method == "DELETE") return Delete(call, id);
-               return Head(call, id);
-             });
+  router.Add(
+      {"OPTIONS", "POST"}, dialect_.base, dialect_.route_name + "_uploads",
+      [this](const HttpCall& call) {
+        call.res.set_header("Tus-Resumable", kVersion);
+        if (call.req.method == "OPTIONS") return Options(call);
+        return Create(call);
+      },
+      dialect_.errors);
+  router.Add(
+      {"GET", "PATCH", "DELETE"}, absl::StrCat(dialect_.base, "/([0-9a-f]+)"),
+      dialect_.route_name + "_upload",
+      [this](const HttpCall& call) {
+        call.res.set_header("Tus-Resumable", kVersion);
+        const std::string id = call.match[1];
+        if (call.req.method == "PATCH") return Patch(call, id);
+        if (call.req.method == "DELETE") return Delete(call, id);
+        return Head(call, id);
+      },
+      dialect_.errors);
 }
 
 absl::Status TusHandler::Options(const HttpCall& call) {
@@ -118,7 +122,7 @@ absl::Status TusHandler::Options(const HttpCall& call) {
 absl::Status TusHandler::Create(const HttpCall& call) {
   const httplib::Request& req = call.req;
   RETURN_IF_ERROR(CheckVersion(call));
-  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
+  ASSIGN_OR_RETURN(Identity caller, dialect_.caller(*services_, call));
   if (req.has_header("Upload-Concat")) {
     return absl::UnimplementedError("concatenation is not supported");
   }
@@ -132,17 +136,30 @@ absl::Status TusHandler::Create(const HttpCall& call) {
   }
   request.metadata = req.get_header_value("Upload-Metadata");
   ASSIGN_OR_RETURN(auto metadata, ParseMetadata(request.metadata));
-  request.upload.ns = metadata["namespace"];
-  request.upload.path = metadata["filename"];
+  request.upload.ns = metadata[dialect_.namespace_key];
+  request.upload.path = metadata[dialect_.path_key];
   if (request.upload.ns.empty() || request.upload.path.empty()) {
     return absl::InvalidArgumentError(
-        "Upload-Metadata must name the namespace and the filename");
+        absl::StrCat("Upload-Metadata must carry ", dialect_.namespace_key,
+                     " and ", dialect_.path_key));
   }
-  request.upload.overwrite = metadata["overwrite"] == "true";
-  request.declared_type = metadata["filetype"];
+  request.upload.overwrite =
+      dialect_.upsert_header.empty()
+          ? metadata["overwrite"] == "true"
+          : req.get_header_value(dialect_.upsert_header) == "true";
+  request.declared_type = metadata[dialect_.type_key];
+  if (!dialect_.cache_seconds_key.empty() &&
+      metadata.count(dialect_.cache_seconds_key) > 0) {
+    uint64_t seconds = 0;
+    if (!absl::SimpleAtoi(metadata[dialect_.cache_seconds_key], &seconds)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(dialect_.cache_seconds_key, " must be seconds"));
+    }
+    request.upload.cache_control = absl::StrCat("max-age=", seconds);
+  }
   ASSIGN_OR_RETURN(ResumableState state,
                    services_->resumable->Create(caller, request));
-  call.res.set_header("Location", absl::StrCat(kUploads, "/", state.id));
+  call.res.set_header("Location", absl::StrCat(dialect_.base, "/", state.id));
   // creation-with-upload: the body is the first append.
   if (req.get_header_value("Content-Type") == kOffsetStream &&
       !state.complete) {
@@ -156,7 +173,7 @@ absl::Status TusHandler::Create(const HttpCall& call) {
 
 absl::Status TusHandler::Head(const HttpCall& call, const std::string& id) {
   RETURN_IF_ERROR(CheckVersion(call));
-  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
+  ASSIGN_OR_RETURN(Identity caller, dialect_.caller(*services_, call));
   ASSIGN_OR_RETURN(ResumableState state,
                    services_->resumable->Status(caller, id));
   httplib::Response& res = call.res;
@@ -177,7 +194,7 @@ absl::Status TusHandler::Head(const HttpCall& call, const std::string& id) {
 absl::Status TusHandler::Patch(const HttpCall& call, const std::string& id) {
   const httplib::Request& req = call.req;
   RETURN_IF_ERROR(CheckVersion(call));
-  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
+  ASSIGN_OR_RETURN(Identity caller, dialect_.caller(*services_, call));
   if (req.get_header_value("Content-Type") != kOffsetStream) {
     return UnsupportedMediaTypeError(
         absl::StrCat("PATCH bodies are ", kOffsetStream));
@@ -197,6 +214,7 @@ absl::Status TusHandler::Append(const HttpCall& call, const Identity& caller,
                                 std::optional<uint64_t> length) {
   ASSIGN_OR_RETURN(std::optional<BodyChecksum> checksum,
                    RequestedChecksum(call.req));
+  ASSIGN_OR_RETURN(const std::string transfer_id, RequestedTransferId(call));
   Metrics::ActiveTransfer active(services_->metrics,
                                  TransferDirection::kUpload);
   Metrics* metrics = services_->metrics;
@@ -207,16 +225,16 @@ absl::Status TusHandler::Append(const HttpCall& call, const Identity& caller,
           return sink(absl::string_view(data, n)).ok();
         });
       };
-  ASSIGN_OR_RETURN(
-      ResumableState state,
-      services_->resumable->Append(caller, id, offset, length, checksum, body));
+  ASSIGN_OR_RETURN(ResumableState state,
+                   services_->resumable->Append(caller, id, offset, length,
+                                                checksum, body, transfer_id));
   WriteState(call.res, state);
   return absl::OkStatus();
 }
 
 absl::Status TusHandler::Delete(const HttpCall& call, const std::string& id) {
   RETURN_IF_ERROR(CheckVersion(call));
-  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
+  ASSIGN_OR_RETURN(Identity caller, dialect_.caller(*services_, call));
   RETURN_IF_ERROR(services_->resumable->Terminate(caller, id));
   call.res.status = 204;
   return absl::OkStatus();

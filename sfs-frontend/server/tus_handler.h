@@ -14,13 +14,17 @@
 //   PATCH   /storage/uploads/{id}   append at Upload-Offset
 //   DELETE  /storage/uploads/{id}   terminate
 //
-// Every answer carries Tus-Resumable: 1.0.0; a request naming another
-// version is 412. The caller authenticates as for any route; an upload is
-// its creator's.
+// Served the same way at /storage/v1/upload/resumable in Supabase's form
+// (TusDialect). Every answer carries Tus-Resumable: 1.0.0; a request naming
+// another version is 412. Appends report progress under X-Transfer-Id (as
+// uploads do, /sse/progress) across requests, done with the last byte. The
+// caller authenticates as for any route; an upload is its creator's.
 #ifndef SFS_FRONTEND_SERVER_TUS_HANDLER_H_
 #define SFS_FRONTEND_SERVER_TUS_HANDLER_H_
 
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "sfs-frontend/server/frontend_services.h"
@@ -28,10 +32,31 @@
 
 namespace sfs::frontend {
 
+// How one HTTP dialect speaks TUS: where, with which Upload-Metadata keys,
+// how callers authenticate and errors look. The defaults are /storage's.
+struct TusDialect {
+  std::string base = "/storage/uploads";
+  std::string route_name = "tus";  // routes "<name>_uploads", "<name>_upload"
+  std::string namespace_key = "namespace";
+  std::string path_key = "filename";
+  std::string type_key = "filetype";
+  // A key whose value, in seconds, is stored as "max-age=<value>"; empty:
+  // none.
+  std::string cache_seconds_key;
+  // A header saying "true" when the upload may replace a file; empty: the
+  // metadata key "overwrite" says so.
+  std::string upsert_header;
+  absl::StatusOr<Identity> (*caller)(const FrontendServices&,
+                                     const HttpCall&) = Authenticate;
+  ErrorWriter errors = WriteJsonError;
+};
+
 class TusHandler {
  public:
   // `services` must outlive this.
-  explicit TusHandler(const FrontendServices* services) : services_(services) {}
+  explicit TusHandler(const FrontendServices* services,
+                      TusDialect dialect = TusDialect())
+      : services_(services), dialect_(std::move(dialect)) {}
 
   void Register(Router& router);
 
@@ -48,6 +73,7 @@ class TusHandler {
                       std::optional<uint64_t> length);
 
   const FrontendServices* const services_;
+  const TusDialect dialect_;
 };
 
 }  // namespace sfs::frontend

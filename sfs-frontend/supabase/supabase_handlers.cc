@@ -154,15 +154,29 @@ void SupabaseHandlers::Register(Router& router) {
         }
         return Upload(call, bucket, path);
       });
-  add({"GET", "POST", "PUT", "PATCH", "DELETE"},
-      "/(upload/resumable|render/image)(/.*)?", "reserved",
-      [](const HttpCall& call) {
+  add({"GET", "POST", "PUT", "PATCH", "DELETE"}, "/(render/image)(/.*)?",
+      "reserved", [](const HttpCall& call) {
         return absl::UnimplementedError(
             absl::StrCat(call.match[1].str(), " is not supported yet"));
       });
 }
 
-absl::StatusOr<Identity> SupabaseHandlers::Caller(const HttpCall& call) const {
+TusDialect SupabaseTusDialect() {
+  TusDialect dialect;
+  dialect.base = absl::StrCat(kPrefix, "/upload/resumable");
+  dialect.route_name = "supabase_tus";
+  dialect.namespace_key = "bucketName";
+  dialect.path_key = "objectName";
+  dialect.type_key = "contentType";
+  dialect.cache_seconds_key = "cacheControl";
+  dialect.upsert_header = "x-upsert";
+  dialect.caller = SupabaseCaller;
+  dialect.errors = WriteSupabaseError;
+  return dialect;
+}
+
+absl::StatusOr<Identity> SupabaseCaller(const FrontendServices& services,
+                                        const HttpCall& call) {
   absl::string_view credential;
   const std::string authorization = call.req.get_header_value("Authorization");
   const std::string apikey = call.req.get_header_value("apikey");
@@ -179,7 +193,7 @@ absl::StatusOr<Identity> SupabaseHandlers::Caller(const HttpCall& call) const {
   }
   if (credential.empty()) return Identity();
   absl::StatusOr<Identity> caller =
-      services_->authenticator->AuthenticateCredential(credential, absl::Now());
+      services.authenticator->AuthenticateCredential(credential, absl::Now());
   if (!caller.ok()) {
     return SupabaseError(caller.status(), 400, "InvalidJWT");
   }

@@ -11,8 +11,9 @@
 // "authenticated" acts as user `sub`, "anon" as nobody, "service_role" as
 // an administrator (auth/jwt.h). SFS API tokens work too.
 //
-// Reserved, answered 501 for now: /storage/v1/upload/resumable (TUS) and
-// /storage/v1/render/image (transforms).
+// Resumable uploads: TUS at /storage/v1/upload/resumable
+// (SupabaseTusDialect, served by server/tus_handler.h). Reserved, answered
+// 501 for now: /storage/v1/render/image (transforms).
 #ifndef SFS_FRONTEND_SUPABASE_SUPABASE_HANDLERS_H_
 #define SFS_FRONTEND_SUPABASE_SUPABASE_HANDLERS_H_
 
@@ -23,9 +24,19 @@
 #include "sfs-frontend/server/download_handler.h"
 #include "sfs-frontend/server/frontend_services.h"
 #include "sfs-frontend/server/router.h"
+#include "sfs-frontend/server/tus_handler.h"
 #include "sfs-frontend/server/upload_handler.h"
 
 namespace sfs::frontend {
+
+// The caller of a supabase route, as described above.
+absl::StatusOr<Identity> SupabaseCaller(const FrontendServices& services,
+                                        const HttpCall& call);
+
+// TUS as Supabase speaks it, at /storage/v1/upload/resumable: metadata
+// bucketName, objectName, contentType and cacheControl (seconds), the
+// x-upsert header, Supabase's callers and errors.
+TusDialect SupabaseTusDialect();
 
 class SupabaseHandlers {
  public:
@@ -40,7 +51,9 @@ class SupabaseHandlers {
   static constexpr absl::Duration kUploadUrlLifetime = absl::Hours(2);
 
  private:
-  absl::StatusOr<Identity> Caller(const HttpCall& call) const;
+  absl::StatusOr<Identity> Caller(const HttpCall& call) const {
+    return SupabaseCaller(*services_, call);
+  }
 
   // Buckets.
   absl::Status ListBuckets(const HttpCall& call);

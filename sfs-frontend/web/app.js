@@ -20,6 +20,15 @@ const DOWNLOAD_FRAME_LIFETIME_MS = 60_000;
 // for its final event after the upload answered.
 const PROGRESS_OPEN_WAIT_MS = 2_000;
 const PROGRESS_DONE_WAIT_MS = 5_000;
+// Uploads go over TUS (/storage/uploads) in pieces of this size; each piece
+// that arrived is kept by the cluster, so a dropped connection costs at
+// most the piece in flight.
+// `?piece=N` in the page address overrides it.
+const UPLOAD_PIECE_BYTES = Number(params.get('piece')) || 16 * 1024 * 1024;
+// Pauses before each retry of a failed request (network down, server
+// restarting): about two minutes in all, and another round each time the
+// browser comes back online.
+const UPLOAD_RETRY_DELAYS_MS = [0, 1000, 2000, 4000, 8000, 15000, 30000, 60000];
 const STATUS_REFRESH_MS = 15_000;
 
 const state = {
@@ -483,6 +492,11 @@ function fileRow(ns, file) {
       }, 'Versions'),
       el('button', {
         type: 'button',
+        dataset: { testid: 'share-button' },
+        onclick: action(() => openShare(ns, file.path)),
+      }, 'Share'),
+      el('button', {
+        type: 'button',
         className: 'danger',
         dataset: { testid: 'delete-button' },
         onclick: action(() => deleteFile(ns, file.path)),
@@ -634,18 +648,21 @@ function enqueueUploads(files) {
   }
 }
 
-// One line of the upload list: name, progress bar and state.
+// One line of the upload list: name, progress bar, state, and the
+// buttons that pause, resume or retry it.
 class UploadRow {
   constructor(path, size) {
     this.size = size;
     this.bar = el('progress', { max: Math.max(size, 1), value: 0 });
     this.text = el('span', { className: 'upload-state', dataset: { testid: 'upload-state' } });
+    this.button = el('button', { type: 'button', hidden: true, dataset: { testid: 'upload-control' } });
     this.node = el(
       'li',
       { dataset: { testid: 'upload-row', path, state: 'waiting' } },
       el('span', { className: 'name' }, path),
       this.bar,
       this.text,
+      this.button,
     );
     this.text.textContent = 'waiting';
     $('uploads').prepend(this.node);
@@ -656,6 +673,13 @@ class UploadRow {
     this.text.textContent = text;
   }
 
+  // One button at a time: `label` runs `fn`; no label hides it.
+  control(label, fn) {
+    this.button.hidden = !label;
+    this.button.textContent = label ?? '';
+    this.button.onclick = fn ? action(fn) : null;
+  }
+
   // An event of the server's progress stream.
   progress(event) {
     this.node.dataset.sseEvents = Number(this.node.dataset.sseEvents ?? 0) + 1;
@@ -663,11 +687,14 @@ class UploadRow {
     this.bar.max = Math.max(total, 1);
     this.bar.value = event.bytes;
     if (event.done && !event.error) this.node.dataset.sseDone = 'true';
-    if (!event.done) this.set('uploading', `${formatBytes(event.bytes)} of ${formatBytes(total)}`);
+    if (!event.done && this.node.dataset.state === 'uploading') {
+      this.text.textContent = `${formatBytes(event.bytes)} of ${formatBytes(total)}`;
+    }
   }
 
   done(seenDone) {
     this.bar.value = this.bar.max;
+    this.control(null);
     this.set('done', seenDone ? `done · ${formatBytes(this.size)}` : 'done (no progress report)');
   }
 
@@ -707,46 +734,160 @@ function watchProgress(id, onEvent) {
   return { opened, done, close };
 }
 
+// The error of a failed TUS request: its status (0: no answer) and why.
+function tusError(err) {
+  const res = err.originalResponse;
+  const status = res ? res.getStatus() : 0;
+  return new ApiError(errorText(status, res ? res.getBody() : ''), status);
+}
+
+// Sends `file` to `path` in `ns` as one resumable upload (tus-js-client):
+// retried with growing pauses when requests fail for want of a network or a
+// server, resumed after a reload (the browser remembers unfinished uploads
+// by namespace, path and file), pausable. Resolves once the file is stored.
+function sendResumable(ns, path, file, row, overwrite, transferId) {
+  return new Promise((resolve, reject) => {
+    const upload = new tus.Upload(file, {
+      endpoint: apiUrl('/storage/uploads'),
+      chunkSize: UPLOAD_PIECE_BYTES,
+      retryDelays: UPLOAD_RETRY_DELAYS_MS,
+      metadata: {
+        namespace: ns,
+        filename: path,
+        filetype: file.type || 'application/octet-stream',
+        ...(overwrite ? { overwrite: 'true' } : {}),
+      },
+      headers: { 'X-Transfer-Id': transferId },
+      storeFingerprintForResuming: true,
+      removeFingerprintOnSuccess: true,
+      fingerprint: async (f) =>
+        ['sfs', API_ORIGIN || location.origin, ns, path, f.size, f.lastModified].join('|'),
+      // The session cookie goes along, also to an API on another origin.
+      onBeforeRequest: (req) => {
+        req.getUnderlyingObject().withCredentials = true;
+      },
+      // Retry what a network or a server failure broke; a refusal (4xx)
+      // stands, but an offset conflict, which tus-js-client repairs.
+      onShouldRetry: (err) => {
+        const status = err.originalResponse ? err.originalResponse.getStatus() : 0;
+        const creating = err.originalRequest?.getMethod() === 'POST';
+        return status === 0 || status >= 500 || status === 423 || (status === 409 && !creating);
+      },
+      onProgress: (sent) => {
+        row.node.dataset.sent = sent;
+      },
+      onError: (err) => reject(tusError(err)),
+      onSuccess: () => resolve(),
+    });
+    const pause = () => {
+      upload.abort();
+      row.set('paused', 'paused');
+      row.control('Resume', resume);
+    };
+    const resume = () => {
+      row.set('uploading', 'resuming');
+      row.control('Pause', pause);
+      upload.start();
+    };
+    row.control('Pause', pause);
+    upload.findPreviousUploads().then((previous) => {
+      if (previous.length) {
+        upload.resumeFromPreviousUpload(previous[0]);
+        row.node.dataset.resumed = 'true';
+      }
+      upload.start();
+    }, reject);
+  });
+}
+
 async function upload(ns, path, file, row, overwrite) {
   row.set('uploading', 'starting');
   const id = newTransferId();
   const watch = watchProgress(id, (event) => row.progress(event));
   await watch.opened; // so the stream sees the transfer from its start
-  let res;
   try {
-    res = await fetch(apiUrl(fileUrl(ns, path) + (overwrite ? '?overwrite=true' : '')), {
-      method: 'POST',
-      credentials: 'include',
-      headers: {
-        Accept: 'application/json',
-        'Content-Type': file.type || 'application/octet-stream',
-        'X-Transfer-Id': id,
-        'X-File-Size': String(file.size),
-      },
-      body: file,
-    });
-  } catch {
+    await sendResumable(ns, path, file, row, overwrite, id);
+  } catch (err) {
     watch.close();
-    throw new ApiError(errorText(0, ''), 0);
-  }
-  if (res.status === 409 && !overwrite) {
-    watch.close();
-    row.set('conflict', 'already exists');
-    if (await confirmAction(`${path} already exists in ${ns}. Replace it?`, 'Replace')) {
-      await upload(ns, path, file, row, true);
-    } else {
-      row.set('skipped', 'kept the existing file');
+    row.control(null);
+    if (err.status === 409 && !overwrite) {
+      row.set('conflict', 'already exists');
+      if (await confirmAction(`${path} already exists in ${ns}. Replace it?`, 'Replace')) {
+        await upload(ns, path, file, row, true);
+      } else {
+        row.set('skipped', 'kept the existing file');
+      }
+      return;
     }
-    return;
-  }
-  if (!res.ok) {
-    watch.close();
-    throw new ApiError(errorText(res.status, await res.text()), res.status);
+    // Shown with a way to try again: a retry resumes where it stopped.
+    row.fail(err.message);
+    row.control('Retry', () => retryUpload(ns, path, file, row, overwrite));
+    if (err.status === 0) {
+      // No network: try again by itself once the browser is back online.
+      window.addEventListener('online', () => {
+        if (row.node.dataset.state === 'error') retryUpload(ns, path, file, row, overwrite);
+      }, { once: true });
+    }
+    throw err;
   }
   const timeout = new Promise((resolve) => setTimeout(() => resolve(false), PROGRESS_DONE_WAIT_MS));
   const seenDone = await Promise.race([watch.done, timeout]);
   watch.close();
   row.done(seenDone);
+}
+
+async function retryUpload(ns, path, file, row, overwrite) {
+  try {
+    await upload(ns, path, file, row, overwrite);
+  } catch (err) {
+    showMessage(`Upload of ${file.name} failed: ${err.message}`);
+    return;
+  }
+  await afterChange(ns);
+}
+
+// --- share links -------------------------------------------------------------
+
+// The share dialog: a signed download link for `path`, or, with no path, a
+// signed upload link for a name the user gives in the open folder (one
+// upload, by anyone holding the link).
+function openShare(ns, path) {
+  const upload = path === null;
+  $('share-title').textContent = upload
+    ? `A link that uploads one file into ${ns}/${state.prefix}`
+    : `A link to ${path} in ${ns}`;
+  $('share-path-label').hidden = !upload;
+  $('share-path').value = '';
+  $('share-url').value = '';
+  $('share-hint').textContent = '';
+  $('share-copy').disabled = true;
+  $('share-create').onclick = action(async () => {
+    const target = upload ? state.prefix + $('share-path').value.trim() : path;
+    if (upload && target === state.prefix) throw new Error('Name the file first.');
+    const res = await api('POST', `/storage/sign/${encodeURIComponent(ns)}/${encodePath(target)}`, {
+      method: upload ? 'PUT' : 'GET',
+      expires_in: Number($('share-expiry').value),
+      ...(upload ? { single_use: true } : {}),
+    });
+    const link = await res.json();
+    $('share-url').value = new URL(link.url, API_ORIGIN || location.origin).href;
+    $('share-copy').disabled = false;
+    $('share-hint').textContent = `${upload
+      ? 'Upload with: curl -T FILE "<link>". It works once'
+      : 'Anyone with the link can download the file'}, until ${formatTime(link.expires_at)}.`;
+  });
+  $('share-dialog').showModal();
+}
+
+async function copyShareLink() {
+  const input = $('share-url');
+  input.select();
+  try {
+    await navigator.clipboard.writeText(input.value);
+  } catch {
+    document.execCommand('copy'); // pages served over plain HTTP
+  }
+  showMessage('Link copied', 'info');
 }
 
 // --- wiring --------------------------------------------------------------------
@@ -758,6 +899,8 @@ function wire() {
   $('open-form').addEventListener('submit', action(() => navigate($('open-name').value.trim(), '')));
   $('load-more').addEventListener('click', action(() => listFiles(false)));
   $('message').addEventListener('click', clearMessage);
+  $('share-copy').addEventListener('click', action(copyShareLink));
+  $('upload-link-button').addEventListener('click', action(() => openShare(state.ns, null)));
   window.addEventListener('hashchange', action(route));
 
   const input = $('file-input');

@@ -570,3 +570,151 @@ test('cross-origin: the UI on another origin signs in, uploads with progress, do
   assert.equal(new URL(page.url()).origin, ui.url, 'the page itself did not navigate');
   await assertNoMessage('after the cross-origin upload and download');
 });
+
+// --- resumable uploads and share links (TUS, signed URLs) -------------------------
+
+const MiB = 1024 * 1024;
+const fifty = randomBytes(50 * MiB);
+
+// Signs in as alice on the API's own origin (the cross-origin scenario
+// left the page elsewhere) with uploads cut into 1 MiB pieces.
+async function openPrivateWithSmallPieces() {
+  await openApp(`?piece=${MiB}`);
+  if (await page.locator('#login-form').isVisible()) await login(ALICE);
+  await openByName(PRIVATE_NS);
+  await page.getByTestId('breadcrumb').filter({ hasText: PRIVATE_NS }).waitFor();
+}
+
+// The stored file's SHA-256, from its ETag.
+async function storedSha(path) {
+  const res = await page.request.head(`${cluster.url}/storage/${PRIVATE_NS}/${path}`);
+  assert.equal(res.status(), 200);
+  return res.headers().etag.replaceAll('"', '');
+}
+
+test('an upload goes on by itself once the network is back', async () => {
+  const local = join(root, 'files/offline.bin');
+  await writeFile(local, fifty);
+  await openPrivateWithSmallPieces();
+  let wentOffline;
+  const offline = new Promise((resolve) => (wentOffline = resolve));
+  let cut = false;
+  await page.route('**/storage/uploads/*', async (route) => {
+    const offset = Number(route.request().headers()['upload-offset'] ?? 0);
+    if (!cut && route.request().method() === 'PATCH' && offset >= 20 * MiB) {
+      cut = true;
+      await context.setOffline(true);
+      wentOffline();
+      return route.abort('internetdisconnected');
+    }
+    return route.continue();
+  });
+  await page.setInputFiles('#file-input', local);
+  await offline;
+  await page.waitForTimeout(1500); // its retries fail while offline
+  const row = uploadRow('offline.bin');
+  assert.notEqual(await row.getAttribute('data-state'), 'done');
+  await context.setOffline(false);
+  await page.locator('[data-testid=upload-row][data-path="offline.bin"][data-state=done]')
+    .waitFor({ timeout: 120_000 });
+  await page.unroute('**/storage/uploads/*');
+  assert.equal(await storedSha('offline.bin'), sha256(fifty));
+  await assertNoMessage('after the upload that went offline');
+});
+
+test('reloading the page mid-upload, choosing the file again resumes it', async () => {
+  const local = join(root, 'files/reload.bin');
+  await writeFile(local, fifty);
+  await openPrivateWithSmallPieces();
+  let stuck;
+  const held = new Promise((resolve) => (stuck = resolve));
+  // Past 20 MiB the upload's requests never leave the browser.
+  await page.route('**/storage/uploads/*', (route) => {
+    const offset = Number(route.request().headers()['upload-offset'] ?? 0);
+    if (route.request().method() === 'PATCH' && offset >= 20 * MiB) {
+      stuck(offset);
+      return; // neither continued nor answered
+    }
+    return route.continue();
+  });
+  await page.setInputFiles('#file-input', local);
+  const stoppedAt = await held;
+  await page.unroute('**/storage/uploads/*');
+  await page.reload();
+  await page.locator('body[data-ready="true"]').waitFor();
+  await openByName(PRIVATE_NS);
+  await page.getByTestId('breadcrumb').filter({ hasText: PRIVATE_NS }).waitFor();
+  const [resumed] = await Promise.all([
+    page.waitForRequest((r) => r.method() === 'PATCH'),
+    page.setInputFiles('#file-input', local),
+  ]);
+  // Where the upload stopped: the request held back may have gone out when
+  // its route was removed, so the cluster may hold one piece more.
+  assert.ok(Number(resumed.headers()['upload-offset']) >= stoppedAt,
+    'the first request after the reload continues where the upload stopped');
+  const row = page.locator('[data-testid=upload-row][data-path="reload.bin"][data-state=done]');
+  await row.waitFor({ timeout: 120_000 });
+  assert.equal(await row.getAttribute('data-resumed'), 'true');
+  assert.equal(await storedSha('reload.bin'), sha256(fifty));
+});
+
+test('a share link downloads in a fresh browser with no session', async () => {
+  await openPrivateWithSmallPieces();
+  await fileRow('cross.bin').getByTestId('share-button').click();
+  await page.locator('#share-dialog[open]').waitFor();
+  await page.selectOption('#share-expiry', '900');
+  await page.click('#share-create');
+  const url = await page.getByTestId('share-url').evaluate(async (input) => {
+    while (!input.value) await new Promise((r) => setTimeout(r, 50));
+    return input.value;
+  });
+  assert.match(url, new RegExp(`^${cluster.url}/storage/${PRIVATE_NS}/cross\\.bin\\?signature=`));
+  await page.click('#share-copy');
+  await expectMessage('Link copied');
+  await page.click('#share-close');
+
+  const stranger = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const fresh = await stranger.newContext({ acceptDownloads: true });
+    const strangerPage = await fresh.newPage();
+    const [download] = await Promise.all([
+      strangerPage.waitForEvent('download'),
+      strangerPage.goto(url).catch(() => {}), // a download ends the navigation
+    ]);
+    const saved = join(root, 'shared-cross.bin');
+    await download.saveAs(saved);
+    assert.equal(sha256(await readFile(saved)), sha256(big));
+    // Without the link, the same browser gets nothing.
+    const closed = await fresh.request.get(`${cluster.url}/storage/${PRIVATE_NS}/cross.bin`);
+    assert.equal(closed.status(), 401);
+  } finally {
+    await stranger.close();
+  }
+});
+
+test('an upload link takes one file from someone without an account', async () => {
+  await openPrivateWithSmallPieces();
+  await page.click('#upload-link-button');
+  await page.locator('#share-dialog[open]').waitFor();
+  await page.fill('#share-path', 'from-a-stranger.txt');
+  await page.click('#share-create');
+  const url = await page.getByTestId('share-url').evaluate(async (input) => {
+    while (!input.value) await new Promise((r) => setTimeout(r, 50));
+    return input.value;
+  });
+  await page.click('#share-close');
+  const body = 'sent without an account\n';
+  const first = await fetch(url, { method: 'PUT', body });
+  assert.equal(first.status, 201);
+  const second = await fetch(url, { method: 'PUT', body: 'again' });
+  assert.equal(second.status, 409);
+  await page.reload();
+  await page.locator('body[data-ready="true"]').waitFor();
+  await openByName(PRIVATE_NS);
+  await expectFileSize('from-a-stranger.txt', body.length, `${body.length} B`);
+});

@@ -18,6 +18,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { StorageClient } from '@supabase/storage-js';
+import * as tus from 'tus-js-client';
 
 import { startCluster } from '../browser/cluster.mjs';
 
@@ -404,9 +405,59 @@ test('empty and delete buckets', async () => {
   expectError(await alice.deleteBucket('photos'), 404, 'NoSuchBucket');
 });
 
-test('the resumable endpoint is reserved', async () => {
+// Supabase's resumable uploads: tus-js-client at /storage/v1/upload/resumable
+// with Supabase's metadata names and 6 MiB pieces, as Supabase documents.
+test('resumable uploads at /storage/v1/upload/resumable', async () => {
+  ok(await alice.createBucket('resumable', { public: false, fileSizeLimit: '20MB' }));
+  const data = randomBytes(13 * 1024 * 1024 + 5);
+  const send = (name, extra = {}) => new Promise((resolve, reject) => {
+    const upload = new tus.Upload(data, {
+      endpoint: `${storageUrl}/upload/resumable`,
+      headers: { authorization: `Bearer ${keys.alice}`, 'x-upsert': 'false', ...extra },
+      metadata: {
+        bucketName: 'resumable',
+        objectName: name,
+        contentType: 'application/octet-stream',
+        cacheControl: '3600',
+      },
+      chunkSize: 6 * 1024 * 1024,
+      retryDelays: null,
+      onError: reject,
+      onSuccess: () => resolve(upload.url),
+    });
+    upload.start();
+  });
+  const url = await send('big/file.bin');
+  assert.ok(url.startsWith(`${storageUrl}/upload/resumable/`), url);
+  const stored = alice.from('resumable');
+  assert.equal(await blobSha(ok(await stored.download('big/file.bin'))), sha256(data));
+  const info = ok(await stored.info('big/file.bin'));
+  assert.equal(info.size, data.length);
+  assert.equal(info.cacheControl, 'max-age=3600');
+
+  // The bucket's rules hold: no overwrite without x-upsert, the size limit,
+  // Supabase's error shape.
+  await assert.rejects(send('big/file.bin'), (err) => {
+    assert.equal(err.originalResponse.getStatus(), 409);
+    assert.equal(JSON.parse(err.originalResponse.getBody()).code, 'KeyAlreadyExists');
+    return true;
+  });
+  await send('big/file.bin', { 'x-upsert': 'true' });
   const res = await fetch(`${storageUrl}/upload/resumable`, {
     method: 'POST',
+    headers: {
+      authorization: `Bearer ${keys.alice}`,
+      'Tus-Resumable': '1.0.0',
+      'Upload-Length': String(21_000_000),
+      'Upload-Metadata': `bucketName ${Buffer.from('resumable').toString('base64')},objectName ${Buffer.from('huge.bin').toString('base64')}`,
+    },
+  });
+  assert.equal(res.status, 413);
+  assert.equal((await res.json()).code, 'EntityTooLarge');
+});
+
+test('image transforms are reserved', async () => {
+  const res = await fetch(`${storageUrl}/render/image/authenticated/pub/tom.png`, {
     headers: { Authorization: `Bearer ${keys.alice}` },
   });
   assert.equal(res.status, 501);

@@ -319,6 +319,12 @@ class Client {
   absl::StatusOr<std::unique_ptr<FileWriter>> Resume(
       const std::string& upload_id, const CreateOptions& options,
       PendingUpload* upload = nullptr);
+  // Reads the committed bytes of pending upload `upload_id` (to concatenate
+  // uploads, say), as a FileReader of a file of that size.
+  absl::StatusOr<std::unique_ptr<FileReader>> OpenUpload(
+      const std::string& upload_id);
+  // Gives pending upload `upload_id` up; nothing becomes visible.
+  absl::Status AbandonUpload(const std::string& upload_id);
 
   // Opens [offset, offset + length) of the current version of `path`,
   // clipped to the file. OutOfRange if offset is past the end.

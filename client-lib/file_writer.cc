@@ -264,6 +264,26 @@ absl::StatusOr<std::unique_ptr<FileWriter>> Client::Resume(
   return std::unique_ptr<FileWriter>(new FileWriter(std::move(impl)));
 }
 
+absl::StatusOr<std::unique_ptr<FileReader>> Client::OpenUpload(
+    const std::string& upload_id) {
+  proto::GetUploadRequest request;
+  request.set_upload_id(upload_id);
+  request.set_with_chunks(true);
+  ASSIGN_OR_RETURN(proto::GetUploadResponse response,
+                   master_->Call(&proto::Master::Stub::GetUpload, request));
+  proto::FileInfo file;
+  file.set_path(response.path());
+  file.set_size(response.committed_bytes());
+  *file.mutable_chunks() = response.chunks();
+  return OpenVersion(sfs::FromProto(file), 0, response.committed_bytes());
+}
+
+absl::Status Client::AbandonUpload(const std::string& upload_id) {
+  proto::AbandonUploadRequest request;
+  request.set_upload_id(upload_id);
+  return master_->Call(&proto::Master::Stub::AbandonUpload, request).status();
+}
+
 FileWriter::FileWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 FileWriter::~FileWriter() = default;
 absl::Status FileWriter::Append(absl::string_view data) {

@@ -191,6 +191,15 @@ absl::StatusOr<proto::GetUploadResponse> Master::GetUpload(
   response.set_expires_unix_micros(
       upload.last_activity_unix_micros() +
       absl::ToInt64Microseconds(options_.upload_idle_timeout));
+  if (r.with_chunks()) {
+    const absl::Time now = absl::Now();
+    for (uint64_t handle : upload.chunks()) {
+      ASSIGN_OR_RETURN(proto::ChunkRecord chunk, store_->GetChunk(handle));
+      // Committed chunks are a prefix; the rest is being written.
+      if (!chunk.committed()) break;
+      FillChunkInfo(chunk, now, response.add_chunks());
+    }
+  }
   return response;
 }
 

@@ -272,6 +272,56 @@ TEST_F(FrontendTusTest, DeferredLengthCreationWithUploadAndTermination) {
   EXPECT_EQ(status, 404);
 }
 
+// Concatenation: parts uploaded (over both replicas) as partial uploads,
+// then one final upload names them: the file is the parts in order, and
+// the parts are gone.
+TEST_F(FrontendTusTest, ConcatenationPutsPartsTogether) {
+  auto partial = [&](const FrontendServer& server, const std::string& data) {
+    httplib::Headers headers = Tus();
+    headers.emplace("Upload-Concat", "partial");
+    headers.emplace("Upload-Length", absl::StrCat(data.size()));
+    headers.emplace("Upload-Metadata", Metadata("tus", "joined.bin"));
+    auto res =
+        server.NewClient()->Post("/storage/uploads", headers, "", "text/plain");
+    EXPECT_TRUE(res && res->status == 201) << (res ? res->body : "");
+    const std::string location = res ? res->get_header_value("Location") : "";
+    EXPECT_EQ(Patch(server, location, 0, data)->status, 204);
+    return location;
+  };
+  const std::string one = Pattern(5, 0, kMiB + 7);
+  const std::string two = Pattern(6, 0, 2 * kMiB);
+  const std::string first = partial(*a_, one);
+  const std::string second = partial(*b_, two);
+  // A finished part stays, waiting for its final upload.
+  EXPECT_EQ(Offset(*b_, first), one.size());
+  int status = 0;
+  Read("joined.bin", &status);
+  EXPECT_EQ(status, 404);
+
+  auto final_upload = [&](const std::string& parts, const std::string& name) {
+    httplib::Headers headers = Tus();
+    headers.emplace("Upload-Concat", "final;" + parts);
+    headers.emplace("Upload-Metadata", Metadata("tus", name));
+    return b_->NewClient()->Post("/storage/uploads", headers, "", "text/plain");
+  };
+  // Every part must be complete.
+  const std::string unfinished = Create(*a_, "unfinished.bin", 10);
+  auto refused = final_upload(first + " " + unfinished, "joined.bin");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400);
+
+  auto joined = final_upload(
+      absl::StrCat("http://127.0.0.1:", a_->port(), first, " ", second),
+      "joined.bin");
+  ASSERT_TRUE(joined);
+  EXPECT_EQ(joined->status, 201) << joined->body;
+  EXPECT_EQ(joined->get_header_value("Upload-Offset"),
+            absl::StrCat(one.size() + two.size()));
+  EXPECT_EQ(Read("joined.bin"), one + two);
+  EXPECT_EQ(a_->NewClient()->Head(first, Tus())->status, 404);
+  EXPECT_EQ(a_->NewClient()->Head(second, Tus())->status, 404);
+}
+
 // A connection cut mid-body keeps exactly the bytes that arrived; the
 // upload continues from there on the other replica.
 TEST_F(FrontendTusTest, CutConnectionKeepsWhatArrived) {
@@ -312,7 +362,8 @@ TEST_F(FrontendTusTest, CutConnectionKeepsWhatArrived) {
 
 // Unmodified tus-js-client (tests/tus) uploads 200 MiB to one replica,
 // aborts at about 40 %, and resumes on the other: the stored file is the
-// bytes sent, and nothing was visible in between.
+// bytes sent, and nothing was visible in between. Then the same file with
+// parallelUploads: 4 (TUS concatenation).
 TEST_F(FrontendTusTest, TusJsClientResumesOnTheOtherReplica) {
   constexpr uint64_t kSize = 200 * kMiB;
   const std::string local = cluster_->dir() + "/tus-200mib.bin";
@@ -341,6 +392,19 @@ TEST_F(FrontendTusTest, TusJsClientResumesOnTheOtherReplica) {
                 absl::StrCat(":", a_->port(), "/storage/uploads/")),
             std::string::npos);
   auto file = cluster_->NewClient()->Stat("/tus/from tus-js-client.bin");
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_EQ(file->size, kSize);
+  EXPECT_EQ(file->sha256, PatternSha256(4, kSize));
+
+  // The same file over four connections at once (parallelUploads: 4).
+  CommandResult parallel =
+      RunCommand({"/usr/bin/env", "node",
+                  std::string(SFS_TUS_CLIENT_DIR) + "/parallel_upload.mjs",
+                  absl::StrCat("--endpoint=http://127.0.0.1:", b_->port()),
+                  "--token=" + TestJwt("alice"), "--file=" + local,
+                  "--namespace=tus", "--name=in parallel.bin", "--parallel=4"});
+  ASSERT_EQ(parallel.exit_code, 0) << parallel.err;
+  file = cluster_->NewClient()->Stat("/tus/in parallel.bin");
   ASSERT_TRUE(file.ok()) << file.status();
   EXPECT_EQ(file->size, kSize);
   EXPECT_EQ(file->sha256, PatternSha256(4, kSize));

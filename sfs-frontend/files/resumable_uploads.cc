@@ -61,6 +61,7 @@ struct ResumableUploads::Upload {
   std::optional<uint64_t> length;
   std::optional<uint64_t> max_file_bytes;
   std::string metadata;
+  bool partial = false;
   CreateOptions create;  // the file's, but for client_data and resumable
   PendingUpload pending;
 
@@ -76,6 +77,7 @@ struct ResumableUploads::Upload {
                 {"keep_versions", create.keep_versions},
                 {"if_absent", create.if_absent},
                 {"if_generation", create.if_generation}};
+    if (partial) out["partial"] = true;
     if (length) out["length"] = *length;
     if (max_file_bytes) out["max_file_bytes"] = *max_file_bytes;
     return out.dump();
@@ -101,6 +103,7 @@ struct ResumableUploads::Upload {
       create.if_generation = in.at("if_generation").get<uint64_t>();
       create.namespace_incarnation = upload.incarnation;
       create.resumable = true;
+      upload.partial = in.value("partial", false);
       if (in.contains("length")) upload.length = in["length"].get<uint64_t>();
       if (in.contains("max_file_bytes")) {
         upload.max_file_bytes = in["max_file_bytes"].get<uint64_t>();
@@ -138,6 +141,7 @@ absl::StatusOr<ResumableState> ResumableUploads::Create(
   upload.length = request.upload.declared_size;
   upload.max_file_bytes = admitted.limits().max_file_bytes;
   upload.metadata = request.metadata;
+  upload.partial = request.partial;
   ASSIGN_OR_RETURN(upload.create, admitted.Prepare(request.declared_type));
   CreateOptions create = upload.create;
   create.resumable = true;
@@ -145,7 +149,7 @@ absl::StatusOr<ResumableState> ResumableUploads::Create(
   auto writer = client_->Create(admitted.full_path(), create);
   if (!writer.ok()) return UploadWriteError(writer.status());
   const std::string id = (*writer)->upload_id();
-  if (upload.length == 0) {
+  if (upload.length == 0 && !upload.partial) {
     // Nothing to wait for: stored at once.
     auto file = (*writer)->Close();
     if (!file.ok()) return UploadWriteError(file.status());
@@ -287,7 +291,7 @@ absl::StatusOr<ResumableState> ResumableUploads::Append(
   if (!committed.ok()) return UploadWriteError(committed.status());
   upload.pending.committed_bytes = *committed;
   ResumableState state = upload.State();
-  if (upload.length && *committed == *upload.length) {
+  if (upload.length && *committed == *upload.length && !upload.partial) {
     auto file = (*writer)->Close();
     if (!file.ok()) return UploadWriteError(file.status());
     progress.Finish(*committed);
@@ -301,12 +305,72 @@ absl::StatusOr<ResumableState> ResumableUploads::Append(
 
 absl::Status ResumableUploads::Terminate(const Identity& caller,
                                          const std::string& id) {
-  ASSIGN_OR_RETURN(Upload upload, Load(caller, id));
-  auto writer = client_->Resume(id, upload.create);
-  if (absl::IsNotFound(writer.status())) return UnknownUpload(id);
-  if (!writer.ok()) return writer.status();
-  (*writer)->Abort();
-  return absl::OkStatus();
+  RETURN_IF_ERROR(Load(caller, id).status());
+  absl::Status abandoned = client_->AbandonUpload(id);
+  return absl::IsNotFound(abandoned) ? UnknownUpload(id) : abandoned;
+}
+
+absl::StatusOr<ResumableState> ResumableUploads::Concatenate(
+    const Identity& caller, ResumableCreate request,
+    const std::vector<std::string>& parts) {
+  if (parts.empty() || parts.size() > kMaxParts) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a file is put together from 1 to ", kMaxParts, " partial uploads"));
+  }
+  uint64_t total = 0;
+  for (const std::string& id : parts) {
+    ASSIGN_OR_RETURN(Upload part, Load(caller, id));
+    if (!part.partial || part.ns != request.upload.ns) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "upload ", id, " is not a partial upload into ", request.upload.ns));
+    }
+    if (!part.length || part.pending.committed_bytes != *part.length) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("partial upload ", id, " is not complete"));
+    }
+    total += *part.length;
+  }
+  request.upload.declared_size = total;
+  ASSIGN_OR_RETURN(AdmittedUpload admitted,
+                   files_->AdmitUpload(caller, request.upload));
+  ASSIGN_OR_RETURN(CreateOptions create,
+                   admitted.Prepare(request.declared_type));
+  auto writer = client_->Create(admitted.full_path(), create);
+  if (!writer.ok()) return UploadWriteError(writer.status());
+  // Bounded memory: one buffer, whatever the parts' sizes.
+  std::string buffer(1 << 20, '\0');
+  for (const std::string& id : parts) {
+    auto reader = client_->OpenUpload(id);
+    if (absl::IsNotFound(reader.status())) return UnknownUpload(id);
+    if (!reader.ok()) return reader.status();
+    while (true) {
+      ASSIGN_OR_RETURN(size_t n, (*reader)->Read(buffer.data(), buffer.size()));
+      if (n == 0) break;
+      if (absl::Status s =
+              (*writer)->Append(absl::string_view(buffer.data(), n));
+          !s.ok()) {
+        return UploadWriteError(s);
+      }
+    }
+  }
+  if ((*writer)->appended_bytes() != total) {
+    return absl::DataLossError(absl::StrCat(
+        "the parts held ", (*writer)->appended_bytes(), " bytes, not ", total));
+  }
+  const std::string id = (*writer)->upload_id();
+  auto file = (*writer)->Close();
+  if (!file.ok()) return UploadWriteError(file.status());
+  for (const std::string& id : parts) {
+    // Best effort: a part left behind expires like any idle upload.
+    client_->AbandonUpload(id).IgnoreError();
+  }
+  ResumableState state;
+  state.id = id;
+  state.offset = total;
+  state.length = total;
+  state.metadata = request.metadata;
+  state.complete = true;
+  return state;
 }
 
 }  // namespace sfs::frontend

@@ -32,6 +32,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -51,6 +52,9 @@ struct ResumableCreate {
   // The client's own description (TUS Upload-Metadata), returned as given;
   // at most kMaxResumableMetadata bytes.
   std::string metadata;
+  // A part of a file to be assembled by Concatenate: its last byte stores
+  // nothing. Admitted (rights, quota) as an upload to `upload`'s path.
+  bool partial = false;
 };
 
 inline constexpr size_t kMaxResumableMetadata = 4096;
@@ -113,6 +117,16 @@ class ResumableUploads {
 
   // Abandons the upload; nothing becomes visible.
   absl::Status Terminate(const Identity& caller, const std::string& id);
+
+  // Stores the file `request` describes as the partial uploads `parts`, in
+  // order, put together (TUS concatenation): each must be the caller's,
+  // complete, and in the same namespace (400 otherwise). The bytes are
+  // copied into the new file, so the parts are dropped only once it is
+  // stored; a failure leaves them for another try. At most kMaxParts.
+  static constexpr size_t kMaxParts = 64;
+  absl::StatusOr<ResumableState> Concatenate(
+      const Identity& caller, ResumableCreate request,
+      const std::vector<std::string>& parts);
 
  private:
   struct Upload;

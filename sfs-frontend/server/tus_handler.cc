@@ -5,6 +5,7 @@
 #include <map>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -113,7 +114,7 @@ absl::Status TusHandler::Options(const HttpCall& call) {
   res.set_header("Tus-Version", kVersion);
   res.set_header("Tus-Extension",
                  "creation,creation-defer-length,creation-with-upload,"
-                 "termination,expiration,checksum");
+                 "termination,expiration,checksum,concatenation");
   res.set_header("Tus-Checksum-Algorithm", "sha1,sha256,md5");
   res.status = 204;
   return absl::OkStatus();
@@ -123,11 +124,29 @@ absl::Status TusHandler::Create(const HttpCall& call) {
   const httplib::Request& req = call.req;
   RETURN_IF_ERROR(CheckVersion(call));
   ASSIGN_OR_RETURN(Identity caller, dialect_.caller(*services_, call));
-  if (req.has_header("Upload-Concat")) {
-    return absl::UnimplementedError("concatenation is not supported");
-  }
   ResumableCreate request;
-  if (req.has_header("Upload-Length")) {
+  std::vector<std::string> parts;
+  const std::string concat = req.get_header_value("Upload-Concat");
+  if (concat == "partial") {
+    request.partial = true;
+  } else if (absl::StartsWith(concat, "final;")) {
+    // Upload URLs, absolute or not, separated by spaces.
+    for (absl::string_view url : absl::StrSplit(
+             absl::string_view(concat).substr(6), ' ', absl::SkipEmpty())) {
+      const size_t at = url.find(dialect_.base + "/");
+      if (at == absl::string_view::npos) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("Upload-Concat names ", url, ", not an upload here"));
+      }
+      parts.emplace_back(url.substr(at + dialect_.base.size() + 1));
+    }
+  } else if (!concat.empty()) {
+    return absl::InvalidArgumentError(
+        "Upload-Concat is \"partial\" or \"final;<upload URLs>\"");
+  }
+  if (!parts.empty()) {
+    // The length is the parts'; the request has no body.
+  } else if (req.has_header("Upload-Length")) {
     ASSIGN_OR_RETURN(request.upload.declared_size,
                      NumberHeader(req, "Upload-Length"));
   } else if (req.get_header_value("Upload-Defer-Length") != "1") {
@@ -158,7 +177,9 @@ absl::Status TusHandler::Create(const HttpCall& call) {
     request.upload.cache_control = absl::StrCat("max-age=", seconds);
   }
   ASSIGN_OR_RETURN(ResumableState state,
-                   services_->resumable->Create(caller, request));
+                   parts.empty() ? services_->resumable->Create(caller, request)
+                                 : services_->resumable->Concatenate(
+                                       caller, request, parts));
   call.res.set_header("Location", absl::StrCat(dialect_.base, "/", state.id));
   // creation-with-upload: the body is the first append.
   if (req.get_header_value("Content-Type") == kOffsetStream &&

@@ -1,7 +1,9 @@
 // TUS 1.0 (tus.io) at /storage/uploads: resumable uploads that any replica
 // continues (files/resumable_uploads.h owns them). Extensions: creation,
-// creation-defer-length, creation-with-upload, termination, expiration and
-// checksum (sha1, sha256, md5).
+// creation-defer-length, creation-with-upload, termination, expiration,
+// checksum (sha1, sha256, md5) and concatenation (Upload-Concat: partial
+// uploads carry the namespace and filename like any other; the final one
+// names them and stores them put together).
 //
 //   OPTIONS /storage/uploads        discovery (Tus-Version, Tus-Extension)
 //   POST    /storage/uploads        create: Upload-Length or

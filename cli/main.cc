@@ -58,7 +58,7 @@ constexpr char kUsage[] =
     "  up [--data DIR] [--master-port P] [--http-port P] [--chunkservers N]\n"
     "     [--heartbeat D] [--dead-after D] [--restart=false]\n"
     "                            run a local cluster in the foreground\n"
-    "  put LOCAL|- /ns/path      upload a file (or stdin)\n"
+    "  put LOCAL|- /ns/path      upload a file (or stdin); again: resumes\n"
     "  get /ns/path LOCAL|-      download a file (or to stdout)\n"
     "  ls /ns/[prefix]           list files\n"
     "  rm /ns/path               delete a file\n"

@@ -7,6 +7,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -73,6 +77,44 @@ absl::Status WriteAll(int fd, const char* data, size_t n,
 
 }  // namespace
 
+namespace {
+
+// What `put` keeps beside a local file while it uploads it
+// ("<local>.sfs-upload"): the upload to resume, and what it was for.
+struct PutState {
+  std::string upload_id;
+  std::string remote;
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+
+  std::string Encode() const {
+    return nlohmann::json{{"upload_id", upload_id},
+                          {"remote", remote},
+                          {"size", size},
+                          {"mtime_ns", mtime_ns}}
+        .dump();
+  }
+  // The state saved for `remote` and this very file, if any.
+  static std::optional<PutState> Load(const std::string& path,
+                                      const PutState& wanted) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    nlohmann::json json =
+        nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+    if (!json.is_object() || !json["upload_id"].is_string() ||
+        json["remote"] != wanted.remote || json["size"] != wanted.size ||
+        json["mtime_ns"] != wanted.mtime_ns) {
+      return std::nullopt;
+    }
+    PutState state = wanted;
+    state.upload_id = json["upload_id"].get<std::string>();
+    return state;
+  }
+};
+
+}  // namespace
+
 absl::StatusOr<FileInfo> PutFile(Client* client, const std::string& local,
                                  const std::string& remote,
                                  const std::string& content_type,
@@ -83,7 +125,8 @@ absl::StatusOr<FileInfo> PutFile(Client* client, const std::string& local,
     return absl::NotFoundError(
         absl::StrCat("cannot open ", local, ": ", strerror(errno)));
   struct stat st;
-  uint64_t total = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? st.st_size : 0;
+  const bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  uint64_t total = regular ? st.st_size : 0;
   auto finish = [&](absl::Status status) {
     if (fd != STDIN_FILENO) close(fd);
     return status;
@@ -91,8 +134,45 @@ absl::StatusOr<FileInfo> PutFile(Client* client, const std::string& local,
 
   CreateOptions create;
   create.content_type = content_type;
-  auto writer = client->Create(remote, create);
-  if (!writer.ok()) return finish(writer.status());
+  // A regular file's upload survives this process: interrupted, it stays
+  // pending in the cluster, and the next `put` of the same file to the same
+  // path continues it from what the cluster committed.
+  create.resumable = regular;
+  const std::string state_path = local + ".sfs-upload";
+  PutState wanted{"", remote, total,
+                  static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 +
+                      st.st_mtim.tv_nsec};
+  std::optional<PutState> saved;
+  if (regular) saved = PutState::Load(state_path, wanted);
+  absl::StatusOr<std::unique_ptr<FileWriter>> writer;
+  PendingUpload resumed;
+  if (saved) {
+    writer = client->Resume(saved->upload_id, create, &resumed);
+    if (writer.ok() && (resumed.path != remote ||
+                        lseek(fd, resumed.committed_bytes, SEEK_SET) < 0)) {
+      writer = absl::FailedPreconditionError("saved upload does not fit");
+    }
+    if (writer.ok()) {
+      fprintf(stderr, "sfs put: resuming %s at byte %llu\n", remote.c_str(),
+              static_cast<unsigned long long>(resumed.committed_bytes));
+    }
+  }
+  if (!writer.ok() || !saved) {
+    // Nothing to resume (expired, completed, another file): from the start.
+    if (saved) client->AbandonUpload(saved->upload_id).IgnoreError();
+    writer = client->Create(remote, create);
+    if (!writer.ok()) return finish(writer.status());
+    if (regular) {
+      wanted.upload_id = (*writer)->upload_id();
+      std::ofstream out(state_path, std::ios::trunc);
+      out << wanted.Encode();
+      // A folder we cannot write to only costs the resumption.
+      if (!out.flush()) {
+        fprintf(stderr, "sfs put: cannot write %s (%s): not resumable\n",
+                state_path.c_str(), strerror(errno));
+      }
+    }
+  }
   ProgressLine progress(show_progress, total);
   std::string piece(kPieceBytes, '\0');
   while (true) {
@@ -105,7 +185,10 @@ absl::StatusOr<FileInfo> PutFile(Client* client, const std::string& local,
     progress.Update((*writer)->acknowledged_bytes());
   }
   absl::StatusOr<FileInfo> info = (*writer)->Close();
-  if (info.ok()) progress.Update(info->size, /*force=*/true);
+  if (info.ok()) {
+    progress.Update(info->size, /*force=*/true);
+    if (regular) unlink(state_path.c_str());
+  }
   finish(absl::OkStatus()).IgnoreError();  // only closes the file
   return info;
 }

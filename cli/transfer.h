@@ -12,6 +12,10 @@
 namespace sfs {
 
 // `local` is a file path or "-" for stdin. Returns the stored file's info.
+// A local file's upload is resumable: "<local>.sfs-upload" names it while
+// it runs, and if this process is interrupted the next PutFile of the same
+// file (size and mtime) to the same path continues from what the cluster
+// committed (all but the chunk being written).
 absl::StatusOr<FileInfo> PutFile(Client* client, const std::string& local,
                                  const std::string& remote,
                                  const std::string& content_type,

@@ -3,11 +3,15 @@
 // concurrent writers, bad input, bounded client memory.
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -431,6 +435,54 @@ TEST_F(ClusterTest, ResumableUploadContinuesInAnotherClient) {
   ASSERT_TRUE(sha.ok());
   EXPECT_EQ(*sha, ShaOf(data));
   EXPECT_TRUE(absl::IsNotFound(other->GetUpload(id).status()));
+}
+
+}  // namespace
+}  // namespace sfs
+
+namespace sfs {
+namespace {
+
+// `sfs put` killed mid-upload (SIGKILL: nothing of it runs at exit) leaves
+// the upload pending; the same command again continues from what the
+// cluster committed and stores the whole file.
+TEST_F(ClusterTest, InterruptedPutResumesWhereTheClusterStopped) {
+  const std::string local = cluster_->dir() + "/resume.in";
+  const std::string sha = WriteRandomFile(local, 512 * kMiB, 9);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    ExecOrExit({BinDir() + "/sfs", "--master=" + cluster_->master_address(),
+                "put", local, "/ns/resumed-put"});
+  }
+  // Killed once the cluster committed a whole chunk: hundreds of MiB are
+  // still to go, far more than one poll interval could send.
+  uint64_t committed = 0;
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (committed < kChunk && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+    std::ifstream in(local + ".sfs-upload");
+    std::stringstream text;
+    text << in.rdbuf();
+    auto state = nlohmann::json::parse(text.str(), nullptr, false);
+    if (!state.is_object()) continue;
+    auto upload = client_->GetUpload(state["upload_id"].get<std::string>());
+    if (upload.ok()) committed = upload->committed_bytes;
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  ASSERT_GE(committed, kChunk);
+  EXPECT_TRUE(absl::IsNotFound(client_->Stat("/ns/resumed-put").status()));
+
+  CommandResult again = cluster_->RunCli({"put", local, "/ns/resumed-put"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  const size_t at = again.err.find("resuming /ns/resumed-put at byte ");
+  ASSERT_NE(at, std::string::npos) << again.err;
+  EXPECT_GE(std::stoull(again.err.substr(at + 33)), committed);
+  auto file = client_->Stat("/ns/resumed-put");
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_EQ(file->size, 512 * kMiB);
+  EXPECT_EQ(file->sha256, sha);
+  EXPECT_NE(access((local + ".sfs-upload").c_str(), F_OK), 0);
 }
 
 }  // namespace

@@ -391,10 +391,9 @@ absl::StatusOr<AdmittedUpload> FileService::Admit(
                         request.path, std::move(create), limits);
 }
 
-absl::StatusOr<std::string> FileService::Sign(const Identity& caller,
-                                              SignedGrant grant,
-                                              absl::Duration lifetime,
-                                              bool single_use) {
+absl::StatusOr<FileService::SignedToken> FileService::Sign(
+    const Identity& caller, SignedGrant grant, absl::Duration lifetime,
+    bool single_use) {
   if (lifetime < absl::Seconds(1) || lifetime > kMaxSignedUrlLifetime) {
     return absl::InvalidArgumentError(
         absl::StrCat("a signed URL lives 1 second to ",
@@ -419,7 +418,8 @@ absl::StatusOr<std::string> FileService::Sign(const Identity& caller,
   if (!read && single_use) {
     grant.single_use_id = absl::BytesToHexString(RandomBytes(16));
   }
-  return signer_.Sign(grant);
+  ASSIGN_OR_RETURN(std::string token, signer_.Sign(grant));
+  return SignedToken{std::move(token), grant.expires_at};
 }
 
 absl::StatusOr<std::string> FileService::RotateSigningKeys(

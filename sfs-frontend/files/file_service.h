@@ -276,7 +276,11 @@ class FileService {
   // overwrite it). `single_use` makes an upload grant good for one
   // successful upload. The caller's rights are checked here only: a link works
   // for whoever holds it, until it expires.
-  absl::StatusOr<std::string> Sign(const Identity& caller, SignedGrant grant,
+  struct SignedToken {
+    std::string token;
+    int64_t expires_at = 0;  // unix seconds, as the grant says
+  };
+  absl::StatusOr<SignedToken> Sign(const Identity& caller, SignedGrant grant,
                                    absl::Duration lifetime, bool single_use);
 
   // Replaces the signing keys, so every signed URL made so far stops

@@ -409,7 +409,8 @@ TEST_F(FileServiceTest, SignedGrants) {
           .status()));
   auto token = files_->Sign(alice_, read, absl::Minutes(1), false);
   ASSERT_TRUE(token.ok()) << token.status();
-  auto grant = files_->Redeem(*token);
+  EXPECT_GE(token->expires_at, absl::ToUnixSeconds(absl::Now()) + 59);
+  auto grant = files_->Redeem(token->token);
   ASSERT_TRUE(grant.ok()) << grant.status();
   auto view = files_->StatGranted(*grant);
   ASSERT_TRUE(view.ok()) << view.status();
@@ -431,7 +432,7 @@ TEST_F(FileServiceTest, SignedGrants) {
           .status()));
   auto upload_token = files_->Sign(alice_, upload, absl::Minutes(1), true);
   ASSERT_TRUE(upload_token.ok()) << upload_token.status();
-  auto upload_grant = files_->Redeem(*upload_token);
+  auto upload_grant = files_->Redeem(upload_token->token);
   ASSERT_TRUE(upload_grant.ok());
   auto Put = [&](const std::string& content) -> absl::Status {
     auto admitted = files_->AdmitGrantedUpload(*upload_grant, UploadRequest());

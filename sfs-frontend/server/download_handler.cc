@@ -98,22 +98,28 @@ absl::Status DownloadHandler::Serve(const HttpCall& call, const std::string& ns,
     ASSIGN_OR_RETURN(SignedGrant grant,
                      RedeemSignature(*services_, call, ns, path,
                                      SignedGrant::Action::kRead));
-    ASSIGN_OR_RETURN(FileView view, services_->files->StatGranted(grant));
-    options.pinned_version = grant.version != 0;
-    if (options.pinned_version) {
-      // Those bytes never change: cacheable for as long as the link lives.
-      const int64_t left = grant.expires_at - absl::ToUnixSeconds(absl::Now());
-      options.cache_control = absl::StrCat(
-          view.ns.visibility == Visibility::kPublic ? "public" : "private",
-          ", max-age=", std::max<int64_t>(left, 0), ", immutable");
-    }
-    return Send(call, view, std::move(options));
+    return SendGranted(call, grant, std::move(options));
   }
   ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
   ASSIGN_OR_RETURN(uint64_t version, RequestedVersion(call));
   options.pinned_version = version != 0;
   ASSIGN_OR_RETURN(FileView view,
                    services_->files->Stat(caller, ns, path, version));
+  return Send(call, view, std::move(options));
+}
+
+absl::Status DownloadHandler::SendGranted(const HttpCall& call,
+                                          const SignedGrant& grant,
+                                          SendOptions options) {
+  ASSIGN_OR_RETURN(FileView view, services_->files->StatGranted(grant));
+  options.pinned_version = grant.version != 0;
+  if (options.pinned_version) {
+    // Those bytes never change: cacheable for as long as the link lives.
+    const int64_t left = grant.expires_at - absl::ToUnixSeconds(absl::Now());
+    options.cache_control = absl::StrCat(
+        view.ns.visibility == Visibility::kPublic ? "public" : "private",
+        ", max-age=", std::max<int64_t>(left, 0), ", immutable");
+  }
   return Send(call, view, std::move(options));
 }
 

@@ -40,6 +40,11 @@ class DownloadHandler {
   absl::Status Serve(const HttpCall& call, const std::string& ns,
                      const std::string& path, Disposition disposition);
 
+  // Answers `call` with the file a signed URL's read grant names (already
+  // checked): a pinned version is cacheable for the link's lifetime.
+  absl::Status SendGranted(const HttpCall& call, const SignedGrant& grant,
+                           SendOptions options);
+
   // Answers `call` with the file of `view`, which the caller may read.
   absl::Status Send(const HttpCall& call, const FileView& view,
                     SendOptions options);

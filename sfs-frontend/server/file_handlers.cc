@@ -261,17 +261,17 @@ absl::Status FileHandlers::Sign(const HttpCall& call, const std::string& ns,
     grant.overwrite = overwrite.get<bool>();
     if (!max_bytes.is_null()) grant.max_bytes = max_bytes.get<uint64_t>();
   }
-  ASSIGN_OR_RETURN(std::string token,
+  ASSIGN_OR_RETURN(FileService::SignedToken signed_token,
                    services_->files->Sign(
                        caller, grant, absl::Seconds(expires_in.get<int64_t>()),
                        single_use.get<bool>()));
-  const std::string url = absl::StrCat("/storage/", UrlPath(ns), "/",
-                                       UrlPath(path), "?signature=", token);
+  const std::string url =
+      absl::StrCat("/storage/", UrlPath(ns), "/", UrlPath(path),
+                   "?signature=", signed_token.token);
   WriteJson(call, 200,
             json{{"url", url},
                  {"method", method},
-                 {"expires_at",
-                  absl::ToUnixSeconds(absl::Now()) + expires_in.get<int64_t>()}}
+                 {"expires_at", signed_token.expires_at}}
                 .dump());
   return absl::OkStatus();
 }

@@ -426,11 +426,11 @@ absl::Status SupabaseHandlers::SignDownload(const HttpCall& call,
   SignedGrant grant;
   grant.ns = bucket;
   grant.path = path;
-  ASSIGN_OR_RETURN(std::string token,
+  ASSIGN_OR_RETURN(FileService::SignedToken token,
                    services_->files->Sign(caller, grant, lifetime, false));
-  WriteJson(
-      call, 200,
-      json{{"signedURL", SignedPath("sign", bucket, path, token)}}.dump());
+  WriteJson(call, 200,
+            json{{"signedURL", SignedPath("sign", bucket, path, token.token)}}
+                .dump());
   return absl::OkStatus();
 }
 
@@ -458,9 +458,9 @@ absl::Status SupabaseHandlers::SignDownloads(const HttpCall& call,
                        : json("Either the object does not exist or you do not "
                               "have access to it")},
          {"path", path},
-         {"signedURL", token.ok()
-                           ? json(SignedPath("sign", bucket, path, *token))
-                           : json(nullptr)}});
+         {"signedURL",
+          token.ok() ? json(SignedPath("sign", bucket, path, token->token))
+                     : json(nullptr)}});
   }
   WriteJson(call, 200, out.dump());
   return absl::OkStatus();
@@ -472,10 +472,7 @@ absl::Status SupabaseHandlers::SignedDownload(const HttpCall& call,
   ASSIGN_OR_RETURN(SignedGrant grant,
                    RedeemToken(*services_->files, call.req, bucket, path,
                                SignedGrant::Action::kRead));
-  ASSIGN_OR_RETURN(FileView view, services_->files->StatGranted(grant));
-  SendOptions options = DownloadOptions(call.req);
-  options.pinned_version = grant.version != 0;
-  return downloads_.Send(call, view, std::move(options));
+  return downloads_.SendGranted(call, grant, DownloadOptions(call.req));
 }
 
 absl::Status SupabaseHandlers::SignUpload(const HttpCall& call,
@@ -487,12 +484,12 @@ absl::Status SupabaseHandlers::SignUpload(const HttpCall& call,
   grant.ns = bucket;
   grant.path = path;
   grant.overwrite = call.req.get_header_value("x-upsert") == "true";
-  ASSIGN_OR_RETURN(std::string token,
+  ASSIGN_OR_RETURN(FileService::SignedToken token,
                    services_->files->Sign(caller, grant, kUploadUrlLifetime,
                                           /*single_use=*/true));
   WriteJson(call, 200,
-            json{{"url", SignedPath("upload/sign", bucket, path, token)},
-                 {"token", token}}
+            json{{"url", SignedPath("upload/sign", bucket, path, token.token)},
+                 {"token", token.token}}
                 .dump());
   return absl::OkStatus();
 }

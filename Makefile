@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 DATA ?= ./.sfs-data
 
-.PHONY: deps build up test node-test-deps web-vendor bench format clean
+.PHONY: deps build up test node-test-deps web-vendor image image-test bench format clean
 
 deps:
 	@scripts/install-deps.sh
@@ -38,6 +38,19 @@ node-test-deps: $(addsuffix /node_modules/.package-lock.json,$(NODE_TESTS))
 %/node_modules/.package-lock.json: %/package-lock.json
 	cd $* && npm ci --no-audit --no-fund
 	@touch $@
+
+# The OCI image sfs:latest (and sfs:<git describe>) in $(BUILD)/image/sfs, plus
+# $(BUILD)/image/sfs.oci.tar: a Debian root filesystem made by mmdebstrap with
+# the packages of the binaries' libraries, packed by umoci; no registry, no
+# container daemon. Needs root. See docs/operations.md, "Container image".
+image: build
+	BUILD=$(BUILD) scripts/build-image.sh
+
+# Starts the image's binaries (master, 3 chunkservers, frontend) in a chroot
+# of its unpacked root filesystem as its non-root user and moves a file
+# through them; no container runtime needed. Needs root.
+image-test: image
+	BUILD=$(BUILD) tests/image/roundtrip.sh
 
 # Benchmarks against baselines measured in the same run (bench/README.md);
 # BENCH_ARGS go to bench/bench.py, e.g. BENCH_ARGS="--users 50".

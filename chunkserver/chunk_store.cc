@@ -117,6 +117,7 @@ absl::Status ChunkAppender::Append(absl::string_view data) {
 
   // Recompute the CRC of every block the append touched: the partial block
   // it extended (from tail_) and each block it started.
+  const size_t appended = data.size();
   uint64_t first_block = length_ / kChunkBlockBytes;
   std::string crcs;
   while (!data.empty()) {
@@ -136,6 +137,8 @@ absl::Status ChunkAppender::Append(absl::string_view data) {
     crcs.append(encoded, 4);
     if (tail_.size() == kChunkBlockBytes) tail_.clear();
   }
+  store_->counters_.bytes_written.fetch_add(appended,
+                                            std::memory_order_relaxed);
   return store_->NoteWriteResult(WriteFully(crc_fd_, crcs.data(), crcs.size(),
                                             first_block * 4,
                                             store_->PathOf(handle_, ".crc")));
@@ -154,7 +157,8 @@ absl::StatusOr<uint32_t> ChunkAppender::Seal() {
 
   // Read everything back through the checksums once: what we acknowledge as
   // sealed must be what the disk returns.
-  ChunkReader reader(dup(data_fd_), dup(crc_fd_), length_);
+  ChunkReader reader(dup(data_fd_), dup(crc_fd_), length_,
+                     &store_->counters_.bytes_read);
   Crc32c whole;
   std::string piece;
   for (uint64_t offset = 0; offset < length_; offset += piece.size()) {
@@ -174,8 +178,12 @@ absl::StatusOr<uint32_t> ChunkAppender::Seal() {
 // ---------------------------------------------------------------------------
 // ChunkReader
 
-ChunkReader::ChunkReader(int data_fd, int crc_fd, uint64_t length)
-    : data_fd_(data_fd), crc_fd_(crc_fd), length_(length) {}
+ChunkReader::ChunkReader(int data_fd, int crc_fd, uint64_t length,
+                         std::atomic<uint64_t>* bytes_read)
+    : data_fd_(data_fd),
+      crc_fd_(crc_fd),
+      length_(length),
+      bytes_read_(bytes_read) {}
 
 ChunkReader::~ChunkReader() {
   close(data_fd_);
@@ -210,6 +218,7 @@ absl::Status ChunkReader::ReadAt(uint64_t offset, uint64_t max_bytes,
     }
   }
   out->assign(span, offset - span_start, end - offset);
+  bytes_read_->fetch_add(out->size(), std::memory_order_relaxed);
   return absl::OkStatus();
 }
 
@@ -419,7 +428,8 @@ absl::StatusOr<std::unique_ptr<ChunkReader>> ChunkStore::OpenForRead(
     return absl::DataLossError(
         absl::StrCat("checksum file missing: ", crc_path));
   }
-  return std::unique_ptr<ChunkReader>(new ChunkReader(data_fd, crc_fd, length));
+  return std::unique_ptr<ChunkReader>(
+      new ChunkReader(data_fd, crc_fd, length, &counters_.bytes_read));
 }
 
 absl::Status ChunkStore::Delete(uint64_t handle) {
@@ -476,6 +486,7 @@ void ChunkStore::TakeChanges(std::vector<SealedChunk>* added,
 }
 
 void ChunkStore::Quarantine(uint64_t handle) {
+  counters_.corrupt_replicas.fetch_add(1, std::memory_order_relaxed);
   absl::Status deleted = Delete(handle);
   absl::MutexLock lock(&mu_);
   corrupt_.push_back(handle);
@@ -499,6 +510,11 @@ int ChunkStore::DropIdleOpenChunks(absl::Duration max_idle) {
   int dropped = 0;
   for (uint64_t handle : idle) dropped += Delete(handle).ok() ? 1 : 0;
   return dropped;
+}
+
+size_t ChunkStore::chunk_count() {
+  absl::MutexLock lock(&mu_);
+  return chunks_.size();
 }
 
 uint64_t ChunkStore::used_bytes() {

@@ -16,6 +16,7 @@
 #ifndef SFS_CHUNKSERVER_CHUNK_STORE_H_
 #define SFS_CHUNKSERVER_CHUNK_STORE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -43,6 +44,14 @@ struct SealedChunk {
 };
 
 class ChunkStore;
+
+// Running totals of a store since it was opened, for metrics. Counted with
+// relaxed atomics: any thread, no locks.
+struct ChunkStoreCounters {
+  std::atomic<uint64_t> bytes_written{0};     // appended chunk data
+  std::atomic<uint64_t> bytes_read{0};        // read and verified chunk data
+  std::atomic<uint64_t> corrupt_replicas{0};  // quarantined replicas
+};
 
 // Appends to one open chunk. Not thread-safe; one per chunk at a time.
 class ChunkAppender {
@@ -97,11 +106,13 @@ class ChunkReader {
  private:
   friend class ChunkStore;
   friend class ChunkAppender;
-  ChunkReader(int data_fd, int crc_fd, uint64_t length);
+  ChunkReader(int data_fd, int crc_fd, uint64_t length,
+              std::atomic<uint64_t>* bytes_read);
 
   const int data_fd_;
   const int crc_fd_;
   const uint64_t length_;
+  std::atomic<uint64_t>* const bytes_read_;
 };
 
 class ChunkStore {
@@ -166,6 +177,11 @@ class ChunkStore {
   // suspect and the server should get no new chunks.
   bool disk_failed();
 
+  // Chunks held, sealed or being written.
+  size_t chunk_count();
+
+  const ChunkStoreCounters& counters() const { return counters_; }
+
   const std::string& dir() const { return dir_; }
 
  private:
@@ -192,6 +208,7 @@ class ChunkStore {
 
   const std::string dir_;
   const uint64_t capacity_bytes_;
+  ChunkStoreCounters counters_;
   absl::Mutex mu_;
   uint64_t used_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   bool disk_failed_ ABSL_GUARDED_BY(mu_) = false;

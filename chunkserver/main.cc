@@ -1,27 +1,33 @@
 // sfs-chunkserver: stores chunk replicas and serves them.
 #include <grpcpp/grpcpp.h>
 #include <openssl/rand.h>
+#include <prometheus/registry.h>
 
 #include <fstream>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_split.h"
 #include "chunkserver/chunk_cloner.h"
 #include "chunkserver/chunk_store.h"
+#include "chunkserver/chunkserver_metrics.h"
 #include "chunkserver/chunkserver_service.h"
 #include "chunkserver/master_reporter.h"
 #include "chunkserver/scrubber.h"
 #include "common/channel_pool.h"
-#include "common/flags.h"
 #include "common/log.h"
 #include "common/malloc_settings.h"
+#include "common/ops_server.h"
+#include "common/rpc_observer.h"
 #include "common/rpc_settings.h"
+#include "common/server_flags.h"
 #include "common/signals.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:9101",
           "address the gRPC service listens on");
+ABSL_FLAG(std::string, ops_listen, "",
+          "address of the HTTP port serving /healthz, /readyz and /metrics "
+          "(empty: none)");
 ABSL_FLAG(std::string, advertise, "",
           "address clients and peers use to reach this server "
           "(default: 127.0.0.1 and the --listen port)");
@@ -66,8 +72,8 @@ std::string StableServerId(const std::string& dir) {
 int main(int argc, char** argv) {
   sfs::ReturnLargeBuffersToTheKernel();
   sfs::BlockTerminationSignals();
-  sfs::NormalizeFlagNames(argc, argv);
-  absl::ParseCommandLine(argc, argv);
+  const sfs::ServerFlags server_flags =
+      sfs::ParseServerCommandLine(argc, argv, "chunkserver");
 
   std::string data_dir = absl::GetFlag(FLAGS_data);
   auto store = sfs::ChunkStore::Open(data_dir, absl::GetFlag(FLAGS_capacity));
@@ -96,8 +102,11 @@ int main(int argc, char** argv) {
   sfs::ChannelPool peers;
   sfs::ChunkserverService service(store->get(), &peers,
                                   options.advertised_address);
+  prometheus::Registry metrics_registry;
+  sfs::EnableGrpcHealth();
   grpc::ServerBuilder builder;
   sfs::ConfigureServer(&builder);
+  sfs::ObserveRpcs(&builder, &metrics_registry, server_flags.log_rpcs);
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials());
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -115,6 +124,22 @@ int main(int argc, char** argv) {
   sfs::Scrubber scrubber(store->get(), absl::GetFlag(FLAGS_scrub_interval),
                          absl::GetFlag(FLAGS_scrub_bandwidth));
   scrubber.Start();
+  sfs::ChunkserverMetrics metrics(&metrics_registry, store->get(), &scrubber);
+  sfs::OpsServer ops(
+      &metrics_registry,
+      [&store]() -> absl::Status {
+        if ((*store)->disk_failed()) {
+          return absl::UnavailableError("the disk failed a write");
+        }
+        return absl::OkStatus();
+      },
+      [&metrics] { metrics.Refresh(); });
+  if (absl::Status started =
+          ops.Start(server.get(), absl::GetFlag(FLAGS_ops_listen));
+      !started.ok()) {
+    sfs::Log(started.ToString());
+    return 1;
+  }
   sfs::MasterReporter reporter(options, store->get(), &cloner);
   reporter.Start();
   int sig = sfs::WaitForTerminationSignal();

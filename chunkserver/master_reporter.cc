@@ -26,9 +26,7 @@ MasterReporter::MasterReporter(const ReporterOptions& options,
     : options_(options),
       store_(store),
       cloner_(cloner),
-      stub_(proto::Master::NewStub(grpc::CreateCustomChannel(
-          options.master_address, grpc::InsecureChannelCredentials(),
-          ClientChannelArguments()))) {}
+      stub_(proto::Master::NewStub(NewChannel(options.master_address))) {}
 
 MasterReporter::~MasterReporter() {
   stop_.Notify();

@@ -32,8 +32,12 @@ int Scrubber::ScrubOnce() {
   constexpr uint64_t kPiece = 1 << 20;
   int quarantined = 0;
   std::string piece;
-  for (const SealedChunk& chunk : store_->ListSealed()) {
-    if (stop_.HasBeenNotified()) break;
+  const std::vector<SealedChunk> chunks = store_->ListSealed();
+  pass_verified_ = 0;
+  pass_chunks_ = chunks.size();
+  for (const SealedChunk& chunk : chunks) {
+    if (stop_.HasBeenNotified()) return quarantined;
+    ++pass_verified_;
     auto reader = store_->OpenForRead(chunk.handle, chunk.version);
     if (!reader.ok()) {
       if (reader.status().code() == absl::StatusCode::kDataLoss) {
@@ -54,7 +58,12 @@ int Scrubber::ScrubOnce() {
       ++quarantined;
     }
   }
+  ++passes_;
   return quarantined;
+}
+
+Scrubber::Progress Scrubber::progress() const {
+  return Progress{passes_.load(), pass_verified_.load(), pass_chunks_.load()};
 }
 
 }  // namespace sfs

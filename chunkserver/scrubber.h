@@ -10,6 +10,7 @@
 #ifndef SFS_CHUNKSERVER_SCRUBBER_H_
 #define SFS_CHUNKSERVER_SCRUBBER_H_
 
+#include <atomic>
 #include <thread>
 
 #include "absl/synchronization/notification.h"
@@ -33,12 +34,24 @@ class Scrubber {
   // Verifies every sealed chunk once; returns how many were quarantined.
   int ScrubOnce();
 
+  // Where the scrubber is, for metrics: passes finished, and the chunks of
+  // the current (or last) pass, verified so far and in all.
+  struct Progress {
+    uint64_t passes = 0;
+    uint64_t pass_verified = 0;
+    uint64_t pass_chunks = 0;
+  };
+  Progress progress() const;
+
  private:
   void Run();
 
   ChunkStore* const store_;
   const absl::Duration period_;
   BandwidthLimiter limiter_;
+  std::atomic<uint64_t> passes_{0};
+  std::atomic<uint64_t> pass_verified_{0};
+  std::atomic<uint64_t> pass_chunks_{0};
   absl::Notification stop_;
   std::thread thread_;
 };

@@ -36,10 +36,7 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(
   }
   auto channels = std::make_unique<ChannelPool>();
   auto master = std::make_unique<MasterConnection>(
-      grpc::CreateCustomChannel(options.master_address,
-                                grpc::InsecureChannelCredentials(),
-                                ClientChannelArguments()),
-      options.rpc_timeout);
+      NewChannel(options.master_address), options.rpc_timeout);
   return std::unique_ptr<Client>(
       new Client(options, std::move(master), std::move(channels)));
 }

@@ -1,6 +1,43 @@
 #include "common/rpc_settings.h"
 
+#include <grpcpp/support/client_interceptor.h>
+
+#include <vector>
+
+#include "common/log.h"
+
 namespace sfs {
+namespace {
+
+// Adds the request id of the thread that started a call to its metadata.
+// The id is taken when the call is created, on the caller's thread.
+class RequestIdForwarder : public grpc::experimental::Interceptor {
+ public:
+  explicit RequestIdForwarder(std::string id) : id_(std::move(id)) {}
+
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::
+                PRE_SEND_INITIAL_METADATA)) {
+      methods->GetSendInitialMetadata()->emplace(kRequestIdKey, id_);
+    }
+    methods->Proceed();
+  }
+
+ private:
+  const std::string id_;
+};
+
+class RequestIdForwarderFactory
+    : public grpc::experimental::ClientInterceptorFactoryInterface {
+ public:
+  grpc::experimental::Interceptor* CreateClientInterceptor(
+      grpc::experimental::ClientRpcInfo* info) override {
+    const std::string& id = CurrentRequestId();
+    return id.empty() ? nullptr : new RequestIdForwarder(id);
+  }
+};
 
 grpc::ChannelArguments ClientChannelArguments() {
   grpc::ChannelArguments args;
@@ -14,6 +51,18 @@ grpc::ChannelArguments ClientChannelArguments() {
   // Reconnect quickly after a restart instead of backing off for minutes.
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   return args;
+}
+
+}  // namespace
+
+std::shared_ptr<grpc::Channel> NewChannel(const std::string& address) {
+  std::vector<
+      std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(std::make_unique<RequestIdForwarderFactory>());
+  return grpc::experimental::CreateCustomChannelWithInterceptors(
+      address, grpc::InsecureChannelCredentials(), ClientChannelArguments(),
+      std::move(interceptors));
 }
 
 void ConfigureServer(grpc::ServerBuilder* builder) {

@@ -8,6 +8,8 @@
 #include <grpcpp/grpcpp.h>
 
 #include <cstddef>
+#include <memory>
+#include <string>
 
 namespace sfs {
 
@@ -28,11 +30,19 @@ inline constexpr int kMaxMessageBytes = 16 << 20;
 inline constexpr int kKeepaliveTimeMs = 10000;
 inline constexpr int kKeepaliveTimeoutMs = 10000;
 
-// Arguments for every channel a process opens to another SFS process.
-grpc::ChannelArguments ClientChannelArguments();
+// Metadata key of the request id that travels with a call from process to
+// process (the frontend's X-Request-Id), so one request's log lines can be
+// found in every process it touched.
+inline constexpr char kRequestIdKey[] = "x-request-id";
+
+// A channel to another SFS process, with the windows and keepalives above
+// and quick reconnects after a peer restarts. Every call
+// on it carries the calling thread's request id (CurrentRequestId in
+// common/log.h), when it has one, as kRequestIdKey metadata.
+std::shared_ptr<grpc::Channel> NewChannel(const std::string& address);
 
 // Sets the same windows and keepalives on a server, and lets clients ping
-// as often as ClientChannelArguments makes them (gRPC's default would answer
+// as often as NewChannel's channels do (gRPC's default would answer
 // such pings with GOAWAY and cut the streams in flight).
 void ConfigureServer(grpc::ServerBuilder* builder);
 

@@ -1,20 +1,26 @@
 // sfs-master: the metadata server.
 #include <grpcpp/grpcpp.h>
+#include <prometheus/registry.h>
 
 #include <thread>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
 #include "absl/synchronization/notification.h"
-#include "common/flags.h"
 #include "common/log.h"
+#include "common/ops_server.h"
+#include "common/rpc_observer.h"
 #include "common/rpc_settings.h"
+#include "common/server_flags.h"
 #include "common/signals.h"
 #include "master/master.h"
+#include "master/master_metrics.h"
 #include "master/master_service.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:9000",
           "address the gRPC service listens on");
+ABSL_FLAG(std::string, ops_listen, "",
+          "address of the HTTP port serving /healthz, /readyz and /metrics "
+          "(empty: none)");
 ABSL_FLAG(std::string, data, "./.sfs-data/master",
           "directory of the metadata database");
 ABSL_FLAG(int, replication, 3, "replicas per chunk");
@@ -41,9 +47,10 @@ ABSL_FLAG(absl::Duration, repair_interval, absl::Seconds(1),
 
 int main(int argc, char** argv) {
   sfs::BlockTerminationSignals();
-  sfs::NormalizeFlagNames(argc, argv);
-  absl::ParseCommandLine(argc, argv);
-  sfs::SetLogName("master");
+  const sfs::ServerFlags server_flags =
+      sfs::ParseServerCommandLine(argc, argv, "master");
+  prometheus::Registry metrics_registry;
+  sfs::MasterMetrics metrics(&metrics_registry);
 
   sfs::MasterOptions options;
   options.data_dir = absl::GetFlag(FLAGS_data);
@@ -57,6 +64,9 @@ int main(int argc, char** argv) {
   options.gc_grace = absl::GetFlag(FLAGS_gc_grace);
   options.safe_mode_threshold = absl::GetFlag(FLAGS_safe_mode_threshold);
   options.safe_mode_max = absl::GetFlag(FLAGS_safe_mode_max);
+  options.on_metadata_write = [&metrics](absl::Duration latency) {
+    metrics.ObserveMetadataWrite(latency);
+  };
   auto master = sfs::Master::Open(options);
   if (!master.ok()) {
     sfs::Log("cannot open metadata in ", options.data_dir, ": ",
@@ -65,14 +75,31 @@ int main(int argc, char** argv) {
   }
 
   sfs::MasterService service(master->get());
+  sfs::EnableGrpcHealth();
   grpc::ServerBuilder builder;
   sfs::ConfigureServer(&builder);
+  sfs::ObserveRpcs(&builder, &metrics_registry, server_flags.log_rpcs);
   builder.AddListeningPort(absl::GetFlag(FLAGS_listen),
                            grpc::InsecureServerCredentials());
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr) {
     sfs::Log("cannot listen on ", absl::GetFlag(FLAGS_listen));
+    return 1;
+  }
+  sfs::OpsServer ops(
+      &metrics_registry,
+      [&master]() -> absl::Status {
+        if ((*master)->in_safe_mode()) {
+          return absl::UnavailableError("in safe mode");
+        }
+        return absl::OkStatus();
+      },
+      [&] { metrics.Refresh(master->get()); });
+  if (absl::Status started =
+          ops.Start(server.get(), absl::GetFlag(FLAGS_ops_listen));
+      !started.ok()) {
+    sfs::Log(started.ToString());
     return 1;
   }
   sfs::Log("serving on ", absl::GetFlag(FLAGS_listen), ", metadata in ",

@@ -74,8 +74,9 @@ Master::Master(const MasterOptions& options,
 
 absl::StatusOr<std::unique_ptr<Master>> Master::Open(
     const MasterOptions& options) {
-  ASSIGN_OR_RETURN(std::unique_ptr<MetadataStore> store,
-                   MetadataStore::Open(options.data_dir));
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<MetadataStore> store,
+      MetadataStore::Open(options.data_dir, options.on_metadata_write));
   return std::unique_ptr<Master>(new Master(options, std::move(store)));
 }
 

@@ -53,6 +53,9 @@ struct MasterOptions {
   // fraction of chunks has a reported replica, or until safe_mode_max.
   double safe_mode_threshold = 0.999;
   absl::Duration safe_mode_max = absl::Minutes(5);
+  // Called after every synced metadata write with its duration (metrics);
+  // may be empty.
+  MetadataStore::WriteObserver on_metadata_write;
 };
 
 class Master {
@@ -106,6 +109,11 @@ class Master {
   // under-replicated chunks and trims for over-replicated ones.
   void RepairTick(absl::Time now);
 
+  // Whether the master is still in safe mode after a start (see
+  // MasterOptions::safe_mode_threshold): it then serves reads but moves and
+  // deletes no replicas, and reports itself not ready.
+  bool in_safe_mode();
+
  private:
   explicit Master(const MasterOptions& options,
                   std::unique_ptr<MetadataStore> store);
@@ -140,7 +148,6 @@ class Master {
   void FillChunkInfo(const proto::ChunkRecord& record, absl::Time now,
                      proto::ChunkInfo* info);
   std::vector<std::string> LiveReplicas(uint64_t handle, absl::Time now);
-  bool in_safe_mode();
 
   const MasterOptions options_;
   const std::unique_ptr<MetadataStore> store_;

@@ -202,23 +202,38 @@ uint64_t FileGeneration(const proto::FileRecord& file) {
              : static_cast<uint64_t>(file.modified_unix_micros());
 }
 
-MetadataStore::MetadataStore(std::unique_ptr<rocksdb::DB> db)
-    : db_(std::move(db)) {}
+MetadataStore::MetadataStore(std::unique_ptr<rocksdb::DB> db,
+                             WriteObserver on_write)
+    : db_(std::move(db)), on_write_(std::move(on_write)) {}
 MetadataStore::~MetadataStore() = default;
 
 absl::StatusOr<std::unique_ptr<MetadataStore>> MetadataStore::Open(
-    const std::string& dir) {
+    const std::string& dir, WriteObserver on_write) {
   rocksdb::Options options;
   options.create_if_missing = true;
   options.paranoid_checks = true;
   options.merge_operator = std::make_shared<UsageAddOperator>();
   rocksdb::DB* raw = nullptr;
   RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(options, dir, &raw)));
-  std::unique_ptr<MetadataStore> store(
-      new MetadataStore(std::unique_ptr<rocksdb::DB>(raw)));
+  std::unique_ptr<MetadataStore> store(new MetadataStore(
+      std::unique_ptr<rocksdb::DB>(raw), std::move(on_write)));
   RETURN_IF_ERROR(store->LoadCounters());
   RETURN_IF_ERROR(store->BuildUsageCounters());
   return store;
+}
+
+absl::Status MetadataStore::WriteSynced(rocksdb::WriteBatch* batch) {
+  const absl::Time start = absl::Now();
+  absl::Status status = FromRocks(db_->Write(SyncedWrite(), batch));
+  if (on_write_) on_write_(absl::Now() - start);
+  return status;
+}
+
+absl::Status MetadataStore::PutSynced(const std::string& key,
+                                      const std::string& value) {
+  rocksdb::WriteBatch batch;
+  RETURN_IF_ERROR(FromRocks(batch.Put(key, value)));
+  return WriteSynced(&batch);
 }
 
 absl::Status MetadataStore::LoadCounters() {
@@ -309,7 +324,7 @@ absl::StatusOr<proto::PendingUploadRecord> MetadataStore::CreateUpload(
   RETURN_IF_ERROR(
       Reserve(ns, admission.quota_bytes, admission.reserve_bytes, &batch));
   batch.Put(UploadKey(upload.upload_id()), upload.SerializeAsString());
-  RETURN_IF_ERROR(FromRocks(db_->Write(SyncedWrite(), &batch)));
+  RETURN_IF_ERROR(WriteSynced(&batch));
   return upload;
 }
 
@@ -318,8 +333,7 @@ absl::StatusOr<uint64_t> MetadataStore::NextHandle() {
   absl::MutexLock lock(&handle_mu_);
   if (next_handle_ == reserved_end_) {
     RETURN_IF_ERROR(
-        FromRocks(db_->Put(SyncedWrite(), kNextHandleKey,
-                           EncodeCounter(reserved_end_ + kHandleBlock))));
+        PutSynced(kNextHandleKey, EncodeCounter(reserved_end_ + kHandleBlock)));
     reserved_end_ += kHandleBlock;
   }
   return next_handle_++;
@@ -351,7 +365,7 @@ absl::StatusOr<proto::ChunkRecord> MetadataStore::AllocateChunk(
   rocksdb::WriteBatch batch;
   batch.Put(ChunkKey(chunk.handle()), chunk.SerializeAsString());
   batch.Put(UploadKey(upload_id), upload.SerializeAsString());
-  RETURN_IF_ERROR(FromRocks(db_->Write(SyncedWrite(), &batch)));
+  RETURN_IF_ERROR(WriteSynced(&batch));
   ++chunk_count_;
   return chunk;
 }
@@ -398,7 +412,7 @@ absl::Status MetadataStore::CommitChunk(const std::string& upload_id,
   if (!client_state.empty()) upload.set_client_state(client_state);
   batch.Put(ChunkKey(handle), chunk.SerializeAsString());
   batch.Put(UploadKey(upload_id), upload.SerializeAsString());
-  return FromRocks(db_->Write(SyncedWrite(), &batch));
+  return WriteSynced(&batch);
 }
 
 absl::StatusOr<proto::PendingUploadRecord> MetadataStore::TakeOverUpload(
@@ -421,7 +435,7 @@ absl::StatusOr<proto::PendingUploadRecord> MetadataStore::TakeOverUpload(
   upload.set_last_activity_unix_micros(now_micros);
   if (client_data.has_value()) upload.set_client_data(*client_data);
   batch.Put(UploadKey(upload_id), upload.SerializeAsString());
-  RETURN_IF_ERROR(FromRocks(db_->Write(SyncedWrite(), &batch)));
+  RETURN_IF_ERROR(WriteSynced(&batch));
   released->insert(released->end(), dropped.begin(), dropped.end());
   chunk_count_ -= dropped.size();
   return upload;
@@ -561,7 +575,7 @@ absl::Status MetadataStore::Apply(FileChange& change,
   for (const auto& [ns, usage] : change.usage_) {
     batch.Merge(UsageKey(ns), usage.SerializeAsString());
   }
-  RETURN_IF_ERROR(FromRocks(db_->Write(SyncedWrite(), &batch)));
+  RETURN_IF_ERROR(WriteSynced(&batch));
   file_count_ += change.files_;
   chunk_count_ -= dropped.size();
   released->insert(released->end(), dropped.begin(), dropped.end());
@@ -658,7 +672,7 @@ absl::Status MetadataStore::AbandonUpload(const std::string& upload_id,
   proto::UsageRecord usage;
   usage.set_reserved_bytes(-static_cast<int64_t>(upload.reserved_bytes()));
   MergeUsage(upload.path(), usage, &batch);
-  RETURN_IF_ERROR(FromRocks(db_->Write(SyncedWrite(), &batch)));
+  RETURN_IF_ERROR(WriteSynced(&batch));
   released->insert(released->end(), upload.chunks().begin(),
                    upload.chunks().end());
   chunk_count_ -= upload.chunks_size();
@@ -694,8 +708,7 @@ absl::StatusOr<NamespaceDeletion> MetadataStore::DeleteNamespace(
     tombstone.set_incarnation(std::max(tombstone.incarnation(), incarnation));
     tombstone.set_deleted_unix_micros(
         std::max(tombstone.deleted_unix_micros(), now_micros));
-    RETURN_IF_ERROR(FromRocks(db_->Put(SyncedWrite(), TombstoneKey(ns),
-                                       tombstone.SerializeAsString())));
+    RETURN_IF_ERROR(PutSynced(TombstoneKey(ns), tombstone.SerializeAsString()));
   }
   // Nothing new completes here now; what completed before is listed below.
   NamespaceDeletion deleted;
@@ -901,7 +914,7 @@ absl::Status MetadataStore::BuildUsageCounters() {
     batch.Put(UsageKey(ns), record.SerializeAsString());
   }
   batch.Put(kUsageCountersKey, "1");
-  return FromRocks(db_->Write(SyncedWrite(), &batch));
+  return WriteSynced(&batch);
 }
 
 absl::StatusOr<proto::UsageRecord> MetadataStore::NamespaceUsage(

@@ -83,9 +83,12 @@ struct NamespaceDeletion {
 
 class MetadataStore {
  public:
-  // Opens or creates the database in `dir`.
+  // Called after every synced write with how long it took; for metrics.
+  using WriteObserver = std::function<void(absl::Duration)>;
+
+  // Opens or creates the database in `dir`. `on_write` may be empty.
   static absl::StatusOr<std::unique_ptr<MetadataStore>> Open(
-      const std::string& dir);
+      const std::string& dir, WriteObserver on_write = nullptr);
   ~MetadataStore();
 
   MetadataStore(const MetadataStore&) = delete;
@@ -245,7 +248,10 @@ class MetadataStore {
  private:
   class FileChange;
 
-  explicit MetadataStore(std::unique_ptr<rocksdb::DB> db);
+  MetadataStore(std::unique_ptr<rocksdb::DB> db, WriteObserver on_write);
+  // Every write of the store: synced, timed for on_write_.
+  absl::Status WriteSynced(rocksdb::WriteBatch* batch);
+  absl::Status PutSynced(const std::string& key, const std::string& value);
   // Makes `file` the current file at its path in `change`, replacing the
   // one there as CompleteUpload describes once `condition` holds: it keeps
   // the replaced file's creation time and a generation above it.
@@ -279,6 +285,7 @@ class MetadataStore {
       const std::string& path);
 
   const std::unique_ptr<rocksdb::DB> db_;
+  const WriteObserver on_write_;
   // A fresh chunk handle. Handles are reserved in blocks with one synced
   // write per block, so a restart resumes past every handle ever handed out
   // without a counter write per chunk.

@@ -9,14 +9,13 @@
 #include <sstream>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "client-lib/client.h"
-#include "common/flags.h"
 #include "common/log.h"
 #include "common/malloc_settings.h"
+#include "common/server_flags.h"
 #include "common/signals.h"
 #include "common/status_macros.h"
 #include "sfs-frontend/catalog/open_catalog.h"
@@ -40,6 +39,10 @@ ABSL_FLAG(absl::Duration, io_timeout, absl::Seconds(30),
           "drop a connection idle or stalled this long");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(30),
           "on SIGTERM, how long in-flight requests may still run");
+ABSL_FLAG(absl::Duration, drain_delay, absl::ZeroDuration(),
+          "on SIGTERM, how long to keep serving while /readyz says 503, "
+          "before accepting no more connections (cover the load "
+          "balancer's health checks)");
 ABSL_FLAG(absl::Duration, sse_keepalive, absl::Seconds(15),
           "comment keep-alive interval of progress streams");
 ABSL_FLAG(absl::Duration, lifecycle_interval, absl::Minutes(10),
@@ -49,6 +52,9 @@ ABSL_FLAG(absl::Duration, retention_day, absl::Hours(24),
 
 namespace sfs::frontend {
 namespace {
+
+// The exit status of a drain that timed out and cut requests.
+constexpr int kDrainCutExitCode = 3;
 
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -100,6 +106,7 @@ absl::Status Run() {
   options.threads = absl::GetFlag(FLAGS_threads);
   options.io_timeout = absl::GetFlag(FLAGS_io_timeout);
   options.sse_keepalive = absl::GetFlag(FLAGS_sse_keepalive);
+  options.drain_delay = absl::GetFlag(FLAGS_drain_delay);
   options.lifecycle_interval = absl::GetFlag(FLAGS_lifecycle_interval);
   options.retention_day = absl::GetFlag(FLAGS_retention_day);
   ASSIGN_OR_RETURN(std::optional<JwtVerifier> verifier,
@@ -122,11 +129,16 @@ absl::Status Run() {
       client_options.master_address);
   int signal = WaitForTerminationSignal();
   Log("signal ", signal, ": draining");
-  if (!frontend->Drain(absl::GetFlag(FLAGS_drain_timeout))) {
-    Log("requests still running after the drain timeout; exiting anyway");
-    std::_Exit(0);
+  const Frontend::DrainOutcome drained =
+      frontend->Drain(absl::GetFlag(FLAGS_drain_timeout));
+  if (!drained.complete) {
+    // Cut transfers are failures: say so in the exit status, and skip the
+    // destructors that would wait for them.
+    Log("drain timed out with ", drained.in_flight,
+        " requests still running; exiting with status ", kDrainCutExitCode);
+    std::_Exit(kDrainCutExitCode);
   }
-  Log("stopped");
+  Log("drained: every request finished; stopped");
   return absl::OkStatus();
 }
 
@@ -136,9 +148,7 @@ absl::Status Run() {
 int main(int argc, char** argv) {
   sfs::ReturnLargeBuffersToTheKernel();
   sfs::BlockTerminationSignals();
-  sfs::NormalizeFlagNames(argc, argv);
-  absl::ParseCommandLine(argc, argv);
-  sfs::SetLogName("frontend");
+  sfs::ParseServerCommandLine(argc, argv, "frontend");
   absl::Status status = sfs::frontend::Run();
   if (!status.ok()) {
     sfs::Log("fatal: ", status.ToString());

@@ -118,7 +118,8 @@ TEST_F(FrontendTest, OperationsRoutes) {
   EXPECT_EQ(Status("GET", "/readyz", ""), 200);
   auto metrics = Send("GET", "/metrics", "");
   ASSERT_TRUE(metrics);
-  EXPECT_NE(metrics->body.find("sfs_frontend_requests_total{route=\"healthz\""),
+  EXPECT_NE(metrics->body.find("sfs_frontend_requests_total{method=\"GET\","
+                               "route=\"healthz\",status=\"200\"}"),
             std::string::npos);
   EXPECT_NE(metrics->body.find("sfs_frontend_active_transfers"),
             std::string::npos);

@@ -80,8 +80,11 @@ TestCluster::TestCluster(const TestClusterOptions& options)
   char tmpl[] = "/tmp/sfs-cluster-test.XXXXXX";
   dir_ = mkdtemp(tmpl);
   master_port_ = FreeLoopbackPort();
-  for (int i = 0; i < options_.chunkservers; ++i)
+  master_ops_port_ = FreeLoopbackPort();
+  for (int i = 0; i < options_.chunkservers; ++i) {
     chunkserver_ports_.push_back(FreeLoopbackPort());
+    chunkserver_ops_ports_.push_back(FreeLoopbackPort());
+  }
   chunkserver_pids_.assign(options_.chunkservers, -1);
 }
 
@@ -123,6 +126,24 @@ std::string TestCluster::chunkserver_address(int index) const {
   return absl::StrCat("127.0.0.1:", chunkserver_ports_[index]);
 }
 
+std::string TestCluster::master_ops_address() const {
+  return absl::StrCat("127.0.0.1:", master_ops_port_);
+}
+
+std::string TestCluster::chunkserver_ops_address(int index) const {
+  return absl::StrCat("127.0.0.1:", chunkserver_ops_ports_[index]);
+}
+
+std::string TestCluster::MasterLog() const {
+  std::ifstream in(dir_ + "/master.log");
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::string TestCluster::ChunkserverLog(int index) const {
+  std::ifstream in(absl::StrCat(dir_, "/rp", index + 1, ".log"));
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 std::string TestCluster::chunkserver_dir(int index) const {
   return absl::StrCat(dir_, "/rp", index + 1);
 }
@@ -138,6 +159,7 @@ absl::Status TestCluster::StartMaster() {
        "--upload_idle_timeout=" +
            absl::FormatDuration(options_.upload_idle_timeout),
        "--clone_timeout=30s", "--repair_interval=200ms",
+       "--ops_listen=" + master_ops_address(), LogFormatFlag(), LogRpcsFlag(),
        absl::StrCat("--replication=", std::min(3, options_.chunkservers))},
       dir_ + "/master.log");
   return master_pid_ > 0 ? absl::OkStatus()
@@ -145,6 +167,14 @@ absl::Status TestCluster::StartMaster() {
 }
 
 void TestCluster::KillMaster(int signal) { KillAndReap(&master_pid_, signal); }
+
+std::string TestCluster::LogFormatFlag() const {
+  return options_.json_logs ? "--log_format=json" : "--log_format=text";
+}
+
+std::string TestCluster::LogRpcsFlag() const {
+  return options_.log_rpcs ? "--log_rpcs=true" : "--log_rpcs=false";
+}
 
 uint64_t TestCluster::CapacityOf(int index) const {
   return index < static_cast<int>(options_.capacity_bytes.size())
@@ -160,7 +190,8 @@ absl::Status TestCluster::StartChunkserver(int index) {
        "--data=" + chunkserver_dir(index), "--id=" + rack, "--rack=" + rack,
        "--heartbeat=" + absl::FormatDuration(options_.heartbeat),
        "--scrub_interval=" + absl::FormatDuration(options_.scrub_interval),
-       absl::StrCat("--capacity=", CapacityOf(index))},
+       "--ops_listen=" + chunkserver_ops_address(index), LogFormatFlag(),
+       LogRpcsFlag(), absl::StrCat("--capacity=", CapacityOf(index))},
       absl::StrCat(dir_, "/", rack, ".log"));
   return chunkserver_pids_[index] > 0
              ? absl::OkStatus()

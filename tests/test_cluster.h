@@ -31,6 +31,10 @@ struct TestClusterOptions {
   // Chunkservers: scrub period and per-server capacity (0: the disk).
   absl::Duration scrub_interval = absl::Hours(24);
   std::vector<uint64_t> capacity_bytes;  // by index; missing means 0
+  // Every process logs JSON lines (--log_format=json) instead of text.
+  bool json_logs = false;
+  // The master and chunkservers log every RPC they answer (--log_rpcs).
+  bool log_rpcs = false;
 };
 
 // What a finished command did.
@@ -60,6 +64,12 @@ class TestCluster {
 
   std::string master_address() const;
   std::string chunkserver_address(int index) const;
+  // The operations HTTP ports (/healthz, /readyz, /metrics).
+  std::string master_ops_address() const;
+  std::string chunkserver_ops_address(int index) const;
+  // What a process has written to stderr so far.
+  std::string MasterLog() const;
+  std::string ChunkserverLog(int index) const;
   std::string chunkserver_dir(int index) const;
   const std::string& dir() const { return dir_; }
   // A client with test time-outs: readers fail over after 2 s of silence;
@@ -72,13 +82,17 @@ class TestCluster {
 
  private:
   uint64_t CapacityOf(int index) const;
+  std::string LogFormatFlag() const;
+  std::string LogRpcsFlag() const;
   pid_t Spawn(const std::string& binary, const std::vector<std::string>& args,
               const std::string& log);
 
   const TestClusterOptions options_;
   std::string dir_;
   int master_port_;
+  int master_ops_port_;
   std::vector<int> chunkserver_ports_;
+  std::vector<int> chunkserver_ops_ports_;
   pid_t master_pid_ = -1;
   std::vector<pid_t> chunkserver_pids_;
 };

@@ -26,9 +26,11 @@ constexpr size_t kSendBufferBytes = 256 << 10;
 struct DownloadBody {
   std::unique_ptr<FileReader> reader;
   std::string buffer;
-  Metrics* metrics;
   std::unique_ptr<ProgressReporter> progress;
   std::unique_ptr<Metrics::ActiveTransfer> active;
+  // The request's id, the log context of the body's reads (they run after
+  // the handler has returned).
+  std::string request_id;
 };
 
 bool EtagMatches(absl::string_view if_none_match, const std::string& etag) {
@@ -191,16 +193,17 @@ absl::Status DownloadHandler::Send(const HttpCall& call, const FileView& view,
   ASSIGN_OR_RETURN(body->reader,
                    services_->files->Open(view, range.offset, range.length));
   body->buffer.resize(kSendBufferBytes);
-  body->metrics = services_->metrics;
   body->progress = std::make_unique<ProgressReporter>(
       services_->progress, options.transfer_id, "download", range.length);
   body->active = std::make_unique<Metrics::ActiveTransfer>(
       services_->metrics, TransferDirection::kDownload);
+  body->request_id = CurrentRequestId();
   const uint64_t total = range.length;
   res.set_content_provider(
       total, type,
       [body, total, full_path = info.path](size_t offset, size_t length,
                                            httplib::DataSink& sink) {
+        ScopedRequestId request_id(body->request_id);
         auto n = body->reader->Read(body->buffer.data(),
                                     std::min(length, body->buffer.size()));
         if (!n.ok() || *n == 0) {
@@ -211,7 +214,7 @@ absl::Status DownloadHandler::Send(const HttpCall& call, const FileView& view,
           return false;
         }
         if (!sink.write(body->buffer.data(), *n)) return false;
-        body->metrics->AddBytesOut(*n);
+        body->active->Add(*n);
         body->progress->Update(offset + *n);
         if (offset + *n == total) body->progress->Finish(total);
         return true;

@@ -118,10 +118,12 @@ Frontend::Frontend(const FrontendOptions& options,
     listen_socket_ = sock;
   });
   auto plain = [this](const httplib::Request& req, httplib::Response& res) {
+    ScopedRequestId request_id(res.get_header_value("X-Request-Id"));
     router_.Dispatch(req, res, nullptr);
   };
   auto with_body = [this](const httplib::Request& req, httplib::Response& res,
                           const httplib::ContentReader& body) {
+    ScopedRequestId request_id(res.get_header_value("X-Request-Id"));
     WholeBodyReader whole(req, body);
     httplib::ContentReader reader = whole.reader();
     router_.Dispatch(req, res, &reader);
@@ -145,14 +147,19 @@ Frontend::Frontend(const FrontendOptions& options,
       [this](const httplib::Request& req, httplib::Response& res) {
         res.set_header("X-Request-Id",
                        absl::StrCat(request_id_prefix_, "-", ++requests_));
+        ++in_flight_;
         return options_.cors.Apply(req, res)
                    ? httplib::Server::HandlerResponse::Handled
                    : httplib::Server::HandlerResponse::Unhandled;
       });
-  s.set_logger([](const httplib::Request& req, const httplib::Response& res) {
-    Log(res.get_header_value("X-Request-Id"), " ", req.method, " ", req.path,
-        " ", res.status);
-  });
+  s.set_logger(
+      [this](const httplib::Request& req, const httplib::Response& res) {
+        // After the whole response, a download's streamed body included; only
+        // requests that were parsed (and so counted) have an id.
+        if (res.has_header("X-Request-Id")) --in_flight_;
+        Log(res.get_header_value("X-Request-Id"), " ", req.method, " ",
+            req.path, " ", res.status);
+      });
   // Library exceptions (std::regex, allocation) end at this edge as a 500.
   // What is left of the request body is unknown, so the connection ends.
   s.set_exception_handler([](const httplib::Request& req,
@@ -235,17 +242,21 @@ absl::Status Frontend::Start() {
   return absl::OkStatus();
 }
 
-bool Frontend::Drain(absl::Duration bound) {
+Frontend::DrainOutcome Frontend::Drain(absl::Duration bound) {
   draining_ = true;
+  metrics_.SetDraining(true);
+  absl::SleepFor(options_.drain_delay);
   sweeper_.Stop();
   // Progress streams would otherwise hold their threads until keep-alive.
   progress_.Shutdown();
   // Closes the listening socket; listen_after_bind returns once every
   // connection's thread has finished its request.
   server_->stop();
-  if (!stopped_.WaitForNotificationWithTimeout(bound)) return false;
+  if (!stopped_.WaitForNotificationWithTimeout(bound)) {
+    return DrainOutcome{false, in_flight_.load()};
+  }
   serve_thread_.join();
-  return true;
+  return DrainOutcome{true, 0};
 }
 
 }  // namespace sfs::frontend

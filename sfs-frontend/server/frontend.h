@@ -3,9 +3,11 @@
 // one Catalog and one ProgressHub.
 //
 // Lifecycle: Create, Start (binds and serves on a thread of its own), then
-// Drain on SIGTERM: stop accepting, end progress streams, let in-flight
-// transfers finish for up to a bound. Not thread-safe itself; the handlers
-// it runs are.
+// Drain on SIGTERM, a gate with a bounded and visible outcome: report not
+// ready while still serving (drain_delay, so load balancers stop sending new
+// requests), then stop accepting, end progress streams, and wait for the
+// requests in flight up to a bound. Not thread-safe itself; the handlers it
+// runs are.
 #ifndef SFS_FRONTEND_SERVER_FRONTEND_H_
 #define SFS_FRONTEND_SERVER_FRONTEND_H_
 
@@ -50,6 +52,11 @@ struct FrontendOptions {
   // net.core.somaxconn).
   int listen_backlog = 1024;
   absl::Duration sse_keepalive = absl::Seconds(15);
+  // How long a draining replica keeps serving every request while /readyz
+  // answers 503, before it stops accepting connections: at least a load
+  // balancer's health-check interval times its fall count. 0 where the
+  // platform removes the endpoint itself (Kubernetes with a preStop hook).
+  absl::Duration drain_delay = absl::ZeroDuration();
   absl::Duration session_lifetime = absl::Hours(12);
   // HS256 secret for login sessions (may be empty; see FrontendServices).
   std::string jwt_secret;
@@ -71,10 +78,18 @@ class Frontend {
   // sweeper.
   absl::Status Start();
 
-  // Stops accepting connections and waits up to `bound` for requests in
-  // flight. False if some were still running when the bound passed (the
-  // caller should then exit without destroying the frontend).
-  bool Drain(absl::Duration bound);
+  // What a drain ended with.
+  struct DrainOutcome {
+    // Every request finished: nothing was cut.
+    bool complete = false;
+    // Requests still running when the bound passed (when not complete).
+    int64_t in_flight = 0;
+  };
+
+  // Reports not ready for drain_delay, stops accepting connections and
+  // waits up to `bound` for the requests in flight. When the outcome is not
+  // complete the caller must exit non-zero without destroying the frontend.
+  DrainOutcome Drain(absl::Duration bound);
 
  private:
   Frontend(const FrontendOptions& options, std::unique_ptr<Client> client,
@@ -101,6 +116,9 @@ class Frontend {
   const std::string request_id_prefix_;
   std::atomic<uint64_t> requests_{0};
   std::atomic<bool> draining_{false};
+  // Requests between their parsing and their access log line (a download's
+  // streamed body included).
+  std::atomic<int64_t> in_flight_{0};
   // The listening socket, once bind_to_port has made it.
   int listen_socket_ = -1;
   std::thread serve_thread_;

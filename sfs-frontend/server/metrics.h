@@ -1,34 +1,58 @@
-// The frontend's Prometheus counters, rendered at /metrics in the text
-// exposition format. Counters live in this process only: Prometheus scrapes
-// every replica and sums.
+// The frontend's Prometheus metrics, rendered at /metrics in the text
+// exposition format (prometheus-cpp). They live in this process only:
+// Prometheus scrapes every replica and sums.
+//
+//   sfs_frontend_requests_total{route,method,status}   answers
+//   sfs_frontend_request_duration_seconds{route,method}
+//       arrival to the handler's return: a whole upload, or a download's
+//       time to its first byte (the body streams after)
+//   sfs_frontend_transfer_bytes{direction}              bytes per transfer
+//   sfs_frontend_bytes_{received,sent}_total            file bytes
+//   sfs_frontend_active_transfers{direction}            in progress
+//   sfs_frontend_draining                               1 once draining
 //
 // Thread-safety: every method may be called concurrently.
 #ifndef SFS_FRONTEND_SERVER_METRICS_H_
 #define SFS_FRONTEND_SERVER_METRICS_H_
 
-#include <atomic>
 #include <cstdint>
-#include <map>
+#include <memory>
 #include <string>
-#include <tuple>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace prometheus {
+class Counter;
+class Gauge;
+class Histogram;
+template <typename T>
+class Family;
+class Registry;
+}  // namespace prometheus
 
 namespace sfs::frontend {
 
 enum class TransferDirection { kUpload, kDownload };
 
 class Metrics {
+ private:
+  struct TransferSeries;
+
  public:
+  Metrics();
+  ~Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
   // One answered request. `route` is the route's name, not the raw path, so
   // the label set stays small whatever users request.
   void CountRequest(const std::string& route, const std::string& method,
-                    int status);
-  void AddBytesIn(uint64_t n) { bytes_in_ += n; }
-  void AddBytesOut(uint64_t n) { bytes_out_ += n; }
+                    int status, absl::Duration elapsed);
 
-  // Keeps a transfer counted as active for its lifetime.
+  void SetDraining(bool draining);
+
+  // One transfer, counted as active for its lifetime; its size is recorded
+  // when it ends.
   class ActiveTransfer {
    public:
     ActiveTransfer(Metrics* metrics, TransferDirection direction);
@@ -36,20 +60,23 @@ class Metrics {
     ActiveTransfer(const ActiveTransfer&) = delete;
     ActiveTransfer& operator=(const ActiveTransfer&) = delete;
 
+    // `n` more file bytes moved.
+    void Add(uint64_t n);
+
    private:
-    std::atomic<int64_t>* gauge_;
+    const TransferSeries& series_;
+    uint64_t bytes_ = 0;
   };
 
   std::string Render();
 
  private:
-  absl::Mutex mu_;
-  std::map<std::tuple<std::string, std::string, int>, uint64_t> requests_
-      ABSL_GUARDED_BY(mu_);
-  std::atomic<uint64_t> bytes_in_{0};
-  std::atomic<uint64_t> bytes_out_{0};
-  std::atomic<int64_t> active_uploads_{0};
-  std::atomic<int64_t> active_downloads_{0};
+  std::unique_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Histogram>& durations_;
+  prometheus::Gauge& draining_;
+  std::unique_ptr<TransferSeries> uploads_;
+  std::unique_ptr<TransferSeries> downloads_;
 };
 
 }  // namespace sfs::frontend

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "sfs-frontend/server/http_error.h"
 
 namespace sfs::frontend {
@@ -44,6 +45,7 @@ void Router::SetFallback(std::string route_name, RouteHandler handler) {
 
 void Router::Dispatch(const httplib::Request& req, httplib::Response& res,
                       const httplib::ContentReader* body) const {
+  const absl::Time start = absl::Now();
   for (const Route& route : routes_) {
     std::smatch match;
     if (!std::regex_match(req.path, match, route.pattern)) continue;
@@ -58,7 +60,8 @@ void Router::Dispatch(const httplib::Request& req, httplib::Response& res,
       absl::Status status = route.handler(call);
       if (!status.ok()) route.errors(call, status);
     }
-    metrics_->CountRequest(route.name, req.method, res.status);
+    metrics_->CountRequest(route.name, req.method, res.status,
+                           absl::Now() - start);
     return;
   }
   absl::Status status = absl::NotFoundError("no such route");
@@ -67,7 +70,8 @@ void Router::Dispatch(const httplib::Request& req, httplib::Response& res,
     status = fallback_(HttpCall{req, res, body, no_match});
   }
   if (!status.ok()) WriteStatusError(res, status);
-  metrics_->CountRequest(fallback_name_, req.method, res.status);
+  metrics_->CountRequest(fallback_name_, req.method, res.status,
+                         absl::Now() - start);
 }
 
 }  // namespace sfs::frontend

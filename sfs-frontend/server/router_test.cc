@@ -114,7 +114,7 @@ TEST(RouterFallbackTest, AnswersPathsNoRouteMatches) {
   EXPECT_EQ(missing.status, 404);
   EXPECT_NE(missing.body.find("missing page"), std::string::npos);
   EXPECT_EQ(call("/items").status, 200);
-  EXPECT_NE(metrics.Render().find("{route=\"pages\",method=\"GET\",status="
+  EXPECT_NE(metrics.Render().find("{method=\"GET\",route=\"pages\",status="
                                   "\"404\"} 1"),
             std::string::npos);
 }
@@ -123,9 +123,12 @@ TEST_F(RouterTest, CountsAnswersByRouteName) {
   Call("POST", "/items");
   Call("PUT", "/items");
   std::string text = metrics_.Render();
-  EXPECT_NE(text.find("{route=\"items\",method=\"POST\",status=\"200\"} 1"),
+  EXPECT_NE(text.find("{method=\"POST\",route=\"items\",status=\"200\"} 1"),
             std::string::npos);
-  EXPECT_NE(text.find("{route=\"items\",method=\"PUT\",status=\"405\"} 1"),
+  EXPECT_NE(text.find("{method=\"PUT\",route=\"items\",status=\"405\"} 1"),
+            std::string::npos);
+  EXPECT_NE(text.find("sfs_frontend_request_duration_seconds_count{method="
+                      "\"POST\",route=\"items\"} 1"),
             std::string::npos);
 }
 

@@ -238,11 +238,10 @@ absl::Status TusHandler::Append(const HttpCall& call, const Identity& caller,
   ASSIGN_OR_RETURN(const std::string transfer_id, RequestedTransferId(call));
   Metrics::ActiveTransfer active(services_->metrics,
                                  TransferDirection::kUpload);
-  Metrics* metrics = services_->metrics;
   BodySource body =
       [&](const std::function<absl::Status(absl::string_view)>& sink) {
         return (*call.body)([&](const char* data, size_t n) {
-          metrics->AddBytesIn(n);
+          active.Add(n);
           return sink(absl::string_view(data, n)).ok();
         });
       };

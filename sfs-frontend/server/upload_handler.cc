@@ -26,7 +26,7 @@ absl::Status ReceiveMultipart(
     const httplib::ContentReader& body, const OpenStream& open,
     const std::function<absl::Status(const UploadHandler::FormFields&)>&
         fields_read,
-    std::unique_ptr<UploadStream>& stream, Metrics* metrics) {
+    std::unique_ptr<UploadStream>& stream, Metrics::ActiveTransfer& transfer) {
   absl::Status error;
   UploadHandler::FormFields fields;
   std::string* field = nullptr;
@@ -67,7 +67,7 @@ absl::Status ReceiveMultipart(
           return true;
         }
         if (!in_file) return true;
-        metrics->AddBytesIn(n);
+        transfer.Add(n);
         error = stream->Append(absl::string_view(data, n));
         return error.ok();
       });
@@ -86,10 +86,11 @@ absl::Status ReceiveMultipart(
 }
 
 absl::Status ReceiveRaw(const httplib::ContentReader& body,
-                        UploadStream& stream, Metrics* metrics) {
+                        UploadStream& stream,
+                        Metrics::ActiveTransfer& transfer) {
   absl::Status error;
   bool complete = body([&](const char* data, size_t n) {
-    metrics->AddBytesIn(n);
+    transfer.Add(n);
     error = stream.Append(absl::string_view(data, n));
     return error.ok();
   });
@@ -170,11 +171,10 @@ absl::StatusOr<FileInfo> UploadHandler::Receive(
   };
   std::unique_ptr<UploadStream> stream;
   if (req.is_multipart_form_data()) {
-    RETURN_IF_ERROR(
-        ReceiveMultipart(*call.body, open, fields, stream, services_->metrics));
+    RETURN_IF_ERROR(ReceiveMultipart(*call.body, open, fields, stream, active));
   } else {
     ASSIGN_OR_RETURN(stream, open(req.get_header_value("Content-Type")));
-    RETURN_IF_ERROR(ReceiveRaw(*call.body, *stream, services_->metrics));
+    RETURN_IF_ERROR(ReceiveRaw(*call.body, *stream, active));
   }
   return stream->Finish({req.get_header_value("Content-MD5"),
                          req.get_header_value("X-Content-SHA256")});

@@ -8,6 +8,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev librocksdb-dev libssl-dev libsodium-dev libpq-dev
   libcpp-httplib-dev libgtest-dev libgmock-dev nlohmann-json3-dev
+  prometheus-cpp-dev haproxy python3-yaml
   postgresql curl procps python3
   chromium
 )

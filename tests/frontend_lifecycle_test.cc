@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 
+#include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -89,47 +91,96 @@ TEST(FrontendLifecycleTest, AccountsAndTokensFromTheCli) {
       403);
 }
 
+// An upload of 16 MiB at about 8 MiB/s on a thread of its own; the
+// constructor returns once its first bytes have been sent.
+class SlowUpload {
+ public:
+  static constexpr uint64_t kSize = 16 * kMiB;
+
+  SlowUpload(int port, const std::string& path) {
+    thread_ = std::thread([this, port, path] {
+      httplib::Client slow("127.0.0.1", port);
+      slow.set_read_timeout(60, 0);
+      auto res = slow.Post(
+          path, Bearer(TestJwt("alice")), kSize,
+          [&](size_t offset, size_t, httplib::DataSink& sink) {
+            std::string piece = Pattern(9, offset, kMiB);
+            started_ = true;
+            absl::SleepFor(absl::Milliseconds(125));
+            return sink.write(piece.data(), piece.size());
+          },
+          "application/octet-stream");
+      status_ = res ? res->status : -1;
+    });
+    while (!started_) absl::SleepFor(absl::Milliseconds(10));
+    absl::SleepFor(absl::Milliseconds(300));
+  }
+
+  // The HTTP status it ended with (-1: no answer).
+  int Status() {
+    thread_.join();
+    return status_;
+  }
+
+ private:
+  std::atomic<bool> started_{false};
+  int status_ = -1;
+  std::thread thread_;
+};
+
 TEST(FrontendLifecycleTest, SigtermDrainsInFlightUploads) {
   TestCluster cluster;
   ASSERT_TRUE(cluster.Start().ok());
-  FrontendServer server(
-      TestFrontendOptions(cluster, "frontend", "", {"--drain_timeout=60s"}));
+  FrontendServer server(TestFrontendOptions(
+      cluster, "frontend", "", {"--drain_timeout=60s", "--drain_delay=1s"}));
   ASSERT_TRUE(server.Start().ok());
-  const std::string alice = TestJwt("alice");
   ASSERT_EQ(CreateTestNamespace(server, "drain"), 201);
 
-  // A slow upload: 16 MiB at about 8 MiB/s.
-  const uint64_t size = 16 * kMiB;
-  std::atomic<bool> started{false};
-  int upload_status = -1;
-  std::thread upload([&] {
-    httplib::Client slow("127.0.0.1", server.port());
-    slow.set_read_timeout(60, 0);
-    auto res = slow.Post(
-        "/storage/drain/slow.bin", Bearer(alice), size,
-        [&](size_t offset, size_t, httplib::DataSink& sink) {
-          std::string piece = Pattern(9, offset, kMiB);
-          started = true;
-          absl::SleepFor(absl::Milliseconds(125));
-          return sink.write(piece.data(), piece.size());
-        },
-        "application/octet-stream");
-    upload_status = res ? res->status : -1;
-  });
-  while (!started) absl::SleepFor(absl::Milliseconds(10));
-  absl::SleepFor(absl::Milliseconds(300));
+  SlowUpload upload(server.port(), "/storage/drain/slow.bin");
   kill(server.pid(), SIGTERM);
   absl::SleepFor(absl::Milliseconds(300));
-  // No new connections once draining.
+  // During the drain delay: still serving, but no longer ready.
+  httplib::Client early("127.0.0.1", server.port());
+  auto ready = early.Get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 503);
+  auto metrics = early.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("sfs_frontend_draining 1"), std::string::npos);
+  absl::SleepFor(absl::Seconds(1));
+  // No new connections once the delay has passed.
   httplib::Client late("127.0.0.1", server.port());
   EXPECT_FALSE(late.Get("/healthz"));
-  upload.join();
-  EXPECT_EQ(upload_status, 201);
+  EXPECT_EQ(upload.Status(), 201);
   int status = server.WaitForExit();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
   auto reader = cluster.NewClient()->Stat("/drain/slow.bin");
   ASSERT_TRUE(reader.ok()) << reader.status();
-  EXPECT_EQ(reader->sha256, PatternSha256(9, size));
+  EXPECT_EQ(reader->sha256, PatternSha256(9, SlowUpload::kSize));
+}
+
+// A drain that runs out of time cuts what is in flight: the process says so
+// with a non-zero exit status, and the cut upload leaves nothing.
+TEST(FrontendLifecycleTest, DrainTimeoutExitsNonZeroAndLeavesNothing) {
+  TestCluster cluster;
+  ASSERT_TRUE(cluster.Start().ok());
+  FrontendServer server(
+      TestFrontendOptions(cluster, "frontend", "", {"--drain_timeout=500ms"}));
+  ASSERT_TRUE(server.Start().ok());
+  ASSERT_EQ(CreateTestNamespace(server, "cut"), 201);
+
+  SlowUpload upload(server.port(), "/storage/cut/slow.bin");
+  kill(server.pid(), SIGTERM);
+  int status = server.WaitForExit();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 3) << status;
+  EXPECT_NE(upload.Status(), 201);
+  std::ifstream log(cluster.dir() + "/frontend.log");
+  std::string text(std::istreambuf_iterator<char>(log), {});
+  EXPECT_NE(text.find("drain timed out with 1 requests still running"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(cluster.NewClient()->Stat("/cut/slow.bin").status().code(),
+            absl::StatusCode::kNotFound);
 }
 
 TEST(FrontendLifecycleTest, StalledUploadIsTimedOutAndLeavesNothing) {

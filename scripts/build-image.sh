@@ -21,9 +21,16 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+# The image's name; deploy/k8s runs $NAME:latest (tests/deploy checks that
+# with --print-ref, which prints it and exits).
+NAME=sfs
+if [ "${1:-}" = --print-ref ]; then
+  echo "$NAME:latest"
+  exit 0
+fi
 BUILD=${BUILD:-build}
 OUT=$BUILD/image
-LAYOUT=$OUT/sfs
+LAYOUT=$OUT/$NAME
 ARCHIVE=$OUT/sfs.oci.tar
 SUITE=bookworm
 SFS_UID=10001 # the user every process of the image runs as, `sfs`
@@ -100,8 +107,10 @@ set -e
 usage() {
   cat <<'USAGE'
 usage: sfs-entrypoint ROLE [FLAGS...]
-  master       sfs-master --listen=0.0.0.0:9000 --data=/var/lib/sfs/master FLAGS
-  chunkserver  sfs-chunkserver --listen=0.0.0.0:9101 --data=/var/lib/sfs/chunks FLAGS
+  master       sfs-master --listen=0.0.0.0:9000 --ops_listen=0.0.0.0:9001
+                 --data=/var/lib/sfs/master FLAGS
+  chunkserver  sfs-chunkserver --listen=0.0.0.0:9101 --ops_listen=0.0.0.0:9102
+                 --data=/var/lib/sfs/chunks FLAGS
                (give --master, and --advertise=<address others reach>)
   frontend     sfs-frontend --addr=:8080 --catalog=/var/lib/sfs/frontend
                  --static=/usr/local/share/sfs/web FLAGS
@@ -114,10 +123,10 @@ role=${1:-}
 case "$role" in
   master)
     exec /usr/local/bin/sfs-master --listen=0.0.0.0:9000 \
-      --data=/var/lib/sfs/master "$@" ;;
+      --ops_listen=0.0.0.0:9001 --data=/var/lib/sfs/master "$@" ;;
   chunkserver)
     exec /usr/local/bin/sfs-chunkserver --listen=0.0.0.0:9101 \
-      --data=/var/lib/sfs/chunks "$@" ;;
+      --ops_listen=0.0.0.0:9102 --data=/var/lib/sfs/chunks "$@" ;;
   frontend)
     exec /usr/local/bin/sfs-frontend --addr=:8080 \
       --catalog=/var/lib/sfs/frontend --static=/usr/local/share/sfs/web "$@" ;;
@@ -241,10 +250,11 @@ umoci config --image "$new:latest" \
   --config.entrypoint=/usr/local/bin/sfs-entrypoint \
   --config.workingdir=/var/lib/sfs \
   --config.env=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-  --config.exposedports=9000/tcp --config.exposedports=9101/tcp \
+  --config.exposedports=9000/tcp --config.exposedports=9001/tcp \
+  --config.exposedports=9101/tcp --config.exposedports=9102/tcp \
   --config.exposedports=8080/tcp \
   --config.stopsignal=SIGTERM \
-  --config.label=org.opencontainers.image.title=sfs \
+  --config.label=org.opencontainers.image.title=$NAME \
   --config.label="org.opencontainers.image.version=$version" \
   --config.label="org.opencontainers.image.revision=$revision" \
   --manifest.annotation="org.opencontainers.image.version=$version" \
@@ -263,6 +273,6 @@ mv "$ARCHIVE.new" "$ARCHIVE"
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
 packed=$(du -sb "$LAYOUT/blobs" | cut -f1)
 unpacked=$(($(stat -c %s "$rootfs") + $(stat -c %s "$work/app.tar")))
-echo "image: sfs:latest = sfs:$tag (revision $revision)"
+echo "image: $NAME:latest = $NAME:$tag (revision $revision)"
 echo "  layout  oci:$LAYOUT:latest  $(mib "$packed") compressed, ~$(mib "$unpacked") unpacked"
 echo "  archive oci-archive:$ARCHIVE  $(mib "$(stat -c %s "$ARCHIVE")")"

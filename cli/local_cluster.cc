@@ -91,9 +91,16 @@ absl::Status LocalCluster::Start() {
   std::filesystem::create_directories(options_.data_dir);
   std::string master = absl::StrCat("127.0.0.1:", options_.master_port);
   int replication = std::min(3, options_.chunkservers);
+  // The i-th process's operations address (master 0), or none.
+  auto ops = [this](int i) {
+    return options_.first_ops_port == 0
+               ? std::string("--ops_listen=")
+               : absl::StrCat("--ops_listen=127.0.0.1:",
+                              options_.first_ops_port + i);
+  };
   absl::Status status =
       Add("master", Role::kMaster, bin + "/sfs-master",
-          {absl::StrCat("--listen=127.0.0.1:", options_.master_port),
+          {absl::StrCat("--listen=127.0.0.1:", options_.master_port), ops(0),
            absl::StrCat("--data=", options_.data_dir, "/master"),
            absl::StrCat("--dead_after=", FlagDuration(options_.dead_after)),
            absl::StrCat("--replication=", replication),
@@ -104,7 +111,8 @@ absl::Status LocalCluster::Start() {
     int port = options_.first_chunkserver_port + i - 1;
     status =
         Add(rack, Role::kChunkserver, bin + "/sfs-chunkserver",
-            {absl::StrCat("--listen=127.0.0.1:", port), "--master=" + master,
+            {absl::StrCat("--listen=127.0.0.1:", port), ops(i),
+             "--master=" + master,
              absl::StrCat("--data=", options_.data_dir, "/", rack),
              "--id=" + rack, "--rack=" + rack,
              absl::StrCat("--heartbeat=", FlagDuration(options_.heartbeat))},

@@ -31,6 +31,9 @@ struct LocalClusterOptions {
   int master_port = 9000;
   int first_chunkserver_port = 9101;
   int http_port = 8080;
+  // The master's operations port (/healthz, /readyz, /metrics); the
+  // chunkservers' follow it (+1 each). 0: none.
+  int first_ops_port = 9001;
   int chunkservers = 4;
   absl::Duration heartbeat = absl::Seconds(2);
   absl::Duration dead_after = absl::Seconds(15);

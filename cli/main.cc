@@ -35,6 +35,9 @@ ABSL_FLAG(int, master_port, 9000, "up: master port");
 ABSL_FLAG(int, chunkserver_port, 9101,
           "up: port of the first chunkserver (then +1 each)");
 ABSL_FLAG(int, http_port, 8080, "up: frontend HTTP port");
+ABSL_FLAG(int, ops_port, 9001,
+          "up: master's /healthz, /readyz, /metrics port; the chunkservers' "
+          "follow it (0: none)");
 ABSL_FLAG(int, chunkservers, 4, "up: number of chunkservers (rp1..rpN)");
 ABSL_FLAG(absl::Duration, heartbeat, absl::Seconds(2),
           "up: chunkserver heartbeat interval");
@@ -306,6 +309,7 @@ int Up(const Args& args) {
   options.master_port = absl::GetFlag(FLAGS_master_port);
   options.first_chunkserver_port = absl::GetFlag(FLAGS_chunkserver_port);
   options.http_port = absl::GetFlag(FLAGS_http_port);
+  options.first_ops_port = absl::GetFlag(FLAGS_ops_port);
   options.chunkservers = absl::GetFlag(FLAGS_chunkservers);
   options.heartbeat = absl::GetFlag(FLAGS_heartbeat);
   options.dead_after = absl::GetFlag(FLAGS_dead_after);
@@ -322,8 +326,12 @@ int Up(const Args& args) {
   if (!status.ok()) return Fail("up", status);
   Log("master on 127.0.0.1:", options.master_port, ", ", options.chunkservers,
       " chunkservers from port ", options.first_chunkserver_port,
-      ", frontend on http://127.0.0.1:", options.http_port, ", data in ",
-      options.data_dir, ". Ctrl-C stops everything.");
+      ", frontend on http://127.0.0.1:", options.http_port,
+      options.first_ops_port == 0
+          ? std::string()
+          : absl::StrCat(", metrics from http://127.0.0.1:",
+                         options.first_ops_port, "/metrics"),
+      ", data in ", options.data_dir, ". Ctrl-C stops everything.");
   std::string why = cluster.Supervise();
   Log(why, ": stopping the cluster");
   cluster.Stop();

@@ -138,7 +138,7 @@ absl::Status Run() {
         " requests still running; exiting with status ", kDrainCutExitCode);
     std::_Exit(kDrainCutExitCode);
   }
-  Log("drained: every request finished; stopped");
+  Log("stopped: the drain let every request finish");
   return absl::OkStatus();
 }
 

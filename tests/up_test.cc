@@ -40,6 +40,7 @@ class SfsUp {
     master_port_ = FreeLoopbackPort();
     first_chunkserver_port_ = FreeLoopbackPorts(4);
     http_port_ = FreeLoopbackPort();
+    first_ops_port_ = FreeLoopbackPorts(5);
   }
 
   ~SfsUp() {
@@ -63,6 +64,7 @@ class SfsUp {
         absl::StrCat("--master_port=", master_port_),
         absl::StrCat("--chunkserver_port=", first_chunkserver_port_),
         absl::StrCat("--http_port=", http_port_),
+        absl::StrCat("--ops_port=", first_ops_port_),
         "--chunkservers=4",
         "--heartbeat=200ms",
         "--dead_after=3s",
@@ -148,6 +150,7 @@ class SfsUp {
     return absl::StrCat("127.0.0.1:", master_port_);
   }
   std::string data() const { return dir_ + "/data"; }
+  int first_ops_port() const { return first_ops_port_; }
   const std::string& dir() const { return dir_; }
 
  private:
@@ -158,6 +161,7 @@ class SfsUp {
   int master_port_;
   int first_chunkserver_port_;
   int http_port_;
+  int first_ops_port_;
   pid_t pid_ = -1;
 };
 
@@ -210,6 +214,15 @@ TEST(SfsUpTest, ChunkserverSigkillDuringGetIsSurvivedRestartedAndHealed) {
   ASSERT_TRUE(SfsUp::WaitFor([&] { return up.AliveChunkservers() == 4; },
                              absl::Seconds(30)))
       << up.log();
+  // Every server's operations port answers: the master's, then rp1..rp4's.
+  for (int i = 0; i < 5; ++i) {
+    CommandResult ready =
+        RunCommand({"/usr/bin/curl", "-sf",
+                    absl::StrCat("http://127.0.0.1:", up.first_ops_port() + i,
+                                 "/readyz")});
+    EXPECT_EQ(ready.exit_code, 0)
+        << "operations port " << i << ": " << ready.err;
+  }
 
   constexpr uint64_t kSize = 300 * kMiB;
   std::string local = up.dir() + "/big";

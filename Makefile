@@ -31,9 +31,10 @@ test: build node-test-deps
 	cd $(BUILD) && ctest --output-on-failure -j1
 
 # The npm packages of the Node.js tests (the browser test, the storage-js
-# test, tus-js-client) and of the web UI, installed when missing or older
-# than their package-lock.json; npm ci writes node_modules/.package-lock.json.
-NODE_TESTS := tests/browser tests/supabase tests/tus
+# test, tus-js-client, the manifests' schema check) and of the web UI,
+# installed when missing or older than their package-lock.json; npm ci
+# writes node_modules/.package-lock.json.
+NODE_TESTS := tests/browser tests/supabase tests/tus tests/deploy
 node-test-deps: $(addsuffix /node_modules/.package-lock.json,$(NODE_TESTS))
 %/node_modules/.package-lock.json: %/package-lock.json
 	cd $* && npm ci --no-audit --no-fund

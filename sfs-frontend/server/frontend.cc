@@ -14,6 +14,7 @@
 #include "sfs-frontend/server/account_handlers.h"
 #include "sfs-frontend/server/file_handlers.h"
 #include "sfs-frontend/server/http_error.h"
+#include "sfs-frontend/server/multipart_reader.h"
 #include "sfs-frontend/server/namespace_handlers.h"
 #include "sfs-frontend/server/progress_handler.h"
 #include "sfs-frontend/server/request_body.h"
@@ -148,6 +149,10 @@ Frontend::Frontend(const FrontendOptions& options,
         res.set_header("X-Request-Id",
                        absl::StrCat(request_id_prefix_, "-", ++requests_));
         ++in_flight_;
+        // httplib hands this hook the request it is about to read the body
+        // of as const, though the object is its own mutable local: the only
+        // place to move a multipart type aside before it reads the body.
+        SetAsideMultipartType(const_cast<httplib::Request&>(req));
         return options_.cors.Apply(req, res)
                    ? httplib::Server::HandlerResponse::Handled
                    : httplib::Server::HandlerResponse::Unhandled;

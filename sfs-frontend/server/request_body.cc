@@ -13,17 +13,11 @@ httplib::ContentReader WholeBodyReader::reader() {
         complete_ = Read(Forward(receiver, refused));
         return complete_ && !refused;
       },
-      [this](httplib::MultipartContentHeader header,
-             httplib::ContentReceiver receiver) {
-        used_ = true;
-        bool refused = false;
-        complete_ = body_(
-            [&](const httplib::MultipartFormData& part) {
-              if (!refused) refused = !header(part);
-              return true;
-            },
-            Forward(receiver, refused));
-        return complete_ && !refused;
+      // Multipart bodies reach handlers as plain bytes, for
+      // MultipartReader (SetAsideMultipartType): httplib's parser is not
+      // used.
+      [](httplib::MultipartContentHeader, httplib::ContentReceiver) {
+        return false;
       });
 }
 
@@ -35,13 +29,6 @@ bool WholeBodyReader::Finish() {
 }
 
 bool WholeBodyReader::Read(httplib::ContentReceiver receiver) {
-  // httplib reads a multipart body only through its multipart form (the
-  // plain form throws std::bad_function_call on one): a handler that wants
-  // raw bytes gets the parts' contents one after another.
-  if (req_.is_multipart_form_data()) {
-    return body_([](const httplib::MultipartFormData&) { return true; },
-                 std::move(receiver));
-  }
   return body_(std::move(receiver));
 }
 

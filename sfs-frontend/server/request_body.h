@@ -35,7 +35,8 @@ class WholeBodyReader {
   bool Finish();
 
  private:
-  // Reads the whole body into `receiver`, whatever its encoding.
+  // Reads the whole body into `receiver`, whatever its encoding (a
+  // multipart body as plain bytes: SetAsideMultipartType).
   bool Read(httplib::ContentReceiver receiver);
   // Passes data to `receiver` until it refuses once; keeps reading after.
   static httplib::ContentReceiver Forward(httplib::ContentReceiver& receiver,

@@ -12,6 +12,7 @@
 #include "common/status_macros.h"
 #include "sfs-frontend/files/upload_stream.h"
 #include "sfs-frontend/server/http_error.h"
+#include "sfs-frontend/server/multipart_reader.h"
 
 namespace sfs::frontend {
 namespace {
@@ -23,7 +24,8 @@ using OpenStream = std::function<absl::StatusOr<std::unique_ptr<UploadStream>>(
 // `open` once that part's headers are known. Fields before it are kept for
 // `fields`; parts after it are skipped.
 absl::Status ReceiveMultipart(
-    const httplib::ContentReader& body, const OpenStream& open,
+    const httplib::ContentReader& body, const std::string& content_type,
+    const OpenStream& open,
     const std::function<absl::Status(const UploadHandler::FormFields&)>&
         fields_read,
     std::unique_ptr<UploadStream>& stream, Metrics::ActiveTransfer& transfer) {
@@ -31,52 +33,56 @@ absl::Status ReceiveMultipart(
   UploadHandler::FormFields fields;
   std::string* field = nullptr;
   bool in_file = false;
-  bool complete = body(
-      [&](const httplib::MultipartFormData& part) {
-        field = nullptr;
-        in_file = false;
-        if (stream != nullptr) return true;
-        if (part.name != "file" && part.filename.empty()) {
-          if (fields.size() == UploadHandler::kMaxFormFields) {
-            error = absl::InvalidArgumentError(
-                absl::StrCat("more than ", UploadHandler::kMaxFormFields,
-                             " form fields before the file"));
-            return false;
-          }
-          field = &fields[part.name];
-          field->clear();
-          return true;
-        }
-        in_file = true;
-        if (fields_read) error = fields_read(fields);
-        if (!error.ok()) return false;
-        auto opened = open(part.content_type);
-        if (!opened.ok()) error = opened.status();
-        if (opened.ok()) stream = std::move(*opened);
-        return error.ok();
-      },
-      [&](const char* data, size_t n) {
-        if (field != nullptr) {
-          if (field->size() + n > UploadHandler::kMaxFormFieldBytes) {
-            error = absl::InvalidArgumentError(
-                absl::StrCat("a form field exceeds ",
-                             UploadHandler::kMaxFormFieldBytes, " bytes"));
-            return false;
-          }
-          field->append(data, n);
-          return true;
-        }
-        if (!in_file) return true;
-        transfer.Add(n);
-        error = stream->Append(absl::string_view(data, n));
-        return error.ok();
-      });
+  auto on_part = [&](const MultipartReader::PartHeader& part) {
+    field = nullptr;
+    in_file = false;
+    if (stream != nullptr) return true;
+    if (part.name != "file" && part.filename.empty()) {
+      if (fields.size() == UploadHandler::kMaxFormFields) {
+        error = absl::InvalidArgumentError(
+            absl::StrCat("more than ", UploadHandler::kMaxFormFields,
+                         " form fields before the file"));
+        return false;
+      }
+      field = &fields[part.name];
+      field->clear();
+      return true;
+    }
+    in_file = true;
+    if (fields_read) error = fields_read(fields);
+    if (!error.ok()) return false;
+    auto opened = open(part.content_type);
+    if (!opened.ok()) error = opened.status();
+    if (opened.ok()) stream = std::move(*opened);
+    return error.ok();
+  };
+  auto on_data = [&](const char* data, size_t n) {
+    if (field != nullptr) {
+      if (field->size() + n > UploadHandler::kMaxFormFieldBytes) {
+        error = absl::InvalidArgumentError(
+            absl::StrCat("a form field exceeds ",
+                         UploadHandler::kMaxFormFieldBytes, " bytes"));
+        return false;
+      }
+      field->append(data, n);
+      return true;
+    }
+    if (!in_file) return true;
+    transfer.Add(n);
+    error = stream->Append(absl::string_view(data, n));
+    return error.ok();
+  };
+  ASSIGN_OR_RETURN(MultipartReader reader,
+                   MultipartReader::Create(content_type, on_part, on_data));
+  const bool complete =
+      body([&](const char* data, size_t n) { return reader.Feed(data, n); });
   RETURN_IF_ERROR(error);
   if (!complete) {
-    return absl::InvalidArgumentError(
-        "request body ended early or is not "
-        "well-formed multipart");
+    absl::Status parsed = reader.Finish();
+    return parsed.ok() ? absl::InvalidArgumentError("request body ended early")
+                       : parsed;
   }
+  RETURN_IF_ERROR(reader.Finish());
   if (stream == nullptr) {
     return absl::InvalidArgumentError(
         "multipart body has no file part (named \"file\" or with a "
@@ -108,7 +114,7 @@ std::optional<uint64_t> UploadHandler::DeclaredSize(
     return size;
   }
   // A multipart body is larger than the file in it.
-  if (!req.is_multipart_form_data() &&
+  if (MultipartType(req).empty() &&
       absl::SimpleAtoi(req.get_header_value("Content-Length"), &size)) {
     return size;
   }
@@ -170,8 +176,9 @@ absl::StatusOr<FileInfo> UploadHandler::Receive(
     return admitted.Open(declared_type, &progress);
   };
   std::unique_ptr<UploadStream> stream;
-  if (req.is_multipart_form_data()) {
-    RETURN_IF_ERROR(ReceiveMultipart(*call.body, open, fields, stream, active));
+  if (const std::string multipart = MultipartType(req); !multipart.empty()) {
+    RETURN_IF_ERROR(
+        ReceiveMultipart(*call.body, multipart, open, fields, stream, active));
   } else {
     ASSIGN_OR_RETURN(stream, open(req.get_header_value("Content-Type")));
     RETURN_IF_ERROR(ReceiveRaw(*call.body, *stream, active));

@@ -4,7 +4,9 @@
 //                           (common/log.h); default text.
 //   --log_rpcs              log every gRPC call the process answers, with
 //                           its status, latency and the caller's request
-//                           id (a gRPC servers' access log); default off.
+//                           id (an access log of the cluster plane; the
+//                           master and chunkservers, which serve gRPC);
+//                           default off.
 //   --check_flags           parse the whole command line, then exit 0
 //                           without doing anything: how the deploy
 //                           manifests are checked against the binaries.

@@ -4,10 +4,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "sfs-frontend/auth/crypto.h"
 #include "sfs-frontend/auth/jwt.h"
 #include "sfs-frontend/auth/password.h"
+#include "sfs-frontend/server/http_error.h"
 
 namespace sfs::frontend {
 namespace {
@@ -27,6 +30,16 @@ json SessionJson(const std::string& username, bool is_admin) {
           {"display_name", username},
           {"user_id", username},
           {"is_admin", is_admin}};
+}
+
+// A hash of a random password: what an attempt for an unknown user is
+// verified against, so that it costs what a real one does.
+const std::string& UnknownUserHash() {
+  static const std::string* hash = [] {
+    auto made = HashPassword(absl::BytesToHexString(RandomBytes(16)));
+    return new std::string(made.ok() ? *made : "");
+  }();
+  return *hash;
 }
 
 }  // namespace
@@ -55,14 +68,27 @@ absl::Status AccountHandlers::Login(const HttpCall& call) {
         "body must be {\"username\": ..., \"password\": ...}");
   }
   const std::string username = body["username"].get<std::string>();
+  absl::Duration retry_after;
+  auto permit = throttle_.Admit(call.req.remote_addr, username, absl::Now(),
+                                &retry_after);
+  if (!permit.ok()) {
+    call.res.set_header("Retry-After",
+                        absl::StrCat(absl::ToInt64Seconds(
+                            absl::Ceil(retry_after, absl::Seconds(1)))));
+    return WithHttpStatus(permit.status(), 429, "too_many_requests");
+  }
   auto user = services_->catalog->GetUser(username);
-  // One message for both failures, so logins do not reveal who exists.
-  if ((!user.ok() && absl::IsNotFound(user.status())) ||
-      (user.ok() && !VerifyPassword(body["password"].get<std::string>(),
-                                    user->password_hash))) {
+  if (!user.ok() && !absl::IsNotFound(user.status())) return user.status();
+  // An unknown user costs the same hash as a known one, and both failures
+  // get one message, so logins reveal neither who exists nor by timing.
+  const bool verified =
+      VerifyPassword(body["password"].get<std::string>(),
+                     user.ok() ? user->password_hash : UnknownUserHash()) &&
+      user.ok();
+  if (!verified) {
+    (*permit)->Failed(absl::Now());
     return absl::UnauthenticatedError("wrong username or password");
   }
-  if (!user.ok()) return user.status();
   absl::Time now = absl::Now();
   JwtClaims claims;
   claims.subject = user->username;

@@ -7,6 +7,7 @@
 #define SFS_FRONTEND_SERVER_ACCOUNT_HANDLERS_H_
 
 #include "absl/time/time.h"
+#include "sfs-frontend/auth/login_throttle.h"
 #include "sfs-frontend/server/frontend_services.h"
 #include "sfs-frontend/server/router.h"
 
@@ -29,6 +30,7 @@ class AccountHandlers {
 
   const FrontendServices* const services_;
   const absl::Duration session_lifetime_;
+  LoginThrottle throttle_;
 };
 
 }  // namespace sfs::frontend

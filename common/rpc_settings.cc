@@ -66,6 +66,10 @@ std::shared_ptr<grpc::Channel> NewChannel(const std::string& address) {
 }
 
 void ConfigureServer(grpc::ServerBuilder* builder) {
+  // gRPC sets SO_REUSEPORT by default: a second server on a taken port
+  // would start and silently share its connections (a chunkserver once
+  // answered a master's RPCs that way). Refuse to start instead.
+  builder->AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder->AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, kKeepaliveTimeMs);
   builder->AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
                               kKeepaliveTimeoutMs);

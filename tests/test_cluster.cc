@@ -11,9 +11,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "common/checksum.h"
 
 namespace sfs {
@@ -63,15 +65,33 @@ void ExecOrExit(const std::vector<std::string>& argv) {
   _exit(127);
 }
 
-int FreeLoopbackPort() { return BindLoopback(0); }
+// Ports this process has handed out. The kernel may give bind(0) the same
+// free port twice in a row, and a cluster of several processes asks for
+// many before any of them binds: each port is handed out once.
+absl::Mutex handed_out_mu;
+std::set<int>* handed_out ABSL_GUARDED_BY(handed_out_mu) = new std::set<int>;
+
+int FreeLoopbackPort() {
+  absl::MutexLock lock(&handed_out_mu);
+  while (true) {
+    int port = BindLoopback(0);
+    if (port > 0 && handed_out->insert(port).second) return port;
+  }
+}
 
 int FreeLoopbackPorts(int count) {
+  absl::MutexLock lock(&handed_out_mu);
   while (true) {
     int first = BindLoopback(0);
     if (first < 0 || first + count > 65535) continue;
-    int free = 1;
-    while (free < count && BindLoopback(first + free) > 0) ++free;
-    if (free == count) return first;
+    int free = 0;
+    while (free < count && handed_out->count(first + free) == 0 &&
+           (free == 0 || BindLoopback(first + free) > 0)) {
+      ++free;
+    }
+    if (free < count) continue;
+    for (int i = 0; i < count; ++i) handed_out->insert(first + i);
+    return first;
   }
 }
 

@@ -122,9 +122,11 @@ CommandResult RunCommand(const std::vector<std::string>& argv);
 // The directory holding the built binaries.
 std::string BinDir();
 
-// A loopback TCP port nobody listens on right now.
+// A loopback TCP port nobody listens on right now, never handed out before
+// by this process.
 int FreeLoopbackPort();
-// The first of `count` consecutive loopback ports nobody listens on now.
+// The first of `count` consecutive loopback ports nobody listens on now,
+// none of them handed out before by this process.
 int FreeLoopbackPorts(int count);
 
 // Writes `size` pseudo-random bytes (seeded) to `path`; returns their SHA-256.

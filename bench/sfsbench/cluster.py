@@ -44,6 +44,8 @@ class Cluster:
                 f"--master-port={self.master_port}",
                 f"--chunkserver-port={self.chunkserver_port}",
                 f"--http-port={self.http_port}",
+                # No operations ports: they would sit outside --port-base.
+                "--ops-port=0",
                 f"--chunkservers={CHUNKSERVERS}", "--heartbeat=1s",
                 # Deleted workload files free their disk space soon.
                 "--master-args=--gc_grace=5s",

@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/checksum.h"
 #include "gtest/gtest.h"
 #include "tests/frontend_http.h"
 #include "tests/frontend_server.h"
@@ -157,6 +158,52 @@ TEST(FrontendLifecycleTest, SigtermDrainsInFlightUploads) {
   auto reader = cluster.NewClient()->Stat("/drain/slow.bin");
   ASSERT_TRUE(reader.ok()) << reader.status();
   EXPECT_EQ(reader->sha256, PatternSha256(9, SlowUpload::kSize));
+}
+
+// A download streaming when SIGTERM comes is not cut: the drain waits for
+// its last byte (httplib's own stop would end a streamed body early).
+TEST(FrontendLifecycleTest, SigtermLetsADownloadInFlightFinish) {
+  TestCluster cluster;
+  ASSERT_TRUE(cluster.Start().ok());
+  FrontendServer server(
+      TestFrontendOptions(cluster, "frontend", "", {"--drain_timeout=60s"}));
+  ASSERT_TRUE(server.Start().ok());
+  ASSERT_EQ(CreateTestNamespace(server, "dl"), 201);
+  const uint64_t size = 64 * kMiB;
+  const std::string alice = TestJwt("alice");
+  auto up = UploadPattern(*server.NewClient(), "/storage/dl/big", alice, 4,
+                          size, false);
+  ASSERT_TRUE(up);
+  ASSERT_EQ(up->status, 201);
+
+  // A slow reader: 100 ms per MiB, so the body streams for seconds.
+  std::atomic<bool> started{false};
+  uint64_t got = 0;
+  Sha256 sha;
+  int status = -1;
+  std::thread download([&] {
+    httplib::Client slow("127.0.0.1", server.port());
+    slow.set_read_timeout(60, 0);
+    auto res = slow.Get("/storage/dl/big", Bearer(alice),
+                        [&](const char* data, size_t n) {
+                          if (got / kMiB != (got + n) / kMiB) {
+                            started = true;
+                            absl::SleepFor(absl::Milliseconds(100));
+                          }
+                          sha.Update(absl::string_view(data, n));
+                          got += n;
+                          return true;
+                        });
+    status = res ? res->status : -1;
+  });
+  while (!started) absl::SleepFor(absl::Milliseconds(10));
+  kill(server.pid(), SIGTERM);
+  download.join();
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(got, size);
+  EXPECT_EQ(sha.FinishHex(), PatternSha256(4, size));
+  int exited = server.WaitForExit();
+  EXPECT_TRUE(WIFEXITED(exited) && WEXITSTATUS(exited) == 0) << exited;
 }
 
 // A drain that runs out of time cuts what is in flight: the process says so

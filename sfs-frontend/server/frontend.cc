@@ -254,9 +254,12 @@ Frontend::DrainOutcome Frontend::Drain(absl::Duration bound) {
   sweeper_.Stop();
   // Progress streams would otherwise hold their threads until keep-alive.
   progress_.Shutdown();
-  // Closes the listening socket; listen_after_bind returns once every
-  // connection's thread has finished its request.
-  server_->stop();
+  // Stops accepting: accept() on the shut-down listening socket fails, so
+  // httplib closes it and listen_after_bind returns once every connection's
+  // thread has finished. Not server_->stop(): that marks the server as
+  // shutting down, and httplib then cuts streamed response bodies (a
+  // download in flight) at their next piece.
+  ::shutdown(listen_socket_, SHUT_RDWR);
   if (!stopped_.WaitForNotificationWithTimeout(bound)) {
     return DrainOutcome{false, in_flight_.load()};
   }

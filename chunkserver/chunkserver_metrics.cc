@@ -6,30 +6,9 @@
 
 #include <string>
 
+#include "common/ops_server.h"
+
 namespace sfs {
-namespace {
-
-prometheus::Counter* NewCounter(prometheus::Registry* registry,
-                                const std::string& name,
-                                const std::string& help) {
-  return &prometheus::BuildCounter()
-              .Name(name)
-              .Help(help)
-              .Register(*registry)
-              .Add({});
-}
-
-prometheus::Gauge* NewGauge(prometheus::Registry* registry,
-                            const std::string& name, const std::string& help) {
-  return &prometheus::BuildGauge()
-              .Name(name)
-              .Help(help)
-              .Register(*registry)
-              .Add({});
-}
-
-}  // namespace
-
 void ChunkserverMetrics::MirroredCounter::Catch(uint64_t total) {
   if (total > seen) counter->Increment(static_cast<double>(total - seen));
   seen = total;

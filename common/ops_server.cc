@@ -3,6 +3,8 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <httplib.h>
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
@@ -16,6 +18,25 @@ namespace sfs {
 
 std::string RenderMetrics(const prometheus::Registry& registry) {
   return prometheus::TextSerializer().Serialize(registry.Collect());
+}
+
+prometheus::Counter* NewCounter(prometheus::Registry* registry,
+                                const std::string& name,
+                                const std::string& help) {
+  return &prometheus::BuildCounter()
+              .Name(name)
+              .Help(help)
+              .Register(*registry)
+              .Add({});
+}
+
+prometheus::Gauge* NewGauge(prometheus::Registry* registry,
+                            const std::string& name, const std::string& help) {
+  return &prometheus::BuildGauge()
+              .Name(name)
+              .Help(help)
+              .Register(*registry)
+              .Add({});
 }
 
 void EnableGrpcHealth() { grpc::EnableDefaultHealthCheckService(true); }

@@ -32,8 +32,10 @@ namespace httplib {
 class Server;
 }
 namespace prometheus {
+class Counter;
+class Gauge;
 class Registry;
-}
+}  // namespace prometheus
 
 namespace sfs {
 
@@ -42,6 +44,13 @@ std::string RenderMetrics(const prometheus::Registry& registry);
 
 // The Content-Type of RenderMetrics's text.
 inline constexpr char kMetricsContentType[] = "text/plain; version=0.0.4";
+
+// An unlabelled counter or gauge named `name` in `registry`, which owns it.
+prometheus::Counter* NewCounter(prometheus::Registry* registry,
+                                const std::string& name,
+                                const std::string& help);
+prometheus::Gauge* NewGauge(prometheus::Registry* registry,
+                            const std::string& name, const std::string& help);
 
 // Makes every gRPC server built from now on serve the health service.
 void EnableGrpcHealth();

@@ -7,22 +7,10 @@
 #include <string>
 
 #include "common/log.h"
+#include "common/ops_server.h"
 #include "common/rpc_observer.h"
 
 namespace sfs {
-namespace {
-
-prometheus::Gauge* NewGauge(prometheus::Registry* registry,
-                            const std::string& name, const std::string& help) {
-  return &prometheus::BuildGauge()
-              .Name(name)
-              .Help(help)
-              .Register(*registry)
-              .Add({});
-}
-
-}  // namespace
-
 MasterMetrics::MasterMetrics(prometheus::Registry* registry)
     : metadata_write_(&prometheus::BuildHistogram()
                            .Name("sfs_master_metadata_write_duration_seconds")

@@ -34,7 +34,20 @@ ABSL_FLAG(std::string, jwt_secret_file, "",
           "file holding the HS256 secret (also signs login sessions)");
 ABSL_FLAG(std::string, jwt_public_key, "",
           "PEM file of the RS256/ES256 public key of the token issuer");
-ABSL_FLAG(int, threads, 64, "connection threads (one per active transfer)");
+ABSL_FLAG(int, threads, 256,
+          "connections served at once, one thread each (an active transfer "
+          "or progress stream holds one); more are answered 503");
+ABSL_FLAG(int, max_connections_per_client, 64,
+          "connections one client address may hold, more are answered 429 "
+          "(0: no cap; behind a proxy all clients share its address)");
+ABSL_FLAG(int, max_progress_streams, 0,
+          "progress streams open at once (0: a quarter of --threads)");
+ABSL_FLAG(int, max_progress_streams_per_client, 8,
+          "progress streams one client address may hold (0: no cap)");
+ABSL_FLAG(absl::Duration, head_timeout, absl::Seconds(10),
+          "a request's line and headers must arrive within this");
+ABSL_FLAG(absl::Duration, keep_alive_timeout, absl::Seconds(5),
+          "how long an idle connection waits for its next request");
 ABSL_FLAG(absl::Duration, io_timeout, absl::Seconds(30),
           "drop a connection idle or stalled this long");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(30),
@@ -103,8 +116,16 @@ absl::Status Run() {
   options.static_dir = absl::GetFlag(FLAGS_static);
   ASSIGN_OR_RETURN(options.cors,
                    CorsPolicy::Parse(absl::GetFlag(FLAGS_cors_origins)));
-  options.threads = absl::GetFlag(FLAGS_threads);
-  options.io_timeout = absl::GetFlag(FLAGS_io_timeout);
+  options.connections.max_connections = absl::GetFlag(FLAGS_threads);
+  options.connections.max_connections_per_client =
+      absl::GetFlag(FLAGS_max_connections_per_client);
+  options.connections.head_timeout = absl::GetFlag(FLAGS_head_timeout);
+  options.connections.keep_alive_timeout =
+      absl::GetFlag(FLAGS_keep_alive_timeout);
+  options.connections.io_timeout = absl::GetFlag(FLAGS_io_timeout);
+  options.max_progress_streams = absl::GetFlag(FLAGS_max_progress_streams);
+  options.max_progress_streams_per_client =
+      absl::GetFlag(FLAGS_max_progress_streams_per_client);
   options.sse_keepalive = absl::GetFlag(FLAGS_sse_keepalive);
   options.drain_delay = absl::GetFlag(FLAGS_drain_delay);
   options.lifecycle_interval = absl::GetFlag(FLAGS_lifecycle_interval);

@@ -75,7 +75,7 @@ absl::Status AccountHandlers::Login(const HttpCall& call) {
     call.res.set_header("Retry-After",
                         absl::StrCat(absl::ToInt64Seconds(
                             absl::Ceil(retry_after, absl::Seconds(1)))));
-    return WithHttpStatus(permit.status(), 429, "too_many_requests");
+    return TooManyRequestsError(permit.status().message());
   }
   auto user = services_->catalog->GetUser(username);
   if (!user.ok() && !absl::IsNotFound(user.status())) return user.status();

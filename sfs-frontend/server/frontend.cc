@@ -92,20 +92,18 @@ Frontend::Frontend(const FrontendOptions& options,
       router_(&metrics_),
       sweeper_(client_.get(), catalog_.get(), files_.retention(),
                options.lifecycle_interval),
-      server_(std::make_unique<httplib::Server>()),
+      progress_streams_(
+          "progress streams",
+          options.max_progress_streams > 0
+              ? options.max_progress_streams
+              : std::max(1, options.connections.max_connections / 4),
+          options.max_progress_streams_per_client),
+      server_(std::make_unique<HttpServer>(options.connections)),
       request_id_prefix_(
           absl::StrCat(absl::Hex(absl::ToUnixMicros(absl::Now())))) {
   RegisterRoutes();
   httplib::Server& s = *server_;
-  const int threads = options_.threads;
-  s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  const int64_t io_seconds = absl::ToInt64Seconds(options_.io_timeout);
-  s.set_read_timeout(io_seconds);
-  s.set_write_timeout(io_seconds);
   s.set_payload_max_length(std::numeric_limits<size_t>::max());
-  // httplib's default closes a kept-alive connection after 5 requests, so a
-  // browser or script reconnects every fifth request.
-  s.set_keep_alive_max_count(options_.keep_alive_requests);
   // Set on the listening socket, inherited by every accepted connection
   // (Linux): TCP_NODELAY, so a small answer on a kept-alive connection is
   // not held back by Nagle's algorithm until the client's delayed ACK. And
@@ -125,7 +123,7 @@ Frontend::Frontend(const FrontendOptions& options,
   auto with_body = [this](const httplib::Request& req, httplib::Response& res,
                           const httplib::ContentReader& body) {
     ScopedRequestId request_id(res.get_header_value("X-Request-Id"));
-    WholeBodyReader whole(req, body);
+    WholeBodyReader whole(body, WholeBodyReader::kMaxDropped);
     httplib::ContentReader reader = whole.reader();
     router_.Dispatch(req, res, &reader);
     // httplib marks a body it fails to read as a 400 in `res`; the answer
@@ -153,6 +151,10 @@ Frontend::Frontend(const FrontendOptions& options,
         // of as const, though the object is its own mutable local: the only
         // place to move a multipart type aside before it reads the body.
         SetAsideMultipartType(const_cast<httplib::Request&>(req));
+        // httplib would apply parsed ranges to any answer, building a
+        // multi-range one in memory; the routes that serve ranges resolve
+        // the Range header themselves (DownloadHandler).
+        const_cast<httplib::Request&>(req).ranges.clear();
         return options_.cors.Apply(req, res)
                    ? httplib::Server::HandlerResponse::Handled
                    : httplib::Server::HandlerResponse::Unhandled;
@@ -200,8 +202,8 @@ void Frontend::RegisterRoutes() {
       Registered(router_, std::make_shared<AccountHandlers>(
                               &services_, options_.session_lifetime)));
   handlers_.push_back(Registered(
-      router_,
-      std::make_shared<ProgressHandler>(&services_, options_.sse_keepalive)));
+      router_, std::make_shared<ProgressHandler>(&services_, &progress_streams_,
+                                                 options_.sse_keepalive)));
   handlers_.push_back(
       Registered(router_, std::make_shared<TusHandler>(&services_)));
   handlers_.push_back(Registered(
@@ -258,8 +260,10 @@ Frontend::DrainOutcome Frontend::Drain(absl::Duration bound) {
   // httplib closes it and listen_after_bind returns once every connection's
   // thread has finished. Not server_->stop(): that marks the server as
   // shutting down, and httplib then cuts streamed response bodies (a
-  // download in flight) at their next piece.
+  // download in flight) at their next piece. Kept-alive connections close
+  // at their next wait for a request.
   ::shutdown(listen_socket_, SHUT_RDWR);
+  server_->StopKeepingAlive();
   if (!stopped_.WaitForNotificationWithTimeout(bound)) {
     return DrainOutcome{false, in_flight_.load()};
   }

@@ -22,15 +22,13 @@
 #include "client-lib/client.h"
 #include "sfs-frontend/auth/authenticator.h"
 #include "sfs-frontend/catalog/catalog.h"
+#include "sfs-frontend/server/client_budget.h"
 #include "sfs-frontend/server/cors.h"
 #include "sfs-frontend/server/frontend_services.h"
+#include "sfs-frontend/server/http_server.h"
 #include "sfs-frontend/server/metrics.h"
 #include "sfs-frontend/server/progress_hub.h"
 #include "sfs-frontend/server/router.h"
-
-namespace httplib {
-class Server;
-}
 
 namespace sfs::frontend {
 
@@ -41,16 +39,17 @@ struct FrontendOptions {
   std::string static_dir;
   // Origins whose scripts may call the API with credentials (none).
   CorsPolicy cors;
-  // Threads serving connections; each concurrent transfer holds one.
-  int threads = 64;
-  // A connection that sends or accepts nothing for this long is dropped.
-  // No deadline applies to a transfer that keeps moving.
-  absl::Duration io_timeout = absl::Seconds(30);
-  // Requests served on one kept-alive connection before it is closed.
-  size_t keep_alive_requests = 1000;
+  // Who is served, how many at once, and for how long (http_server.h).
+  ConnectionLimits connections;
   // Connections the kernel queues before they are accepted (capped by
   // net.core.somaxconn).
   int listen_backlog = 1024;
+  // Progress streams (each holds a connection's thread for as long as its
+  // watcher likes) open at once, in all and per client address (0: no cap
+  // per client). 0 in all: a quarter of connections.max_connections, so
+  // watchers never take the threads transfers need.
+  int max_progress_streams = 0;
+  int max_progress_streams_per_client = 8;
   absl::Duration sse_keepalive = absl::Seconds(15);
   // How long a draining replica keeps serving every request while /readyz
   // answers 503, before it stops accepting connections: at least a load
@@ -109,8 +108,9 @@ class Frontend {
   FrontendServices services_;
   Router router_;
   LifecycleSweeper sweeper_;
+  ClientBudget progress_streams_;
   std::vector<std::shared_ptr<void>> handlers_;
-  std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<HttpServer> server_;
   // Request ids are "<start time of this process, hex>-<counter>": unique
   // across replicas and restarts without coordination.
   const std::string request_id_prefix_;

@@ -44,8 +44,9 @@ HttpError FromCanonicalCode(absl::StatusCode code) {
   }
 }
 
-// The RFC 9110 reason phrase of every status the frontend answers errors
-// with (httplib keeps its table private).
+}  // namespace
+
+// httplib keeps its table private.
 const char* ReasonPhrase(int status) {
   switch (status) {
     case 400:
@@ -80,6 +81,8 @@ const char* ReasonPhrase(int status) {
       return "Error";
   }
 }
+
+namespace {
 
 // HTML text for `text`, which may be any bytes (invalid UTF-8 is passed
 // through; the page declares UTF-8 and browsers substitute U+FFFD).
@@ -134,6 +137,11 @@ absl::Status QuotaExceededError(absl::string_view message) {
                         "quota_exceeded");
 }
 
+absl::Status TooManyRequestsError(absl::string_view message) {
+  return WithHttpStatus(absl::ResourceExhaustedError(message), 429,
+                        "too_many_requests");
+}
+
 HttpError ToHttpError(const absl::Status& status) {
   HttpError error = FromCanonicalCode(status.code());
   error.message = std::string(status.message());
@@ -149,13 +157,15 @@ HttpError ToHttpError(const absl::Status& status) {
   return error;
 }
 
-void WriteError(httplib::Response& res, const HttpError& error) {
-  res.status = error.status;
+std::string ErrorJson(const HttpError& error) {
   nlohmann::json body = {{"error", error.message}, {"code", error.code}};
   // Messages may quote user input that is not UTF-8; replace, never throw.
-  res.set_content(
-      body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-      "application/json");
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void WriteError(httplib::Response& res, const HttpError& error) {
+  res.status = error.status;
+  res.set_content(ErrorJson(error), "application/json");
 }
 
 void WriteHtmlError(httplib::Response& res, const HttpError& error) {

@@ -34,9 +34,15 @@ absl::Status WithHttpStatus(absl::Status status, int http_status,
 absl::Status PayloadTooLargeError(absl::string_view message);       // 413
 absl::Status UnsupportedMediaTypeError(absl::string_view message);  // 415
 absl::Status QuotaExceededError(absl::string_view message);         // 507
+absl::Status TooManyRequestsError(absl::string_view message);       // 429
 
 // The HTTP answer for a non-OK `status`.
 HttpError ToHttpError(const absl::Status& status);
+
+// `error` as our JSON error body.
+std::string ErrorJson(const HttpError& error);
+// The RFC 9110 reason phrase of `status`, for the statuses errors use.
+const char* ReasonPhrase(int status);
 
 // Writes `error` as the JSON body of `res`.
 void WriteError(httplib::Response& res, const HttpError& error);

@@ -15,6 +15,14 @@ void ProgressHandler::Register(Router& router) {
 absl::Status ProgressHandler::Watch(const HttpCall& call) {
   ASSIGN_OR_RETURN(const std::string id, RequestedTransferId(call));
   if (id.empty()) return absl::InvalidArgumentError("id is required");
+  absl::StatusOr<std::unique_ptr<ClientBudget::Slot>> slot =
+      streams_->TryAcquire(call.req.remote_addr);
+  if (!slot.ok()) {
+    call.res.set_header("Retry-After", "1");
+    return slot.status();
+  }
+  // Given back when httplib destroys the provider, after the stream.
+  std::shared_ptr<ClientBudget::Slot> held = std::move(*slot);
   call.res.set_header("Cache-Control", "no-cache");
   call.res.set_header("X-Accel-Buffering", "no");
   ProgressHub* hub = services_->progress;
@@ -24,8 +32,8 @@ absl::Status ProgressHandler::Watch(const HttpCall& call) {
   auto seen = std::make_shared<uint64_t>(hub->StartPosition(id));
   auto opened = std::make_shared<bool>(false);
   call.res.set_chunked_content_provider(
-      "text/event-stream",
-      [hub, id, keepalive, seen, opened](size_t, httplib::DataSink& sink) {
+      "text/event-stream", [hub, id, keepalive, seen, opened, held](
+                               size_t, httplib::DataSink& sink) {
         if (!*opened) {
           *opened = true;
           return sink.write(": keepalive\n\n", 13);

@@ -1,11 +1,14 @@
 // GET /sse/progress?id=: a transfer's progress as Server-Sent Events
 // (API.md "Progress"). Opens with a comment, sends every newer state the
 // ProgressHub learns of, a keep-alive comment when nothing moved for
-// `keepalive`, and ends after the event with done.
+// `keepalive`, and ends after the event with done. Each stream holds a
+// connection's thread for as long as its watcher likes, so streams are
+// counted against a ClientBudget: 503 or 429 beyond it.
 #ifndef SFS_FRONTEND_SERVER_PROGRESS_HANDLER_H_
 #define SFS_FRONTEND_SERVER_PROGRESS_HANDLER_H_
 
 #include "absl/time/time.h"
+#include "sfs-frontend/server/client_budget.h"
 #include "sfs-frontend/server/frontend_services.h"
 #include "sfs-frontend/server/router.h"
 
@@ -13,9 +16,10 @@ namespace sfs::frontend {
 
 class ProgressHandler {
  public:
-  // `services` must outlive this and every stream it starts.
-  ProgressHandler(const FrontendServices* services, absl::Duration keepalive)
-      : services_(services), keepalive_(keepalive) {}
+  // `services` and `streams` must outlive this and every stream it starts.
+  ProgressHandler(const FrontendServices* services, ClientBudget* streams,
+                  absl::Duration keepalive)
+      : services_(services), streams_(streams), keepalive_(keepalive) {}
 
   void Register(Router& router);
 
@@ -23,6 +27,7 @@ class ProgressHandler {
   absl::Status Watch(const HttpCall& call);
 
   const FrontendServices* const services_;
+  ClientBudget* const streams_;
   const absl::Duration keepalive_;
 };
 

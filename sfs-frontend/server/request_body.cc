@@ -24,7 +24,7 @@ httplib::ContentReader WholeBodyReader::reader() {
 bool WholeBodyReader::Finish() {
   if (used_) return complete_;
   used_ = true;
-  complete_ = Read([](const char*, size_t) { return true; });
+  complete_ = Read([this](const char*, size_t n) { return Drop(n); });
   return complete_;
 }
 
@@ -34,10 +34,16 @@ bool WholeBodyReader::Read(httplib::ContentReceiver receiver) {
 
 httplib::ContentReceiver WholeBodyReader::Forward(
     httplib::ContentReceiver& receiver, bool& refused) {
-  return [&receiver, &refused](const char* data, size_t n) {
-    if (!refused) refused = !receiver(data, n);
+  return [this, &receiver, &refused](const char* data, size_t n) {
+    if (refused) return Drop(n);
+    refused = !receiver(data, n);
     return true;
   };
+}
+
+bool WholeBodyReader::Drop(size_t n) {
+  dropped_ += n;
+  return dropped_ <= max_dropped_;
 }
 
 void CloseConnectionAfter(httplib::Response& res) {

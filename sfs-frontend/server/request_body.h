@@ -4,12 +4,14 @@
 // httplib parses the next request of a kept-alive connection from whatever
 // bytes follow the previous answer, so a body a handler leaves unread (it
 // refused the request: 401, 404, 409, 413, ...) would be parsed as requests
-// of its own and answered 400. WholeBodyReader therefore reads every body to
-// its end, in constant memory, forwarding to the handler what it wants and
-// dropping the rest; a stalled sender is cut by the I/O timeout. When the
-// body cannot be read to its end (malformed multipart, cut short, timed
-// out), the connection is no longer in a known state: the caller closes it
-// after the answer with CloseConnectionAfter.
+// of its own and answered 400. WholeBodyReader therefore reads the rest of a
+// body, in constant memory, forwarding to the handler what it wants and
+// dropping the rest, but drops at most `max_dropped` bytes: a client must not
+// make us read gigabytes we refused. When the body is not read to its end
+// (too much left to drop, malformed multipart, cut short, timed out), the
+// connection is no longer in a known state: the caller closes it after the
+// answer with CloseConnectionAfter (and HttpServer closes it lingering, so
+// the client still gets the answer).
 //
 // Not thread-safe: one per request, on the request's thread.
 #ifndef SFS_FRONTEND_SERVER_REQUEST_BODY_H_
@@ -21,10 +23,9 @@ namespace sfs::frontend {
 
 class WholeBodyReader {
  public:
-  // `req` and `body` must outlive this.
-  WholeBodyReader(const httplib::Request& req,
-                  const httplib::ContentReader& body)
-      : req_(req), body_(body) {}
+  // `body` must outlive this.
+  WholeBodyReader(const httplib::ContentReader& body, size_t max_dropped)
+      : body_(body), max_dropped_(max_dropped) {}
 
   // What the handler reads through; it may stop whenever it likes (its
   // receiver returning false), and the rest is still read and dropped.
@@ -34,16 +35,22 @@ class WholeBodyReader {
   // the whole body was read; false when the connection must be closed.
   bool Finish();
 
+  // Bodies dropped beyond this close the connection instead.
+  static constexpr size_t kMaxDropped = 64 << 10;
+
  private:
   // Reads the whole body into `receiver`, whatever its encoding (a
   // multipart body as plain bytes: SetAsideMultipartType).
   bool Read(httplib::ContentReceiver receiver);
-  // Passes data to `receiver` until it refuses once; keeps reading after.
-  static httplib::ContentReceiver Forward(httplib::ContentReceiver& receiver,
-                                          bool& refused);
+  // Passes data to `receiver` until it refuses once, then drops.
+  httplib::ContentReceiver Forward(httplib::ContentReceiver& receiver,
+                                   bool& refused);
+  // Drops `n` bytes; false once more than max_dropped_ have been.
+  bool Drop(size_t n);
 
-  const httplib::Request& req_;
   const httplib::ContentReader& body_;
+  const size_t max_dropped_;
+  size_t dropped_ = 0;
   bool used_ = false;
   bool complete_ = true;
 };

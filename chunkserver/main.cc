@@ -104,6 +104,11 @@ int main(int argc, char** argv) {
                                   options.advertised_address);
   prometheus::Registry metrics_registry;
   sfs::EnableGrpcHealth();
+  if (absl::Status exposed = sfs::CheckClusterListenAddress(listen);
+      !exposed.ok()) {
+    sfs::Log("fatal: ", exposed.message());
+    return 1;
+  }
   grpc::ServerBuilder builder;
   sfs::ConfigureServer(&builder);
   sfs::ObserveRpcs(&builder, &metrics_registry, server_flags.log_rpcs);

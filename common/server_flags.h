@@ -10,9 +10,14 @@
 //   --check_flags           parse the whole command line, then exit 0
 //                           without doing anything: how the deploy
 //                           manifests are checked against the binaries.
+//   --insecure              let the master or a chunkserver serve its
+//                           unauthenticated gRPC plane on an address other
+//                           than loopback (CheckClusterListenAddress);
+//                           default off.
 #ifndef SFS_COMMON_SERVER_FLAGS_H_
 #define SFS_COMMON_SERVER_FLAGS_H_
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 
 namespace sfs {
@@ -27,6 +32,13 @@ struct ServerFlags {
 // and 0 after parsing under --check_flags.
 ServerFlags ParseServerCommandLine(int argc, char** argv,
                                    absl::string_view log_name);
+
+// The cluster plane (master and chunkserver gRPC) authenticates no one yet:
+// anyone who reaches its port may read and delete any file. So it listens
+// on loopback only (127.0.0.0/8, ::1, localhost, unix:) unless --insecure
+// says the network is closed by other means (deploy/k8s: NetworkPolicies).
+// FailedPrecondition, naming the flag, for any other `listen` address.
+absl::Status CheckClusterListenAddress(absl::string_view listen);
 
 }  // namespace sfs
 

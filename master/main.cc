@@ -76,6 +76,12 @@ int main(int argc, char** argv) {
 
   sfs::MasterService service(master->get());
   sfs::EnableGrpcHealth();
+  if (absl::Status exposed =
+          sfs::CheckClusterListenAddress(absl::GetFlag(FLAGS_listen));
+      !exposed.ok()) {
+    sfs::Log("fatal: ", exposed.message());
+    return 1;
+  }
   grpc::ServerBuilder builder;
   sfs::ConfigureServer(&builder);
   sfs::ObserveRpcs(&builder, &metrics_registry, server_flags.log_rpcs);

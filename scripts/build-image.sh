@@ -112,6 +112,9 @@ usage: sfs-entrypoint ROLE [FLAGS...]
   chunkserver  sfs-chunkserver --listen=0.0.0.0:9101 --ops_listen=0.0.0.0:9102
                  --data=/var/lib/sfs/chunks FLAGS
                (give --master, and --advertise=<address others reach>)
+               The cluster plane authenticates no one yet: master and
+               chunkserver refuse a non-loopback --listen without
+               --insecure, to give only where the network is closed.
   frontend     sfs-frontend --addr=:8080 --catalog=/var/lib/sfs/frontend
                  --static=/usr/local/share/sfs/web FLAGS
                (give --master, and --jwt_secret_file or --jwt_public_key)

@@ -16,7 +16,9 @@ SFS binary:
     binary serves there; grpc probes the gRPC port; tcpSocket probes a
     declared port.
 It also checks that --check_flags refuses an unknown flag, so that passing
-arguments mean something. Prints one line per problem and "N passed, N
+arguments mean something, and that NetworkPolicies close every SFS pod by
+default and open each one only on ports its containers declare, from pods
+that exist. Prints one line per problem and "N passed, N
 failed" at the end; exits 1 on any problem.
 """
 import os
@@ -160,6 +162,37 @@ def check_container(where, c, expected_image):
             check(False, f"{where}: {kind} of an unknown kind")
 
 
+def selects(selector, labels):
+    return all(labels.get(k) == v
+               for k, v in selector.get("matchLabels", {}).items())
+
+
+def check_network_policies(docs):
+    policies = [d for d in docs if d["kind"] == "NetworkPolicy"]
+    pods = [(d["spec"]["template"]["metadata"].get("labels", {}),
+             {p["name"] for c in containers(d) for p in c.get("ports", [])})
+            for d in docs if d.get("kind") in WORKLOADS]
+    check(any(p["spec"]["podSelector"] == {} and
+              p["spec"].get("policyTypes") == ["Ingress"] and
+              not p["spec"].get("ingress") for p in policies),
+          "no NetworkPolicy denies ingress to every pod by default")
+    for policy in policies:
+        where = f"NetworkPolicy/{policy['metadata']['name']}"
+        selected = [ports for labels, ports in pods
+                    if selects(policy["spec"]["podSelector"], labels)]
+        check(selected, f"{where} selects no pod")
+        for rule in policy["spec"].get("ingress", []):
+            for port in rule.get("ports", []):
+                check(all(port["port"] in ports for ports in selected),
+                      f"{where} opens port {port['port']}, which a selected "
+                      "pod does not declare")
+            for peer in rule.get("from", []):
+                if "podSelector" in peer and "namespaceSelector" not in peer:
+                    check(any(selects(peer["podSelector"], labels)
+                              for labels, _ in pods),
+                          f"{where} admits pods no workload runs")
+
+
 def main():
     expected = subprocess.run(
         ["bash", os.path.join(SOURCE, "scripts", "build-image.sh"),
@@ -177,6 +210,7 @@ def main():
             check_container(where, c, expected)
             if c.get("command"):
                 seen.add(os.path.basename(c["command"][0]))
+    check_network_policies(docs)
     for binary in SERVES:
         check(binary in seen, f"no workload runs {binary}")
         run = subprocess.run([os.path.join(BIN, binary), "--check_flags",

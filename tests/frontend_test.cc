@@ -1101,9 +1101,16 @@ TEST_F(FrontendTest, LoginSessionLogout) {
   EXPECT_GT(claims["exp"].get<int64_t>(), absl::ToUnixSeconds(absl::Now()));
   EXPECT_EQ(client->Get("/api/session?token=" + token)->status, 200);
   EXPECT_EQ(client->Get("/api/session")->status, 401);
-  auto out = client->Post("/api/logout", "", "application/json");
+  EXPECT_EQ(claims["iss"], "sfs");
+  // Logout ends the session itself, not only the cookie: the token is
+  // refused from then on, wherever it is presented.
+  auto out = client->Post("/api/logout", Bearer(token), "", "application/json");
+  EXPECT_EQ(out->status, 200);
   EXPECT_NE(out->get_header_value("Set-Cookie").find("Max-Age=0"),
             std::string::npos);
+  auto ended = client->Get("/api/session?token=" + token);
+  EXPECT_EQ(ended->status, 401);
+  EXPECT_NE(ended->body.find("logged out"), std::string::npos) << ended->body;
   EXPECT_EQ(client->Get("/api/login")->status, 405);
 }
 

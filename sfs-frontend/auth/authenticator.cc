@@ -11,6 +11,22 @@ namespace {
 
 constexpr char kApiTokenPrefix[] = "sfs_";
 
+// The one credential a request presents, by precedence; empty for none.
+absl::StatusOr<std::string> ChosenCredential(
+    const PresentedCredentials& presented) {
+  if (!presented.authorization.empty()) {
+    absl::string_view value = presented.authorization;
+    if (!absl::ConsumePrefix(&value, "Bearer ") || value.empty()) {
+      return absl::UnauthenticatedError(
+          "Authorization must be \"Bearer <token>\"");
+    }
+    return std::string(absl::StripAsciiWhitespace(value));
+  }
+  std::string session = CookieValue(presented.cookie, kSessionCookieName);
+  if (!session.empty()) return session;
+  return presented.token_param;
+}
+
 }  // namespace
 
 std::string CookieValue(absl::string_view cookie_header,
@@ -26,20 +42,24 @@ std::string CookieValue(absl::string_view cookie_header,
 
 absl::StatusOr<Identity> Authenticator::Authenticate(
     const PresentedCredentials& presented, absl::Time now) const {
-  if (!presented.authorization.empty()) {
-    absl::string_view value = presented.authorization;
-    if (!absl::ConsumePrefix(&value, "Bearer ") || value.empty()) {
-      return absl::UnauthenticatedError(
-          "Authorization must be \"Bearer <token>\"");
-    }
-    return AuthenticateCredential(absl::StripAsciiWhitespace(value), now);
+  absl::StatusOr<std::string> credential = ChosenCredential(presented);
+  if (!credential.ok()) return credential.status();
+  if (credential->empty()) return Identity{};
+  return AuthenticateCredential(*credential, now);
+}
+
+absl::Status Authenticator::EndSession(const PresentedCredentials& presented,
+                                       absl::Time now) const {
+  absl::StatusOr<std::string> credential = ChosenCredential(presented);
+  if (!credential.ok() || credential->empty() ||
+      absl::StartsWith(*credential, kApiTokenPrefix) ||
+      !verifier_.has_value()) {
+    return absl::OkStatus();
   }
-  std::string session = CookieValue(presented.cookie, kSessionCookieName);
-  if (!session.empty()) return AuthenticateCredential(session, now);
-  if (!presented.token_param.empty()) {
-    return AuthenticateCredential(presented.token_param, now);
-  }
-  return Identity{};
+  absl::StatusOr<JwtClaims> claims = verifier_->Verify(*credential, now);
+  // A token that does not verify is no session to end.
+  if (!claims.ok()) return absl::OkStatus();
+  return sessions_.Revoke(*claims, now);
 }
 
 absl::StatusOr<Identity> Authenticator::AuthenticateCredential(
@@ -75,6 +95,9 @@ absl::StatusOr<Identity> Authenticator::FromJwt(absl::string_view jwt,
   }
   auto claims = verifier_->Verify(jwt, now);
   if (!claims.ok()) return claims.status();
+  if (absl::Status standing = sessions_.Check(*claims, now); !standing.ok()) {
+    return standing;
+  }
   // Supabase's project keys: the anon key is nobody in particular, the
   // service key the service itself (what it creates belongs to no user).
   if (claims->role == JwtRole::kAnon) return Identity();

@@ -8,7 +8,9 @@
 //
 // No credential at all is the anonymous identity; a credential that does not
 // check out is Unauthenticated, never silently anonymous, so a client with an
-// expired session learns so instead of seeing a smaller world.
+// expired session learns so instead of seeing a smaller world. Sessions
+// this service minted are also checked against the catalog
+// (SessionValidator): logged out, user deleted or demoted ends them.
 //
 // Thread-safety: Authenticate may be called concurrently.
 #ifndef SFS_FRONTEND_AUTH_AUTHENTICATOR_H_
@@ -21,6 +23,7 @@
 #include "absl/strings/string_view.h"
 #include "sfs-frontend/auth/identity.h"
 #include "sfs-frontend/auth/jwt.h"
+#include "sfs-frontend/auth/session_validator.h"
 #include "sfs-frontend/catalog/catalog.h"
 
 namespace sfs::frontend {
@@ -40,7 +43,7 @@ class Authenticator {
   // `catalog` must outlive this. Without a verifier every JWT is refused
   // (API tokens still work).
   Authenticator(Catalog* catalog, std::optional<JwtVerifier> verifier)
-      : catalog_(catalog), verifier_(std::move(verifier)) {}
+      : catalog_(catalog), verifier_(std::move(verifier)), sessions_(catalog) {}
 
   absl::StatusOr<Identity> Authenticate(const PresentedCredentials& presented,
                                         absl::Time now) const;
@@ -49,6 +52,11 @@ class Authenticator {
   absl::StatusOr<Identity> AuthenticateCredential(absl::string_view credential,
                                                   absl::Time now) const;
 
+  // Logout: ends the session the presented credential is, if it is a valid
+  // session this service minted; OK when there is nothing to end.
+  absl::Status EndSession(const PresentedCredentials& presented,
+                          absl::Time now) const;
+
  private:
   absl::StatusOr<Identity> FromApiToken(absl::string_view secret,
                                         absl::Time now) const;
@@ -56,6 +64,7 @@ class Authenticator {
 
   Catalog* const catalog_;
   const std::optional<JwtVerifier> verifier_;
+  mutable SessionValidator sessions_;
 };
 
 // The value of cookie `name` in a Cookie header; empty if absent.

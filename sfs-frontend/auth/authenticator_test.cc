@@ -120,5 +120,58 @@ TEST_F(AuthenticatorTest, ApiTokensCarryScopesAndExpire) {
           .status()));
 }
 
+// Sessions from /api/login (issuer "sfs") end when logged out, when their
+// user is deleted, and when an administrator is demoted; within the
+// validator's 5 s recheck on a replica that already saw them.
+TEST_F(AuthenticatorTest, SessionsEndOnLogoutDeletionAndDemotion) {
+  ASSERT_TRUE(open_.catalog->AddUser({"bob", "hash", true, 1}).ok());
+  const absl::Time t0 = absl::Now();
+  auto session = [&](const std::string& user, bool admin) {
+    JwtClaims claims;
+    claims.subject = user;
+    claims.is_admin = admin;
+    claims.issuer = kSessionIssuer;
+    claims.expires_at = absl::ToUnixSeconds(t0 + absl::Hours(1));
+    return "Bearer " + *MintHs256Jwt(claims, kSecret, t0);
+  };
+  auto status = [&](const std::string& bearer, absl::Time at) {
+    return authenticator_->Authenticate({bearer, "", ""}, at).status();
+  };
+  const std::string bob = session("bob", true);
+  ASSERT_TRUE(status(bob, t0).ok());
+  ASSERT_TRUE(open_.catalog->DeleteUser("bob").ok());
+  ASSERT_TRUE(open_.catalog->AddUser({"bob", "hash", false, 1}).ok());
+  EXPECT_TRUE(status(bob, t0 + absl::Seconds(1)).ok()) << "cached verdict";
+  EXPECT_TRUE(absl::IsUnauthenticated(status(bob, t0 + absl::Seconds(6))));
+  // The same user as a non-admin still has a session; deleted, not.
+  const std::string plain_bob = session("bob", false);
+  ASSERT_TRUE(status(plain_bob, t0 + absl::Seconds(6)).ok());
+  ASSERT_TRUE(open_.catalog->DeleteUser("bob").ok());
+  EXPECT_TRUE(
+      absl::IsUnauthenticated(status(plain_bob, t0 + absl::Seconds(12))));
+
+  // Logout ends the session at once here, and on another replica of the
+  // same catalog, while another session of the same user stands.
+  const std::string alice = session("alice", false);
+  const std::string alice_elsewhere = session("alice", false);
+  ASSERT_TRUE(status(alice, t0).ok());
+  ASSERT_TRUE(authenticator_->EndSession({alice, "", ""}, t0).ok());
+  EXPECT_TRUE(absl::IsUnauthenticated(status(alice, t0)));
+  Authenticator other(open_.catalog.get(),
+                      *JwtVerifier::ForSharedSecret(kSecret));
+  EXPECT_TRUE(absl::IsUnauthenticated(
+      other.Authenticate({alice, "", ""}, t0).status()));
+  EXPECT_TRUE(status(alice_elsewhere, t0).ok());
+  // Ending a session twice, or a credential that is none, is no error.
+  EXPECT_TRUE(authenticator_->EndSession({alice, "", ""}, t0).ok());
+  EXPECT_TRUE(authenticator_->EndSession({"Bearer x.y.z", "", ""}, t0).ok());
+
+  // Tokens of another issuer name users this catalog does not hold.
+  JwtClaims external;
+  external.subject = "carol";
+  EXPECT_TRUE(
+      status("Bearer " + *MintHs256Jwt(external, kSecret, t0), t0).ok());
+}
+
 }  // namespace
 }  // namespace sfs::frontend

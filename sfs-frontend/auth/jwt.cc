@@ -94,6 +94,15 @@ absl::StatusOr<JwtClaims> ClaimsFromPayload(const Json& payload) {
       break;
     }
   }
+  for (auto [name, field] :
+       {std::pair{"iss", &claims.issuer}, std::pair{"jti", &claims.id}}) {
+    if (auto it = payload.find(name); it != payload.end()) {
+      if (!it->is_string()) {
+        return Unauthenticated(absl::StrCat("\"", name, "\" is not a string"));
+      }
+      *field = it->get<std::string>();
+    }
+  }
   // Supabase's keys: "anon" and "service_role" tokens name no subject.
   if (auto it = payload.find("role"); it != payload.end()) {
     if (!it->is_string()) return Unauthenticated("\"role\" is not a string");
@@ -291,14 +300,18 @@ absl::StatusOr<std::string> MintHs256Jwt(const JwtClaims& claims,
   if (absl::Status s = CheckHs256Secret(secret); !s.ok()) return s;
   // "username", "user_id" and "is_admin" are what the original service's
   // web UI reads from the token it holds.
-  Json payload = {{"sub", claims.subject},
-                  {"username", claims.subject},
-                  {"user_id", claims.subject},
-                  {"admin", claims.is_admin},
-                  {"is_admin", claims.is_admin},
-                  {"scopes", claims.scopes},
-                  {"iat", absl::ToUnixSeconds(issued_at)}};
+  Json payload = {
+      {"sub", claims.subject},
+      {"username", claims.subject},
+      {"user_id", claims.subject},
+      {"admin", claims.is_admin},
+      {"is_admin", claims.is_admin},
+      {"scopes", claims.scopes},
+      {"iat", absl::ToUnixSeconds(issued_at)},
+      {"jti", claims.id.empty() ? absl::BytesToHexString(RandomBytes(16))
+                                : claims.id}};
   if (claims.expires_at != 0) payload["exp"] = claims.expires_at;
+  if (!claims.issuer.empty()) payload["iss"] = claims.issuer;
   switch (claims.role) {
     case JwtRole::kUser:
       payload["role"] = "authenticated";

@@ -50,6 +50,10 @@ enum class JwtRole {
   kServiceRole,  // the service itself: an administrator
 };
 
+// The "iss" of the tokens this service mints (login sessions, `sfs token
+// --user`): SessionValidator checks those against the catalog.
+inline constexpr char kSessionIssuer[] = "sfs";
+
 struct JwtClaims {
   std::string subject;
   bool is_admin = false;
@@ -57,6 +61,9 @@ struct JwtClaims {
   // "exp" in unix seconds; 0 when the token has no expiry.
   int64_t expires_at = 0;
   JwtRole role = JwtRole::kUser;
+  // "iss" and "jti"; empty when absent.
+  std::string issuer;
+  std::string id;
 };
 
 struct JwtVerifierOptions {
@@ -112,7 +119,9 @@ class JwtVerifier {
 };
 
 // An HS256 token carrying `claims`, with "iat" set to `issued_at` and "exp"
-// to claims.expires_at when that is not 0. The subject goes in "sub" and, for
+// to claims.expires_at when that is not 0, "iss" to claims.issuer when that
+// is not empty, and "jti" to claims.id or, when that is empty, a new random
+// id. The subject goes in "sub" and, for
 // the original service's clients, "username" and "user_id"; admin rights in
 // "admin" and "is_admin". InvalidArgument if the secret is
 // shorter than kMinHs256SecretBytes or a claim string is not UTF-8.

@@ -198,6 +198,10 @@ class Catalog {
   // that failed after claiming). NotFound if `id` is not recorded: never
   // claimed, released already, or forgotten after it expired.
   virtual absl::Status ReleaseSingleUse(const std::string& id) = 0;
+  // True iff `id` is recorded and its record has not expired at `now`
+  // (a revoked session: SessionValidator). InvalidArgument for a bad id.
+  virtual absl::StatusOr<bool> SingleUseClaimed(const std::string& id,
+                                                int64_t now) = 0;
 
   // Delivers `json_event` to every subscriber of every catalog instance on
   // the same store (all replicas for PostgreSQL), including this one, at most

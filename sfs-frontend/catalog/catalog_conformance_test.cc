@@ -382,6 +382,18 @@ TEST_P(CatalogConformanceTest, SingleUseGrantWorksOnce) {
   EXPECT_TRUE(catalog_->ClaimSingleUse("up:alice.2", kT + 100, kT + 50).ok());
 }
 
+TEST_P(CatalogConformanceTest, SingleUseClaimedUntilExpiry) {
+  EXPECT_FALSE(*catalog_->SingleUseClaimed("session-1", kT));
+  ASSERT_TRUE(catalog_->ClaimSingleUse("session-1", kT + 100, kT).ok());
+  EXPECT_TRUE(*catalog_->SingleUseClaimed("session-1", kT + 99));
+  EXPECT_FALSE(*catalog_->SingleUseClaimed("session-1", kT + 100));
+  EXPECT_FALSE(*catalog_->SingleUseClaimed("session-2", kT));
+  ASSERT_TRUE(catalog_->ReleaseSingleUse("session-1").ok());
+  EXPECT_FALSE(*catalog_->SingleUseClaimed("session-1", kT));
+  EXPECT_EQ(catalog_->SingleUseClaimed("a/b", kT).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST_P(CatalogConformanceTest, ExpiredGrantMayBeClaimedAgain) {
   ASSERT_TRUE(catalog_->ClaimSingleUse("g", kT + 100, kT).ok());
   EXPECT_EQ(catalog_->ClaimSingleUse("g", kT + 300, kT + 99).code(),

@@ -13,6 +13,7 @@
 #include "absl/strings/strip.h"
 #include "common/status_macros.h"
 #include "sfs-frontend/catalog/record_json.h"
+#include "sfs-frontend/catalog/names.h"
 #include "sfs-frontend/catalog/record_rules.h"
 
 namespace sfs::frontend {
@@ -330,6 +331,13 @@ absl::Status EmbeddedCatalog::ForgetExpiredSingleUse(
     ++forgotten;
   }
   return FromRocks(it->status());
+}
+
+absl::StatusOr<bool> EmbeddedCatalog::SingleUseClaimed(const std::string& id,
+                                                       int64_t now) {
+  RETURN_IF_ERROR(ValidateSingleUseId(id));
+  ASSIGN_OR_RETURN(std::optional<int64_t> expires_at, SingleUseExpiry(id));
+  return expires_at.has_value() && *expires_at > now;
 }
 
 absl::Status EmbeddedCatalog::ClaimSingleUse(const std::string& id,

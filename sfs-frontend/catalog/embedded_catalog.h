@@ -66,6 +66,8 @@ class EmbeddedCatalog final : public Catalog {
   absl::Status ClaimSingleUse(const std::string& id, int64_t expires_at,
                               int64_t now) override;
   absl::Status ReleaseSingleUse(const std::string& id) override;
+  absl::StatusOr<bool> SingleUseClaimed(const std::string& id,
+                                        int64_t now) override;
 
   absl::Status PublishProgress(const std::string& json_event) override;
   std::unique_ptr<ProgressSubscription> Subscribe(

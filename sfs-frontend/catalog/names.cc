@@ -13,8 +13,8 @@ constexpr size_t kMaxSigningKeyIdLength = 64;
 constexpr size_t kMaxSingleUseIdLength = 128;
 
 constexpr std::array<absl::string_view, 12> kReservedRouteWords = {
-    "namespaces", "files",    "download", "upload", "delete", "status",
-    "sign",       "uploads",  "versions", "copy",   "move",   "v1"};
+    "namespaces", "files",   "download", "upload", "delete", "status",
+    "sign",       "uploads", "versions", "copy",   "move",   "v1"};
 
 // Checks length (1 to `max_length`) and alphabet: alphanumerics plus the
 // characters in `extra`.

@@ -17,15 +17,27 @@ TEST(NamespaceNameTest, Accepts) {
 }
 
 TEST(NamespaceNameTest, Rejects) {
-  for (const std::string& name :
-       {std::string(""), std::string("."), std::string(".."),
-        std::string(64, 'n'), std::string("a/b"), std::string("a b"),
-        std::string("caf\xc3\xa9"), std::string("a%2f"),
-        std::string("namespaces"), std::string("files"),
-        std::string("download"), std::string("upload"), std::string("delete"),
-        std::string("status"), std::string("sign"), std::string("uploads"),
-        std::string("versions"), std::string("copy"), std::string("move"),
-        std::string("v1"), std::string("a\0b", 3)}) {
+  for (const std::string& name : {std::string(""),
+                                  std::string("."),
+                                  std::string(".."),
+                                  std::string(64, 'n'),
+                                  std::string("a/b"),
+                                  std::string("a b"),
+                                  std::string("caf\xc3\xa9"),
+                                  std::string("a%2f"),
+                                  std::string("namespaces"),
+                                  std::string("files"),
+                                  std::string("download"),
+                                  std::string("upload"),
+                                  std::string("delete"),
+                                  std::string("status"),
+                                  std::string("sign"),
+                                  std::string("uploads"),
+                                  std::string("versions"),
+                                  std::string("copy"),
+                                  std::string("move"),
+                                  std::string("v1"),
+                                  std::string("a\0b", 3)}) {
     EXPECT_EQ(ValidateNamespaceName(name).code(),
               absl::StatusCode::kInvalidArgument)
         << name;

@@ -11,6 +11,7 @@
 #include "common/status_macros.h"
 #include "sfs-frontend/catalog/postgres_schema.h"
 #include "sfs-frontend/catalog/record_json.h"
+#include "sfs-frontend/catalog/names.h"
 #include "sfs-frontend/catalog/record_rules.h"
 
 namespace sfs::frontend {
@@ -390,6 +391,16 @@ absl::Status PostgresCatalog::ClaimSingleUse(const std::string& id,
 absl::Status PostgresCatalog::ReleaseSingleUse(const std::string& id) {
   return ExecOnOne("DELETE FROM single_use_grants WHERE id = $1", {id},
                    QuotedName("single-use grant", id));
+}
+
+absl::StatusOr<bool> PostgresCatalog::SingleUseClaimed(const std::string& id,
+                                                       int64_t now) {
+  RETURN_IF_ERROR(ValidateSingleUseId(id));
+  ASSIGN_OR_RETURN(PgResult found,
+                   Exec("SELECT 1 FROM single_use_grants WHERE id = $1 AND "
+                        "expires_at > $2",
+                        {id, std::to_string(now)}));
+  return found.rows() > 0;
 }
 
 absl::Status PostgresCatalog::PublishProgress(const std::string& json_event) {

@@ -94,6 +94,8 @@ absl::Status AccountHandlers::Login(const HttpCall& call) {
   claims.subject = user->username;
   claims.is_admin = user->is_admin;
   claims.expires_at = absl::ToUnixSeconds(now + session_lifetime_);
+  // Checked against the catalog on every use (SessionValidator).
+  claims.issuer = kSessionIssuer;
   ASSIGN_OR_RETURN(std::string token,
                    MintHs256Jwt(claims, services_->jwt_secret, now));
   call.res.set_header("Set-Cookie", SessionCookie(token, session_lifetime_));
@@ -104,6 +106,9 @@ absl::Status AccountHandlers::Login(const HttpCall& call) {
 }
 
 absl::Status AccountHandlers::Logout(const HttpCall& call) {
+  // The session ends on every replica, not only in this browser.
+  RETURN_IF_ERROR(
+      services_->authenticator->EndSession(Presented(call), absl::Now()));
   call.res.set_header("Set-Cookie", SessionCookie("", absl::ZeroDuration()));
   WriteJson(call, 200, json{{"status", "logged_out"}}.dump());
   return absl::OkStatus();

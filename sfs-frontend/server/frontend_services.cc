@@ -13,14 +13,17 @@
 
 namespace sfs::frontend {
 
-absl::StatusOr<Identity> Authenticate(const FrontendServices& services,
-                                      const HttpCall& call) {
-  PresentedCredentials presented{
+PresentedCredentials Presented(const HttpCall& call) {
+  return PresentedCredentials{
       call.req.get_header_value("Authorization"),
       call.req.get_header_value("Cookie"),
       call.req.get_param_value("token"),
   };
-  return services.authenticator->Authenticate(presented, absl::Now());
+}
+
+absl::StatusOr<Identity> Authenticate(const FrontendServices& services,
+                                      const HttpCall& call) {
+  return services.authenticator->Authenticate(Presented(call), absl::Now());
 }
 
 absl::StatusOr<SignedGrant> RedeemSignature(const FrontendServices& services,

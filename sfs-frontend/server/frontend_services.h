@@ -37,6 +37,9 @@ struct FrontendServices {
   std::string jwt_secret;
 };
 
+// The credentials `call` carries, as received.
+PresentedCredentials Presented(const HttpCall& call);
+
 // The caller of `call` (anonymous if it presents no credential).
 absl::StatusOr<Identity> Authenticate(const FrontendServices& services,
                                       const HttpCall& call);

@@ -186,6 +186,11 @@ HttpServer::HttpServer(const ConnectionLimits& limits)
       std::max<int64_t>(1, absl::ToInt64Seconds(limits.io_timeout));
   set_read_timeout(io_seconds);
   set_write_timeout(io_seconds);
+  // Only what httplib's Keep-Alive response header announces: Serve keeps
+  // these limits.
+  set_keep_alive_max_count(limits.keep_alive_requests);
+  set_keep_alive_timeout(
+      std::max<int64_t>(1, absl::ToInt64Seconds(limits.keep_alive_timeout)));
   new_task_queue = [this] {
     queue_ = new Queue(limits_.max_connections);
     return queue_;

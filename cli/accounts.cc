@@ -112,16 +112,20 @@ absl::StatusOr<std::string> ReadSecret(const std::string& path) {
   return std::string(absl::StripTrailingAsciiWhitespace(text.str()));
 }
 
-// A session JWT signed with <--data>/jwt.secret; `ttl` 0: no expiry.
+// A session JWT signed with <--data>/jwt.secret, expiring after `ttl`.
 absl::StatusOr<std::string> MintLocalToken(const std::string& user, bool admin,
                                            absl::Duration ttl) {
+  // The frontend refuses tokens without expiry: one that leaked could never
+  // be withdrawn.
+  if (ttl <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "a session token must expire: give --ttl a positive duration");
+  }
   frontend::JwtClaims claims;
   claims.subject = user;
   claims.is_admin = admin;
   absl::Time now = absl::Now();
-  if (ttl > absl::ZeroDuration()) {
-    claims.expires_at = absl::ToUnixSeconds(now + ttl);
-  }
+  claims.expires_at = absl::ToUnixSeconds(now + ttl);
   ASSIGN_OR_RETURN(std::string secret,
                    ReadSecret(absl::StrCat(absl::GetFlag(FLAGS_data), "/",
                                            kSecretFileName)));

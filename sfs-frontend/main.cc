@@ -34,6 +34,11 @@ ABSL_FLAG(std::string, jwt_secret_file, "",
           "file holding the HS256 secret (also signs login sessions)");
 ABSL_FLAG(std::string, jwt_public_key, "",
           "PEM file of the RS256/ES256 public key of the token issuer");
+ABSL_FLAG(std::string, jwt_issuer, "",
+          "the \"iss\" tokens must carry (required with --jwt_public_key)");
+ABSL_FLAG(std::string, jwt_audience, "",
+          "the audience tokens' \"aud\" must name (required with "
+          "--jwt_public_key)");
 ABSL_FLAG(int, threads, 256,
           "connections served at once, one thread each (an active transfer "
           "or progress stream holds one); more are answered 503");
@@ -85,16 +90,26 @@ absl::StatusOr<std::optional<JwtVerifier>> LoadVerifier(std::string* secret) {
     return absl::InvalidArgumentError(
         "--jwt_secret_file and --jwt_public_key exclude each other");
   }
+  JwtVerifierOptions options;
+  options.issuer = absl::GetFlag(FLAGS_jwt_issuer);
+  options.audience = absl::GetFlag(FLAGS_jwt_audience);
   if (!secret_file.empty()) {
     ASSIGN_OR_RETURN(std::string text, ReadWholeFile(secret_file));
     *secret = std::string(absl::StripTrailingAsciiWhitespace(text));
     ASSIGN_OR_RETURN(JwtVerifier verifier,
-                     JwtVerifier::ForSharedSecret(*secret));
+                     JwtVerifier::ForSharedSecret(*secret, options));
     return std::optional<JwtVerifier>(std::move(verifier));
   }
   if (!key_file.empty()) {
+    // A public key is an issuer's, whose tokens may be meant for other
+    // services too: only those issued by it for us are credentials here.
+    if (options.issuer.empty() || options.audience.empty()) {
+      return absl::InvalidArgumentError(
+          "--jwt_public_key needs --jwt_issuer and --jwt_audience");
+    }
     ASSIGN_OR_RETURN(std::string pem, ReadWholeFile(key_file));
-    ASSIGN_OR_RETURN(JwtVerifier verifier, JwtVerifier::ForPublicKeyPem(pem));
+    ASSIGN_OR_RETURN(JwtVerifier verifier,
+                     JwtVerifier::ForPublicKeyPem(pem, options));
     return std::optional<JwtVerifier>(std::move(verifier));
   }
   return std::optional<JwtVerifier>();

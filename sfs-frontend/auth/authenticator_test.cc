@@ -9,6 +9,14 @@ namespace {
 
 constexpr char kSecret[] = "0123456789abcdef0123456789abcdef";
 
+// `claims` signed with kSecret at `now`, valid for an hour unless they say.
+std::string Mint(JwtClaims claims, absl::Time now) {
+  if (claims.expires_at == 0) {
+    claims.expires_at = absl::ToUnixSeconds(now + absl::Hours(1));
+  }
+  return *MintHs256Jwt(claims, kSecret, now);
+}
+
 class AuthenticatorTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -47,7 +55,7 @@ TEST_F(AuthenticatorTest, JwtFromHeaderCookieOrParameter) {
   JwtClaims claims;
   claims.subject = "alice";
   claims.is_admin = true;
-  std::string jwt = *MintHs256Jwt(claims, kSecret, absl::Now());
+  std::string jwt = Mint(claims, absl::Now());
   for (const PresentedCredentials& presented :
        {PresentedCredentials{"Bearer " + jwt, "", ""},
         PresentedCredentials{"", "a=b; sfs_session=" + jwt + "; c=d", ""},
@@ -72,23 +80,23 @@ TEST_F(AuthenticatorTest, SupabaseRoles) {
   JwtClaims anon;
   anon.role = JwtRole::kAnon;
   auto identity = authenticator_->AuthenticateCredential(
-      *MintHs256Jwt(anon, kSecret, absl::Now()), absl::Now());
+      Mint(anon, absl::Now()), absl::Now());
   ASSERT_TRUE(identity.ok()) << identity.status();
   EXPECT_TRUE(identity->anonymous());
   EXPECT_FALSE(identity->is_admin);
 
   JwtClaims service;
   service.role = JwtRole::kServiceRole;
-  identity = authenticator_->AuthenticateCredential(
-      *MintHs256Jwt(service, kSecret, absl::Now()), absl::Now());
+  identity = authenticator_->AuthenticateCredential(Mint(service, absl::Now()),
+                                                    absl::Now());
   ASSERT_TRUE(identity.ok()) << identity.status();
   EXPECT_EQ(identity->user, kSystemOwner);
   EXPECT_TRUE(identity->is_admin);
 
   JwtClaims user;
   user.subject = "alice";
-  identity = authenticator_->AuthenticateCredential(
-      *MintHs256Jwt(user, kSecret, absl::Now()), absl::Now());
+  identity = authenticator_->AuthenticateCredential(Mint(user, absl::Now()),
+                                                    absl::Now());
   ASSERT_TRUE(identity.ok()) << identity.status();
   EXPECT_EQ(identity->user, "alice");
   EXPECT_FALSE(identity->is_admin);
@@ -98,8 +106,7 @@ TEST_F(AuthenticatorTest, SupabaseRoles) {
   JwtClaims nobody;
   EXPECT_TRUE(absl::IsUnauthenticated(
       authenticator_
-          ->AuthenticateCredential(*MintHs256Jwt(nobody, kSecret, absl::Now()),
-                                   absl::Now())
+          ->AuthenticateCredential(Mint(nobody, absl::Now()), absl::Now())
           .status()));
 }
 
@@ -132,7 +139,7 @@ TEST_F(AuthenticatorTest, SessionsEndOnLogoutDeletionAndDemotion) {
     claims.is_admin = admin;
     claims.issuer = kSessionIssuer;
     claims.expires_at = absl::ToUnixSeconds(t0 + absl::Hours(1));
-    return "Bearer " + *MintHs256Jwt(claims, kSecret, t0);
+    return "Bearer " + Mint(claims, t0);
   };
   auto status = [&](const std::string& bearer, absl::Time at) {
     return authenticator_->Authenticate({bearer, "", ""}, at).status();
@@ -169,8 +176,7 @@ TEST_F(AuthenticatorTest, SessionsEndOnLogoutDeletionAndDemotion) {
   // Tokens of another issuer name users this catalog does not hold.
   JwtClaims external;
   external.subject = "carol";
-  EXPECT_TRUE(
-      status("Bearer " + *MintHs256Jwt(external, kSecret, t0), t0).ok());
+  EXPECT_TRUE(status("Bearer " + Mint(external, t0), t0).ok());
 }
 
 }  // namespace

@@ -154,10 +154,23 @@ absl::StatusOr<JwtClaims> ClaimsFromPayload(const Json& payload) {
   return claims;
 }
 
+// True iff "aud" names `audience`: equal to it, or a list holding it.
+bool NamesAudience(const Json& payload, const std::string& audience) {
+  auto it = payload.find("aud");
+  if (it == payload.end()) return false;
+  if (it->is_string()) return it->get<std::string>() == audience;
+  if (!it->is_array()) return false;
+  for (const Json& one : *it) {
+    if (one.is_string() && one.get<std::string>() == audience) return true;
+  }
+  return false;
+}
+
 absl::Status CheckValidityWindow(const JwtClaims& claims, const Json& payload,
                                  absl::Time now, absl::Duration leeway) {
-  if (claims.expires_at != 0 &&
-      now - leeway >= absl::FromUnixSeconds(claims.expires_at)) {
+  // A token without expiry cannot be withdrawn once it leaks.
+  if (claims.expires_at == 0) return Unauthenticated("no expiry (\"exp\")");
+  if (now - leeway >= absl::FromUnixSeconds(claims.expires_at)) {
     return Unauthenticated("expired");
   }
   absl::StatusOr<int64_t> nbf = NumericDate(payload, "nbf");
@@ -290,6 +303,15 @@ absl::StatusOr<JwtClaims> JwtVerifier::Verify(absl::string_view token,
           CheckValidityWindow(*claims, *payload, now, options_.leeway);
       !s.ok()) {
     return s;
+  }
+  if (!options_.issuer.empty() && claims->issuer != options_.issuer) {
+    return Unauthenticated(
+        absl::StrCat("issuer must be \"", options_.issuer, "\""));
+  }
+  if (!options_.audience.empty() &&
+      !NamesAudience(*payload, options_.audience)) {
+    return Unauthenticated(
+        absl::StrCat("audience must include \"", options_.audience, "\""));
   }
   return claims;
 }

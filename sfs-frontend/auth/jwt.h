@@ -58,7 +58,8 @@ struct JwtClaims {
   std::string subject;
   bool is_admin = false;
   std::vector<std::string> scopes;
-  // "exp" in unix seconds; 0 when the token has no expiry.
+  // "exp" in unix seconds; 0 when the token has none (Verify refuses it;
+  // MintHs256Jwt then writes none).
   int64_t expires_at = 0;
   JwtRole role = JwtRole::kUser;
   // "iss" and "jti"; empty when absent.
@@ -70,6 +71,12 @@ struct JwtVerifierOptions {
   // Tolerated clock skew between the token issuer and this process, applied
   // to both exp and nbf.
   absl::Duration leeway = absl::Seconds(60);
+  // The "iss" a token must carry, and the audience its "aud" (a string, or
+  // a list of them) must name; empty: not checked. The frontend requires
+  // both for RS256/ES256, whose keys belong to an issuer serving others
+  // too.
+  std::string issuer;
+  std::string audience;
 };
 
 // HS256 keys shorter than this are refused (RFC 7518 section 3.2).
@@ -93,9 +100,11 @@ class JwtVerifier {
   JwtAlgorithm algorithm() const { return algorithm_; }
 
   // The token's claims if its signature is valid for this verifier's key and
-  // `now` lies within its validity window; Unauthenticated otherwise, with a
-  // message that says why (malformed, wrong algorithm, bad signature,
-  // expired, not yet valid).
+  // `now` lies within its validity window (it must have an "exp"), and its
+  // issuer and audience are the expected ones; Unauthenticated otherwise,
+  // with a message that says why (malformed, wrong algorithm, bad
+  // signature, no expiry, expired, not yet valid, wrong issuer or
+  // audience).
   absl::StatusOr<JwtClaims> Verify(absl::string_view token,
                                    absl::Time now) const;
 

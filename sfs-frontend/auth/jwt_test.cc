@@ -87,17 +87,17 @@ std::string Encode(const Json& json) {
 class JwtVerifyTest : public testing::TestWithParam<JwtAlgorithm> {
  protected:
   void SetUp() override {
-    if (algorithm() == JwtAlgorithm::kHs256) {
-      auto verifier = JwtVerifier::ForSharedSecret(kSecret);
-      ASSERT_TRUE(verifier.ok()) << verifier.status();
-      verifier_.emplace(*std::move(verifier));
-    } else {
-      ASSERT_NE(key_, nullptr);
-      auto verifier = JwtVerifier::ForPublicKeyPem(PublicPem(key_.get()));
-      ASSERT_TRUE(verifier.ok()) << verifier.status();
-      verifier_.emplace(*std::move(verifier));
-    }
+    auto verifier = NewVerifier({});
+    ASSERT_TRUE(verifier.ok()) << verifier.status();
+    verifier_.emplace(*std::move(verifier));
     ASSERT_EQ(verifier_->algorithm(), algorithm());
+  }
+
+  absl::StatusOr<JwtVerifier> NewVerifier(JwtVerifierOptions options) const {
+    if (algorithm() == JwtAlgorithm::kHs256) {
+      return JwtVerifier::ForSharedSecret(kSecret, options);
+    }
+    return JwtVerifier::ForPublicKeyPem(PublicPem(key_.get()), options);
   }
 
   JwtAlgorithm algorithm() const { return GetParam(); }
@@ -109,7 +109,11 @@ class JwtVerifyTest : public testing::TestWithParam<JwtAlgorithm> {
                         absl::WebSafeBase64Escape(Sign(algorithm(), key_.get(),
                                                        kSecret, signed_part)));
   }
-  std::string Token(const Json& payload) const {
+  // With an hour of validity unless `payload` says otherwise.
+  std::string Token(Json payload) const {
+    if (!payload.contains("exp")) {
+      payload["exp"] = absl::ToUnixSeconds(kNow) + 3600;
+    }
     return Token(payload, JwtAlgorithmName(algorithm()));
   }
 
@@ -145,7 +149,45 @@ TEST_P(JwtVerifyTest, UsernameClaimStandsInForSub) {
   EXPECT_EQ(claims->subject, "bob");
   EXPECT_FALSE(claims->is_admin);
   EXPECT_TRUE(claims->scopes.empty());
-  EXPECT_EQ(claims->expires_at, 0);
+}
+
+// A token that never expires could never be withdrawn once it leaked.
+TEST_P(JwtVerifyTest, TokenWithoutExpiryRejected) {
+  Json payload = ValidPayload();
+  payload.erase("exp");
+  auto verified =
+      verifier_->Verify(Token(payload, JwtAlgorithmName(algorithm())), kNow);
+  EXPECT_TRUE(absl::IsUnauthenticated(verified.status()));
+  EXPECT_NE(verified.status().message().find("exp"), absl::string_view::npos);
+}
+
+TEST_P(JwtVerifyTest, IssuerAndAudienceChecked) {
+  auto verifier =
+      NewVerifier({.issuer = "https://id.example.com", .audience = "sfs"});
+  ASSERT_TRUE(verifier.ok()) << verifier.status();
+  Json payload = ValidPayload();
+  payload["iss"] = "https://id.example.com";
+  for (const Json& audience : {Json("sfs"), Json({"other", "sfs"})}) {
+    payload["aud"] = audience;
+    EXPECT_TRUE(verifier->Verify(Token(payload), kNow).ok()) << audience;
+  }
+  for (const Json& audience :
+       {Json("other"), Json({"other"}), Json(1), Json(nullptr)}) {
+    payload["aud"] = audience;
+    EXPECT_TRUE(absl::IsUnauthenticated(
+        verifier->Verify(Token(payload), kNow).status()))
+        << audience;
+  }
+  payload["aud"] = "sfs";
+  payload["iss"] = "https://evil.example.com";
+  EXPECT_TRUE(
+      absl::IsUnauthenticated(verifier->Verify(Token(payload), kNow).status()));
+  payload.erase("iss");
+  EXPECT_TRUE(
+      absl::IsUnauthenticated(verifier->Verify(Token(payload), kNow).status()));
+  // Without expectations neither is checked.
+  payload["aud"] = "other";
+  EXPECT_TRUE(verifier_->Verify(Token(payload), kNow).ok());
 }
 
 // Supabase's project keys carry a role and no subject.

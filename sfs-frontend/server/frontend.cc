@@ -129,7 +129,10 @@ Frontend::Frontend(const FrontendOptions& options,
     // httplib marks a body it fails to read as a 400 in `res`; the answer
     // already decided stands.
     const int status = res.status;
-    if (!whole.Finish()) CloseConnectionAfter(res);
+    // A client waiting for "100 Continue" sends no body to drop.
+    if (HttpServer::ContinueWithheld() || !whole.Finish()) {
+      CloseConnectionAfter(res);
+    }
     res.status = status;
   };
   s.Get(".*", plain);

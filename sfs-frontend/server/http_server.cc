@@ -10,6 +10,7 @@
 #include <cstring>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "sfs-frontend/server/http_error.h"
 
@@ -49,6 +50,9 @@ void NumericAddress(const sockaddr_storage& address, socklen_t length,
   port = std::atoi(service);
 }
 
+// The connection this thread serves, for ContinueWithheld.
+thread_local const void* current_stream = nullptr;
+
 }  // namespace
 
 // httplib's task queue, reduced to admission: the accepting thread runs each
@@ -87,11 +91,19 @@ class HttpServer::ConnectionStream : public httplib::Stream {
   // from now, within max_head_bytes.
   void BeginHead() {
     in_head_ = true;
+    expects_continue_ = false;
+    continue_withheld_ = false;
     head_deadline_ = absl::Now() + limits_.head_timeout;
     head_bytes_ = 0;
   }
   // httplib has parsed the head: the body has only the I/O timeout.
-  void EndHead() { in_head_ = false; }
+  // `expects_continue`: the client waits for "100 Continue" before it
+  // sends the body.
+  void EndHead(bool expects_continue) {
+    in_head_ = false;
+    expects_continue_ = expects_continue;
+  }
+  bool continue_withheld() const { return continue_withheld_; }
   bool in_head() const { return in_head_; }
 
   bool is_readable() const override {
@@ -109,6 +121,13 @@ class HttpServer::ConnectionStream : public httplib::Stream {
   }
 
   ssize_t read(char* ptr, size_t size) override {
+    // A handler reads the body: it has let the request through, so the
+    // client may send it now.
+    if (continue_withheld_) {
+      continue_withheld_ = false;
+      static constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+      if (SendAll(kContinue, sizeof(kContinue) - 1) < 0) return -1;
+    }
     if (!has_buffered()) {
       if (!is_readable()) return -1;
       ssize_t n;
@@ -131,6 +150,16 @@ class HttpServer::ConnectionStream : public httplib::Stream {
   }
 
   ssize_t write(const char* ptr, size_t size) override {
+    // httplib answers "Expect: 100-continue" before any route has looked at
+    // the request; the answer waits until a handler reads the body (read),
+    // and is dropped when the final answer comes first.
+    if (expects_continue_ &&
+        absl::StartsWith(absl::string_view(ptr, size), "HTTP/1.1 100 ")) {
+      expects_continue_ = false;
+      continue_withheld_ = true;
+      return static_cast<ssize_t>(size);
+    }
+    continue_withheld_ = false;
     if (!is_writable()) return -1;
     ssize_t n;
     do {
@@ -158,6 +187,19 @@ class HttpServer::ConnectionStream : public httplib::Stream {
   socket_t socket() const override { return 0; }
 
  private:
+  // Sends all of `data` or fails (-1).
+  ssize_t SendAll(const char* data, size_t size) {
+    while (size > 0) {
+      if (!PollOne(sock_, POLLOUT, limits_.io_timeout)) return -1;
+      const ssize_t n = ::send(sock_, data, size, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return -1;
+      data += n;
+      size -= static_cast<size_t>(n);
+    }
+    return 0;
+  }
+
   // How long a read may wait now: the I/O timeout, less in a head.
   absl::Duration ReadWait() const {
     if (!in_head_) return limits_.io_timeout;
@@ -169,6 +211,8 @@ class HttpServer::ConnectionStream : public httplib::Stream {
   std::string peer_ip_;
   int peer_port_ = 0;
   bool in_head_ = false;
+  bool expects_continue_ = false;
+  bool continue_withheld_ = false;
   absl::Time head_deadline_;
   size_t head_bytes_ = 0;
   char buffer_[4096];
@@ -212,7 +256,14 @@ bool HttpServer::process_and_close_socket(socket_t sock) {
   return true;
 }
 
+bool HttpServer::ContinueWithheld() {
+  return current_stream != nullptr &&
+         static_cast<const ConnectionStream*>(current_stream)
+             ->continue_withheld();
+}
+
 void HttpServer::Serve(ConnectionStream& stream) {
+  current_stream = &stream;
   for (size_t served = 0; served < limits_.keep_alive_requests; ++served) {
     if (!WaitForRequest(stream, served == 0)) break;
     const bool last = served + 1 == limits_.keep_alive_requests || stopping_;
@@ -222,11 +273,15 @@ void HttpServer::Serve(ConnectionStream& stream) {
     // or not at all) leaves the rest of the stream unknown: close, rather
     // than parse what follows as requests.
     if (!process_request(stream, last, closed,
-                         [&stream](httplib::Request&) { stream.EndHead(); }) ||
+                         [&stream](httplib::Request& req) {
+                           stream.EndHead(req.get_header_value("Expect") ==
+                                          "100-continue");
+                         }) ||
         closed || last || stream.in_head()) {
       break;
     }
   }
+  current_stream = nullptr;
   closer_.Close(stream.sock());
 }
 

@@ -15,6 +15,9 @@
 //    for the next one, and serves at most `keep_alive_requests`;
 //    StopKeepingAlive ends them at their next wait (a drain).
 //  - Every read and write must make progress within `io_timeout`.
+//  - "100 Continue" is sent only when a handler starts reading the body,
+//    that is once the request has been authorized; a refusal comes
+//    instead of it, and the body is never asked for.
 //  - Connections are closed lingering (LingeringCloser), so a client still
 //    sending gets our answer rather than a reset.
 //
@@ -63,6 +66,12 @@ class HttpServer : public httplib::Server {
 
   // Connections admitted and not yet closed.
   int64_t connections() const { return connections_.in_use(); }
+
+  // True on a serving thread whose request's client waits for "100
+  // Continue" that no handler has asked for: its body must not be read
+  // (the client would not send it); close the connection after the
+  // answer instead.
+  static bool ContinueWithheld();
 
  private:
   class Queue;

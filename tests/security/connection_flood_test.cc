@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <string>
@@ -237,6 +238,50 @@ TEST_F(ConnectionFloodTest, SlowHeadersAreCut) {
   }
   ::close(sock);
   EXPECT_TRUE(cut) << "a 30 s head was read to its end";
+}
+
+// Reads from `sock` until `n` bytes or the server's close or a 10 s pause.
+std::string ReadUpTo(int sock, size_t n) {
+  std::string got;
+  char buffer[4096];
+  while (got.size() < n) {
+    pollfd fd{sock, POLLIN, 0};
+    if (::poll(&fd, 1, 10000) <= 0) break;
+    ssize_t r =
+        ::recv(sock, buffer, std::min(sizeof(buffer), n - got.size()), 0);
+    if (r <= 0) break;
+    got.append(buffer, static_cast<size_t>(r));
+  }
+  return got;
+}
+
+// "Expect: 100-continue" is answered with 100 only once the upload is
+// authorized; a stranger gets the refusal instead and is never asked for
+// the 100 MiB body announced.
+TEST_F(ConnectionFloodTest, ContinueOnlyAfterAuthorization) {
+  auto head = [](const std::string& credentials, uint64_t length) {
+    return absl::StrCat(
+        "PUT /storage/victim/expect.bin HTTP/1.1\r\nHost: x\r\n", credentials,
+        "Content-Type: application/octet-stream\r\n",
+        "Content-Length: ", length, "\r\nExpect: 100-continue\r\n\r\n");
+  };
+  int stranger = ConnectFrom(kAttacker, server_->port());
+  ASSERT_GE(stranger, 0);
+  SendAll(stranger, head("", 100 * kMiB));
+  const std::string refused = ReadUpTo(stranger, 12);
+  EXPECT_EQ(refused, "HTTP/1.1 401") << "not asked for the body first";
+  ::close(stranger);
+
+  int owner = ConnectFrom(kAttacker, server_->port());
+  ASSERT_GE(owner, 0);
+  SendAll(owner,
+          head(absl::StrCat("Authorization: Bearer ", TestJwt("alice"), "\r\n"),
+               5));
+  const std::string go_on = "HTTP/1.1 100 Continue\r\n\r\n";
+  EXPECT_EQ(ReadUpTo(owner, go_on.size()), go_on);
+  SendAll(owner, "hello");
+  EXPECT_EQ(ReadUpTo(owner, 12), "HTTP/1.1 201");
+  ::close(owner);
 }
 
 // The bytes of the answer to `request` sent on a new connection, up to the

@@ -105,6 +105,21 @@ struct SigningKeyRecord {
   bool operator==(const SigningKeyRecord& other) const;
 };
 
+// A security event in the audit log (Catalog::AppendAudit): who did what
+// to what, from where, and how it ended. Free text, each field at most
+// kMaxAuditFieldBytes bytes (longer ones are InvalidArgument).
+struct AuditEvent {
+  int64_t at = 0;       // unix microseconds
+  std::string actor;    // a username, "anonymous", "sfs:system", "cli"
+  std::string action;   // "login", "namespace.delete", "user.add", ...
+  std::string target;   // what it acted on: a user, namespace, file
+  std::string outcome;  // "ok", or the refusal's error code
+  std::string address;  // the client's address; empty from the CLI
+
+  bool operator==(const AuditEvent& other) const;
+};
+inline constexpr size_t kMaxAuditFieldBytes = 1024;
+
 // How many expired single-use grants one ClaimSingleUse forgets at most, so
 // that a claim costs bounded work while the store still sheds dead grants
 // faster than claims add them.
@@ -202,6 +217,18 @@ class Catalog {
   // (a revoked session: SessionValidator). InvalidArgument for a bad id.
   virtual absl::StatusOr<bool> SingleUseClaimed(const std::string& id,
                                                 int64_t now) = 0;
+
+  // Appends `event` to the audit log, shared by every replica on the same
+  // store. InvalidArgument for a field over kMaxAuditFieldBytes or a
+  // negative time.
+  virtual absl::Status AppendAudit(const AuditEvent& event) = 0;
+  // Events with `since` <= at < `before`, newest first (equal times: last
+  // appended first), at most `limit`.
+  virtual absl::StatusOr<std::vector<AuditEvent>> ListAudit(int64_t since,
+                                                            int64_t before,
+                                                            size_t limit) = 0;
+  // Forgets every event with at < `before` (retention); how many.
+  virtual absl::StatusOr<int64_t> ForgetAuditBefore(int64_t before) = 0;
 
   // Delivers `json_event` to every subscriber of every catalog instance on
   // the same store (all replicas for PostgreSQL), including this one, at most

@@ -394,6 +394,40 @@ TEST_P(CatalogConformanceTest, SingleUseClaimedUntilExpiry) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST_P(CatalogConformanceTest, AuditLogListsNewestFirstWithinAWindow) {
+  auto event = [](int64_t at, const std::string& action) {
+    return AuditEvent{at, "alice", action, "photos", "ok", "10.0.0.7"};
+  };
+  for (const AuditEvent& e :
+       {event(kT + 10, "a"), event(kT + 20, "b"), event(kT + 20, "c"),
+        event(kT + 30, "d"), event(kT + 40, "e")}) {
+    ASSERT_TRUE(catalog_->AppendAudit(e).ok());
+  }
+  auto actions = [&](int64_t since, int64_t before, size_t limit) {
+    std::string out;
+    for (const AuditEvent& e : *catalog_->ListAudit(since, before, limit)) {
+      out += e.action;
+    }
+    return out;
+  };
+  EXPECT_EQ(actions(0, kT + 100, 100), "edcba");
+  EXPECT_EQ(actions(kT + 20, kT + 40, 100), "dcb");
+  EXPECT_EQ(actions(0, kT + 100, 2), "ed");
+  EXPECT_EQ(actions(kT + 41, kT + 100, 100), "");
+  EXPECT_EQ(*catalog_->ListAudit(kT + 40, kT + 41, 1),
+            std::vector<AuditEvent>{event(kT + 40, "e")});
+
+  EXPECT_EQ(*catalog_->ForgetAuditBefore(kT + 30), 3);
+  EXPECT_EQ(actions(0, kT + 100, 100), "ed");
+
+  AuditEvent too_long = event(kT, "x");
+  too_long.target = std::string(kMaxAuditFieldBytes + 1, 't');
+  EXPECT_EQ(catalog_->AppendAudit(too_long).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(catalog_->AppendAudit(event(-1, "x")).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST_P(CatalogConformanceTest, ExpiredGrantMayBeClaimedAgain) {
   ASSERT_TRUE(catalog_->ClaimSingleUse("g", kT + 100, kT).ok());
   EXPECT_EQ(catalog_->ClaimSingleUse("g", kT + 300, kT + 99).code(),

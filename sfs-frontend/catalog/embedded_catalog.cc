@@ -12,8 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/status_macros.h"
-#include "sfs-frontend/catalog/record_json.h"
 #include "sfs-frontend/catalog/names.h"
+#include "sfs-frontend/catalog/record_json.h"
 #include "sfs-frontend/catalog/record_rules.h"
 
 namespace sfs::frontend {
@@ -72,6 +72,30 @@ std::optional<std::pair<int64_t, std::string>> ParseExpiryKey(
                         std::string(key.substr(kExpiryBytes)));
 }
 
+// Audit events: "a/" + time + sequence, both 8 bytes big-endian, so key
+// order is time order.
+constexpr char kAuditPrefix[] = "a/";
+
+void AppendBigEndian(std::string& key, uint64_t value) {
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    key.push_back(static_cast<char>((value >> shift) & 0xff));
+  }
+}
+
+std::string AuditKey(int64_t at, uint64_t seq) {
+  std::string key = kAuditPrefix;
+  AppendBigEndian(key, static_cast<uint64_t>(at));
+  AppendBigEndian(key, seq);
+  return key;
+}
+
+// The first key of events at `at` or later.
+std::string AuditBound(int64_t at) {
+  std::string key = kAuditPrefix;
+  AppendBigEndian(key, static_cast<uint64_t>(std::max<int64_t>(at, 0)));
+  return key;
+}
+
 absl::Status FromRocks(const rocksdb::Status& s) {
   if (s.ok()) return absl::OkStatus();
   std::string message = absl::StrCat("catalog store: ", s.ToString());
@@ -113,7 +137,8 @@ absl::StatusOr<std::unique_ptr<EmbeddedCatalog>> EmbeddedCatalog::Open(
 }
 
 EmbeddedCatalog::EmbeddedCatalog(std::unique_ptr<rocksdb::DB> db)
-    : db_(std::move(db)) {}
+    : db_(std::move(db)),
+      audit_seq_(static_cast<uint64_t>(absl::ToUnixMicros(absl::Now()))) {}
 
 EmbeddedCatalog::~EmbeddedCatalog() = default;
 
@@ -374,6 +399,49 @@ absl::Status EmbeddedCatalog::ReleaseSingleUse(const std::string& id) {
   batch.Delete(SingleUseKey(id));
   batch.Delete(ExpiryKey(*expires_at, id));
   return Commit(batch);
+}
+
+absl::Status EmbeddedCatalog::AppendAudit(const AuditEvent& event) {
+  RETURN_IF_ERROR(CheckAuditEvent(event));
+  absl::MutexLock lock(&write_mu_);
+  rocksdb::WriteBatch batch;
+  batch.Put(AuditKey(event.at, ++audit_seq_), EncodeJson(event));
+  return Commit(batch);
+}
+
+absl::StatusOr<std::vector<AuditEvent>> EmbeddedCatalog::ListAudit(
+    int64_t since, int64_t before, size_t limit) {
+  std::vector<AuditEvent> events;
+  const std::string low = AuditBound(since);
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions()));
+  // The last key before `before`, then back in time.
+  for (it->SeekForPrev(AuditBound(before));
+       it->Valid() && events.size() < limit; it->Prev()) {
+    const rocksdb::Slice key = it->key();
+    if (!key.starts_with(kAuditPrefix) || key.compare(low) < 0) break;
+    ASSIGN_OR_RETURN(AuditEvent event,
+                     DecodeJson<AuditEvent>(it->value().ToString()));
+    events.push_back(std::move(event));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status()));
+  return events;
+}
+
+absl::StatusOr<int64_t> EmbeddedCatalog::ForgetAuditBefore(int64_t before) {
+  const std::string end = AuditBound(before);
+  int64_t forgotten = 0;
+  rocksdb::WriteBatch batch;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(kAuditPrefix); it->Valid() && it->key().compare(end) < 0;
+       it->Next()) {
+    batch.Delete(it->key());
+    ++forgotten;
+  }
+  RETURN_IF_ERROR(FromRocks(it->status()));
+  RETURN_IF_ERROR(Commit(batch));
+  return forgotten;
 }
 
 absl::Status EmbeddedCatalog::PublishProgress(const std::string& json_event) {

@@ -68,6 +68,11 @@ class EmbeddedCatalog final : public Catalog {
   absl::Status ReleaseSingleUse(const std::string& id) override;
   absl::StatusOr<bool> SingleUseClaimed(const std::string& id,
                                         int64_t now) override;
+  absl::Status AppendAudit(const AuditEvent& event) override;
+  absl::StatusOr<std::vector<AuditEvent>> ListAudit(int64_t since,
+                                                    int64_t before,
+                                                    size_t limit) override;
+  absl::StatusOr<int64_t> ForgetAuditBefore(int64_t before) override;
 
   absl::Status PublishProgress(const std::string& json_event) override;
   std::unique_ptr<ProgressSubscription> Subscribe(
@@ -95,6 +100,9 @@ class EmbeddedCatalog final : public Catalog {
   const std::unique_ptr<rocksdb::DB> db_;
   // Makes each check-then-write sequence atomic; reads need no lock.
   absl::Mutex write_mu_;
+  // Orders audit events of equal time: starts at the open's time in
+  // microseconds, so it keeps growing across restarts.
+  uint64_t audit_seq_ ABSL_GUARDED_BY(write_mu_);
   ProgressFanout fanout_;
 };
 

@@ -9,9 +9,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
+#include "sfs-frontend/catalog/names.h"
 #include "sfs-frontend/catalog/postgres_schema.h"
 #include "sfs-frontend/catalog/record_json.h"
-#include "sfs-frontend/catalog/names.h"
 #include "sfs-frontend/catalog/record_rules.h"
 
 namespace sfs::frontend {
@@ -401,6 +401,48 @@ absl::StatusOr<bool> PostgresCatalog::SingleUseClaimed(const std::string& id,
                         "expires_at > $2",
                         {id, std::to_string(now)}));
   return found.rows() > 0;
+}
+
+absl::Status PostgresCatalog::AppendAudit(const AuditEvent& event) {
+  RETURN_IF_ERROR(CheckAuditEvent(event));
+  return Exec(
+             "INSERT INTO audit_events (at, actor, action, target, outcome, "
+             "address) VALUES ($1, $2, $3, $4, $5, $6)",
+             {std::to_string(event.at), event.actor, event.action, event.target,
+              event.outcome, event.address})
+      .status();
+}
+
+absl::StatusOr<std::vector<AuditEvent>> PostgresCatalog::ListAudit(
+    int64_t since, int64_t before, size_t limit) {
+  ASSIGN_OR_RETURN(
+      PgResult rows,
+      Exec("SELECT at, actor, action, target, outcome, address FROM "
+           "audit_events WHERE at >= $1 AND at < $2 ORDER BY at DESC, seq "
+           "DESC LIMIT $3",
+           {std::to_string(since), std::to_string(before),
+            std::to_string(limit)}));
+  std::vector<AuditEvent> events;
+  for (int row = 0; row < rows.rows(); ++row) {
+    AuditEvent event;
+    if (!absl::SimpleAtoi(rows.Text(row, 0), &event.at)) {
+      return absl::DataLossError("unreadable audit event time");
+    }
+    event.actor = rows.Text(row, 1);
+    event.action = rows.Text(row, 2);
+    event.target = rows.Text(row, 3);
+    event.outcome = rows.Text(row, 4);
+    event.address = rows.Text(row, 5);
+    events.push_back(std::move(event));
+  }
+  return events;
+}
+
+absl::StatusOr<int64_t> PostgresCatalog::ForgetAuditBefore(int64_t before) {
+  ASSIGN_OR_RETURN(
+      PgResult deleted,
+      Exec("DELETE FROM audit_events WHERE at < $1", {std::to_string(before)}));
+  return deleted.affected_rows();
 }
 
 absl::Status PostgresCatalog::PublishProgress(const std::string& json_event) {

@@ -68,6 +68,11 @@ class PostgresCatalog final : public Catalog {
   absl::Status ReleaseSingleUse(const std::string& id) override;
   absl::StatusOr<bool> SingleUseClaimed(const std::string& id,
                                         int64_t now) override;
+  absl::Status AppendAudit(const AuditEvent& event) override;
+  absl::StatusOr<std::vector<AuditEvent>> ListAudit(int64_t since,
+                                                    int64_t before,
+                                                    size_t limit) override;
+  absl::StatusOr<int64_t> ForgetAuditBefore(int64_t before) override;
 
   absl::Status PublishProgress(const std::string& json_event) override;
   std::unique_ptr<ProgressSubscription> Subscribe(

@@ -56,6 +56,17 @@ const std::vector<PgMigration>& PgMigrations() {
               expires_at bigint NOT NULL))sql",
         R"sql(CREATE INDEX single_use_grants_by_expiry
               ON single_use_grants (expires_at, id))sql"}},
+      {3,
+       "audit_events",
+       {R"sql(CREATE TABLE audit_events (
+              seq bigserial PRIMARY KEY,
+              at bigint NOT NULL,
+              actor text NOT NULL,
+              action text NOT NULL,
+              target text NOT NULL,
+              outcome text NOT NULL,
+              address text NOT NULL))sql",
+        R"sql(CREATE INDEX audit_events_by_time ON audit_events (at, seq))sql"}},
   };
   return *migrations;
 }

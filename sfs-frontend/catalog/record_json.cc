@@ -53,6 +53,26 @@ void from_json(const nlohmann::json& j, SigningKeyRecord& key) {
   j.at("created_at").get_to(key.created_at);
 }
 
+void to_json(nlohmann::json& j, const AuditEvent& event) {
+  j = nlohmann::json{{"at", event.at},           {"actor", event.actor},
+                     {"action", event.action},   {"target", event.target},
+                     {"outcome", event.outcome}, {"address", event.address}};
+}
+
+void from_json(const nlohmann::json& j, AuditEvent& event) {
+  j.at("at").get_to(event.at);
+  j.at("actor").get_to(event.actor);
+  j.at("action").get_to(event.action);
+  j.at("target").get_to(event.target);
+  j.at("outcome").get_to(event.outcome);
+  j.at("address").get_to(event.address);
+}
+
+std::string EncodeJson(const AuditEvent& event) {
+  return nlohmann::json(event).dump(-1, ' ', false,
+                                    nlohmann::json::error_handler_t::replace);
+}
+
 std::string EncodeJson(const NamespaceRecord& record) {
   return nlohmann::json(record).dump();
 }
@@ -88,6 +108,7 @@ template absl::StatusOr<NamespaceRecord> DecodeJson(absl::string_view);
 template absl::StatusOr<UserRecord> DecodeJson(absl::string_view);
 template absl::StatusOr<ApiTokenRecord> DecodeJson(absl::string_view);
 template absl::StatusOr<SigningKeyRecord> DecodeJson(absl::string_view);
+template absl::StatusOr<AuditEvent> DecodeJson(absl::string_view);
 template absl::StatusOr<std::vector<std::string>> DecodeJson(absl::string_view);
 
 }  // namespace sfs::frontend

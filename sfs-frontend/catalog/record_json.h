@@ -19,6 +19,7 @@ std::string EncodeJson(const UserRecord& record);
 std::string EncodeJson(const ApiTokenRecord& record);
 // The secret, raw bytes that JSON strings cannot carry, is lowercase hex.
 std::string EncodeJson(const SigningKeyRecord& record);
+std::string EncodeJson(const AuditEvent& event);
 std::string EncodeJson(const std::vector<std::string>& strings);
 
 // T is one of the types EncodeJson takes. DataLoss if `json` is not what

@@ -112,6 +112,26 @@ bool ApiTokenRecord::operator==(const ApiTokenRecord& other) const {
                   other.expires_at, other.created_at);
 }
 
+bool AuditEvent::operator==(const AuditEvent& other) const {
+  return std::tie(at, actor, action, target, outcome, address) ==
+         std::tie(other.at, other.actor, other.action, other.target,
+                  other.outcome, other.address);
+}
+
+absl::Status CheckAuditEvent(const AuditEvent& event) {
+  if (event.at < 0) {
+    return absl::InvalidArgumentError("audit event time is negative");
+  }
+  for (const std::string* field : {&event.actor, &event.action, &event.target,
+                                   &event.outcome, &event.address}) {
+    if (field->size() > kMaxAuditFieldBytes) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "audit event field exceeds ", kMaxAuditFieldBytes, " bytes"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 bool SigningKeyRecord::operator==(const SigningKeyRecord& other) const {
   return std::tie(id, secret, created_at) ==
          std::tie(other.id, other.secret, other.created_at);

@@ -22,6 +22,9 @@ absl::Status CheckApiTokenRecord(const ApiTokenRecord& token);
 absl::Status CheckSigningKeyRecord(const SigningKeyRecord& key);
 // The arguments of Catalog::ClaimSingleUse that describe the grant.
 absl::Status CheckSingleUseClaim(const std::string& id, int64_t expires_at);
+
+// OK iff `event` may be stored (Catalog::AppendAudit).
+absl::Status CheckAuditEvent(const AuditEvent& event);
 absl::Status CheckProgressEvent(const std::string& json_event);
 
 // How error messages name a record, e.g. `namespace "photos"`, so that both

@@ -80,12 +80,29 @@ std::string ReadPassword() {
   return line;
 }
 
+// Records an account change made here in the catalog's audit log, beside
+// the frontend's events (actor "cli", no address). A failure to record is
+// reported, not fatal: the change is made already.
+void Audit(Catalog& catalog, const std::string& action,
+           const std::string& target, const absl::Status& status) {
+  absl::Status recorded = catalog.AppendAudit(
+      {absl::ToUnixMicros(absl::Now()), "cli", action,
+       absl::CHexEscape(target).substr(0, 256),
+       status.ok() ? "ok" : absl::StatusCodeToString(status.code()), ""});
+  if (!recorded.ok()) {
+    fprintf(stderr, "sfs: warning: not audited: %s\n",
+            recorded.ToString().c_str());
+  }
+}
+
 int AddUser(Catalog& catalog, const std::string& name) {
   auto hash = frontend::HashPassword(ReadPassword());
   if (!hash.ok()) return Fail("user add", hash.status());
   absl::Status status =
       catalog.AddUser({name, *hash, absl::GetFlag(FLAGS_admin),
                        absl::ToUnixMicros(absl::Now())});
+  Audit(catalog, absl::GetFlag(FLAGS_admin) ? "user.add (admin)" : "user.add",
+        name, status);
   if (!status.ok()) return Fail("user add", status);
   printf("added %s%s\n", name.c_str(),
          absl::GetFlag(FLAGS_admin) ? " (admin)" : "");
@@ -187,6 +204,7 @@ int CreateApiToken() {
       ttl > absl::ZeroDuration() ? absl::ToUnixMicros(now + ttl) : 0;
   record.created_at = absl::ToUnixMicros(now);
   absl::Status status = (*catalog)->CreateApiToken(record);
+  Audit(**catalog, "token.create", record.id, status);
   if (!status.ok()) return Fail("token create", status);
   fprintf(stderr, "token %s for %s: %s\n(the secret is shown only now)\n",
           record.id.c_str(), user.c_str(), absl::StrJoin(joined, " ").c_str());
@@ -205,6 +223,7 @@ int UserCommand(const std::vector<std::string>& args) {
   if (args[0] == "add") return AddUser(**catalog, args[1]);
   if (args[0] == "del") {
     absl::Status status = (*catalog)->DeleteUser(args[1]);
+    Audit(**catalog, "user.delete", args[1], status);
     return status.ok() ? 0 : Fail("user del", status);
   }
   return Usage("user takes add, del or list");

@@ -63,6 +63,8 @@ ABSL_FLAG(absl::Duration, drain_delay, absl::ZeroDuration(),
           "balancer's health checks)");
 ABSL_FLAG(absl::Duration, sse_keepalive, absl::Seconds(15),
           "comment keep-alive interval of progress streams");
+ABSL_FLAG(absl::Duration, audit_retention, absl::Hours(24 * 90),
+          "how long audit events (GET /api/audit) are kept");
 ABSL_FLAG(absl::Duration, lifecycle_interval, absl::Minutes(10),
           "how often files past their namespace's retention are deleted");
 ABSL_FLAG(absl::Duration, retention_day, absl::Hours(24),
@@ -144,6 +146,7 @@ absl::Status Run() {
   options.sse_keepalive = absl::GetFlag(FLAGS_sse_keepalive);
   options.drain_delay = absl::GetFlag(FLAGS_drain_delay);
   options.lifecycle_interval = absl::GetFlag(FLAGS_lifecycle_interval);
+  options.audit_retention = absl::GetFlag(FLAGS_audit_retention);
   options.retention_day = absl::GetFlag(FLAGS_retention_day);
   ASSIGN_OR_RETURN(std::optional<JwtVerifier> verifier,
                    LoadVerifier(&options.jwt_secret));

@@ -90,6 +90,21 @@ TEST(FrontendLifecycleTest, AccountsAndTokensFromTheCli) {
           ->Post("/storage/carols/x.txt", Bearer(api_token), "x", "text/plain")
           ->status,
       403);
+  // The CLI's account changes are in the audit log beside the frontend's
+  // events.
+  auto audit = client->Get("/api/audit", Bearer(jwt));
+  ASSERT_EQ(audit->status, 200) << audit->body;
+  std::set<std::string> seen;
+  const json events = json::parse(audit->body)["events"];
+  for (const json& e : events) {
+    seen.insert(absl::StrCat(e["action"].get<std::string>(), " ",
+                             e["actor"].get<std::string>(), " ",
+                             e["outcome"].get<std::string>()));
+  }
+  for (const char* expected : {"user.add cli ok", "token.create cli ok",
+                               "login carol ok", "namespace.create carol ok"}) {
+    EXPECT_TRUE(seen.count(expected)) << expected << " in " << audit->body;
+  }
 }
 
 // An upload of 16 MiB at about 8 MiB/s on a thread of its own; the

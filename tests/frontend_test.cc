@@ -1114,6 +1114,54 @@ TEST_F(FrontendTest, LoginSessionLogout) {
   EXPECT_EQ(client->Get("/api/login")->status, 405);
 }
 
+// Security events land in the audit log, which only unscoped admins read.
+TEST_F(FrontendTest, AuditLogRecordsSecurityEvents) {
+  auto client = server_->NewClient();
+  const int64_t since = absl::ToUnixSeconds(absl::Now());
+  EXPECT_EQ(
+      client
+          ->Post("/api/login", R"({"username":"alice","password":"wrong"})",
+                 "application/json")
+          ->status,
+      401);
+  EXPECT_EQ(client
+                ->Post("/api/login",
+                       R"({"username":"alice","password":"alice-password"})",
+                       "application/json")
+                ->status,
+            200);
+  const std::string alice = TestJwt("alice");
+  CreateNamespace("audited", 0);
+  ASSERT_EQ(Status("POST", "/storage/audited/a.txt", alice, "a"), 201);
+  ASSERT_EQ(Status("DELETE", "/storage/audited/a.txt", alice), 200);
+  EXPECT_EQ(Status("DELETE", "/storage/audited/a.txt", TestJwt("bob")), 403);
+  ASSERT_EQ(Status("DELETE", "/storage/namespaces/audited", alice), 200);
+
+  EXPECT_EQ(Status("GET", "/api/audit", ""), 401);
+  EXPECT_EQ(Status("GET", "/api/audit", alice), 403);
+  auto res = Send("GET", absl::StrCat("/api/audit?since=", since),
+                  TestJwt("root", /*admin=*/true));
+  ASSERT_EQ(res->status, 200) << res->body;
+  std::vector<std::string> seen;
+  const json events = json::parse(res->body)["events"];
+  for (const json& e : events) {
+    seen.push_back(absl::StrCat(
+        e["action"].get<std::string>(), " ", e["actor"].get<std::string>(), " ",
+        e["target"].get<std::string>(), " ", e["outcome"].get<std::string>()));
+    EXPECT_EQ(e["address"], "127.0.0.1");
+  }
+  // Newest first; uploads and reads are not security events.
+  EXPECT_EQ(seen, (std::vector<std::string>{
+                      "namespace.delete alice /storage/namespaces/audited ok",
+                      "file.delete bob /storage/audited/a.txt 403 forbidden",
+                      "file.delete alice /storage/audited/a.txt ok",
+                      "namespace.create alice /storage/namespaces ok",
+                      "login alice alice ok",
+                      "login alice alice 401 unauthenticated",
+                  }))
+      << res->body;
+}
+
 // {caller} x {action} on a private and a public namespace.
 TEST_F(FrontendTest, AuthorizationMatrix) {
   struct Caller {

@@ -2,6 +2,7 @@
 // hold for the embedded store and for PostgreSQL alike.
 
 #include <atomic>
+#include <limits>
 #include <string>
 #include <thread>
 #include <vector>
@@ -395,6 +396,9 @@ TEST_P(CatalogConformanceTest, SingleUseClaimedUntilExpiry) {
 }
 
 TEST_P(CatalogConformanceTest, AuditLogListsNewestFirstWithinAWindow) {
+  // Other records stay out of the log and out of its retention.
+  ASSERT_TRUE(catalog_->AddUser(User("alice")).ok());
+  ASSERT_TRUE(catalog_->CreateApiToken(Token("t1", "alice", kHashA)).ok());
   auto event = [](int64_t at, const std::string& action) {
     return AuditEvent{at, "alice", action, "photos", "ok", "10.0.0.7"};
   };
@@ -419,6 +423,10 @@ TEST_P(CatalogConformanceTest, AuditLogListsNewestFirstWithinAWindow) {
 
   EXPECT_EQ(*catalog_->ForgetAuditBefore(kT + 30), 3);
   EXPECT_EQ(actions(0, kT + 100, 100), "ed");
+  EXPECT_EQ(*catalog_->ForgetAuditBefore(std::numeric_limits<int64_t>::max()),
+            2);
+  EXPECT_EQ(catalog_->ListApiTokens("alice")->size(), 1u);
+  EXPECT_TRUE(catalog_->FindApiTokenBySecretHash(kHashA).ok());
 
   AuditEvent too_long = event(kT, "x");
   too_long.target = std::string(kMaxAuditFieldBytes + 1, 't');

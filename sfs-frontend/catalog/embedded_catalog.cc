@@ -72,9 +72,9 @@ std::optional<std::pair<int64_t, std::string>> ParseExpiryKey(
                         std::string(key.substr(kExpiryBytes)));
 }
 
-// Audit events: "a/" + time + sequence, both 8 bytes big-endian, so key
+// Audit events: "e/" + time + sequence, both 8 bytes big-endian, so key
 // order is time order.
-constexpr char kAuditPrefix[] = "a/";
+constexpr char kAuditPrefix[] = "e/";
 
 void AppendBigEndian(std::string& key, uint64_t value) {
   for (int shift = 56; shift >= 0; shift -= 8) {

@@ -5,11 +5,13 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "sfs-frontend/auth/crypto.h"
 #include "sfs-frontend/auth/jwt.h"
 #include "sfs-frontend/auth/password.h"
+#include "sfs-frontend/server/audit_log.h"
 #include "sfs-frontend/server/http_error.h"
 
 namespace sfs::frontend {
@@ -51,6 +53,8 @@ void AccountHandlers::Register(Router& router) {
              [this](const HttpCall& call) { return Logout(call); });
   router.Add({"GET"}, "/api/session", "session",
              [this](const HttpCall& call) { return Session(call); });
+  router.Add({"GET"}, "/api/audit", "audit",
+             [this](const HttpCall& call) { return ListAudit(call); });
   router.Add({"POST"}, "/api/signing-keys/rotate", "rotate_signing_keys",
              [this](const HttpCall& call) { return RotateSigningKeys(call); });
 }
@@ -68,6 +72,16 @@ absl::Status AccountHandlers::Login(const HttpCall& call) {
         "body must be {\"username\": ..., \"password\": ...}");
   }
   const std::string username = body["username"].get<std::string>();
+  // Every attempt is audited, by the username tried.
+  absl::Status attempt =
+      Attempt(call, username, body["password"].get<std::string>());
+  services_->audit->Record(call, username, "login", username, attempt);
+  return attempt;
+}
+
+absl::Status AccountHandlers::Attempt(const HttpCall& call,
+                                      const std::string& username,
+                                      const std::string& password) {
   absl::Duration retry_after;
   auto permit = throttle_.Admit(call.req.remote_addr, username, absl::Now(),
                                 &retry_after);
@@ -82,7 +96,7 @@ absl::Status AccountHandlers::Login(const HttpCall& call) {
   // An unknown user costs the same hash as a known one, and both failures
   // get one message, so logins reveal neither who exists nor by timing.
   const bool verified =
-      VerifyPassword(body["password"].get<std::string>(),
+      VerifyPassword(password,
                      user.ok() ? user->password_hash : UnknownUserHash()) &&
       user.ok();
   if (!verified) {
@@ -111,6 +125,52 @@ absl::Status AccountHandlers::Logout(const HttpCall& call) {
       services_->authenticator->EndSession(Presented(call), absl::Now()));
   call.res.set_header("Set-Cookie", SessionCookie("", absl::ZeroDuration()));
   WriteJson(call, 200, json{{"status", "logged_out"}}.dump());
+  return absl::OkStatus();
+}
+
+absl::Status AccountHandlers::ListAudit(const HttpCall& call) {
+  ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
+  if (!caller.is_admin || caller.scopes.has_value()) {
+    return caller.anonymous()
+               ? absl::UnauthenticatedError("sign in as an administrator")
+               : absl::PermissionDeniedError(
+                     "only administrators read the audit log");
+  }
+  // Unix seconds, as every time the API takes.
+  auto seconds = [&](const char* name,
+                     int64_t fallback) -> absl::StatusOr<int64_t> {
+    if (!call.req.has_param(name)) return fallback;
+    int64_t value = 0;
+    if (!absl::SimpleAtoi(call.req.get_param_value(name), &value) ||
+        value < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, " must be unix seconds"));
+    }
+    return value;
+  };
+  ASSIGN_OR_RETURN(int64_t since, seconds("since", 0));
+  ASSIGN_OR_RETURN(int64_t before,
+                   seconds("before", absl::ToUnixSeconds(absl::Now()) + 1));
+  ASSIGN_OR_RETURN(int64_t limit, seconds("limit", 100));
+  if (limit < 1 || limit > 1000) {
+    return absl::InvalidArgumentError("limit must be 1 to 1000");
+  }
+  ASSIGN_OR_RETURN(std::vector<AuditEvent> events,
+                   services_->catalog->ListAudit(
+                       absl::ToUnixMicros(absl::FromUnixSeconds(since)),
+                       absl::ToUnixMicros(absl::FromUnixSeconds(before)),
+                       static_cast<size_t>(limit)));
+  json out = json::array();
+  for (const AuditEvent& e : events) {
+    out.push_back({{"at", UnixSeconds(e.at)},
+                   {"at_us", e.at},
+                   {"actor", e.actor},
+                   {"action", e.action},
+                   {"target", e.target},
+                   {"outcome", e.outcome},
+                   {"address", e.address}});
+  }
+  WriteJson(call, 200, json{{"events", out}}.dump());
   return absl::OkStatus();
 }
 

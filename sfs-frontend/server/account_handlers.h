@@ -24,9 +24,13 @@ class AccountHandlers {
 
  private:
   absl::Status Login(const HttpCall& call);
+  // One login attempt of `username`, answered into `call`.
+  absl::Status Attempt(const HttpCall& call, const std::string& username,
+                       const std::string& password);
   absl::Status Logout(const HttpCall& call);
   absl::Status Session(const HttpCall& call);
   absl::Status RotateSigningKeys(const HttpCall& call);
+  absl::Status ListAudit(const HttpCall& call);
 
   const FrontendServices* const services_;
   const absl::Duration session_lifetime_;

@@ -83,12 +83,13 @@ Frontend::Frontend(const FrontendOptions& options,
       client_(std::move(client)),
       catalog_(std::move(catalog)),
       authenticator_(catalog_.get(), std::move(verifier)),
+      audit_(catalog_.get(), &authenticator_, options.audit_retention),
       progress_(catalog_.get()),
       files_(client_.get(), catalog_.get(), Retention(options.retention_day)),
       resumable_(&files_, client_.get(), &progress_),
-      services_{&files_,        &resumable_,       client_.get(),
-                catalog_.get(), &authenticator_,   &progress_,
-                &metrics_,      options.jwt_secret},
+      services_{&files_,        &resumable_,     client_.get(),
+                catalog_.get(), &authenticator_, &progress_,
+                &metrics_,      &audit_,         options.jwt_secret},
       router_(&metrics_),
       sweeper_(client_.get(), catalog_.get(), files_.retention(),
                options.lifecycle_interval),
@@ -102,6 +103,7 @@ Frontend::Frontend(const FrontendOptions& options,
       request_id_prefix_(
           absl::StrCat(absl::Hex(absl::ToUnixMicros(absl::Now())))) {
   RegisterRoutes();
+  router_.SetObserver(&audit_);
   httplib::Server& s = *server_;
   s.set_payload_max_length(std::numeric_limits<size_t>::max());
   // Set on the listening socket, inherited by every accepted connection

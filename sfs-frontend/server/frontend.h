@@ -22,6 +22,7 @@
 #include "client-lib/client.h"
 #include "sfs-frontend/auth/authenticator.h"
 #include "sfs-frontend/catalog/catalog.h"
+#include "sfs-frontend/server/audit_log.h"
 #include "sfs-frontend/server/client_budget.h"
 #include "sfs-frontend/server/cors.h"
 #include "sfs-frontend/server/frontend_services.h"
@@ -59,6 +60,8 @@ struct FrontendOptions {
   absl::Duration session_lifetime = absl::Hours(12);
   // HS256 secret for login sessions (may be empty; see FrontendServices).
   std::string jwt_secret;
+  // How long audit events are kept (GET /api/audit).
+  absl::Duration audit_retention = absl::Hours(24 * 90);
   // Length of one `retention_days` day (shortened by tests), and how often
   // expired files are swept from the cluster.
   absl::Duration retention_day = absl::Hours(24);
@@ -102,6 +105,7 @@ class Frontend {
   std::unique_ptr<Catalog> catalog_;
   Authenticator authenticator_;
   Metrics metrics_;
+  AuditLog audit_;
   ProgressHub progress_;
   FileService files_;
   ResumableUploads resumable_;

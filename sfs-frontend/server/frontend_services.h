@@ -21,6 +21,8 @@
 
 namespace sfs::frontend {
 
+class AuditLog;
+
 struct FrontendServices {
   // Every namespace and file operation, with its policy.
   FileService* files;
@@ -32,6 +34,8 @@ struct FrontendServices {
   const Authenticator* authenticator;
   ProgressHub* progress;
   Metrics* metrics;
+  // Security events (audit_log.h).
+  AuditLog* audit;
   // HS256 secret for minting session tokens at /api/login; empty when the
   // frontend only verifies tokens from another issuer.
   std::string jwt_secret;

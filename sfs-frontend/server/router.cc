@@ -59,6 +59,7 @@ void Router::Dispatch(const httplib::Request& req, httplib::Response& res,
       const HttpCall call{req, res, body, match};
       absl::Status status = route.handler(call);
       if (!status.ok()) route.errors(call, status);
+      if (observer_ != nullptr) observer_->Answered(call, route.name, status);
     }
     metrics_->CountRequest(route.name, req.method, res.status,
                            absl::Now() - start);

@@ -48,6 +48,15 @@ void WriteJsonError(const HttpCall& call, const absl::Status& error);
 // which links and iframes open).
 void WriteErrorForBrowsers(const HttpCall& call, const absl::Status& error);
 
+// Told of every request a named route answered (AuditLog).
+class RouteObserver {
+ public:
+  virtual ~RouteObserver() = default;
+  // `status` is what the handler returned (already written to call.res).
+  virtual void Answered(const HttpCall& call, const std::string& route,
+                        const absl::Status& status) = 0;
+};
+
 class Router {
  public:
   explicit Router(Metrics* metrics) : metrics_(metrics) {}
@@ -60,6 +69,10 @@ class Router {
   // What answers paths no route matches, counted as `route_name`; by
   // default they get 404 "no such route". A fallback's errors are JSON.
   void SetFallback(std::string route_name, RouteHandler handler);
+
+  // `observer` (outliving the router) hears of every answered request of
+  // a route added with Add; none by default.
+  void SetObserver(RouteObserver* observer) { observer_ = observer; }
 
   void Dispatch(const httplib::Request& req, httplib::Response& res,
                 const httplib::ContentReader* body) const;
@@ -76,6 +89,7 @@ class Router {
   std::vector<Route> routes_;
   std::string fallback_name_ = "unknown";
   RouteHandler fallback_;
+  RouteObserver* observer_ = nullptr;
 };
 
 }  // namespace sfs::frontend

@@ -1124,12 +1124,10 @@ TEST_F(FrontendTest, AuditLogRecordsSecurityEvents) {
                  "application/json")
           ->status,
       401);
-  EXPECT_EQ(client
-                ->Post("/api/login",
-                       R"({"username":"alice","password":"alice-password"})",
-                       "application/json")
-                ->status,
-            200);
+  auto login = client->Post(
+      "/api/login", R"({"username":"alice","password":"alice-password"})",
+      "application/json");
+  ASSERT_EQ(login->status, 200);
   const std::string alice = TestJwt("alice");
   CreateNamespace("audited", 0);
   ASSERT_EQ(Status("POST", "/storage/audited/a.txt", alice, "a"), 201);
@@ -1137,6 +1135,10 @@ TEST_F(FrontendTest, AuditLogRecordsSecurityEvents) {
   EXPECT_EQ(Status("DELETE", "/storage/audited/a.txt", TestJwt("bob")), 403);
   ASSERT_EQ(Status("DELETE", "/storage/namespaces/audited", alice), 200);
 
+  // Logout is recorded by who the session was, though it no longer
+  // verifies afterwards.
+  const std::string session = json::parse(login->body)["token"];
+  EXPECT_EQ(Status("POST", "/api/logout", session), 200);
   EXPECT_EQ(Status("GET", "/api/audit", ""), 401);
   EXPECT_EQ(Status("GET", "/api/audit", alice), 403);
   auto res = Send("GET", absl::StrCat("/api/audit?since=", since),
@@ -1152,6 +1154,7 @@ TEST_F(FrontendTest, AuditLogRecordsSecurityEvents) {
   }
   // Newest first; uploads and reads are not security events.
   EXPECT_EQ(seen, (std::vector<std::string>{
+                      "logout alice alice ok",
                       "namespace.delete alice /storage/namespaces/audited ok",
                       "file.delete bob /storage/audited/a.txt 403 forbidden",
                       "file.delete alice /storage/audited/a.txt ok",

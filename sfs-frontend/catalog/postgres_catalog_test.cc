@@ -105,6 +105,7 @@ TEST_F(PostgresCatalogTest, DatabaseOfVersion1GainsLaterTables) {
   }
   for (const char* sql :
        {"DROP TABLE signing_keys", "DROP TABLE single_use_grants",
+        "DROP TABLE audit_events",
         "DELETE FROM schema_migrations WHERE version > 1"}) {
     ASSERT_TRUE(Sql(sql).ok()) << sql;
   }
@@ -117,6 +118,7 @@ TEST_F(PostgresCatalogTest, DatabaseOfVersion1GainsLaterTables) {
                       {"k1", std::string(kMinSigningKeySecretBytes, 's'), 1})
                   .ok());
   EXPECT_TRUE(catalog->ClaimSingleUse("g1", 200, 100).ok());
+  EXPECT_TRUE(catalog->AppendAudit({1, "a", "b", "c", "ok", ""}).ok());
   auto applied = Sql("SELECT count(*) FROM schema_migrations");
   ASSERT_TRUE(applied.ok()) << applied.status();
   EXPECT_EQ(applied->Text(0, 0), std::to_string(PgMigrations().size()));

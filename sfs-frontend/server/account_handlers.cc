@@ -120,9 +120,13 @@ absl::Status AccountHandlers::Attempt(const HttpCall& call,
 }
 
 absl::Status AccountHandlers::Logout(const HttpCall& call) {
+  // Audited here, by who the session was before it ended.
+  const std::string actor = AuditActor(Authenticate(*services_, call));
   // The session ends on every replica, not only in this browser.
-  RETURN_IF_ERROR(
-      services_->authenticator->EndSession(Presented(call), absl::Now()));
+  absl::Status ended =
+      services_->authenticator->EndSession(Presented(call), absl::Now());
+  services_->audit->Record(call, actor, "logout", actor, ended);
+  RETURN_IF_ERROR(ended);
   call.res.set_header("Set-Cookie", SessionCookie("", absl::ZeroDuration()));
   WriteJson(call, 200, json{{"status", "logged_out"}}.dump());
   return absl::OkStatus();

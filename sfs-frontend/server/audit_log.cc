@@ -31,7 +31,6 @@ std::optional<std::string> AuditedAction(const std::string& route,
                                          const std::string& method) {
   static const auto* const kActions =
       new std::map<std::pair<std::string, std::string>, std::string>{
-          {{"logout", "POST"}, "logout"},
           {{"rotate_signing_keys", "POST"}, "signing_keys.rotate"},
           {{"namespaces", "POST"}, "namespace.create"},
           {{"namespace", "PUT"}, "namespace.update"},
@@ -55,6 +54,11 @@ std::optional<std::string> AuditedAction(const std::string& route,
   return it->second;
 }
 
+std::string AuditActor(const absl::StatusOr<Identity>& identity) {
+  if (!identity.ok()) return "invalid credential";
+  return identity->anonymous() ? "anonymous" : identity->user;
+}
+
 AuditLog::AuditLog(Catalog* catalog, const Authenticator* authenticator,
                    absl::Duration retention)
     : catalog_(catalog), authenticator_(authenticator), retention_(retention) {}
@@ -63,11 +67,9 @@ void AuditLog::Answered(const HttpCall& call, const std::string& route,
                         const absl::Status& status) {
   std::optional<std::string> action = AuditedAction(route, call.req.method);
   if (!action.has_value()) return;
-  absl::StatusOr<Identity> caller =
-      authenticator_->Authenticate(Presented(call), absl::Now());
-  std::string actor = "invalid credential";
-  if (caller.ok()) actor = caller->anonymous() ? "anonymous" : caller->user;
-  Record(call, actor, *action, call.req.path, status);
+  Record(call,
+         AuditActor(authenticator_->Authenticate(Presented(call), absl::Now())),
+         *action, call.req.path, status);
 }
 
 void AuditLog::Record(const HttpCall& call, const std::string& actor,

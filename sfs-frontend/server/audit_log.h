@@ -6,8 +6,9 @@
 //  - by the Router after the handler, every request to a mutating route of
 //    security interest (AuditedAction), with the caller it authenticates,
 //    the decoded path as target and the answer's outcome;
-//  - by handlers whose caller is not the credential, directly (Record):
-//    login attempts, whose actor is the username tried.
+//  - by handlers whose caller is not the credential as it stands after
+//    them, directly (Record): login attempts, whose actor is the username
+//    tried, and logouts, whose credential no longer verifies after.
 // Outcomes are "ok" or "<status> <code>". Fields are escaped to printable
 // ASCII and cut to 256 bytes. A failure to record is logged, never the
 // request's failure: the log must not become a way to deny service.
@@ -35,6 +36,10 @@ namespace sfs::frontend {
 // recorded ("namespace.delete" for DELETE on "namespace").
 std::optional<std::string> AuditedAction(const std::string& route,
                                          const std::string& method);
+
+// How an audit event names the caller `identity` resolved to: its user,
+// "anonymous", or "invalid credential".
+std::string AuditActor(const absl::StatusOr<Identity>& identity);
 
 class AuditLog : public RouteObserver {
  public:

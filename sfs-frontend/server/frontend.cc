@@ -99,7 +99,7 @@ Frontend::Frontend(const FrontendOptions& options,
               ? options.max_progress_streams
               : std::max(1, options.connections.max_connections / 4),
           options.max_progress_streams_per_client),
-      server_(std::make_unique<HttpServer>(options.connections)),
+      server_(std::make_unique<HttpServer>(options.connections, &metrics_)),
       request_id_prefix_(
           absl::StrCat(absl::Hex(absl::ToUnixMicros(absl::Now())))) {
   RegisterRoutes();

@@ -220,8 +220,9 @@ class HttpServer::ConnectionStream : public httplib::Stream {
   size_t filled_ = 0;
 };
 
-HttpServer::HttpServer(const ConnectionLimits& limits)
+HttpServer::HttpServer(const ConnectionLimits& limits, Metrics* metrics)
     : limits_(limits),
+      metrics_(metrics),
       connections_("connections", limits.max_connections,
                    limits.max_connections_per_client) {
   // Also the sockets' SO_RCVTIMEO and SO_SNDTIMEO (httplib sets them at
@@ -248,9 +249,11 @@ bool HttpServer::process_and_close_socket(socket_t sock) {
   absl::StatusOr<std::unique_ptr<ClientBudget::Slot>> slot =
       connections_.TryAcquire(stream->peer_ip());
   if (!slot.ok()) {
+    metrics_->CountRefusedConnection(absl::IsUnavailable(slot.status()));
     Refuse(sock, slot.status());
     return false;
   }
+  metrics_->ConnectionOpened();
   std::shared_ptr<ClientBudget::Slot> held = std::move(*slot);
   queue_->pool.enqueue([this, stream, held] { Serve(*stream); });
   return true;
@@ -282,6 +285,7 @@ void HttpServer::Serve(ConnectionStream& stream) {
     }
   }
   current_stream = nullptr;
+  metrics_->ConnectionClosed();
   closer_.Close(stream.sock());
 }
 

@@ -37,6 +37,7 @@
 #include "absl/time/time.h"
 #include "sfs-frontend/server/client_budget.h"
 #include "sfs-frontend/server/lingering_closer.h"
+#include "sfs-frontend/server/metrics.h"
 
 namespace sfs::frontend {
 
@@ -57,7 +58,9 @@ struct ConnectionLimits {
 
 class HttpServer : public httplib::Server {
  public:
-  explicit HttpServer(const ConnectionLimits& limits);
+  // `metrics` (outliving the server) counts admitted and refused
+  // connections.
+  HttpServer(const ConnectionLimits& limits, Metrics* metrics);
   ~HttpServer() override;
 
   // Kept-alive connections close at their next wait for a request; the
@@ -89,6 +92,7 @@ class HttpServer : public httplib::Server {
   void Refuse(socket_t sock, const absl::Status& refusal);
 
   const ConnectionLimits limits_;
+  Metrics* const metrics_;
   ClientBudget connections_;
   std::atomic<bool> stopping_{false};
   // Set by new_task_queue for the duration of listen_after_bind.

@@ -43,7 +43,18 @@ Metrics::Metrics()
                     .Name("sfs_frontend_draining")
                     .Help("1 once the replica drains for shutdown")
                     .Register(*registry_)
-                    .Add({})) {
+                    .Add({})),
+      connections_(prometheus::BuildGauge()
+                       .Name("sfs_frontend_connections")
+                       .Help("connections admitted and open")
+                       .Register(*registry_)
+                       .Add({})),
+      refused_(prometheus::BuildCounter()
+                   .Name("sfs_frontend_connections_refused_total")
+                   .Help("connections refused at admission")
+                   .Register(*registry_)),
+      refused_full_(refused_.Add({{"reason", "full"}})),
+      refused_per_client_(refused_.Add({{"reason", "per_client"}})) {
   auto& bytes_in = prometheus::BuildCounter()
                        .Name("sfs_frontend_bytes_received_total")
                        .Help("file bytes received")
@@ -82,6 +93,14 @@ void Metrics::CountRequest(const std::string& route, const std::string& method,
 }
 
 void Metrics::SetDraining(bool draining) { draining_.Set(draining ? 1 : 0); }
+
+void Metrics::ConnectionOpened() { connections_.Increment(); }
+
+void Metrics::ConnectionClosed() { connections_.Decrement(); }
+
+void Metrics::CountRefusedConnection(bool server_full) {
+  (server_full ? refused_full_ : refused_per_client_).Increment();
+}
 
 Metrics::ActiveTransfer::ActiveTransfer(Metrics* metrics,
                                         TransferDirection direction)

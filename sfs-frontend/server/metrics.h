@@ -10,6 +10,9 @@
 //   sfs_frontend_bytes_{received,sent}_total            file bytes
 //   sfs_frontend_active_transfers{direction}            in progress
 //   sfs_frontend_draining                               1 once draining
+//   sfs_frontend_connections                            admitted, open
+//   sfs_frontend_connections_refused_total{reason}      at admission:
+//       "full" (503) or "per_client" (429)
 //
 // Thread-safety: every method may be called concurrently.
 #ifndef SFS_FRONTEND_SERVER_METRICS_H_
@@ -51,6 +54,12 @@ class Metrics {
 
   void SetDraining(bool draining);
 
+  // Connections admitted (HttpServer) and closed; one refused at
+  // admission, the server being full or the client over its share.
+  void ConnectionOpened();
+  void ConnectionClosed();
+  void CountRefusedConnection(bool server_full);
+
   // One transfer, counted as active for its lifetime; its size is recorded
   // when it ends.
   class ActiveTransfer {
@@ -75,6 +84,10 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& durations_;
   prometheus::Gauge& draining_;
+  prometheus::Gauge& connections_;
+  prometheus::Family<prometheus::Counter>& refused_;
+  prometheus::Counter& refused_full_;
+  prometheus::Counter& refused_per_client_;
   std::unique_ptr<TransferSeries> uploads_;
   std::unique_ptr<TransferSeries> downloads_;
 };

@@ -20,7 +20,10 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "tests/frontend_http.h"
@@ -174,6 +177,18 @@ class Attacker {
   std::thread thread_;
 };
 
+// The value of the sample named exactly `series` in a /metrics text; -1
+// when it is absent.
+double Sample(const std::string& metrics, const std::string& series) {
+  for (absl::string_view line : absl::StrSplit(metrics, '\n')) {
+    if (absl::ConsumePrefix(&line, series) && absl::ConsumePrefix(&line, " ")) {
+      double value = 0;
+      if (absl::SimpleAtod(line, &value)) return value;
+    }
+  }
+  return -1;
+}
+
 class ConnectionFloodTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -220,6 +235,16 @@ TEST_F(ConnectionFloodTest, OneClientCannotStarveAnother) {
   EXPECT_GT(log.answers.count("429") ? log.answers.at("429") : 0, 0);
   EXPECT_GT(log.closed_by_server, 200);
   EXPECT_EQ(log.answers.count("503"), 0u) << "the server itself was full";
+  // And the operators see it.
+  auto metrics = server_->NewClient()->Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_GT(
+      Sample(metrics->body,
+             R"(sfs_frontend_connections_refused_total{reason="per_client"})"),
+      0);
+  EXPECT_EQ(Sample(metrics->body,
+                   R"(sfs_frontend_connections_refused_total{reason="full"})"),
+            0);
 }
 
 // A head sent a byte at a time is cut at --head_timeout, long before it

@@ -34,9 +34,11 @@ bool WholeBodyReader::Read(httplib::ContentReceiver receiver) {
 
 httplib::ContentReceiver WholeBodyReader::Forward(
     httplib::ContentReceiver& receiver, bool& refused) {
-  return [this, &receiver, &refused](const char* data, size_t n) {
-    if (refused) return Drop(n);
-    refused = !receiver(data, n);
+  // A handler that read part of the body had let the request through:
+  // the rest is dropped whole, so that the client, which may only read
+  // the answer once it has sent everything, gets it.
+  return [&receiver, &refused](const char* data, size_t n) {
+    if (!refused) refused = !receiver(data, n);
     return true;
   };
 }

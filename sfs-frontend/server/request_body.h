@@ -6,8 +6,12 @@
 // refused the request: 401, 404, 409, 413, ...) would be parsed as requests
 // of its own and answered 400. WholeBodyReader therefore reads the rest of a
 // body, in constant memory, forwarding to the handler what it wants and
-// dropping the rest, but drops at most `max_dropped` bytes: a client must not
-// make us read gigabytes we refused. When the body is not read to its end
+// dropping the rest. A body the handler never read (refused before it was
+// let through: unauthorized, no such namespace) is dropped only up to
+// `max_dropped` bytes: a stranger must not make us read gigabytes we
+// refused. Once a handler has read part of a body the rest is dropped
+// whole, so that a client that reads the answer only after sending
+// everything (most do) gets it. When the body is not read to its end
 // (too much left to drop, malformed multipart, cut short, timed out), the
 // connection is no longer in a known state: the caller closes it after the
 // answer with CloseConnectionAfter (and HttpServer closes it lingering, so
@@ -43,8 +47,8 @@ class WholeBodyReader {
   // multipart body as plain bytes: SetAsideMultipartType).
   bool Read(httplib::ContentReceiver receiver);
   // Passes data to `receiver` until it refuses once, then drops.
-  httplib::ContentReceiver Forward(httplib::ContentReceiver& receiver,
-                                   bool& refused);
+  static httplib::ContentReceiver Forward(httplib::ContentReceiver& receiver,
+                                          bool& refused);
   // Drops `n` bytes; false once more than max_dropped_ have been.
   bool Drop(size_t n);
 

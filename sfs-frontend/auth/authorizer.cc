@@ -64,4 +64,13 @@ bool ListsNamespace(const Identity& caller, const NamespaceRecord& ns) {
          Grants(caller, ns, ScopeKind::kNamespaces, ScopeAction::kRead);
 }
 
+absl::Status CheckUnscopedAdmin(const Identity& caller,
+                                absl::string_view what) {
+  if (caller.is_admin && !caller.scopes.has_value()) return absl::OkStatus();
+  return caller.anonymous()
+             ? absl::UnauthenticatedError("sign in as an administrator")
+             : absl::PermissionDeniedError(
+                   absl::StrCat("only administrators ", what));
+}
+
 }  // namespace sfs::frontend

@@ -16,6 +16,7 @@
 #define SFS_FRONTEND_AUTH_AUTHORIZER_H_
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "sfs-frontend/auth/identity.h"
 #include "sfs-frontend/auth/scopes.h"
 #include "sfs-frontend/catalog/catalog.h"
@@ -35,6 +36,10 @@ absl::Status CheckChangeNamespace(const Identity& caller,
 
 // Creating a namespace owned by the caller.
 absl::Status CheckCreateNamespace(const Identity& caller);
+
+// OK for an administrator without scopes (an admin JWT, service_role);
+// 401 for an anonymous caller, 403 "only administrators <what>" otherwise.
+absl::Status CheckUnscopedAdmin(const Identity& caller, absl::string_view what);
 
 bool ListsNamespace(const Identity& caller, const NamespaceRecord& ns);
 

@@ -424,12 +424,7 @@ absl::StatusOr<FileService::SignedToken> FileService::Sign(
 
 absl::StatusOr<std::string> FileService::RotateSigningKeys(
     const Identity& caller) {
-  if (!caller.is_admin || caller.scopes.has_value()) {
-    return caller.anonymous()
-               ? absl::UnauthenticatedError("sign in as an administrator")
-               : absl::PermissionDeniedError(
-                     "only administrators rotate signing keys");
-  }
+  RETURN_IF_ERROR(CheckUnscopedAdmin(caller, "rotate signing keys"));
   return signer_.Rotate();
 }
 

@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "sfs-frontend/auth/authorizer.h"
 #include "sfs-frontend/auth/crypto.h"
 #include "sfs-frontend/auth/jwt.h"
 #include "sfs-frontend/auth/password.h"
@@ -134,12 +135,7 @@ absl::Status AccountHandlers::Logout(const HttpCall& call) {
 
 absl::Status AccountHandlers::ListAudit(const HttpCall& call) {
   ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
-  if (!caller.is_admin || caller.scopes.has_value()) {
-    return caller.anonymous()
-               ? absl::UnauthenticatedError("sign in as an administrator")
-               : absl::PermissionDeniedError(
-                     "only administrators read the audit log");
-  }
+  RETURN_IF_ERROR(CheckUnscopedAdmin(caller, "read the audit log"));
   // Unix seconds, as every time the API takes.
   auto seconds = [&](const char* name,
                      int64_t fallback) -> absl::StatusOr<int64_t> {

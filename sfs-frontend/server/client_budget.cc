@@ -27,11 +27,6 @@ absl::StatusOr<std::unique_ptr<ClientBudget::Slot>> ClientBudget::TryAcquire(
   return std::unique_ptr<Slot>(new Slot(this, client));
 }
 
-int64_t ClientBudget::in_use() const {
-  absl::MutexLock lock(&mu_);
-  return in_use_;
-}
-
 void ClientBudget::Release(const std::string& client) {
   absl::MutexLock lock(&mu_);
   --in_use_;

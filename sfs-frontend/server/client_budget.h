@@ -48,16 +48,13 @@ class ClientBudget {
   // TooManyRequestsError (429) when `client` holds `per_client` already.
   absl::StatusOr<std::unique_ptr<Slot>> TryAcquire(const std::string& client);
 
-  // Slots held now, by everyone.
-  int64_t in_use() const;
-
  private:
   void Release(const std::string& client);
 
   const std::string what_;
   const int64_t global_;
   const int64_t per_client_;
-  mutable absl::Mutex mu_;
+  absl::Mutex mu_;
   int64_t in_use_ ABSL_GUARDED_BY(mu_) = 0;
   // Only clients holding a slot: its size is bounded by `global_`.
   absl::flat_hash_map<std::string, int64_t> by_client_ ABSL_GUARDED_BY(mu_);

@@ -22,7 +22,7 @@
 //    sending gets our answer rather than a reset.
 //
 // Thread-safety: configure and listen as an httplib::Server;
-// StopKeepingAlive and connections() may be called from any thread.
+// StopKeepingAlive may be called from any thread.
 #ifndef SFS_FRONTEND_SERVER_HTTP_SERVER_H_
 #define SFS_FRONTEND_SERVER_HTTP_SERVER_H_
 
@@ -66,9 +66,6 @@ class HttpServer : public httplib::Server {
   // Kept-alive connections close at their next wait for a request; the
   // requests in flight finish.
   void StopKeepingAlive() { stopping_ = true; }
-
-  // Connections admitted and not yet closed.
-  int64_t connections() const { return connections_.in_use(); }
 
   // True on a serving thread whose request's client waits for "100
   // Continue" that no handler has asked for: its body must not be read

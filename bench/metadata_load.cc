@@ -15,17 +15,22 @@
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
+#include <cstdio>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "bench/load_loop.h"
+#include "common/cluster_tls.h"
 #include "common/grpc_status.h"
+#include "common/rpc_settings.h"
 #include "common/status_macros.h"
 #include "proto/sfs.grpc.pb.h"
 
 ABSL_FLAG(std::string, master, "127.0.0.1:9000", "master address");
+ABSL_FLAG(std::string, tls_dir, "",
+          "cluster certificate to present (empty: plaintext)");
 ABSL_FLAG(std::string, op, "stat", "populate | stat | create");
 ABSL_FLAG(std::string, prefix, "/benchmeta/", "folder of the files");
 ABSL_FLAG(uint64_t, files, 10000, "populate: up to this many; stat: among");
@@ -44,9 +49,10 @@ std::string IndexedPath(const std::string& prefix, uint64_t index) {
 
 class MetadataOps {
  public:
-  explicit MetadataOps(const std::string& master)
+  MetadataOps(const std::string& master,
+              const ClusterCredentials& credentials)
       : stub_(proto::Master::NewStub(
-            grpc::CreateChannel(master, grpc::InsecureChannelCredentials()))) {}
+            NewChannel(master, credentials, ClusterRole::kMaster))) {}
 
   absl::Status CreateEmptyFile(const std::string& path) {
     proto::CreateUploadRequest create;
@@ -129,6 +135,12 @@ absl::StatusOr<LoadResult> Run(const std::string& op, MetadataOps& master) {
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   const std::string op = absl::GetFlag(FLAGS_op);
-  sfs::bench::MetadataOps master(absl::GetFlag(FLAGS_master));
+  auto credentials =
+      sfs::ClusterCredentials::Load(absl::GetFlag(FLAGS_tls_dir));
+  if (!credentials.ok()) {
+    fprintf(stderr, "%s\n", credentials.status().ToString().c_str());
+    return 1;
+  }
+  sfs::bench::MetadataOps master(absl::GetFlag(FLAGS_master), **credentials);
   return sfs::bench::Report(op, sfs::bench::Run(op, master));
 }

@@ -2,17 +2,25 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <initializer_list>
 #include <thread>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "common/checksum.h"
+#include "common/cluster_tls.h"
 #include "common/grpc_status.h"
 #include "common/log.h"
 #include "common/status_macros.h"
 
 namespace sfs {
 namespace {
+
+// Who may call a chunkserver (admins may too; common/cluster_tls.h):
+// writers and readers, and other chunkservers forwarding a write down its
+// chain or cloning a replica.
+const std::initializer_list<ClusterRole> kChunkCallers = {
+    ClusterRole::kFrontend, ClusterRole::kChunkserver};
 
 using AckStream =
     grpc::ServerReaderWriter<proto::WriteChunkAck, proto::WriteChunkRequest>;
@@ -199,6 +207,10 @@ void ChunkserverService::Unregister(uint64_t handle,
 
 grpc::Status ChunkserverService::WriteChunk(grpc::ServerContext* context,
                                             AckStream* upstream) {
+  if (grpc::Status allowed = Authorize(*context, kChunkCallers);
+      !allowed.ok()) {
+    return allowed;
+  }
   std::string failed_replica;
   proto::WriteChunkHeader header;
   absl::Status status = RunWrite(context, upstream, &header, &failed_replica);
@@ -213,12 +225,16 @@ grpc::Status ChunkserverService::WriteChunk(grpc::ServerContext* context,
 grpc::Status ChunkserverService::Ping(grpc::ServerContext* context,
                                       const proto::PingRequest* request,
                                       proto::PingResponse* response) {
-  return grpc::Status::OK;
+  return Authorize(*context, kChunkCallers);
 }
 
 grpc::Status ChunkserverService::ReadChunk(
     grpc::ServerContext* context, const proto::ReadChunkRequest* r,
     grpc::ServerWriter<proto::ReadChunkResponse>* out) {
+  if (grpc::Status allowed = Authorize(*context, kChunkCallers);
+      !allowed.ok()) {
+    return allowed;
+  }
   absl::Status status = ServeRead(context, *r, out);
   if (status.code() == absl::StatusCode::kDataLoss) {
     // The replica is bad: drop it so the master re-replicates from a good

@@ -84,6 +84,7 @@ int main(int argc, char** argv) {
   }
   sfs::ReporterOptions options;
   options.master_address = absl::GetFlag(FLAGS_master);
+  options.credentials = server_flags.cluster_credentials;
   options.server_id = absl::GetFlag(FLAGS_id);
   if (options.server_id.empty()) options.server_id = StableServerId(data_dir);
   options.rack = absl::GetFlag(FLAGS_rack);
@@ -99,12 +100,13 @@ int main(int argc, char** argv) {
                                        : "cs-" + options.rack);
 
   // Pipeline hops and clones share one channel per peer.
-  sfs::ChannelPool peers;
+  sfs::ChannelPool peers(server_flags.cluster_credentials);
   sfs::ChunkserverService service(store->get(), &peers,
                                   options.advertised_address);
   prometheus::Registry metrics_registry;
   sfs::EnableGrpcHealth();
-  if (absl::Status exposed = sfs::CheckClusterListenAddress(listen);
+  if (absl::Status exposed = sfs::CheckClusterListenAddress(
+          listen, *server_flags.cluster_credentials);
       !exposed.ok()) {
     sfs::Log("fatal: ", exposed.message());
     return 1;
@@ -112,7 +114,8 @@ int main(int argc, char** argv) {
   grpc::ServerBuilder builder;
   sfs::ConfigureServer(&builder);
   sfs::ObserveRpcs(&builder, &metrics_registry, server_flags.log_rpcs);
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials());
+  builder.AddListeningPort(listen,
+                           server_flags.cluster_credentials->ForServer());
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr) {

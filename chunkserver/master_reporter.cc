@@ -26,7 +26,9 @@ MasterReporter::MasterReporter(const ReporterOptions& options,
     : options_(options),
       store_(store),
       cloner_(cloner),
-      stub_(proto::Master::NewStub(NewChannel(options.master_address))) {}
+      stub_(proto::Master::NewStub(NewChannel(options.master_address,
+                                                *options.credentials,
+                                                ClusterRole::kMaster))) {}
 
 MasterReporter::~MasterReporter() {
   stop_.Notify();

@@ -17,12 +17,16 @@
 #include "absl/time/time.h"
 #include "chunkserver/chunk_cloner.h"
 #include "chunkserver/chunk_store.h"
+#include "common/cluster_tls.h"
 #include "proto/sfs.grpc.pb.h"
 
 namespace sfs {
 
 struct ReporterOptions {
   std::string master_address;
+  // Presented to the master, whose certificate must hold the master role.
+  std::shared_ptr<const ClusterCredentials> credentials =
+      ClusterCredentials::Insecure();
   std::string server_id;
   std::string advertised_address;  // where clients and peers reach us
   std::string rack;

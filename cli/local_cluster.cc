@@ -12,7 +12,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "cli/accounts.h"
+#include "common/cert_authority.h"
 #include "common/log.h"
+#include "common/status_macros.h"
 
 namespace sfs {
 namespace {
@@ -90,6 +92,20 @@ absl::Status LocalCluster::Start() {
       options_.bin_dir.empty() ? DirOfThisBinary() : options_.bin_dir;
   std::filesystem::create_directories(options_.data_dir);
   std::string master = absl::StrCat("127.0.0.1:", options_.master_port);
+  // Mutual TLS between every process, from a CA made on the first start.
+  const std::string tls = options_.data_dir + "/tls";
+  std::vector<CertificateRequest> identities = {
+      {ClusterRole::kMaster, "master"},
+      {ClusterRole::kFrontend, "frontend"},
+      {ClusterRole::kAdmin, "admin"}};
+  for (int i = 1; i <= options_.chunkservers; ++i) {
+    identities.push_back({ClusterRole::kChunkserver, absl::StrCat("rp", i)});
+  }
+  RETURN_IF_ERROR(
+      EnsureClusterCertificates(tls, identities, absl::Hours(24 * 825)));
+  auto tls_dir = [&tls](absl::string_view name) {
+    return absl::StrCat("--tls_dir=", tls, "/", name);
+  };
   int replication = std::min(3, options_.chunkservers);
   // The i-th process's operations address (master 0), or none.
   auto ops = [this](int i) {
@@ -104,7 +120,8 @@ absl::Status LocalCluster::Start() {
            absl::StrCat("--data=", options_.data_dir, "/master"),
            absl::StrCat("--dead_after=", FlagDuration(options_.dead_after)),
            absl::StrCat("--replication=", replication),
-           absl::StrCat("--min_replicas=", std::min(2, replication))},
+           absl::StrCat("--min_replicas=", std::min(2, replication)),
+           tls_dir("master")},
           options_.master_args);
   for (int i = 1; status.ok() && i <= options_.chunkservers; ++i) {
     std::string rack = absl::StrCat("rp", i);
@@ -114,7 +131,7 @@ absl::Status LocalCluster::Start() {
             {absl::StrCat("--listen=127.0.0.1:", port), ops(i),
              "--master=" + master,
              absl::StrCat("--data=", options_.data_dir, "/", rack),
-             "--id=" + rack, "--rack=" + rack,
+             "--id=" + rack, "--rack=" + rack, tls_dir(rack),
              absl::StrCat("--heartbeat=", FlagDuration(options_.heartbeat))},
             options_.chunkserver_args);
   }
@@ -126,7 +143,7 @@ absl::Status LocalCluster::Start() {
     if (status.ok()) {
       std::vector<std::string> args = {
           absl::StrCat("--addr=127.0.0.1:", options_.http_port),
-          "--master=" + master,
+          "--master=" + master, tls_dir("frontend"),
           absl::StrCat("--catalog=", options_.data_dir, "/frontend"),
           "--jwt_secret_file=" + *secret};
       if (!options_.web_dir.empty())

@@ -8,7 +8,10 @@
 // serving meanwhile, as they would on separate machines, so failover and
 // re-replication are what a user of `sfs up` sees when a process dies.
 //
-// Every process listens on 127.0.0.1 only.
+// Every process listens on 127.0.0.1 only, and they authenticate each other
+// with mutual TLS: the first start makes a cluster CA and a certificate per
+// process under <data>/tls (common/cert_authority.h); `sfs` commands find
+// the admin one there.
 //
 // Not thread-safe: one thread calls Start, Supervise and Stop.
 #ifndef SFS_CLI_LOCAL_CLUSTER_H_

@@ -12,10 +12,12 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "cli/accounts.h"
 #include "cli/local_cluster.h"
 #include "cli/transfer.h"
+#include "common/cert_authority.h"
 #include "client-lib/client.h"
 #include "common/flags.h"
 #include "common/log.h"
@@ -24,6 +26,9 @@
 
 ABSL_FLAG(std::string, master, "",
           "master address (default $SFS_MASTER or localhost:9000)");
+ABSL_FLAG(std::string, tls_dir, "",
+          "cluster certificate to present (default $SFS_TLS_DIR, else "
+          "<--data>/tls/admin when it exists, else plaintext)");
 ABSL_FLAG(bool, json, false, "stat, status, fsck: print JSON");
 ABSL_FLAG(std::string, content_type, "", "put: content type to record");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(30),
@@ -32,6 +37,8 @@ ABSL_FLAG(absl::Duration, timeout, absl::Seconds(30),
 ABSL_FLAG(std::string, data, "./.sfs-data",
           "up: directory for every process's data");
 ABSL_FLAG(int, master_port, 9000, "up: master port");
+ABSL_FLAG(absl::Duration, validity, absl::Hours(24 * 825),
+          "certs: how long the certificates stay valid");
 ABSL_FLAG(int, chunkserver_port, 9101,
           "up: port of the first chunkserver (then +1 each)");
 ABSL_FLAG(int, http_port, 8080, "up: frontend HTTP port");
@@ -70,12 +77,16 @@ constexpr char kUsage[] =
     "  stat /ns/path [--json]    size, checksum, chunks and their replicas\n"
     "  status [--json]           chunkservers: address, rack, liveness, space\n"
     "  fsck [--json]             replication health (exit 1 when not clean)\n"
-    "  admin checkpoint DIR      master writes an online metadata copy to DIR\n"
+    "  admin checkpoint NAME     master writes an online metadata copy to\n"
+    "                            NAME under its --backup_dir\n"
     "  user add|del|list [NAME] [--admin] [--catalog C]   frontend accounts\n"
     "  token --user U [--admin] [--ttl D] [--data DIR]    mint a session JWT\n"
     "  token create --user U --scopes S,S [--ttl D]       create an API token\n"
     "  share /ns/path [--expires 15m] [--put] [--http URL]  signed URL\n"
-    "Flags: --master host:port (or $SFS_MASTER), --timeout D";
+    "  certs DIR ROLE:NAME...    cluster CA (made once) and certificates\n"
+    "                            (ROLE: master, chunkserver, frontend, admin)\n"
+    "Flags: --master host:port (or $SFS_MASTER), --tls_dir DIR (or\n"
+    "$SFS_TLS_DIR), --timeout D";
 
 using Args = std::vector<std::string>;
 
@@ -294,13 +305,49 @@ int Get(Client* client, const Args& args) {
 
 int Admin(Client* client, const Args& args) {
   if (args.size() != 2 || args[0] != "checkpoint") {
-    return UsageError("admin takes: checkpoint DIR");
+    return UsageError("admin takes: checkpoint NAME");
   }
-  auto files = client->Checkpoint(args[1]);
-  if (!files.ok()) return Fail("admin checkpoint", files.status());
+  auto checkpoint = client->Checkpoint(args[1]);
+  if (!checkpoint.ok()) return Fail("admin checkpoint", checkpoint.status());
   printf("checkpoint of %llu files written to %s on the master\n",
-         static_cast<unsigned long long>(*files), args[1].c_str());
+         static_cast<unsigned long long>(checkpoint->files),
+         checkpoint->path.c_str());
   return 0;
+}
+
+// `sfs certs DIR ROLE:NAME...`
+int Certs(const Args& args) {
+  if (args.size() < 2) return UsageError("certs takes DIR and ROLE:NAME...");
+  std::vector<CertificateRequest> requests;
+  for (size_t i = 1; i < args.size(); ++i) {
+    std::vector<std::string> parts = absl::StrSplit(args[i], ':');
+    absl::StatusOr<ClusterRole> role = ParseRole(parts[0]);
+    if (!role.ok()) return Fail("certs", role.status());
+    if (parts.size() != 2 || parts[1].empty() ||
+        parts[1].find('/') != std::string::npos || parts[1][0] == '.') {
+      return UsageError("certs: \"" + args[i] + "\" is not ROLE:NAME");
+    }
+    requests.push_back({*role, parts[1]});
+  }
+  absl::Status made = EnsureClusterCertificates(
+      args[0], requests, absl::GetFlag(FLAGS_validity));
+  if (!made.ok()) return Fail("certs", made);
+  for (const CertificateRequest& request : requests) {
+    printf("%s/%s: %s\n", args[0].c_str(), request.name.c_str(),
+           std::string(RoleName(request.role)).c_str());
+  }
+  return 0;
+}
+
+// --tls_dir, else $SFS_TLS_DIR, else the admin certificate `sfs up` made
+// under --data, else none.
+std::string TlsDir() {
+  std::string dir = absl::GetFlag(FLAGS_tls_dir);
+  if (!dir.empty()) return dir;
+  const char* env = getenv("SFS_TLS_DIR");
+  if (env != nullptr && *env) return env;
+  dir = absl::GetFlag(FLAGS_data) + "/tls/admin";
+  return access((dir + "/tls.crt").c_str(), R_OK) == 0 ? dir : "";
 }
 
 int Up(const Args& args) {
@@ -351,6 +398,7 @@ int main(int argc, char** argv) {
   std::string command = positional[1];
   sfs::Args args(positional.begin() + 2, positional.end());
   if (command == "up") return sfs::Up(args);
+  if (command == "certs") return sfs::Certs(args);
   if (command == "user") return sfs::UserCommand(args);
   if (command == "token") return sfs::TokenCommand(args);
   if (command == "share") return sfs::ShareCommand(args);
@@ -371,6 +419,7 @@ int main(int argc, char** argv) {
     const char* env = getenv("SFS_MASTER");
     options.master_address = env != nullptr && *env ? env : "localhost:9000";
   }
+  options.tls_dir = sfs::TlsDir();
   options.rpc_timeout = absl::GetFlag(FLAGS_timeout);
   auto client = sfs::Client::Connect(options);
   if (!client.ok()) return sfs::Fail(command, client.status());

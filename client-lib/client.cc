@@ -34,9 +34,12 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(
   if (options.segment_bytes == 0 || options.segment_bytes > (4 << 20)) {
     return absl::InvalidArgumentError("segment_bytes must be in (0, 4 MiB]");
   }
-  auto channels = std::make_unique<ChannelPool>();
+  ASSIGN_OR_RETURN(std::shared_ptr<const ClusterCredentials> credentials,
+                   ClusterCredentials::Load(options.tls_dir));
   auto master = std::make_unique<MasterConnection>(
-      NewChannel(options.master_address), options.rpc_timeout);
+      NewChannel(options.master_address, *credentials, ClusterRole::kMaster),
+      options.rpc_timeout);
+  auto channels = std::make_unique<ChannelPool>(std::move(credentials));
   return std::unique_ptr<Client>(
       new Client(options, std::move(master), std::move(channels)));
 }
@@ -155,12 +158,13 @@ absl::StatusOr<FsckReport> Client::Fsck() {
   return FromProto(response);
 }
 
-absl::StatusOr<uint64_t> Client::Checkpoint(const std::string& dir) {
+absl::StatusOr<MetadataCheckpoint> Client::Checkpoint(
+    const std::string& name) {
   proto::CheckpointRequest request;
-  request.set_dir(dir);
+  request.set_dir(name);
   ASSIGN_OR_RETURN(proto::CheckpointResponse response,
                    master_->Call(&proto::Master::Stub::Checkpoint, request));
-  return response.files();
+  return MetadataCheckpoint{response.files(), response.path()};
 }
 
 }  // namespace sfs

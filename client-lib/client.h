@@ -155,6 +155,10 @@ struct FsckReport {
 struct ClientOptions {
   // host:port of the master.
   std::string master_address = "localhost:9000";
+  // The client's cluster certificate (ca.crt, tls.crt, tls.key; see
+  // common/cluster_tls.h), presented to the master and chunkservers, whose
+  // own certificates must hold their roles. Empty: plaintext.
+  std::string tls_dir;
   // Bytes per data segment sent down a write pipeline.
   size_t segment_bytes = 1 << 20;
   // Unacknowledged bytes a writer lets be in flight before it waits.
@@ -225,6 +229,12 @@ struct PendingUpload {
   std::string client_data;  // CreateOptions::client_data
   // When the master abandons it unless it is written to again.
   absl::Time expires_at;
+};
+
+// Where Client::Checkpoint wrote the master's metadata.
+struct MetadataCheckpoint {
+  uint64_t files = 0;  // in the namespace
+  std::string path;    // on the master's filesystem
 };
 
 class ChannelPool;
@@ -378,10 +388,10 @@ class Client {
                                            uint64_t incarnation);
   absl::StatusOr<ClusterStatus> Status();
   absl::StatusOr<FsckReport> Fsck();
-  // Has the master write an online copy of its metadata database to `dir`
-  // (absolute, on the master's machine, not existing yet). Returns the
-  // number of files in it. Restore: start sfs-master with --data=dir.
-  absl::StatusOr<uint64_t> Checkpoint(const std::string& dir);
+  // Has the master write an online copy of its metadata database to
+  // `name` under its --backup_dir (not existing yet; an admin-role call).
+  // Restore: start sfs-master with --data at the returned path.
+  absl::StatusOr<MetadataCheckpoint> Checkpoint(const std::string& name);
 
  private:
   Client(const ClientOptions& options, std::unique_ptr<MasterConnection> master,

@@ -8,7 +8,7 @@ std::shared_ptr<grpc::Channel> ChannelPool::Get(const std::string& address) {
   absl::MutexLock lock(&mu_);
   std::shared_ptr<grpc::Channel>& channel = channels_[address];
   if (channel == nullptr) {
-    channel = NewChannel(address);
+    channel = NewChannel(address, *credentials_, ClusterRole::kChunkserver);
   }
   return channel;
 }

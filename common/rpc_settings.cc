@@ -55,14 +55,18 @@ grpc::ChannelArguments ClientChannelArguments() {
 
 }  // namespace
 
-std::shared_ptr<grpc::Channel> NewChannel(const std::string& address) {
+std::shared_ptr<grpc::Channel> NewChannel(
+    const std::string& address, const ClusterCredentials& credentials,
+    ClusterRole peer) {
   std::vector<
       std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>
       interceptors;
   interceptors.push_back(std::make_unique<RequestIdForwarderFactory>());
+  grpc::ChannelArguments args = ClientChannelArguments();
+  std::shared_ptr<grpc::ChannelCredentials> channel_credentials =
+      credentials.ForChannel(peer, &args);
   return grpc::experimental::CreateCustomChannelWithInterceptors(
-      address, grpc::InsecureChannelCredentials(), ClientChannelArguments(),
-      std::move(interceptors));
+      address, std::move(channel_credentials), args, std::move(interceptors));
 }
 
 void ConfigureServer(grpc::ServerBuilder* builder) {

@@ -11,6 +11,8 @@
 #include <memory>
 #include <string>
 
+#include "common/cluster_tls.h"
+
 namespace sfs {
 
 // Bytes a receiver lets a sender have in flight on one stream (the HTTP/2
@@ -36,10 +38,14 @@ inline constexpr int kKeepaliveTimeoutMs = 10000;
 inline constexpr char kRequestIdKey[] = "x-request-id";
 
 // A channel to another SFS process, with the windows and keepalives above
-// and quick reconnects after a peer restarts. Every call
-// on it carries the calling thread's request id (CurrentRequestId in
-// common/log.h), when it has one, as kRequestIdKey metadata.
-std::shared_ptr<grpc::Channel> NewChannel(const std::string& address);
+// and quick reconnects after a peer restarts, authenticated with
+// `credentials` and requiring the server to hold `peer`'s role (both
+// unchecked when `credentials` are insecure). Every call on it carries the
+// calling thread's request id (CurrentRequestId in common/log.h), when it
+// has one, as kRequestIdKey metadata.
+std::shared_ptr<grpc::Channel> NewChannel(
+    const std::string& address, const ClusterCredentials& credentials,
+    ClusterRole peer);
 
 // Sets the same windows and keepalives on a server, and lets clients ping
 // as often as NewChannel's channels do (gRPC's default would answer

@@ -20,8 +20,11 @@ ABSL_FLAG(bool, log_rpcs, false,
 ABSL_FLAG(bool, check_flags, false,
           "parse the command line, then exit 0 without serving");
 ABSL_FLAG(bool, insecure, false,
-          "serve the unauthenticated gRPC plane on a non-loopback address "
+          "serve the gRPC plane without TLS on a non-loopback address "
           "(only where the network is closed to strangers)");
+ABSL_FLAG(std::string, tls_dir, "",
+          "directory of this process's cluster certificate: ca.crt, tls.crt, "
+          "tls.key (empty: plaintext, unauthenticated)");
 
 namespace sfs {
 
@@ -38,7 +41,14 @@ ServerFlags ParseServerCommandLine(int argc, char** argv,
     std::exit(1);
   }
   if (absl::GetFlag(FLAGS_check_flags)) std::exit(0);
-  return ServerFlags{absl::GetFlag(FLAGS_log_rpcs)};
+  const std::string tls_dir = absl::GetFlag(FLAGS_tls_dir);
+  auto credentials = ClusterCredentials::Load(tls_dir);
+  if (!credentials.ok()) {
+    Log("fatal: ", credentials.status().message());
+    std::exit(1);
+  }
+  return ServerFlags{absl::GetFlag(FLAGS_log_rpcs), tls_dir,
+                     std::move(*credentials)};
 }
 
 namespace {
@@ -60,14 +70,16 @@ bool IsLoopback(absl::string_view listen) {
 
 }  // namespace
 
-absl::Status CheckClusterListenAddress(absl::string_view listen) {
-  if (IsLoopback(listen) || absl::GetFlag(FLAGS_insecure)) {
+absl::Status CheckClusterListenAddress(
+    absl::string_view listen, const ClusterCredentials& credentials) {
+  if (credentials.secure() || IsLoopback(listen) ||
+      absl::GetFlag(FLAGS_insecure)) {
     return absl::OkStatus();
   }
   return absl::FailedPreconditionError(absl::StrCat(
-      "refusing to serve the unauthenticated cluster plane on ", listen,
-      ": listen on loopback, or pass --insecure where only the cluster's own "
-      "processes can reach this address"));
+      "refusing to serve the cluster plane without TLS on ", listen,
+      ": give --tls_dir, listen on loopback, or pass --insecure where only "
+      "the cluster's own processes can reach this address"));
 }
 
 }  // namespace sfs

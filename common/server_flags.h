@@ -10,35 +10,49 @@
 //   --check_flags           parse the whole command line, then exit 0
 //                           without doing anything: how the deploy
 //                           manifests are checked against the binaries.
-//   --insecure              let the master or a chunkserver serve its
-//                           unauthenticated gRPC plane on an address other
-//                           than loopback (CheckClusterListenAddress);
-//                           default off.
+//   --tls_dir=DIR           this process's cluster certificate: DIR/ca.crt,
+//                           DIR/tls.crt, DIR/tls.key (common/cluster_tls.h).
+//                           The master and chunkservers then serve mutual
+//                           TLS only; the frontend presents it to them.
+//                           Default empty: plaintext, unauthenticated.
+//   --insecure              let the master or a chunkserver serve its gRPC
+//                           plane without TLS on an address other than
+//                           loopback (CheckClusterListenAddress); default
+//                           off.
 #ifndef SFS_COMMON_SERVER_FLAGS_H_
 #define SFS_COMMON_SERVER_FLAGS_H_
 
+#include <memory>
+
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "common/cluster_tls.h"
 
 namespace sfs {
 
 // The shared flags the caller applies itself.
 struct ServerFlags {
   bool log_rpcs = false;
+  // --tls_dir, and the credentials read from it (insecure without it).
+  std::string tls_dir;
+  std::shared_ptr<const ClusterCredentials> cluster_credentials;
 };
 
-// Parses argv (flags may be spelled with hyphens), names the log `log_name`
-// and applies --log_format. Exits 1 with a one-line reason on a bad flag,
-// and 0 after parsing under --check_flags.
+// Parses argv (flags may be spelled with hyphens), names the log `log_name`,
+// applies --log_format and loads --tls_dir. Exits 1 with a one-line reason
+// on a bad flag or unreadable certificates, and 0 after parsing under
+// --check_flags (before reading any certificate).
 ServerFlags ParseServerCommandLine(int argc, char** argv,
                                    absl::string_view log_name);
 
-// The cluster plane (master and chunkserver gRPC) authenticates no one yet:
-// anyone who reaches its port may read and delete any file. So it listens
-// on loopback only (127.0.0.0/8, ::1, localhost, unix:) unless --insecure
-// says the network is closed by other means (deploy/k8s: NetworkPolicies).
-// FailedPrecondition, naming the flag, for any other `listen` address.
-absl::Status CheckClusterListenAddress(absl::string_view listen);
+// Without TLS the cluster plane (master and chunkserver gRPC) authenticates
+// no one: anyone who reaches its port may read and delete any file. So it
+// listens on loopback only (127.0.0.0/8, ::1, localhost, unix:) unless
+// `credentials` are secure or --insecure says the network is closed by
+// other means. FailedPrecondition, naming the flags, for any other `listen`
+// address.
+absl::Status CheckClusterListenAddress(absl::string_view listen,
+                                       const ClusterCredentials& credentials);
 
 }  // namespace sfs
 

@@ -1,5 +1,9 @@
 #include "master/chunkserver_registry.h"
 
+#include "common/status_macros.h"
+
+#include "absl/strings/str_cat.h"
+
 namespace sfs {
 
 ChunkserverRegistry::ChunkserverRegistry(absl::Duration dead_after)
@@ -10,25 +14,46 @@ bool ChunkserverRegistry::IsAliveLocked(const ChunkserverInfo& info,
   return now - info.last_heartbeat < dead_after_;
 }
 
-void ChunkserverRegistry::Register(const ChunkserverInfo& info,
-                                   absl::Time now) {
-  absl::MutexLock lock(&mu_);
-  ChunkserverInfo& entry = servers_[info.server_id];
-  entry = info;
-  entry.last_heartbeat = now;
+namespace {
+
+absl::Status CheckIdentity(const ChunkserverInfo& known,
+                           const std::string& identity) {
+  if (known.identity == identity) return absl::OkStatus();
+  return absl::PermissionDeniedError(
+      absl::StrCat("chunkserver id ", known.server_id,
+                   " belongs to the certificate \"", known.identity,
+                   "\", not \"", identity, "\""));
 }
 
-bool ChunkserverRegistry::Heartbeat(const std::string& server_id,
-                                    uint64_t used_bytes, uint64_t free_bytes,
-                                    bool disk_failed, absl::Time now) {
+}  // namespace
+
+absl::Status ChunkserverRegistry::Register(const ChunkserverInfo& info,
+                                           absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  auto [it, added] = servers_.try_emplace(info.server_id, info);
+  if (!added) RETURN_IF_ERROR(CheckIdentity(it->second, info.identity));
+  it->second = info;
+  it->second.last_heartbeat = now;
+  return absl::OkStatus();
+}
+
+absl::Status ChunkserverRegistry::Heartbeat(const std::string& server_id,
+                                            const std::string& identity,
+                                            uint64_t used_bytes,
+                                            uint64_t free_bytes,
+                                            bool disk_failed, absl::Time now) {
   absl::MutexLock lock(&mu_);
   auto it = servers_.find(server_id);
-  if (it == servers_.end()) return false;
+  if (it == servers_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("chunkserver ", server_id, " is not registered"));
+  }
+  RETURN_IF_ERROR(CheckIdentity(it->second, identity));
   it->second.used_bytes = used_bytes;
   it->second.free_bytes = free_bytes;
   it->second.disk_failed = disk_failed;
   it->second.last_heartbeat = now;
-  return true;
+  return absl::OkStatus();
 }
 
 std::optional<ChunkserverInfo> ChunkserverRegistry::Get(

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "master/placement.h"
@@ -27,6 +28,9 @@ namespace sfs {
 
 struct ChunkserverInfo {
   std::string server_id;
+  // The certificate name it registered with (empty without TLS): only that
+  // identity may register or heartbeat as `server_id` again.
+  std::string identity;
   std::string address;
   std::string rack;
   uint64_t used_bytes = 0;
@@ -41,12 +45,17 @@ class ChunkserverRegistry {
   explicit ChunkserverRegistry(absl::Duration dead_after);
 
   // Adds or refreshes a server (a restarted server registers again).
-  void Register(const ChunkserverInfo& info, absl::Time now);
+  // PermissionDenied, changing nothing, when the id is held by another
+  // identity.
+  absl::Status Register(const ChunkserverInfo& info, absl::Time now);
 
-  // Refreshes liveness and space. False if the server is unknown (e.g. the
-  // master restarted): it must register again with a full chunk report.
-  bool Heartbeat(const std::string& server_id, uint64_t used_bytes,
-                 uint64_t free_bytes, bool disk_failed, absl::Time now);
+  // Refreshes liveness and space. NotFound if the server is unknown (e.g.
+  // the master restarted): it must register again with a full chunk
+  // report. PermissionDenied when `identity` does not hold the id.
+  absl::Status Heartbeat(const std::string& server_id,
+                         const std::string& identity, uint64_t used_bytes,
+                         uint64_t free_bytes, bool disk_failed,
+                         absl::Time now);
 
   std::optional<ChunkserverInfo> Get(const std::string& server_id,
                                      absl::Time now);

@@ -23,6 +23,9 @@ ABSL_FLAG(std::string, ops_listen, "",
           "(empty: none)");
 ABSL_FLAG(std::string, data, "./.sfs-data/master",
           "directory of the metadata database");
+ABSL_FLAG(std::string, backup_dir, "",
+          "the only directory metadata checkpoints are written under "
+          "(empty: checkpoints refused)");
 ABSL_FLAG(int, replication, 3, "replicas per chunk");
 ABSL_FLAG(int, min_replicas, 2, "fewest replicas a chunk may be written with");
 ABSL_FLAG(absl::Duration, dead_after, absl::Seconds(15),
@@ -54,6 +57,7 @@ int main(int argc, char** argv) {
 
   sfs::MasterOptions options;
   options.data_dir = absl::GetFlag(FLAGS_data);
+  options.backup_dir = absl::GetFlag(FLAGS_backup_dir);
   options.placement.replication = absl::GetFlag(FLAGS_replication);
   options.placement.min_replicas = absl::GetFlag(FLAGS_min_replicas);
   options.dead_after = absl::GetFlag(FLAGS_dead_after);
@@ -77,7 +81,8 @@ int main(int argc, char** argv) {
   sfs::MasterService service(master->get());
   sfs::EnableGrpcHealth();
   if (absl::Status exposed =
-          sfs::CheckClusterListenAddress(absl::GetFlag(FLAGS_listen));
+          sfs::CheckClusterListenAddress(absl::GetFlag(FLAGS_listen),
+                                         *server_flags.cluster_credentials);
       !exposed.ok()) {
     sfs::Log("fatal: ", exposed.message());
     return 1;
@@ -86,7 +91,7 @@ int main(int argc, char** argv) {
   sfs::ConfigureServer(&builder);
   sfs::ObserveRpcs(&builder, &metrics_registry, server_flags.log_rpcs);
   builder.AddListeningPort(absl::GetFlag(FLAGS_listen),
-                           grpc::InsecureServerCredentials());
+                           server_flags.cluster_credentials->ForServer());
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
@@ -475,19 +477,20 @@ void Master::AcceptReports(
 }
 
 absl::StatusOr<proto::RegisterResponse> Master::Register(
-    const proto::RegisterRequest& r) {
+    const proto::RegisterRequest& r, const std::string& identity) {
   if (r.server_id().empty() || r.address().empty()) {
     return absl::InvalidArgumentError(
         "register needs a server id and an address");
   }
   ChunkserverInfo info;
   info.server_id = r.server_id();
+  info.identity = identity;
   info.address = r.address();
   info.rack = r.rack();
   info.used_bytes = r.used_bytes();
   info.free_bytes = r.free_bytes();
   absl::Time now = absl::Now();
-  registry_.Register(info, now);
+  RETURN_IF_ERROR(registry_.Register(info, now));
   // A full report replaces whatever we believed about this server.
   locations_.RemoveServer(r.server_id());
   AcceptReports(r.server_id(), r.chunks(), now);
@@ -499,14 +502,17 @@ absl::StatusOr<proto::RegisterResponse> Master::Register(
 }
 
 absl::StatusOr<proto::HeartbeatResponse> Master::Heartbeat(
-    const proto::HeartbeatRequest& r) {
+    const proto::HeartbeatRequest& r, const std::string& identity) {
   absl::Time now = absl::Now();
   proto::HeartbeatResponse response;
-  if (!registry_.Heartbeat(r.server_id(), r.used_bytes(), r.free_bytes(),
-                           r.disk_failed(), now)) {
+  absl::Status known =
+      registry_.Heartbeat(r.server_id(), identity, r.used_bytes(),
+                          r.free_bytes(), r.disk_failed(), now);
+  if (absl::IsNotFound(known)) {
     response.add_commands()->set_kind(proto::ChunkserverCommand::REREGISTER);
     return response;
   }
+  RETURN_IF_ERROR(known);
   for (uint64_t handle : r.removed()) locations_.Remove(handle, r.server_id());
   for (uint64_t handle : r.corrupt()) DropCorruptReplica(handle, r.server_id());
   AcceptReports(r.server_id(), r.added(), now);
@@ -530,25 +536,28 @@ void Master::DropCorruptReplica(uint64_t handle, const std::string& server_id) {
                 /*only_if_unreferenced=*/false);
 }
 
-absl::StatusOr<proto::ReportBadReplicaResponse> Master::ReportBadReplica(
-    const proto::ReportBadReplicaRequest& r) {
-  for (const ChunkserverInfo& info : registry_.List(absl::Now())) {
-    if (info.address == r.address())
-      DropCorruptReplica(r.handle(), info.server_id);
-  }
-  return proto::ReportBadReplicaResponse();
-}
-
 absl::StatusOr<proto::CheckpointResponse> Master::Checkpoint(
     const proto::CheckpointRequest& r) {
-  if (r.dir().empty() || r.dir()[0] != '/') {
-    return absl::InvalidArgumentError(
-        "checkpoint needs an absolute directory path");
+  if (options_.backup_dir.empty()) {
+    return absl::FailedPreconditionError(
+        "checkpoints are off: the master has no --backup_dir");
   }
-  RETURN_IF_ERROR(store_->Checkpoint(r.dir()));
-  Log("metadata checkpoint written to ", r.dir());
+  const std::string& name = r.dir();
+  if (name.empty() || name.size() > 255 || name[0] == '.' ||
+      !std::all_of(name.begin(), name.end(), [](char c) {
+        return absl::ascii_isalnum(c) || c == '.' || c == '-' || c == '_';
+      })) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a checkpoint is named by letters, digits, '.', '-' and '_' (not "
+        "starting with '.'), not \"",
+        absl::CHexEscape(name.substr(0, 64)), "\""));
+  }
+  const std::string dir = absl::StrCat(options_.backup_dir, "/", name);
+  RETURN_IF_ERROR(store_->Checkpoint(dir));
+  Log("metadata checkpoint written to ", dir);
   proto::CheckpointResponse response;
   response.set_files(store_->file_count());
+  response.set_path(dir);
   return response;
 }
 

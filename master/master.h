@@ -31,6 +31,9 @@ namespace sfs {
 struct MasterOptions {
   // Directory of the RocksDB metadata database.
   std::string data_dir;
+  // The only directory Checkpoint writes under; empty: checkpoints are
+  // refused.
+  std::string backup_dir;
   // Replicas per chunk and the fewest a new chunk may start with.
   PlacementPolicy placement;
   // A chunkserver silent for this long is dead.
@@ -90,13 +93,18 @@ class Master {
   absl::StatusOr<proto::UsageResponse> Usage(const proto::UsageRequest& r);
   absl::StatusOr<proto::ClusterStatusResponse> ClusterStatus();
   absl::StatusOr<proto::FsckResponse> Fsck();
+  // `identity` is the caller's certificate name (empty without TLS). The
+  // first identity to register a server id holds it for this master's
+  // lifetime: a server presenting another one gets PermissionDenied, so
+  // it cannot take over the id's address or report on its chunks.
   absl::StatusOr<proto::RegisterResponse> Register(
-      const proto::RegisterRequest& r);
+      const proto::RegisterRequest& r, const std::string& identity);
   absl::StatusOr<proto::HeartbeatResponse> Heartbeat(
-      const proto::HeartbeatRequest& r);
+      const proto::HeartbeatRequest& r, const std::string& identity);
 
-  absl::StatusOr<proto::ReportBadReplicaResponse> ReportBadReplica(
-      const proto::ReportBadReplicaRequest& r);
+  // Writes a checkpoint to backup_dir/r.dir(): a name (letters, digits,
+  // '.', '-', '_', not starting with '.') that must not exist yet.
+  // FailedPrecondition without a backup_dir.
   absl::StatusOr<proto::CheckpointResponse> Checkpoint(
       const proto::CheckpointRequest& r);
 

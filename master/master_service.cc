@@ -1,12 +1,32 @@
 #include "master/master_service.h"
 
+#include <initializer_list>
+
+#include "common/cluster_tls.h"
 #include "common/grpc_status.h"
 
 namespace sfs {
 namespace {
 
-template <typename Response>
-grpc::Status Reply(absl::StatusOr<Response> result, Response* out) {
+// Who may call what (admins may call everything; common/cluster_tls.h).
+const std::initializer_list<ClusterRole> kFileCallers = {
+    ClusterRole::kFrontend};
+const std::initializer_list<ClusterRole> kChunkservers = {
+    ClusterRole::kChunkserver};
+const std::initializer_list<ClusterRole> kAdminOnly = {};
+
+// Runs `call` for a caller holding one of `roles`, and translates its
+// result; PERMISSION_DENIED for anyone else.
+template <typename Response, typename Call>
+grpc::Status Serve(const grpc::ServerContext& context,
+                   std::initializer_list<ClusterRole> roles, Call call,
+                   Response* out) {
+  absl::StatusOr<ClusterCaller> caller = CallerOf(context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (grpc::Status allowed = Authorize(*caller, roles); !allowed.ok()) {
+    return allowed;
+  }
+  absl::StatusOr<Response> result = call(*caller);
   if (!result.ok()) return ToGrpcStatus(result.status());
   *out = std::move(*result);
   return grpc::Status::OK;
@@ -14,112 +34,118 @@ grpc::Status Reply(absl::StatusOr<Response> result, Response* out) {
 
 }  // namespace
 
-grpc::Status MasterService::CreateUpload(grpc::ServerContext*,
-                                         const proto::CreateUploadRequest* r,
-                                         proto::CreateUploadResponse* out) {
-  return Reply(master_->CreateUpload(*r), out);
-}
-grpc::Status MasterService::AllocateChunk(grpc::ServerContext*,
-                                          const proto::AllocateChunkRequest* r,
-                                          proto::AllocateChunkResponse* out) {
-  return Reply(master_->AllocateChunk(*r), out);
-}
-grpc::Status MasterService::CommitChunk(grpc::ServerContext*,
-                                        const proto::CommitChunkRequest* r,
-                                        proto::CommitChunkResponse* out) {
-  return Reply(master_->CommitChunk(*r), out);
-}
-grpc::Status MasterService::CompleteUpload(
-    grpc::ServerContext*, const proto::CompleteUploadRequest* r,
-    proto::CompleteUploadResponse* out) {
-  return Reply(master_->CompleteUpload(*r), out);
-}
-grpc::Status MasterService::AbandonUpload(grpc::ServerContext*,
-                                          const proto::AbandonUploadRequest* r,
-                                          proto::AbandonUploadResponse* out) {
-  return Reply(master_->AbandonUpload(*r), out);
+grpc::Status MasterService::CreateUpload(grpc::ServerContext* context,
+    const proto::CreateUploadRequest* r, proto::CreateUploadResponse* out) {
+  return Serve(*context, kFileCallers,
+      [&](const ClusterCaller&) { return master_->CreateUpload(*r); }, out);
 }
 
-grpc::Status MasterService::GetUpload(grpc::ServerContext*,
-                                      const proto::GetUploadRequest* r,
-                                      proto::GetUploadResponse* out) {
-  return Reply(master_->GetUpload(*r), out);
-}
-grpc::Status MasterService::Stat(grpc::ServerContext*,
-                                 const proto::StatRequest* r,
-                                 proto::StatResponse* out) {
-  return Reply(master_->Stat(*r), out);
-}
-grpc::Status MasterService::List(grpc::ServerContext*,
-                                 const proto::ListRequest* r,
-                                 proto::ListResponse* out) {
-  return Reply(master_->List(*r), out);
-}
-grpc::Status MasterService::DeleteNamespace(
-    grpc::ServerContext*, const proto::DeleteNamespaceRequest* r,
-    proto::DeleteNamespaceResponse* out) {
-  return Reply(master_->DeleteNamespace(*r), out);
+grpc::Status MasterService::AllocateChunk(grpc::ServerContext* context,
+    const proto::AllocateChunkRequest* r, proto::AllocateChunkResponse* out) {
+  return Serve(*context, kFileCallers,
+      [&](const ClusterCaller&) { return master_->AllocateChunk(*r); }, out);
 }
 
-grpc::Status MasterService::Copy(grpc::ServerContext*,
-                                 const proto::CopyRequest* r,
-                                 proto::CopyResponse* out) {
-  return Reply(master_->Copy(*r), out);
+grpc::Status MasterService::CommitChunk(grpc::ServerContext* context,
+    const proto::CommitChunkRequest* r, proto::CommitChunkResponse* out) {
+  return Serve(*context, kFileCallers,
+      [&](const ClusterCaller&) { return master_->CommitChunk(*r); }, out);
 }
 
-grpc::Status MasterService::Move(grpc::ServerContext*,
-                                 const proto::MoveRequest* r,
-                                 proto::MoveResponse* out) {
-  return Reply(master_->Move(*r), out);
+grpc::Status MasterService::CompleteUpload(grpc::ServerContext* context,
+    const proto::CompleteUploadRequest* r, proto::CompleteUploadResponse* out) {
+  return Serve(*context, kFileCallers,
+      [&](const ClusterCaller&) { return master_->CompleteUpload(*r); }, out);
 }
 
-grpc::Status MasterService::Delete(grpc::ServerContext*,
-                                   const proto::DeleteRequest* r,
-                                   proto::DeleteResponse* out) {
-  return Reply(master_->Delete(*r), out);
+grpc::Status MasterService::AbandonUpload(grpc::ServerContext* context,
+    const proto::AbandonUploadRequest* r, proto::AbandonUploadResponse* out) {
+  return Serve(*context, kFileCallers,
+      [&](const ClusterCaller&) { return master_->AbandonUpload(*r); }, out);
 }
 
-grpc::Status MasterService::ListVersions(grpc::ServerContext*,
-                                         const proto::ListVersionsRequest* r,
-                                         proto::ListVersionsResponse* out) {
-  return Reply(master_->ListVersions(*r), out);
+grpc::Status MasterService::GetUpload(grpc::ServerContext* context,
+    const proto::GetUploadRequest* r, proto::GetUploadResponse* out) {
+  return Serve(*context, kFileCallers,
+      [&](const ClusterCaller&) { return master_->GetUpload(*r); }, out);
 }
 
-grpc::Status MasterService::Usage(grpc::ServerContext*,
-                                  const proto::UsageRequest* r,
-                                  proto::UsageResponse* out) {
-  return Reply(master_->Usage(*r), out);
-}
-grpc::Status MasterService::ClusterStatus(grpc::ServerContext*,
-                                          const proto::ClusterStatusRequest*,
-                                          proto::ClusterStatusResponse* out) {
-  return Reply(master_->ClusterStatus(), out);
-}
-grpc::Status MasterService::Fsck(grpc::ServerContext*,
-                                 const proto::FsckRequest*,
-                                 proto::FsckResponse* out) {
-  return Reply(master_->Fsck(), out);
-}
-grpc::Status MasterService::Register(grpc::ServerContext*,
-                                     const proto::RegisterRequest* r,
-                                     proto::RegisterResponse* out) {
-  return Reply(master_->Register(*r), out);
-}
-grpc::Status MasterService::Heartbeat(grpc::ServerContext*,
-                                      const proto::HeartbeatRequest* r,
-                                      proto::HeartbeatResponse* out) {
-  return Reply(master_->Heartbeat(*r), out);
+grpc::Status MasterService::Stat(grpc::ServerContext* context,
+    const proto::StatRequest* r, proto::StatResponse* out) {
+  return Serve(*context, kFileCallers,
+      [&](const ClusterCaller&) { return master_->Stat(*r); }, out);
 }
 
-grpc::Status MasterService::ReportBadReplica(
-    grpc::ServerContext*, const proto::ReportBadReplicaRequest* r,
-    proto::ReportBadReplicaResponse* out) {
-  return Reply(master_->ReportBadReplica(*r), out);
+grpc::Status MasterService::List(grpc::ServerContext* context,
+    const proto::ListRequest* r, proto::ListResponse* out) {
+  return Serve(*context, kFileCallers,
+      [&](const ClusterCaller&) { return master_->List(*r); }, out);
 }
-grpc::Status MasterService::Checkpoint(grpc::ServerContext*,
-                                       const proto::CheckpointRequest* r,
-                                       proto::CheckpointResponse* out) {
-  return Reply(master_->Checkpoint(*r), out);
+
+grpc::Status MasterService::Delete(grpc::ServerContext* context,
+    const proto::DeleteRequest* r, proto::DeleteResponse* out) {
+  return Serve(*context, kFileCallers,
+      [&](const ClusterCaller&) { return master_->Delete(*r); }, out);
+}
+
+grpc::Status MasterService::DeleteNamespace(grpc::ServerContext* context,
+    const proto::DeleteNamespaceRequest* r, proto::DeleteNamespaceResponse* out) {
+  return Serve(*context, kFileCallers,
+      [&](const ClusterCaller&) { return master_->DeleteNamespace(*r); }, out);
+}
+
+grpc::Status MasterService::Copy(grpc::ServerContext* context,
+    const proto::CopyRequest* r, proto::CopyResponse* out) {
+  return Serve(*context, kFileCallers,
+      [&](const ClusterCaller&) { return master_->Copy(*r); }, out);
+}
+
+grpc::Status MasterService::Move(grpc::ServerContext* context,
+    const proto::MoveRequest* r, proto::MoveResponse* out) {
+  return Serve(*context, kFileCallers,
+      [&](const ClusterCaller&) { return master_->Move(*r); }, out);
+}
+
+grpc::Status MasterService::ListVersions(grpc::ServerContext* context,
+    const proto::ListVersionsRequest* r, proto::ListVersionsResponse* out) {
+  return Serve(*context, kFileCallers,
+      [&](const ClusterCaller&) { return master_->ListVersions(*r); }, out);
+}
+
+grpc::Status MasterService::Usage(grpc::ServerContext* context,
+    const proto::UsageRequest* r, proto::UsageResponse* out) {
+  return Serve(*context, kFileCallers,
+      [&](const ClusterCaller&) { return master_->Usage(*r); }, out);
+}
+
+grpc::Status MasterService::ClusterStatus(grpc::ServerContext* context,
+    const proto::ClusterStatusRequest*, proto::ClusterStatusResponse* out) {
+  return Serve(*context, kFileCallers,
+      [&](const ClusterCaller&) { return master_->ClusterStatus(); }, out);
+}
+
+grpc::Status MasterService::Fsck(grpc::ServerContext* context,
+    const proto::FsckRequest*, proto::FsckResponse* out) {
+  return Serve(*context, kAdminOnly,
+      [&](const ClusterCaller&) { return master_->Fsck(); }, out);
+}
+
+grpc::Status MasterService::Register(grpc::ServerContext* context,
+    const proto::RegisterRequest* r, proto::RegisterResponse* out) {
+  return Serve(*context, kChunkservers,
+      [&](const ClusterCaller& caller) { return master_->Register(*r, caller.name); }, out);
+}
+
+grpc::Status MasterService::Heartbeat(grpc::ServerContext* context,
+    const proto::HeartbeatRequest* r, proto::HeartbeatResponse* out) {
+  return Serve(*context, kChunkservers,
+      [&](const ClusterCaller& caller) { return master_->Heartbeat(*r, caller.name); }, out);
+}
+
+grpc::Status MasterService::Checkpoint(grpc::ServerContext* context,
+    const proto::CheckpointRequest* r, proto::CheckpointResponse* out) {
+  return Serve(*context, kAdminOnly,
+      [&](const ClusterCaller&) { return master_->Checkpoint(*r); }, out);
 }
 
 }  // namespace sfs

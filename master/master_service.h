@@ -1,5 +1,6 @@
-// MasterService exposes a Master over gRPC; it only translates messages and
-// statuses. `master` must outlive the service.
+// MasterService exposes a Master over gRPC; it only checks the caller's role
+// (common/cluster_tls.h) and translates messages and statuses. `master` must
+// outlive the service.
 #ifndef SFS_MASTER_MASTER_SERVICE_H_
 #define SFS_MASTER_MASTER_SERVICE_H_
 
@@ -56,9 +57,6 @@ class MasterService final : public proto::Master::Service {
                         proto::RegisterResponse* out) override;
   grpc::Status Heartbeat(grpc::ServerContext*, const proto::HeartbeatRequest* r,
                          proto::HeartbeatResponse* out) override;
-  grpc::Status ReportBadReplica(grpc::ServerContext*,
-                                const proto::ReportBadReplicaRequest* r,
-                                proto::ReportBadReplicaResponse* out) override;
   grpc::Status Checkpoint(grpc::ServerContext*,
                           const proto::CheckpointRequest* r,
                           proto::CheckpointResponse* out) override;

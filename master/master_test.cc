@@ -34,7 +34,7 @@ class MasterTest : public ::testing::Test {
       r.set_address("127.0.0.1:" + std::to_string(7000 + i));
       r.set_rack("rp" + std::to_string(i));
       r.set_free_bytes(1ull << 40);
-      ASSERT_TRUE(master_->Register(r).ok());
+      ASSERT_TRUE(master_->Register(r, "").ok());
     }
   }
   // Uploads one committed chunk to `path`; returns the chunk's chain.
@@ -63,7 +63,7 @@ class MasterTest : public ::testing::Test {
     proto::HeartbeatRequest r;
     r.set_server_id(id);
     r.set_free_bytes(1ull << 40);
-    auto response = master_->Heartbeat(r);
+    auto response = master_->Heartbeat(r, "");
     EXPECT_TRUE(response.ok());
     return *response;
   }
@@ -146,7 +146,7 @@ TEST_F(MasterTest, UnknownAndStaleReportsAreDeleted) {
   auto* current = r.add_chunks();
   current->set_handle(chunk.handle());
   current->set_version(chunk.version());
-  auto response = master_->Register(r);
+  auto response = master_->Register(r, "");
   ASSERT_TRUE(response.ok());
   ASSERT_EQ(response->commands_size(), 1);
   EXPECT_EQ(response->commands(0).handle(), 987654u);
@@ -189,7 +189,7 @@ TEST_F(MasterTest, DeadReplicaIsClonedOntoAnotherServer) {
   auto* added = report.add_added();
   added->set_handle(chunk.handle());
   added->set_version(chunk.version());
-  ASSERT_TRUE(master_->Heartbeat(report).ok());
+  ASSERT_TRUE(master_->Heartbeat(report, "").ok());
   fsck = master_->Fsck();
   EXPECT_EQ(fsck->under_replicated_chunks(), 0u);
   EXPECT_EQ(fsck->replication_backlog(), 0u);
@@ -208,7 +208,7 @@ TEST_F(MasterTest, SafeModeHoldsDeletionsUntilChunksAreReported) {
   auto* orphan = r.add_chunks();
   orphan->set_handle(424242);
   orphan->set_version(1);
-  auto registered = master_->Register(r);
+  auto registered = master_->Register(r, "");
   ASSERT_TRUE(registered.ok());
   EXPECT_EQ(registered->commands_size(), 0) << "no deletion in safe mode";
   master_->RepairTick(absl::Now());  // 0 of 1 chunks reported: stays safe
@@ -218,7 +218,7 @@ TEST_F(MasterTest, SafeModeHoldsDeletionsUntilChunksAreReported) {
   auto* current = r.add_chunks();
   current->set_handle(chunk.handle());
   current->set_version(chunk.version());
-  ASSERT_TRUE(master_->Register(r).ok());
+  ASSERT_TRUE(master_->Register(r, "").ok());
   master_->RepairTick(absl::Now());
   EXPECT_FALSE(master_->ClusterStatus()->safe_mode());
   proto::HeartbeatResponse response = Heartbeat("cs1");

@@ -127,7 +127,7 @@ absl::Status ParseAddress(const std::string& addr, FrontendOptions& options) {
   return absl::OkStatus();
 }
 
-absl::Status Run() {
+absl::Status Run(const ServerFlags& server_flags) {
   FrontendOptions options;
   RETURN_IF_ERROR(ParseAddress(absl::GetFlag(FLAGS_addr), options));
   options.static_dir = absl::GetFlag(FLAGS_static);
@@ -153,6 +153,7 @@ absl::Status Run() {
 
   ClientOptions client_options;
   client_options.master_address = absl::GetFlag(FLAGS_master);
+  client_options.tls_dir = server_flags.tls_dir;
   // Many uploads share this process: a 2 MiB window per writer keeps twenty
   // concurrent uploads near 150 MiB resident (frontend_scale_test).
   client_options.write_window_bytes = 2 << 20;
@@ -187,8 +188,9 @@ absl::Status Run() {
 int main(int argc, char** argv) {
   sfs::ReturnLargeBuffersToTheKernel();
   sfs::BlockTerminationSignals();
-  sfs::ParseServerCommandLine(argc, argv, "frontend");
-  absl::Status status = sfs::frontend::Run();
+  const sfs::ServerFlags server_flags =
+      sfs::ParseServerCommandLine(argc, argv, "frontend");
+  absl::Status status = sfs::frontend::Run(server_flags);
   if (!status.ok()) {
     sfs::Log("fatal: ", status.ToString());
     return 1;

@@ -275,8 +275,8 @@ TEST_F(ClusterTest, BadInputGetsClearErrors) {
             absl::StatusCode::kInvalidArgument);
 
   // A chunkserver asked for a handle it does not hold says so.
-  auto channel = grpc::CreateChannel(cluster_->chunkserver_address(0),
-                                     grpc::InsecureChannelCredentials());
+  auto channel = cluster_->NewChannel(cluster_->chunkserver_address(0),
+                                      ClusterRole::kChunkserver);
   auto stub = proto::Chunkserver::NewStub(channel);
   grpc::ClientContext context;
   proto::ReadChunkRequest request;

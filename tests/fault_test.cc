@@ -391,10 +391,17 @@ TEST_F(FaultTest, CorruptAndTruncatedReplicasAreReplaced) {
 TEST_F(FaultTest, MasterSigkillDuringUploadsAndCheckpointRestore) {
   StartCluster();
   ASSERT_TRUE(Upload(client_.get(), "/m/before", 3 * kMiB, 1).ok());
-  std::string checkpoint = cluster_->dir() + "/checkpoint";
-  auto files = client_->Checkpoint(checkpoint);
-  ASSERT_TRUE(files.ok()) << files.status();
-  EXPECT_EQ(*files, 1u);
+  // Only a name under the master's --backup_dir is accepted.
+  for (const char* outside : {"/tmp/elsewhere", "../master", "a/b", ""}) {
+    EXPECT_EQ(client_->Checkpoint(outside).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << outside;
+  }
+  auto written = client_->Checkpoint("checkpoint");
+  ASSERT_TRUE(written.ok()) << written.status();
+  EXPECT_EQ(written->files, 1u);
+  const std::string checkpoint = written->path;
+  EXPECT_EQ(checkpoint, cluster_->dir() + "/backups/checkpoint");
   ASSERT_TRUE(Upload(client_.get(), "/m/after", 2 * kMiB, 2).ok());
 
   // Uploads racing a master SIGKILL: each either completes whole or fails.

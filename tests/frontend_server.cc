@@ -33,6 +33,7 @@ absl::Status FrontendServer::Start() {
   std::vector<std::string> args = {
       BinDir() + "/sfs-frontend", absl::StrCat("-addr=127.0.0.1:", port_),
       absl::StrCat("-master=", options_.master_address),
+      absl::StrCat("--tls_dir=", options_.tls_dir),
       absl::StrCat("--catalog=", options_.catalog)};
   if (!options_.jwt_secret_file.empty()) {
     args.push_back(
@@ -89,7 +90,7 @@ FrontendServerOptions TestFrontendOptions(
     const std::string& catalog, std::vector<std::string> extra_flags) {
   const std::string secret = cluster.dir() + "/jwt.secret";
   WriteTestJwtSecret(secret);
-  return {cluster.master_address(),
+  return {cluster.master_address(), cluster.tls_dir("frontend"),
           catalog.empty() ? cluster.dir() + "/" + name + "-catalog" : catalog,
           secret, std::move(extra_flags), cluster.dir() + "/" + name + ".log"};
 }

@@ -22,6 +22,7 @@ namespace sfs {
 
 struct FrontendServerOptions {
   std::string master_address;
+  std::string tls_dir;          // cluster certificate; empty: plaintext
   std::string catalog;          // folder or postgres URL / conninfo
   std::string jwt_secret_file;  // empty: no HS256 verification
   std::vector<std::string> extra_flags;

@@ -126,9 +126,9 @@ int HttpStatus(const std::string& address, const std::string& path) {
 // (grpc.health.v1.Health/Check with service ""): 1 SERVING, 2 NOT_SERVING,
 // -1 when the call fails. The request is the empty message; the answer is
 // field 1 (status, an enum) as a varint.
-int GrpcHealth(const std::string& address) {
-  auto channel =
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+int GrpcHealth(const TestCluster& cluster, const std::string& address,
+               ClusterRole role) {
+  auto channel = cluster.NewChannel(address, role);
   grpc::GenericStub stub(channel);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
@@ -290,8 +290,8 @@ TEST_F(OpsTest, GrpcHealthIsNotServingInSafeMode) {
   ASSERT_TRUE(writer.ok()) << writer.status();
   ASSERT_TRUE((*writer)->Append(std::string(1 << 20, 'a')).ok());
   ASSERT_TRUE((*writer)->Close().ok());
-  EXPECT_EQ(GrpcHealth(cluster->master_address()), 1);
-  EXPECT_EQ(GrpcHealth(cluster->chunkserver_address(0)), 1);
+  EXPECT_EQ(GrpcHealth(*cluster, cluster->master_address(), ClusterRole::kMaster), 1);
+  EXPECT_EQ(GrpcHealth(*cluster, cluster->chunkserver_address(0), ClusterRole::kChunkserver), 1);
 
   // A master restarted without its chunkservers cannot see its chunks: it
   // stays in safe mode, which its probes report.
@@ -299,9 +299,9 @@ TEST_F(OpsTest, GrpcHealthIsNotServingInSafeMode) {
   cluster->KillMaster(SIGKILL);
   ASSERT_TRUE(cluster->StartMaster().ok());
   ASSERT_TRUE(
-      WaitFor([&] { return GrpcHealth(cluster->master_address()) != -1; },
+      WaitFor([&] { return GrpcHealth(*cluster, cluster->master_address(), ClusterRole::kMaster) != -1; },
               absl::Seconds(20)));
-  EXPECT_EQ(GrpcHealth(cluster->master_address()), 2);
+  EXPECT_EQ(GrpcHealth(*cluster, cluster->master_address(), ClusterRole::kMaster), 2);
   EXPECT_EQ(HttpStatus(cluster->master_ops_address(), "/readyz"), 503);
   EXPECT_EQ(HttpStatus(cluster->master_ops_address(), "/healthz"), 200);
   auto scrape = ScrapeAt(cluster->master_ops_address());
@@ -310,7 +310,7 @@ TEST_F(OpsTest, GrpcHealthIsNotServingInSafeMode) {
 
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(cluster->StartChunkserver(i).ok());
   EXPECT_TRUE(
-      WaitFor([&] { return GrpcHealth(cluster->master_address()) == 1; },
+      WaitFor([&] { return GrpcHealth(*cluster, cluster->master_address(), ClusterRole::kMaster) == 1; },
               absl::Seconds(30)));
   EXPECT_EQ(HttpStatus(cluster->master_ops_address(), "/readyz"), 200);
 }

@@ -16,7 +16,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/cert_authority.h"
 #include "common/checksum.h"
+#include "common/rpc_settings.h"
 
 namespace sfs {
 namespace {
@@ -106,6 +108,22 @@ TestCluster::TestCluster(const TestClusterOptions& options)
     chunkserver_ops_ports_.push_back(FreeLoopbackPort());
   }
   chunkserver_pids_.assign(options_.chunkservers, -1);
+  if (options_.tls) {
+    std::vector<CertificateRequest> identities = {
+        {ClusterRole::kMaster, "master"},
+        {ClusterRole::kFrontend, "frontend"},
+        {ClusterRole::kAdmin, "admin"}};
+    for (int i = 1; i <= options_.chunkservers; ++i) {
+      identities.push_back({ClusterRole::kChunkserver, absl::StrCat("rp", i)});
+    }
+    absl::Status made = EnsureClusterCertificates(dir_ + "/tls", identities,
+                                                  absl::Hours(24));
+    EXPECT_TRUE(made.ok()) << made;
+  }
+}
+
+std::string TestCluster::tls_dir(const std::string& name) const {
+  return options_.tls ? absl::StrCat(dir_, "/tls/", name) : "";
 }
 
 TestCluster::~TestCluster() {
@@ -180,6 +198,7 @@ absl::Status TestCluster::StartMaster() {
            absl::FormatDuration(options_.upload_idle_timeout),
        "--clone_timeout=30s", "--repair_interval=200ms",
        "--ops_listen=" + master_ops_address(), LogFormatFlag(), LogRpcsFlag(),
+       "--tls_dir=" + tls_dir("master"), "--backup_dir=" + dir_ + "/backups",
        absl::StrCat("--replication=", std::min(3, options_.chunkservers))},
       dir_ + "/master.log");
   return master_pid_ > 0 ? absl::OkStatus()
@@ -211,6 +230,7 @@ absl::Status TestCluster::StartChunkserver(int index) {
        "--heartbeat=" + absl::FormatDuration(options_.heartbeat),
        "--scrub_interval=" + absl::FormatDuration(options_.scrub_interval),
        "--ops_listen=" + chunkserver_ops_address(index), LogFormatFlag(),
+       "--tls_dir=" + tls_dir(rack),
        LogRpcsFlag(), absl::StrCat("--capacity=", CapacityOf(index))},
       absl::StrCat(dir_, "/", rack, ".log"));
   return chunkserver_pids_[index] > 0
@@ -253,10 +273,19 @@ absl::Status TestCluster::WaitForAliveChunkservers(int alive,
       absl::StrCat("wanted ", alive, " live chunkservers, saw ", seen));
 }
 
+std::shared_ptr<grpc::Channel> TestCluster::NewChannel(
+    const std::string& address, ClusterRole peer,
+    const std::string& identity) const {
+  auto credentials = ClusterCredentials::Load(tls_dir(identity));
+  EXPECT_TRUE(credentials.ok()) << credentials.status();
+  return sfs::NewChannel(address, **credentials, peer);
+}
+
 std::unique_ptr<Client> TestCluster::NewClient(
     absl::Duration write_stall_timeout) {
   ClientOptions options;
   options.master_address = master_address();
+  options.tls_dir = tls_dir("admin");
   options.rpc_timeout = absl::Seconds(20);
   options.stall_timeout = absl::Seconds(2);
   options.write_stall_timeout = write_stall_timeout;
@@ -265,7 +294,8 @@ std::unique_ptr<Client> TestCluster::NewClient(
 
 CommandResult TestCluster::RunCli(const std::vector<std::string>& args) {
   std::vector<std::string> argv = {BinDir() + "/sfs",
-                                   "--master=" + master_address()};
+                                   "--master=" + master_address(),
+                                   "--tls_dir=" + tls_dir("admin")};
   argv.insert(argv.end(), args.begin(), args.end());
   return RunCommand(argv);
 }

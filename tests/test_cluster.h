@@ -5,6 +5,7 @@
 #ifndef SFS_TESTS_TEST_CLUSTER_H_
 #define SFS_TESTS_TEST_CLUSTER_H_
 
+#include <grpcpp/grpcpp.h>
 #include <sys/types.h>
 
 #include <memory>
@@ -14,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "client-lib/client.h"
+#include "common/cluster_tls.h"
 #include "gtest/gtest.h"
 
 namespace sfs {
@@ -35,6 +37,9 @@ struct TestClusterOptions {
   bool json_logs = false;
   // The master and chunkservers log every RPC they answer (--log_rpcs).
   bool log_rpcs = false;
+  // Every process (and NewClient, RunCli) authenticates with mutual TLS,
+  // with certificates from a CA made in dir()/tls; off: plaintext.
+  bool tls = true;
 };
 
 // What a finished command did.
@@ -71,9 +76,19 @@ class TestCluster {
   std::string MasterLog() const;
   std::string ChunkserverLog(int index) const;
   std::string chunkserver_dir(int index) const;
+  // The certificate directory of `name` ("master", "rp1".."rpN",
+  // "frontend", "admin"; see cluster_test for the others made); empty
+  // without TLS.
+  std::string tls_dir(const std::string& name) const;
   const std::string& dir() const { return dir_; }
+  // A raw gRPC channel to `address`, a server holding `peer`'s role,
+  // presenting the certificate tls_dir(`identity`) (plaintext without TLS).
+  std::shared_ptr<grpc::Channel> NewChannel(
+      const std::string& address, ClusterRole peer,
+      const std::string& identity = "admin") const;
   // A client with test time-outs: readers fail over after 2 s of silence;
-  // writers give a silent chain `write_stall_timeout`.
+  // writers give a silent chain `write_stall_timeout`. It holds the admin
+  // certificate.
   std::unique_ptr<Client> NewClient(
       absl::Duration write_stall_timeout = absl::Seconds(30));
 

@@ -31,8 +31,14 @@ class Cluster:
     def master(self):
         return f"127.0.0.1:{self.master_port}"
 
+    @property
+    def admin_tls_dir(self):
+        """The admin certificate `sfs up` made for this cluster."""
+        return os.path.join(self.data_dir, "tls", "admin")
+
     def sfs(self, *args):
-        return [os.path.join(self.bin_dir, "sfs"), *args, f"--master={self.master}"]
+        return [os.path.join(self.bin_dir, "sfs"), *args, f"--master={self.master}",
+                f"--tls_dir={self.admin_tls_dir}"]
 
     def start(self):
         ports = [self.master_port, self.http_port] + [

@@ -9,7 +9,8 @@ PUTS = "RocksDB synced puts"
 
 def _generator(ctx, *flags):
     return load_program([ctx.tool("sfs-bench-metadata"),
-                         f"--master={ctx.cluster.master}", *flags])
+                         f"--master={ctx.cluster.master}",
+                         f"--tls_dir={ctx.cluster.admin_tls_dir}", *flags])
 
 
 def populate(ctx, files):

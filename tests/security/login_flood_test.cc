@@ -31,7 +31,7 @@ TEST(LoginFloodTest, IsThrottledWithBoundedMemory) {
       RunCommand({BinDir() + "/sfs", "user", "add", "carol", "--data=" + data});
   unsetenv("SFS_PASSWORD");
   ASSERT_EQ(added.exit_code, 0) << added.err;
-  FrontendServer server({cluster.master_address(),
+  FrontendServer server({cluster.master_address(), cluster.tls_dir("frontend"),
                          data + "/frontend",
                          data + "/jwt.secret",
                          {},

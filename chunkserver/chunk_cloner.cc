@@ -67,6 +67,7 @@ absl::Status ChunkCloner::Clone(const proto::ChunkserverCommand& command) {
   proto::ReadChunkRequest request;
   request.set_handle(command.handle());
   request.set_version(command.version());
+  *request.mutable_token() = command.token();
   auto stream = stub->ReadChunk(&context, request);
   proto::ReadChunkResponse response;
   absl::Status status;

@@ -113,6 +113,12 @@ absl::Status ChunkserverService::RunWrite(grpc::ServerContext* context,
   }
   const proto::WriteChunkHeader header = request.header();
   *header_out = header;
+  std::vector<std::string> replicas = {address_};
+  replicas.insert(replicas.end(), header.downstream().begin(),
+                  header.downstream().end());
+  RETURN_IF_ERROR(tokens_->Verify(header.token(), header.handle(),
+                                  proto::BlockToken::WRITE, replicas,
+                                  absl::Now()));
   ASSIGN_OR_RETURN(std::unique_ptr<ChunkAppender> appender, TakeOver(header));
   // Registered before any call that may block, so a takeover can cancel
   // it; unregistered before the hop (whose context it names) is destroyed
@@ -247,6 +253,8 @@ grpc::Status ChunkserverService::ReadChunk(
 absl::Status ChunkserverService::ServeRead(
     grpc::ServerContext* context, const proto::ReadChunkRequest& r,
     grpc::ServerWriter<proto::ReadChunkResponse>* out) {
+  RETURN_IF_ERROR(tokens_->Verify(r.token(), r.handle(),
+                                  proto::BlockToken::READ, {}, absl::Now()));
   ASSIGN_OR_RETURN(std::unique_ptr<ChunkReader> reader,
                    store_->OpenForRead(r.handle(), r.version()));
   uint64_t end = reader->length();

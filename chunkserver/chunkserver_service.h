@@ -24,7 +24,12 @@
 // common/rpc_settings.h): the write then fails with that replica blamed
 // instead of waiting for it forever.
 //
-// `store` and `channels` must outlive the service. Thread-safe.
+// Callers must hold the frontend or chunkserver role (common/cluster_tls.h),
+// and every read and write must carry a block token for its chunk
+// (common/block_token.h); a write's token also names every replica the
+// write may be forwarded to.
+//
+// `store`, `channels` and `tokens` must outlive the service. Thread-safe.
 #ifndef SFS_CHUNKSERVER_CHUNKSERVER_SERVICE_H_
 #define SFS_CHUNKSERVER_CHUNKSERVER_SERVICE_H_
 
@@ -33,6 +38,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "chunkserver/chunk_store.h"
+#include "common/block_token.h"
 #include "common/channel_pool.h"
 #include "proto/sfs.grpc.pb.h"
 
@@ -43,10 +49,15 @@ inline constexpr uint64_t kReadSegmentBytes = 1 << 20;
 
 class ChunkserverService final : public proto::Chunkserver::Service {
  public:
-  // `address` is how peers reach this server: failures are blamed on it.
+  // `address` is how peers reach this server: failures are blamed on it,
+  // and a write's token must name it. `tokens` checks every read's and
+  // write's block token.
   ChunkserverService(ChunkStore* store, ChannelPool* channels,
-                     std::string address)
-      : store_(store), channels_(channels), address_(std::move(address)) {}
+                     const BlockTokenVerifier* tokens, std::string address)
+      : store_(store),
+        channels_(channels),
+        tokens_(tokens),
+        address_(std::move(address)) {}
 
   grpc::Status WriteChunk(
       grpc::ServerContext* context,
@@ -87,6 +98,7 @@ class ChunkserverService final : public proto::Chunkserver::Service {
 
   ChunkStore* const store_;
   ChannelPool* const channels_;
+  const BlockTokenVerifier* const tokens_;
   const std::string address_;
   absl::Mutex writes_mu_;
   std::map<uint64_t, RunningWrite> writes_ ABSL_GUARDED_BY(writes_mu_);

@@ -101,7 +101,10 @@ int main(int argc, char** argv) {
 
   // Pipeline hops and clones share one channel per peer.
   sfs::ChannelPool peers(server_flags.cluster_credentials);
-  sfs::ChunkserverService service(store->get(), &peers,
+  // The master's keys, learnt at registration.
+  sfs::BlockTokenVerifier tokens;
+  options.tokens = &tokens;
+  sfs::ChunkserverService service(store->get(), &peers, &tokens,
                                   options.advertised_address);
   prometheus::Registry metrics_registry;
   sfs::EnableGrpcHealth();

@@ -72,6 +72,7 @@ bool MasterReporter::RegisterFully() {
   }
   last_full_report_ = absl::Now();
   Log("registered with master: ", request.chunks_size(), " chunks");
+  options_.tokens->AddKey(response.block_key());
   Execute(response.commands());
   return true;
 }

@@ -17,6 +17,7 @@
 #include "absl/time/time.h"
 #include "chunkserver/chunk_cloner.h"
 #include "chunkserver/chunk_store.h"
+#include "common/block_token.h"
 #include "common/cluster_tls.h"
 #include "proto/sfs.grpc.pb.h"
 
@@ -27,6 +28,9 @@ struct ReporterOptions {
   // Presented to the master, whose certificate must hold the master role.
   std::shared_ptr<const ClusterCredentials> credentials =
       ClusterCredentials::Insecure();
+  // Given the master's block token key at each registration; must outlive
+  // the reporter.
+  BlockTokenVerifier* tokens = nullptr;
   std::string server_id;
   std::string advertised_address;  // where clients and peers reach us
   std::string rack;

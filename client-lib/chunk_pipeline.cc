@@ -17,6 +17,7 @@ ChunkPipeline::ChunkPipeline(ChannelPool* channels, StallWatchdog* watchdog,
       options_(options),
       handle_(chunk.handle()),
       version_(chunk.version()),
+      token_(chunk.token()),
       chain_(chunk.chain().begin(), chunk.chain().end()) {}
 
 ChunkPipeline::~ChunkPipeline() {
@@ -64,6 +65,7 @@ absl::Status ChunkPipeline::Connect() {
   header->set_handle(handle_);
   header->set_version(version_);
   header->set_offset(acked_);
+  *header->mutable_token() = token_;
   for (size_t i = 1; i < chain_.size(); ++i) {
     header->add_downstream(chain_[i].address());
   }

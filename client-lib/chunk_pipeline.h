@@ -105,6 +105,7 @@ class ChunkPipeline {
   const PipelineOptions options_;
   const uint64_t handle_;
   const uint64_t version_;
+  const proto::BlockToken token_;  // WRITE, for the chain it was given
   std::vector<proto::ReplicaLocation> chain_;
   std::unique_ptr<grpc::ClientContext> context_;
   std::unique_ptr<proto::Chunkserver::Stub> stub_;

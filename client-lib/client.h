@@ -71,6 +71,9 @@ struct ChunkInfo {
   uint64_t length = 0;
   uint32_t crc32c = 0;
   std::vector<ReplicaInfo> replicas;  // live replicas of the current version
+  // The master's permission to read the chunk (a serialized
+  // proto::BlockToken; common/block_token.h), opaque to callers.
+  std::string block_token;
 };
 
 struct FileInfo {

@@ -124,6 +124,7 @@ class FileReader::Impl {
     request.set_version(chunk.version);
     request.set_offset(pos_ - chunk_start);
     request.set_length(stop - pos_);
+    request.mutable_token()->ParseFromString(chunk.block_token);
     stub_ = proto::Chunkserver::NewStub(channels_->Get(address));
     context_ = std::make_unique<grpc::ClientContext>();
     stream_ = stub_->ReadChunk(context_.get(), request);

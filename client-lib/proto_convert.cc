@@ -19,6 +19,7 @@ FileInfo FromProto(const proto::FileInfo& file) {
     chunk.version = c.version();
     chunk.length = c.length();
     chunk.crc32c = c.crc32c();
+    chunk.block_token = c.token().SerializeAsString();
     for (const proto::ReplicaLocation& r : c.replicas()) {
       chunk.replicas.push_back(
           ReplicaInfo{r.server_id(), r.address(), r.rack()});

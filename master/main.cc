@@ -26,6 +26,8 @@ ABSL_FLAG(std::string, data, "./.sfs-data/master",
 ABSL_FLAG(std::string, backup_dir, "",
           "the only directory metadata checkpoints are written under "
           "(empty: checkpoints refused)");
+ABSL_FLAG(absl::Duration, block_token_lifetime, absl::Hours(10),
+          "how long a token to read or write a chunk stays valid");
 ABSL_FLAG(int, replication, 3, "replicas per chunk");
 ABSL_FLAG(int, min_replicas, 2, "fewest replicas a chunk may be written with");
 ABSL_FLAG(absl::Duration, dead_after, absl::Seconds(15),
@@ -58,6 +60,7 @@ int main(int argc, char** argv) {
   sfs::MasterOptions options;
   options.data_dir = absl::GetFlag(FLAGS_data);
   options.backup_dir = absl::GetFlag(FLAGS_backup_dir);
+  options.block_token_lifetime = absl::GetFlag(FLAGS_block_token_lifetime);
   options.placement.replication = absl::GetFlag(FLAGS_replication);
   options.placement.min_replicas = absl::GetFlag(FLAGS_min_replicas);
   options.dead_after = absl::GetFlag(FLAGS_dead_after);

@@ -1,6 +1,7 @@
 #include "master/master.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -69,9 +70,10 @@ void FillFileHeader(const proto::FileRecord& record, proto::FileInfo* info) {
 }  // namespace
 
 Master::Master(const MasterOptions& options,
-               std::unique_ptr<MetadataStore> store)
+               std::unique_ptr<MetadataStore> store, BlockTokenSigner tokens)
     : options_(options),
       store_(std::move(store)),
+      tokens_(std::move(tokens)),
       registry_(options.dead_after) {}
 
 absl::StatusOr<std::unique_ptr<Master>> Master::Open(
@@ -79,7 +81,12 @@ absl::StatusOr<std::unique_ptr<Master>> Master::Open(
   ASSIGN_OR_RETURN(
       std::unique_ptr<MetadataStore> store,
       MetadataStore::Open(options.data_dir, options.on_metadata_write));
-  return std::unique_ptr<Master>(new Master(options, std::move(store)));
+  ASSIGN_OR_RETURN(BlockTokenSigner tokens,
+                   BlockTokenSigner::OpenKeyFile(
+                       options.data_dir + "/block_token.key",
+                       options.block_token_lifetime));
+  return std::unique_ptr<Master>(
+      new Master(options, std::move(store), std::move(tokens)));
 }
 
 absl::StatusOr<proto::CreateUploadResponse> Master::CreateUpload(
@@ -112,6 +119,7 @@ absl::StatusOr<proto::AllocateChunkResponse> Master::AllocateChunk(
   proto::AllocateChunkResponse response;
   response.set_handle(chunk.handle());
   response.set_version(chunk.version());
+  std::vector<std::string> addresses;
   for (const std::string& id : chain) {
     std::optional<ChunkserverInfo> info = registry_.Get(id, now);
     if (!info) continue;
@@ -119,7 +127,10 @@ absl::StatusOr<proto::AllocateChunkResponse> Master::AllocateChunk(
     location->set_server_id(id);
     location->set_address(info->address);
     location->set_rack(info->rack);
+    addresses.push_back(info->address);
   }
+  *response.mutable_token() = tokens_.Sign(
+      chunk.handle(), proto::BlockToken::WRITE, addresses, now);
   return response;
 }
 
@@ -229,6 +240,8 @@ void Master::FillChunkInfo(const proto::ChunkRecord& record, absl::Time now,
     replica->set_address(server->address);
     replica->set_rack(server->rack);
   }
+  *info->mutable_token() =
+      tokens_.Sign(record.handle(), proto::BlockToken::READ, {}, now);
 }
 
 absl::StatusOr<proto::StatResponse> Master::Stat(const proto::StatRequest& r) {
@@ -371,6 +384,11 @@ void Master::DeliverCommands(
   for (proto::ChunkserverCommand& command : commands_.TakeDue(
            server_id, now, /*deletions_allowed=*/!in_safe_mode(),
            [this](uint64_t h, uint64_t v) { return References(h, v); })) {
+    if (command.kind() == proto::ChunkserverCommand::REPLICATE_CHUNK) {
+      // Signed now, not when planned: the clone may wait in the queue.
+      *command.mutable_token() =
+          tokens_.Sign(command.handle(), proto::BlockToken::READ, {}, now);
+    }
     *out->Add() = std::move(command);
   }
 }
@@ -497,6 +515,7 @@ absl::StatusOr<proto::RegisterResponse> Master::Register(
   Log("chunkserver ", r.server_id(), " at ", r.address(), " registered with ",
       r.chunks_size(), " chunks");
   proto::RegisterResponse response;
+  *response.mutable_block_key() = tokens_.key();
   DeliverCommands(r.server_id(), now, response.mutable_commands());
   return response;
 }
@@ -553,6 +572,12 @@ absl::StatusOr<proto::CheckpointResponse> Master::Checkpoint(
         absl::CHexEscape(name.substr(0, 64)), "\""));
   }
   const std::string dir = absl::StrCat(options_.backup_dir, "/", name);
+  std::error_code error;
+  std::filesystem::create_directories(options_.backup_dir, error);
+  if (error) {
+    return absl::InternalError(absl::StrCat(
+        "cannot create ", options_.backup_dir, ": ", error.message()));
+  }
   RETURN_IF_ERROR(store_->Checkpoint(dir));
   Log("metadata checkpoint written to ", dir);
   proto::CheckpointResponse response;

@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "master/chunkserver_registry.h"
 #include "master/command_queue.h"
+#include "common/block_token.h"
 #include "master/metadata_store.h"
 #include "master/placement.h"
 #include "proto/sfs.pb.h"
@@ -34,6 +35,9 @@ struct MasterOptions {
   // The only directory Checkpoint writes under; empty: checkpoints are
   // refused.
   std::string backup_dir;
+  // How long the block tokens handed out with chunk locations stay valid
+  // (common/block_token.h): the longest a reader may take over one file.
+  absl::Duration block_token_lifetime = absl::Hours(10);
   // Replicas per chunk and the fewest a new chunk may start with.
   PlacementPolicy placement;
   // A chunkserver silent for this long is dead.
@@ -123,8 +127,8 @@ class Master {
   bool in_safe_mode();
 
  private:
-  explicit Master(const MasterOptions& options,
-                  std::unique_ptr<MetadataStore> store);
+  Master(const MasterOptions& options, std::unique_ptr<MetadataStore> store,
+         BlockTokenSigner tokens);
 
   struct InFlightClone {
     std::string source_id;
@@ -159,6 +163,7 @@ class Master {
 
   const MasterOptions options_;
   const std::unique_ptr<MetadataStore> store_;
+  const BlockTokenSigner tokens_;
   const absl::Time started_ = absl::Now();
   ChunkserverRegistry registry_;
   ChunkLocations locations_;

@@ -282,6 +282,8 @@ TEST_F(ClusterTest, BadInputGetsClearErrors) {
   proto::ReadChunkRequest request;
   request.set_handle(0xdeadbeef);
   request.set_version(1);
+  *request.mutable_token() =
+      cluster_->SignBlockToken(0xdeadbeef, proto::BlockToken::READ);
   auto stream = stub->ReadChunk(&context, request);
   proto::ReadChunkResponse response;
   EXPECT_FALSE(stream->Read(&response));

@@ -129,27 +129,10 @@ int HttpStatus(const std::string& address, const std::string& path) {
 int GrpcHealth(const TestCluster& cluster, const std::string& address,
                ClusterRole role) {
   auto channel = cluster.NewChannel(address, role);
-  grpc::GenericStub stub(channel);
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(5));
-  grpc::Slice empty("", 0);
-  grpc::ByteBuffer request(&empty, 1);
-  grpc::ByteBuffer response;
-  absl::Notification done;
-  grpc::Status status;
-  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
-                 &request, &response, [&](grpc::Status s) {
-                   status = std::move(s);
-                   done.Notify();
-                 });
-  done.WaitForNotification();
-  if (!status.ok()) return -1;
-  std::vector<grpc::Slice> slices;
-  if (!response.Dump(&slices).ok()) return -1;
   std::string bytes;
-  for (const grpc::Slice& slice : slices) {
-    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  if (!RawUnaryCall(channel, "/grpc.health.v1.Health/Check", "", &bytes)
+           .ok()) {
+    return -1;
   }
   if (bytes.size() != 2 || bytes[0] != 0x08) return -1;
   return bytes[1];

@@ -1,6 +1,7 @@
 #include "tests/test_cluster.h"
 
 #include <fcntl.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -16,6 +17,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "common/block_token.h"
 #include "common/cert_authority.h"
 #include "common/checksum.h"
 #include "common/rpc_settings.h"
@@ -279,6 +282,45 @@ std::shared_ptr<grpc::Channel> TestCluster::NewChannel(
   auto credentials = ClusterCredentials::Load(tls_dir(identity));
   EXPECT_TRUE(credentials.ok()) << credentials.status();
   return sfs::NewChannel(address, **credentials, peer);
+}
+
+grpc::Status RawUnaryCall(const std::shared_ptr<grpc::Channel>& channel,
+                          const std::string& method,
+                          const std::string& request, std::string* response) {
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(5));
+  grpc::Slice slice(request);
+  grpc::ByteBuffer request_buffer(&slice, 1);
+  grpc::ByteBuffer response_buffer;
+  absl::Notification done;
+  grpc::Status status;
+  stub.UnaryCall(&context, method, grpc::StubOptions(), &request_buffer,
+                 &response_buffer, [&](grpc::Status s) {
+                   status = std::move(s);
+                   done.Notify();
+                 });
+  done.WaitForNotification();
+  if (!status.ok()) return status;
+  std::vector<grpc::Slice> slices;
+  if (!response_buffer.Dump(&slices).ok()) {
+    return grpc::Status(grpc::StatusCode::INTERNAL, "unreadable answer");
+  }
+  response->clear();
+  for (const grpc::Slice& s : slices) {
+    response->append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  return status;
+}
+
+proto::BlockToken TestCluster::SignBlockToken(
+    uint64_t handle, proto::BlockToken::Mode mode,
+    const std::vector<std::string>& chain, absl::Time expires) const {
+  auto signer = BlockTokenSigner::OpenKeyFile(
+      dir_ + "/master/block_token.key", expires - absl::Now());
+  EXPECT_TRUE(signer.ok()) << signer.status();
+  return signer->Sign(handle, mode, chain, absl::Now());
 }
 
 std::unique_ptr<Client> TestCluster::NewClient(

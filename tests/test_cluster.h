@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "client-lib/client.h"
 #include "common/cluster_tls.h"
+#include "proto/sfs.pb.h"
 #include "gtest/gtest.h"
 
 namespace sfs {
@@ -86,6 +87,12 @@ class TestCluster {
   std::shared_ptr<grpc::Channel> NewChannel(
       const std::string& address, ClusterRole peer,
       const std::string& identity = "admin") const;
+  // A block token for `handle` signed with the master's key (read from its
+  // data directory), as the master would sign it, expiring at `expires`.
+  proto::BlockToken SignBlockToken(
+      uint64_t handle, proto::BlockToken::Mode mode,
+      const std::vector<std::string>& chain = {},
+      absl::Time expires = absl::Now() + absl::Hours(1)) const;
   // A client with test time-outs: readers fail over after 2 s of silence;
   // writers give a silent chain `write_stall_timeout`. It holds the admin
   // certificate.
@@ -121,6 +128,12 @@ class ClusterTestBase : public ::testing::Test {
   std::unique_ptr<TestCluster> cluster_;
   std::unique_ptr<Client> client_;
 };
+
+// Calls unary `method` ("/package.Service/Method") on `channel` with a
+// serialized `request`, within 5 s; the serialized answer in *response.
+grpc::Status RawUnaryCall(const std::shared_ptr<grpc::Channel>& channel,
+                          const std::string& method,
+                          const std::string& request, std::string* response);
 
 // Streams the current version of `path` through a FileReader; returns the
 // SHA-256 of what was read and, in *bytes, how much.

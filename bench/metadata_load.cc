@@ -49,8 +49,7 @@ std::string IndexedPath(const std::string& prefix, uint64_t index) {
 
 class MetadataOps {
  public:
-  MetadataOps(const std::string& master,
-              const ClusterCredentials& credentials)
+  MetadataOps(const std::string& master, const ClusterCredentials& credentials)
       : stub_(proto::Master::NewStub(
             NewChannel(master, credentials, ClusterRole::kMaster))) {}
 

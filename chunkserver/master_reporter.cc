@@ -27,8 +27,8 @@ MasterReporter::MasterReporter(const ReporterOptions& options,
       store_(store),
       cloner_(cloner),
       stub_(proto::Master::NewStub(NewChannel(options.master_address,
-                                                *options.credentials,
-                                                ClusterRole::kMaster))) {}
+                                              *options.credentials,
+                                              ClusterRole::kMaster))) {}
 
 MasterReporter::~MasterReporter() {
   stop_.Notify();

@@ -17,8 +17,8 @@
 #include "cli/accounts.h"
 #include "cli/local_cluster.h"
 #include "cli/transfer.h"
-#include "common/cert_authority.h"
 #include "client-lib/client.h"
+#include "common/cert_authority.h"
 #include "common/flags.h"
 #include "common/log.h"
 #include "common/malloc_settings.h"
@@ -329,8 +329,8 @@ int Certs(const Args& args) {
     }
     requests.push_back({*role, parts[1]});
   }
-  absl::Status made = EnsureClusterCertificates(
-      args[0], requests, absl::GetFlag(FLAGS_validity));
+  absl::Status made = EnsureClusterCertificates(args[0], requests,
+                                                absl::GetFlag(FLAGS_validity));
   if (!made.ok()) return Fail("certs", made);
   for (const CertificateRequest& request : requests) {
     printf("%s/%s: %s\n", args[0].c_str(), request.name.c_str(),

@@ -158,8 +158,7 @@ absl::StatusOr<FsckReport> Client::Fsck() {
   return FromProto(response);
 }
 
-absl::StatusOr<MetadataCheckpoint> Client::Checkpoint(
-    const std::string& name) {
+absl::StatusOr<MetadataCheckpoint> Client::Checkpoint(const std::string& name) {
   proto::CheckpointRequest request;
   request.set_dir(name);
   ASSIGN_OR_RETURN(proto::CheckpointResponse response,

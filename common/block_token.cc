@@ -112,10 +112,9 @@ absl::Status BlockTokenVerifier::Verify(const proto::BlockToken& token,
     for (const proto::BlockKey& key : keys_) {
       if (key.id() != token.key_id()) continue;
       const std::string expected = BlockTokenMac(token, key.secret());
-      signed_by_known_key =
-          expected.size() == token.mac().size() &&
-          CRYPTO_memcmp(expected.data(), token.mac().data(),
-                        expected.size()) == 0;
+      signed_by_known_key = expected.size() == token.mac().size() &&
+                            CRYPTO_memcmp(expected.data(), token.mac().data(),
+                                          expected.size()) == 0;
       if (signed_by_known_key) break;
     }
   }

@@ -108,9 +108,9 @@ absl::StatusOr<CertPtr> Sign(
     return OpenSslError("certificate");
   }
   X509_NAME* subject = X509_get_subject_name(cert.get());
-  if (!X509_NAME_add_entry_by_txt(
-          subject, "O", MBSTRING_ASC,
-          reinterpret_cast<const unsigned char*>("sfs"), -1, -1, 0) ||
+  if (!X509_NAME_add_entry_by_txt(subject, "O", MBSTRING_ASC,
+                                  reinterpret_cast<const unsigned char*>("sfs"),
+                                  -1, -1, 0) ||
       !X509_NAME_add_entry_by_txt(
           subject, "CN", MBSTRING_ASC,
           reinterpret_cast<const unsigned char*>(name.c_str()), -1, -1, 0) ||
@@ -158,12 +158,11 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
 absl::StatusOr<CertificateAuthority> CertificateAuthority::Create(
     const std::string& name, absl::Duration validity) {
   ASSIGN_OR_RETURN(KeyPtr key, NewKey());
-  ASSIGN_OR_RETURN(
-      CertPtr cert,
-      Sign(key.get(), name, validity, nullptr, key.get(),
-           {{NID_basic_constraints, "critical,CA:TRUE,pathlen:0"},
-            {NID_key_usage, "critical,keyCertSign,cRLSign"},
-            {NID_subject_key_identifier, "hash"}}));
+  ASSIGN_OR_RETURN(CertPtr cert,
+                   Sign(key.get(), name, validity, nullptr, key.get(),
+                        {{NID_basic_constraints, "critical,CA:TRUE,pathlen:0"},
+                         {NID_key_usage, "critical,keyCertSign,cRLSign"},
+                         {NID_subject_key_identifier, "hash"}}));
   IssuedCertificate pem;
   ASSIGN_OR_RETURN(pem.cert_pem, CertPem(cert.get()));
   ASSIGN_OR_RETURN(pem.key_pem, KeyPem(key.get()));
@@ -211,8 +210,8 @@ absl::Status EnsureClusterCertificates(
     ASSIGN_OR_RETURN(pem.key_pem, ReadFile(ca_key));
     ca = CertificateAuthority::FromPem(std::move(pem));
   } else {
-    ASSIGN_OR_RETURN(ca, CertificateAuthority::Create("sfs cluster CA",
-                                                      validity));
+    ASSIGN_OR_RETURN(ca,
+                     CertificateAuthority::Create("sfs cluster CA", validity));
     RETURN_IF_ERROR(WriteFile(ca_key, ca->pem().key_pem, /*secret=*/true));
     RETURN_IF_ERROR(WriteFile(ca_cert, ca->pem().cert_pem, false));
   }

@@ -55,8 +55,8 @@ std::string RoleSubjectName(ClusterRole role) {
 }
 
 std::shared_ptr<const ClusterCredentials> ClusterCredentials::Insecure() {
-  static const auto* insecure = new std::shared_ptr<const ClusterCredentials>(
-      new ClusterCredentials());
+  static const auto* insecure =
+      new std::shared_ptr<const ClusterCredentials>(new ClusterCredentials());
   return *insecure;
 }
 
@@ -65,14 +65,14 @@ ClusterCredentials::Load(const std::string& dir) {
   if (dir.empty()) return Insecure();
   std::shared_ptr<ClusterCredentials> credentials(new ClusterCredentials());
   credentials->secure_ = true;
-  for (auto [file, pem] :
-       {std::pair{"/ca.crt", &credentials->ca_pem_},
-        std::pair{"/tls.crt", &credentials->cert_pem_},
-        std::pair{"/tls.key", &credentials->key_pem_}}) {
+  for (auto [file, pem] : {std::pair{"/ca.crt", &credentials->ca_pem_},
+                           std::pair{"/tls.crt", &credentials->cert_pem_},
+                           std::pair{"/tls.key", &credentials->key_pem_}}) {
     absl::StatusOr<std::string> read = ReadPem(dir + file);
     if (!read.ok()) {
-      return absl::Status(read.status().code(),
-                          absl::StrCat("cluster TLS: ", read.status().message()));
+      return absl::Status(
+          read.status().code(),
+          absl::StrCat("cluster TLS: ", read.status().message()));
     }
     *pem = std::move(*read);
   }
@@ -93,8 +93,7 @@ std::shared_ptr<grpc::ChannelCredentials> ClusterCredentials::ForChannel(
   return grpc::SslCredentials(options);
 }
 
-std::shared_ptr<grpc::ServerCredentials> ClusterCredentials::ForServer()
-    const {
+std::shared_ptr<grpc::ServerCredentials> ClusterCredentials::ForServer() const {
   if (!secure_) return grpc::InsecureServerCredentials();
   grpc::SslServerCredentialsOptions options(
       GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);

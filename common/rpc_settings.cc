@@ -55,9 +55,9 @@ grpc::ChannelArguments ClientChannelArguments() {
 
 }  // namespace
 
-std::shared_ptr<grpc::Channel> NewChannel(
-    const std::string& address, const ClusterCredentials& credentials,
-    ClusterRole peer) {
+std::shared_ptr<grpc::Channel> NewChannel(const std::string& address,
+                                          const ClusterCredentials& credentials,
+                                          ClusterRole peer) {
   std::vector<
       std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>
       interceptors;

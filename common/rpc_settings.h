@@ -43,9 +43,9 @@ inline constexpr char kRequestIdKey[] = "x-request-id";
 // unchecked when `credentials` are insecure). Every call on it carries the
 // calling thread's request id (CurrentRequestId in common/log.h), when it
 // has one, as kRequestIdKey metadata.
-std::shared_ptr<grpc::Channel> NewChannel(
-    const std::string& address, const ClusterCredentials& credentials,
-    ClusterRole peer);
+std::shared_ptr<grpc::Channel> NewChannel(const std::string& address,
+                                          const ClusterCredentials& credentials,
+                                          ClusterRole peer);
 
 // Sets the same windows and keepalives on a server, and lets clients ping
 // as often as NewChannel's channels do (gRPC's default would answer

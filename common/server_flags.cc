@@ -70,8 +70,8 @@ bool IsLoopback(absl::string_view listen) {
 
 }  // namespace
 
-absl::Status CheckClusterListenAddress(
-    absl::string_view listen, const ClusterCredentials& credentials) {
+absl::Status CheckClusterListenAddress(absl::string_view listen,
+                                       const ClusterCredentials& credentials) {
   if (credentials.secure() || IsLoopback(listen) ||
       absl::GetFlag(FLAGS_insecure)) {
     return absl::OkStatus();

@@ -1,8 +1,7 @@
 #include "master/chunkserver_registry.h"
 
-#include "common/status_macros.h"
-
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 
 namespace sfs {
 
@@ -19,10 +18,9 @@ namespace {
 absl::Status CheckIdentity(const ChunkserverInfo& known,
                            const std::string& identity) {
   if (known.identity == identity) return absl::OkStatus();
-  return absl::PermissionDeniedError(
-      absl::StrCat("chunkserver id ", known.server_id,
-                   " belongs to the certificate \"", known.identity,
-                   "\", not \"", identity, "\""));
+  return absl::PermissionDeniedError(absl::StrCat(
+      "chunkserver id ", known.server_id, " belongs to the certificate \"",
+      known.identity, "\", not \"", identity, "\""));
 }
 
 }  // namespace

@@ -54,8 +54,7 @@ class ChunkserverRegistry {
   // report. PermissionDenied when `identity` does not hold the id.
   absl::Status Heartbeat(const std::string& server_id,
                          const std::string& identity, uint64_t used_bytes,
-                         uint64_t free_bytes, bool disk_failed,
-                         absl::Time now);
+                         uint64_t free_bytes, bool disk_failed, absl::Time now);
 
   std::optional<ChunkserverInfo> Get(const std::string& server_id,
                                      absl::Time now);

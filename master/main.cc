@@ -83,9 +83,8 @@ int main(int argc, char** argv) {
 
   sfs::MasterService service(master->get());
   sfs::EnableGrpcHealth();
-  if (absl::Status exposed =
-          sfs::CheckClusterListenAddress(absl::GetFlag(FLAGS_listen),
-                                         *server_flags.cluster_credentials);
+  if (absl::Status exposed = sfs::CheckClusterListenAddress(
+          absl::GetFlag(FLAGS_listen), *server_flags.cluster_credentials);
       !exposed.ok()) {
     sfs::Log("fatal: ", exposed.message());
     return 1;

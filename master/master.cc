@@ -81,10 +81,10 @@ absl::StatusOr<std::unique_ptr<Master>> Master::Open(
   ASSIGN_OR_RETURN(
       std::unique_ptr<MetadataStore> store,
       MetadataStore::Open(options.data_dir, options.on_metadata_write));
-  ASSIGN_OR_RETURN(BlockTokenSigner tokens,
-                   BlockTokenSigner::OpenKeyFile(
-                       options.data_dir + "/block_token.key",
-                       options.block_token_lifetime));
+  ASSIGN_OR_RETURN(
+      BlockTokenSigner tokens,
+      BlockTokenSigner::OpenKeyFile(options.data_dir + "/block_token.key",
+                                    options.block_token_lifetime));
   return std::unique_ptr<Master>(
       new Master(options, std::move(store), std::move(tokens)));
 }
@@ -129,8 +129,8 @@ absl::StatusOr<proto::AllocateChunkResponse> Master::AllocateChunk(
     location->set_rack(info->rack);
     addresses.push_back(info->address);
   }
-  *response.mutable_token() = tokens_.Sign(
-      chunk.handle(), proto::BlockToken::WRITE, addresses, now);
+  *response.mutable_token() =
+      tokens_.Sign(chunk.handle(), proto::BlockToken::WRITE, addresses, now);
   return response;
 }
 

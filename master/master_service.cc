@@ -35,116 +35,160 @@ grpc::Status Serve(const grpc::ServerContext& context,
 }  // namespace
 
 grpc::Status MasterService::CreateUpload(grpc::ServerContext* context,
-    const proto::CreateUploadRequest* r, proto::CreateUploadResponse* out) {
-  return Serve(*context, kFileCallers,
+                                         const proto::CreateUploadRequest* r,
+                                         proto::CreateUploadResponse* out) {
+  return Serve(
+      *context, kFileCallers,
       [&](const ClusterCaller&) { return master_->CreateUpload(*r); }, out);
 }
 
 grpc::Status MasterService::AllocateChunk(grpc::ServerContext* context,
-    const proto::AllocateChunkRequest* r, proto::AllocateChunkResponse* out) {
-  return Serve(*context, kFileCallers,
+                                          const proto::AllocateChunkRequest* r,
+                                          proto::AllocateChunkResponse* out) {
+  return Serve(
+      *context, kFileCallers,
       [&](const ClusterCaller&) { return master_->AllocateChunk(*r); }, out);
 }
 
 grpc::Status MasterService::CommitChunk(grpc::ServerContext* context,
-    const proto::CommitChunkRequest* r, proto::CommitChunkResponse* out) {
-  return Serve(*context, kFileCallers,
+                                        const proto::CommitChunkRequest* r,
+                                        proto::CommitChunkResponse* out) {
+  return Serve(
+      *context, kFileCallers,
       [&](const ClusterCaller&) { return master_->CommitChunk(*r); }, out);
 }
 
-grpc::Status MasterService::CompleteUpload(grpc::ServerContext* context,
-    const proto::CompleteUploadRequest* r, proto::CompleteUploadResponse* out) {
-  return Serve(*context, kFileCallers,
+grpc::Status MasterService::CompleteUpload(
+    grpc::ServerContext* context, const proto::CompleteUploadRequest* r,
+    proto::CompleteUploadResponse* out) {
+  return Serve(
+      *context, kFileCallers,
       [&](const ClusterCaller&) { return master_->CompleteUpload(*r); }, out);
 }
 
 grpc::Status MasterService::AbandonUpload(grpc::ServerContext* context,
-    const proto::AbandonUploadRequest* r, proto::AbandonUploadResponse* out) {
-  return Serve(*context, kFileCallers,
+                                          const proto::AbandonUploadRequest* r,
+                                          proto::AbandonUploadResponse* out) {
+  return Serve(
+      *context, kFileCallers,
       [&](const ClusterCaller&) { return master_->AbandonUpload(*r); }, out);
 }
 
 grpc::Status MasterService::GetUpload(grpc::ServerContext* context,
-    const proto::GetUploadRequest* r, proto::GetUploadResponse* out) {
-  return Serve(*context, kFileCallers,
+                                      const proto::GetUploadRequest* r,
+                                      proto::GetUploadResponse* out) {
+  return Serve(
+      *context, kFileCallers,
       [&](const ClusterCaller&) { return master_->GetUpload(*r); }, out);
 }
 
 grpc::Status MasterService::Stat(grpc::ServerContext* context,
-    const proto::StatRequest* r, proto::StatResponse* out) {
-  return Serve(*context, kFileCallers,
+                                 const proto::StatRequest* r,
+                                 proto::StatResponse* out) {
+  return Serve(
+      *context, kFileCallers,
       [&](const ClusterCaller&) { return master_->Stat(*r); }, out);
 }
 
 grpc::Status MasterService::List(grpc::ServerContext* context,
-    const proto::ListRequest* r, proto::ListResponse* out) {
-  return Serve(*context, kFileCallers,
+                                 const proto::ListRequest* r,
+                                 proto::ListResponse* out) {
+  return Serve(
+      *context, kFileCallers,
       [&](const ClusterCaller&) { return master_->List(*r); }, out);
 }
 
 grpc::Status MasterService::Delete(grpc::ServerContext* context,
-    const proto::DeleteRequest* r, proto::DeleteResponse* out) {
-  return Serve(*context, kFileCallers,
+                                   const proto::DeleteRequest* r,
+                                   proto::DeleteResponse* out) {
+  return Serve(
+      *context, kFileCallers,
       [&](const ClusterCaller&) { return master_->Delete(*r); }, out);
 }
 
-grpc::Status MasterService::DeleteNamespace(grpc::ServerContext* context,
-    const proto::DeleteNamespaceRequest* r, proto::DeleteNamespaceResponse* out) {
-  return Serve(*context, kFileCallers,
+grpc::Status MasterService::DeleteNamespace(
+    grpc::ServerContext* context, const proto::DeleteNamespaceRequest* r,
+    proto::DeleteNamespaceResponse* out) {
+  return Serve(
+      *context, kFileCallers,
       [&](const ClusterCaller&) { return master_->DeleteNamespace(*r); }, out);
 }
 
 grpc::Status MasterService::Copy(grpc::ServerContext* context,
-    const proto::CopyRequest* r, proto::CopyResponse* out) {
-  return Serve(*context, kFileCallers,
+                                 const proto::CopyRequest* r,
+                                 proto::CopyResponse* out) {
+  return Serve(
+      *context, kFileCallers,
       [&](const ClusterCaller&) { return master_->Copy(*r); }, out);
 }
 
 grpc::Status MasterService::Move(grpc::ServerContext* context,
-    const proto::MoveRequest* r, proto::MoveResponse* out) {
-  return Serve(*context, kFileCallers,
+                                 const proto::MoveRequest* r,
+                                 proto::MoveResponse* out) {
+  return Serve(
+      *context, kFileCallers,
       [&](const ClusterCaller&) { return master_->Move(*r); }, out);
 }
 
 grpc::Status MasterService::ListVersions(grpc::ServerContext* context,
-    const proto::ListVersionsRequest* r, proto::ListVersionsResponse* out) {
-  return Serve(*context, kFileCallers,
+                                         const proto::ListVersionsRequest* r,
+                                         proto::ListVersionsResponse* out) {
+  return Serve(
+      *context, kFileCallers,
       [&](const ClusterCaller&) { return master_->ListVersions(*r); }, out);
 }
 
 grpc::Status MasterService::Usage(grpc::ServerContext* context,
-    const proto::UsageRequest* r, proto::UsageResponse* out) {
-  return Serve(*context, kFileCallers,
+                                  const proto::UsageRequest* r,
+                                  proto::UsageResponse* out) {
+  return Serve(
+      *context, kFileCallers,
       [&](const ClusterCaller&) { return master_->Usage(*r); }, out);
 }
 
 grpc::Status MasterService::ClusterStatus(grpc::ServerContext* context,
-    const proto::ClusterStatusRequest*, proto::ClusterStatusResponse* out) {
-  return Serve(*context, kFileCallers,
+                                          const proto::ClusterStatusRequest*,
+                                          proto::ClusterStatusResponse* out) {
+  return Serve(
+      *context, kFileCallers,
       [&](const ClusterCaller&) { return master_->ClusterStatus(); }, out);
 }
 
 grpc::Status MasterService::Fsck(grpc::ServerContext* context,
-    const proto::FsckRequest*, proto::FsckResponse* out) {
-  return Serve(*context, kAdminOnly,
+                                 const proto::FsckRequest*,
+                                 proto::FsckResponse* out) {
+  return Serve(
+      *context, kAdminOnly,
       [&](const ClusterCaller&) { return master_->Fsck(); }, out);
 }
 
 grpc::Status MasterService::Register(grpc::ServerContext* context,
-    const proto::RegisterRequest* r, proto::RegisterResponse* out) {
-  return Serve(*context, kChunkservers,
-      [&](const ClusterCaller& caller) { return master_->Register(*r, caller.name); }, out);
+                                     const proto::RegisterRequest* r,
+                                     proto::RegisterResponse* out) {
+  return Serve(
+      *context, kChunkservers,
+      [&](const ClusterCaller& caller) {
+        return master_->Register(*r, caller.name);
+      },
+      out);
 }
 
 grpc::Status MasterService::Heartbeat(grpc::ServerContext* context,
-    const proto::HeartbeatRequest* r, proto::HeartbeatResponse* out) {
-  return Serve(*context, kChunkservers,
-      [&](const ClusterCaller& caller) { return master_->Heartbeat(*r, caller.name); }, out);
+                                      const proto::HeartbeatRequest* r,
+                                      proto::HeartbeatResponse* out) {
+  return Serve(
+      *context, kChunkservers,
+      [&](const ClusterCaller& caller) {
+        return master_->Heartbeat(*r, caller.name);
+      },
+      out);
 }
 
 grpc::Status MasterService::Checkpoint(grpc::ServerContext* context,
-    const proto::CheckpointRequest* r, proto::CheckpointResponse* out) {
-  return Serve(*context, kAdminOnly,
+                                       const proto::CheckpointRequest* r,
+                                       proto::CheckpointResponse* out) {
+  return Serve(
+      *context, kAdminOnly,
       [&](const ClusterCaller&) { return master_->Checkpoint(*r); }, out);
 }
 

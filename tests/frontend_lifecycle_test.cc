@@ -64,7 +64,8 @@ TEST(FrontendLifecycleTest, AccountsAndTokensFromTheCli) {
   ASSERT_EQ(minted.exit_code, 0) << minted.err;
   const std::string jwt(absl::StripTrailingAsciiWhitespace(minted.out));
 
-  FrontendServer server({cluster.master_address(), cluster.tls_dir("frontend"),
+  FrontendServer server({cluster.master_address(),
+                         cluster.tls_dir("frontend"),
                          data + "/frontend",
                          data + "/jwt.secret",
                          {},

@@ -90,9 +90,12 @@ FrontendServerOptions TestFrontendOptions(
     const std::string& catalog, std::vector<std::string> extra_flags) {
   const std::string secret = cluster.dir() + "/jwt.secret";
   WriteTestJwtSecret(secret);
-  return {cluster.master_address(), cluster.tls_dir("frontend"),
+  return {cluster.master_address(),
+          cluster.tls_dir("frontend"),
           catalog.empty() ? cluster.dir() + "/" + name + "-catalog" : catalog,
-          secret, std::move(extra_flags), cluster.dir() + "/" + name + ".log"};
+          secret,
+          std::move(extra_flags),
+          cluster.dir() + "/" + name + ".log"};
 }
 
 absl::StatusOr<std::unique_ptr<ReplicaPair>> ReplicaPair::Start(

@@ -130,8 +130,7 @@ int GrpcHealth(const TestCluster& cluster, const std::string& address,
                ClusterRole role) {
   auto channel = cluster.NewChannel(address, role);
   std::string bytes;
-  if (!RawUnaryCall(channel, "/grpc.health.v1.Health/Check", "", &bytes)
-           .ok()) {
+  if (!RawUnaryCall(channel, "/grpc.health.v1.Health/Check", "", &bytes).ok()) {
     return -1;
   }
   if (bytes.size() != 2 || bytes[0] != 0x08) return -1;
@@ -273,18 +272,25 @@ TEST_F(OpsTest, GrpcHealthIsNotServingInSafeMode) {
   ASSERT_TRUE(writer.ok()) << writer.status();
   ASSERT_TRUE((*writer)->Append(std::string(1 << 20, 'a')).ok());
   ASSERT_TRUE((*writer)->Close().ok());
-  EXPECT_EQ(GrpcHealth(*cluster, cluster->master_address(), ClusterRole::kMaster), 1);
-  EXPECT_EQ(GrpcHealth(*cluster, cluster->chunkserver_address(0), ClusterRole::kChunkserver), 1);
+  EXPECT_EQ(
+      GrpcHealth(*cluster, cluster->master_address(), ClusterRole::kMaster), 1);
+  EXPECT_EQ(GrpcHealth(*cluster, cluster->chunkserver_address(0),
+                       ClusterRole::kChunkserver),
+            1);
 
   // A master restarted without its chunkservers cannot see its chunks: it
   // stays in safe mode, which its probes report.
   for (int i = 0; i < 4; ++i) cluster->KillChunkserver(i, SIGKILL);
   cluster->KillMaster(SIGKILL);
   ASSERT_TRUE(cluster->StartMaster().ok());
-  ASSERT_TRUE(
-      WaitFor([&] { return GrpcHealth(*cluster, cluster->master_address(), ClusterRole::kMaster) != -1; },
-              absl::Seconds(20)));
-  EXPECT_EQ(GrpcHealth(*cluster, cluster->master_address(), ClusterRole::kMaster), 2);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return GrpcHealth(*cluster, cluster->master_address(),
+                          ClusterRole::kMaster) != -1;
+      },
+      absl::Seconds(20)));
+  EXPECT_EQ(
+      GrpcHealth(*cluster, cluster->master_address(), ClusterRole::kMaster), 2);
   EXPECT_EQ(HttpStatus(cluster->master_ops_address(), "/readyz"), 503);
   EXPECT_EQ(HttpStatus(cluster->master_ops_address(), "/healthz"), 200);
   auto scrape = ScrapeAt(cluster->master_ops_address());
@@ -292,9 +298,12 @@ TEST_F(OpsTest, GrpcHealthIsNotServingInSafeMode) {
   EXPECT_EQ(Value(*scrape, "sfs_master_safe_mode"), 1);
 
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(cluster->StartChunkserver(i).ok());
-  EXPECT_TRUE(
-      WaitFor([&] { return GrpcHealth(*cluster, cluster->master_address(), ClusterRole::kMaster) == 1; },
-              absl::Seconds(30)));
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return GrpcHealth(*cluster, cluster->master_address(),
+                          ClusterRole::kMaster) == 1;
+      },
+      absl::Seconds(30)));
   EXPECT_EQ(HttpStatus(cluster->master_ops_address(), "/readyz"), 200);
 }
 

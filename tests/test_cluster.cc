@@ -119,8 +119,8 @@ TestCluster::TestCluster(const TestClusterOptions& options)
     for (int i = 1; i <= options_.chunkservers; ++i) {
       identities.push_back({ClusterRole::kChunkserver, absl::StrCat("rp", i)});
     }
-    absl::Status made = EnsureClusterCertificates(dir_ + "/tls", identities,
-                                                  absl::Hours(24));
+    absl::Status made =
+        EnsureClusterCertificates(dir_ + "/tls", identities, absl::Hours(24));
     EXPECT_TRUE(made.ok()) << made;
   }
 }
@@ -233,8 +233,8 @@ absl::Status TestCluster::StartChunkserver(int index) {
        "--heartbeat=" + absl::FormatDuration(options_.heartbeat),
        "--scrub_interval=" + absl::FormatDuration(options_.scrub_interval),
        "--ops_listen=" + chunkserver_ops_address(index), LogFormatFlag(),
-       "--tls_dir=" + tls_dir(rack),
-       LogRpcsFlag(), absl::StrCat("--capacity=", CapacityOf(index))},
+       "--tls_dir=" + tls_dir(rack), LogRpcsFlag(),
+       absl::StrCat("--capacity=", CapacityOf(index))},
       absl::StrCat(dir_, "/", rack, ".log"));
   return chunkserver_pids_[index] > 0
              ? absl::OkStatus()
@@ -285,8 +285,8 @@ std::shared_ptr<grpc::Channel> TestCluster::NewChannel(
 }
 
 grpc::Status RawUnaryCall(const std::shared_ptr<grpc::Channel>& channel,
-                          const std::string& method,
-                          const std::string& request, std::string* response) {
+                          const std::string& method, const std::string& request,
+                          std::string* response) {
   grpc::GenericStub stub(channel);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
@@ -317,8 +317,8 @@ grpc::Status RawUnaryCall(const std::shared_ptr<grpc::Channel>& channel,
 proto::BlockToken TestCluster::SignBlockToken(
     uint64_t handle, proto::BlockToken::Mode mode,
     const std::vector<std::string>& chain, absl::Time expires) const {
-  auto signer = BlockTokenSigner::OpenKeyFile(
-      dir_ + "/master/block_token.key", expires - absl::Now());
+  auto signer = BlockTokenSigner::OpenKeyFile(dir_ + "/master/block_token.key",
+                                              expires - absl::Now());
   EXPECT_TRUE(signer.ok()) << signer.status();
   return signer->Sign(handle, mode, chain, absl::Now());
 }

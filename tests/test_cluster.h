@@ -16,8 +16,8 @@
 #include "absl/time/time.h"
 #include "client-lib/client.h"
 #include "common/cluster_tls.h"
-#include "proto/sfs.pb.h"
 #include "gtest/gtest.h"
+#include "proto/sfs.pb.h"
 
 namespace sfs {
 
@@ -89,10 +89,11 @@ class TestCluster {
       const std::string& identity = "admin") const;
   // A block token for `handle` signed with the master's key (read from its
   // data directory), as the master would sign it, expiring at `expires`.
-  proto::BlockToken SignBlockToken(
-      uint64_t handle, proto::BlockToken::Mode mode,
-      const std::vector<std::string>& chain = {},
-      absl::Time expires = absl::Now() + absl::Hours(1)) const;
+  proto::BlockToken SignBlockToken(uint64_t handle,
+                                   proto::BlockToken::Mode mode,
+                                   const std::vector<std::string>& chain = {},
+                                   absl::Time expires = absl::Now() +
+                                                        absl::Hours(1)) const;
   // A client with test time-outs: readers fail over after 2 s of silence;
   // writers give a silent chain `write_stall_timeout`. It holds the admin
   // certificate.
@@ -132,8 +133,8 @@ class ClusterTestBase : public ::testing::Test {
 // Calls unary `method` ("/package.Service/Method") on `channel` with a
 // serialized `request`, within 5 s; the serialized answer in *response.
 grpc::Status RawUnaryCall(const std::shared_ptr<grpc::Channel>& channel,
-                          const std::string& method,
-                          const std::string& request, std::string* response);
+                          const std::string& method, const std::string& request,
+                          std::string* response);
 
 // Streams the current version of `path` through a FileReader; returns the
 // SHA-256 of what was read and, in *bytes, how much.

@@ -15,6 +15,7 @@ import traceback
 from sfsbench import charts, report
 from sfsbench.baselines import Nginx
 from sfsbench.cluster import Cluster
+from sfsbench.cluster_tls import cluster_tls
 from sfsbench.context import Context
 from sfsbench.errors import BenchError, Skipped
 from sfsbench.metadata import lookup_growth, master_metadata
@@ -31,6 +32,7 @@ WORKLOADS = {
     "5-users": users,
     "6a-download-growth": download_growth,
     "6b-lookup-growth": lookup_growth,
+    "7-cluster-tls": cluster_tls,
 }
 
 

@@ -432,20 +432,29 @@ absl::StatusOr<std::unique_ptr<ChunkReader>> ChunkStore::OpenForRead(
       new ChunkReader(data_fd, crc_fd, length, &counters_.bytes_read));
 }
 
+bool ChunkStore::ForgetLocked(uint64_t handle) {
+  auto it = chunks_.find(handle);
+  if (it == chunks_.end()) return false;
+  used_bytes_ -= it->second.length;
+  chunks_.erase(it);
+  // A seal not yet reported is simply never reported.
+  added_.erase(
+      std::remove_if(added_.begin(), added_.end(),
+                     [&](const SealedChunk& c) { return c.handle == handle; }),
+      added_.end());
+  removed_.push_back(handle);
+  return true;
+}
+
 absl::Status ChunkStore::Delete(uint64_t handle) {
   {
     absl::MutexLock lock(&mu_);
-    auto it = chunks_.find(handle);
-    if (it == chunks_.end()) return absl::OkStatus();
-    used_bytes_ -= it->second.length;
-    chunks_.erase(it);
-    // A seal not yet reported is simply never reported.
-    added_.erase(std::remove_if(
-                     added_.begin(), added_.end(),
-                     [&](const SealedChunk& c) { return c.handle == handle; }),
-                 added_.end());
-    removed_.push_back(handle);
+    if (!ForgetLocked(handle)) return absl::OkStatus();
   }
+  return Unlink(handle);
+}
+
+absl::Status ChunkStore::Unlink(uint64_t handle) {
   // Meta first: a crash part-way leaves data without meta, which Load() drops.
   for (const char* suffix : {".meta", ".crc", ".data"}) {
     std::string path = PathOf(handle, suffix);
@@ -486,11 +495,17 @@ void ChunkStore::TakeChanges(std::vector<SealedChunk>* added,
 }
 
 void ChunkStore::Quarantine(uint64_t handle) {
+  {
+    absl::MutexLock lock(&mu_);
+    // Found bad twice (a reader and the scrubber at once): reported once.
+    if (!ForgetLocked(handle)) return;
+    corrupt_.push_back(handle);
+  }
   counters_.corrupt_replicas.fetch_add(1, std::memory_order_relaxed);
-  absl::Status deleted = Delete(handle);
-  absl::MutexLock lock(&mu_);
-  corrupt_.push_back(handle);
-  if (!deleted.ok()) disk_failed_ = true;
+  if (!Unlink(handle).ok()) {
+    absl::MutexLock lock(&mu_);
+    disk_failed_ = true;
+  }
 }
 
 int ChunkStore::DropIdleOpenChunks(absl::Duration max_idle) {

@@ -147,7 +147,8 @@ class ChunkStore {
   // Removes the chunk's files. OK if it does not exist.
   absl::Status Delete(uint64_t handle);
 
-  // Removes a replica found corrupt and remembers it for the next report.
+  // Removes a replica found corrupt and remembers it for the next report
+  // (once: a replica already removed is not reported again).
   void Quarantine(uint64_t handle);
 
   // Deletes open chunks nobody has written for `max_idle`: replicas a write
@@ -196,6 +197,11 @@ class ChunkStore {
 
   ChunkStore(std::string dir, uint64_t capacity_bytes);
   absl::Status Load();
+  // Drops `handle` from the index and reports it removed; false when it is
+  // not there.
+  bool ForgetLocked(uint64_t handle) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Removes the files of a chunk already forgotten.
+  absl::Status Unlink(uint64_t handle);
   std::string PathOf(uint64_t handle, absl::string_view suffix) const;
   absl::Status WriteMeta(uint64_t handle, const ChunkState& state);
   void FinishWrite(uint64_t handle, uint64_t length, bool sealed,

@@ -101,10 +101,13 @@ absl::Status LocalCluster::Start() {
   for (int i = 1; i <= options_.chunkservers; ++i) {
     identities.push_back({ClusterRole::kChunkserver, absl::StrCat("rp", i)});
   }
-  RETURN_IF_ERROR(
-      EnsureClusterCertificates(tls, identities, absl::Hours(24 * 825)));
-  auto tls_dir = [&tls](absl::string_view name) {
-    return absl::StrCat("--tls_dir=", tls, "/", name);
+  if (options_.tls) {
+    RETURN_IF_ERROR(
+        EnsureClusterCertificates(tls, identities, absl::Hours(24 * 825)));
+  }
+  auto tls_dir = [this, &tls](absl::string_view name) {
+    return options_.tls ? absl::StrCat("--tls_dir=", tls, "/", name)
+                        : std::string("--tls_dir=");
   };
   int replication = std::min(3, options_.chunkservers);
   // The i-th process's operations address (master 0), or none.

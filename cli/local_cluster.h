@@ -8,10 +8,10 @@
 // serving meanwhile, as they would on separate machines, so failover and
 // re-replication are what a user of `sfs up` sees when a process dies.
 //
-// Every process listens on 127.0.0.1 only, and they authenticate each other
-// with mutual TLS: the first start makes a cluster CA and a certificate per
-// process under <data>/tls (common/cert_authority.h); `sfs` commands find
-// the admin one there.
+// Every process listens on 127.0.0.1 only, and (unless `tls` is off) they
+// authenticate each other with mutual TLS: the first start makes a cluster
+// CA and a certificate per process under <data>/tls
+// (common/cert_authority.h); `sfs` commands find the admin one there.
 //
 // Not thread-safe: one thread calls Start, Supervise and Stop.
 #ifndef SFS_CLI_LOCAL_CLUSTER_H_
@@ -40,6 +40,9 @@ struct LocalClusterOptions {
   int chunkservers = 4;
   absl::Duration heartbeat = absl::Seconds(2);
   absl::Duration dead_after = absl::Seconds(15);
+  // Mutual TLS between the processes (certificates under <data>/tls);
+  // off: plaintext, as a baseline for the bench.
+  bool tls = true;
   // Web UI folder the frontend serves at "/"; empty: none.
   std::string web_dir;
   // Extra flags for each kind of process, split on spaces.

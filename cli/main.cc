@@ -54,6 +54,8 @@ ABSL_FLAG(std::string, master_args, "",
           "up: extra sfs-master flags, space-separated");
 ABSL_FLAG(std::string, chunkserver_args, "", "up: extra sfs-chunkserver flags");
 ABSL_FLAG(std::string, frontend_args, "", "up: extra sfs-frontend flags");
+ABSL_FLAG(bool, cluster_tls, true,
+          "up: mutual TLS between the processes (false: plaintext)");
 ABSL_FLAG(std::string, web, SFS_WEB_DIR,
           "up: web UI folder the frontend serves at / (empty: none)");
 ABSL_FLAG(bool, restart, true,
@@ -364,6 +366,7 @@ int Up(const Args& args) {
   options.chunkserver_args = absl::GetFlag(FLAGS_chunkserver_args);
   options.frontend_args = absl::GetFlag(FLAGS_frontend_args);
   options.web_dir = absl::GetFlag(FLAGS_web);
+  options.tls = absl::GetFlag(FLAGS_cluster_tls);
   options.restart = absl::GetFlag(FLAGS_restart);
   if (options.chunkservers < 1)
     return UsageError("--chunkservers must be at least 1");

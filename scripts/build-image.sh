@@ -112,12 +112,14 @@ usage: sfs-entrypoint ROLE [FLAGS...]
   chunkserver  sfs-chunkserver --listen=0.0.0.0:9101 --ops_listen=0.0.0.0:9102
                  --data=/var/lib/sfs/chunks FLAGS
                (give --master, and --advertise=<address others reach>)
-               The cluster plane authenticates no one yet: master and
-               chunkserver refuse a non-loopback --listen without
-               --insecure, to give only where the network is closed.
+               Give every process --tls_dir=<its certificate, from
+               sfs certs>: master and chunkserver refuse a non-loopback
+               --listen without TLS unless --insecure is given, which is
+               only for networks closed by other means.
   frontend     sfs-frontend --addr=:8080 --catalog=/var/lib/sfs/frontend
                  --static=/usr/local/share/sfs/web FLAGS
-               (give --master, and --jwt_secret_file or --jwt_public_key)
+               (give --master, --tls_dir, and --jwt_secret_file or
+               --jwt_public_key)
   cli          sfs FLAGS (e.g. cli status --master=HOST:9000)
 USAGE
 }

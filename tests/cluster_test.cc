@@ -454,7 +454,8 @@ TEST_F(ClusterTest, InterruptedPutResumesWhereTheClusterStopped) {
   const pid_t pid = fork();
   if (pid == 0) {
     ExecOrExit({BinDir() + "/sfs", "--master=" + cluster_->master_address(),
-                "put", local, "/ns/resumed-put"});
+                "--tls_dir=" + cluster_->tls_dir("admin"), "put", local,
+                "/ns/resumed-put"});
   }
   // Killed once the cluster committed a whole chunk: hundreds of MiB are
   // still to go, far more than one poll interval could send.

@@ -117,8 +117,10 @@ class SfsUp {
   }
 
   CommandResult Cli(std::vector<std::string> args) const {
+    // With --data, the CLI presents the admin certificate `sfs up` made.
     args.insert(args.begin(),
-                {BinDir() + "/sfs", "--master=" + master_address()});
+                {BinDir() + "/sfs", "--master=" + master_address(),
+                 "--data=" + data()});
     return RunCommand(args);
   }
 
@@ -235,8 +237,8 @@ TEST(SfsUpTest, ChunkserverSigkillDuringGetIsSurvivedRestartedAndHealed) {
   // reads on, so the SIGKILL lands in the middle of it.
   pid_t victim = up.ChildPid("rp2");
   ASSERT_GT(victim, 0);
-  PipedGet get({BinDir() + "/sfs", "--master=" + up.master_address(), "get",
-                "/ns/big", "-"});
+  PipedGet get({BinDir() + "/sfs", "--master=" + up.master_address(),
+                "--data=" + up.data(), "get", "/ns/big", "-"});
   ASSERT_EQ(get.Read(64 * kMiB), 64 * kMiB);
   ASSERT_EQ(kill(victim, SIGKILL), 0);
   EXPECT_EQ(get.Read(kSize), kSize - 64 * kMiB);

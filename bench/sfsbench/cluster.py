@@ -16,8 +16,9 @@ NAMESPACE = "bench"
 
 
 class Cluster:
-    def __init__(self, bin_dir, data_dir, port_base, frontend_threads):
+    def __init__(self, bin_dir, data_dir, port_base, frontend_threads, tls=True):
         self.bin_dir = bin_dir
+        self.tls = tls  # mutual TLS on the cluster plane (sfs up's default)
         self.data_dir = data_dir
         self.master_port = port_base
         self.chunkserver_port = port_base + 101
@@ -33,12 +34,14 @@ class Cluster:
 
     @property
     def admin_tls_dir(self):
-        """The admin certificate `sfs up` made for this cluster."""
-        return os.path.join(self.data_dir, "tls", "admin")
+        """The admin certificate `sfs up` made for this cluster ("" without
+        TLS)."""
+        return os.path.join(self.data_dir, "tls", "admin") if self.tls else ""
 
     def sfs(self, *args):
+        # With --data, the CLI presents <data>/tls/admin when there is one.
         return [os.path.join(self.bin_dir, "sfs"), *args, f"--master={self.master}",
-                f"--tls_dir={self.admin_tls_dir}"]
+                f"--data={self.data_dir}"]
 
     def start(self):
         ports = [self.master_port, self.http_port] + [
@@ -53,6 +56,7 @@ class Cluster:
                 # No operations ports: they would sit outside --port-base.
                 "--ops-port=0",
                 f"--chunkservers={CHUNKSERVERS}", "--heartbeat=1s",
+                f"--cluster-tls={'true' if self.tls else 'false'}",
                 # Deleted workload files free their disk space soon.
                 "--master-args=--gc_grace=5s",
                 # Every bench user connects from 127.0.0.1: no cap per

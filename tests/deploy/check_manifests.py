@@ -15,6 +15,9 @@ SFS binary:
   - httpGet probes name a declared port that serves HTTP and a path the
     binary serves there; grpc probes the gRPC port; tcpSocket probes a
     declared port.
+Every SFS binary must speak mutual TLS on the cluster plane: --tls_dir names
+a read-only mount of a Secret, --insecure is absent, and no gRPC probe
+(which presents no certificate) targets its port.
 It also checks that --check_flags refuses an unknown flag, so that passing
 arguments mean something, and that NetworkPolicies close every SFS pod by
 default and open each one only on ports its containers declare, from pods
@@ -105,7 +108,25 @@ def port_of(address):
     return int(address.rsplit(":", 1)[1])
 
 
-def check_container(where, c, expected_image):
+def check_cluster_tls(where, c, pod, flags):
+    check("insecure" not in flags and "--insecure" not in c.get("args", []),
+          f"{where}: serves the cluster plane with --insecure")
+    tls_dir = flags.get("tls_dir", "")
+    mounts = {m["mountPath"]: m for m in c.get("volumeMounts", [])}
+    volumes = {v["name"]: v for v in pod.get("volumes", [])}
+    mount = mounts.get(tls_dir)
+    if not check(mount is not None,
+                 f"{where}: --tls_dir={tls_dir!r} is not a mounted volume"):
+        return
+    check(mount.get("readOnly") is True, f"{where}: {tls_dir} is writable")
+    check("secret" in volumes.get(mount["name"], {}),
+          f"{where}: {tls_dir} is not a Secret")
+    for kind in ("readinessProbe", "livenessProbe", "startupProbe"):
+        check("grpc" not in (c.get(kind) or {}),
+              f"{where}: {kind} is a gRPC probe, which the TLS port refuses")
+
+
+def check_container(where, c, pod, expected_image):
     command = c.get("command") or []
     binary = os.path.basename(command[0]) if command else ""
     if binary not in SERVES:
@@ -125,6 +146,7 @@ def check_container(where, c, expected_image):
           f"{where}: {binary} refuses its arguments: {run.stderr.strip()}")
 
     flags = flag_values(args)
+    check_cluster_tls(where, c, pod, flags)
     served = {}  # port -> "grpc" or the HTTP paths served there
     for flag, what in SERVES[binary].items():
         if flag in flags and flags[flag]:
@@ -207,7 +229,8 @@ def main():
     for doc in docs:
         for c in containers(doc):
             where = f"{doc['kind']}/{doc['metadata']['name']}/{c['name']}"
-            check_container(where, c, expected)
+            check_container(where, c, doc["spec"]["template"]["spec"],
+                            expected)
             if c.get("command"):
                 seen.add(os.path.basename(c["command"][0]))
     check_network_policies(docs)

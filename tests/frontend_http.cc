@@ -95,32 +95,37 @@ std::string DownloadSha256(httplib::Client& client, const std::string& path,
 }
 
 std::vector<std::string> WatchProgress(int port, const std::string& id,
+                                       const std::string& token,
                                        const std::function<void()>& on_open) {
   httplib::Client client("127.0.0.1", port);
   client.set_read_timeout(60, 0);
   std::string buffer;
   std::vector<std::string> events;
   bool opened = false;
-  client.Get("/sse/progress?id=" + id, [&](const char* data, size_t n) {
-    if (!opened && on_open) on_open();
-    opened = true;
-    buffer.append(data, n);
-    size_t end;
-    while ((end = buffer.find("\n\n")) != std::string::npos) {
-      std::string frame = buffer.substr(0, end);
-      buffer.erase(0, end + 2);
-      if (frame.rfind("data: ", 0) == 0) {
-        events.push_back(frame.substr(6));
-      }
-    }
-    return true;
-  });
+  httplib::Headers headers;
+  if (!token.empty()) headers = Bearer(token);
+  client.Get("/sse/progress?id=" + id, headers,
+             [&](const char* data, size_t n) {
+               if (!opened && on_open) on_open();
+               opened = true;
+               buffer.append(data, n);
+               size_t end;
+               while ((end = buffer.find("\n\n")) != std::string::npos) {
+                 std::string frame = buffer.substr(0, end);
+                 buffer.erase(0, end + 2);
+                 if (frame.rfind("data: ", 0) == 0) {
+                   events.push_back(frame.substr(6));
+                 }
+               }
+               return true;
+             });
   return events;
 }
 
-ProgressWatch::ProgressWatch(int port, const std::string& id) {
-  thread_ = std::thread([this, port, id] {
-    events_ = WatchProgress(port, id, [this] { opened_.Notify(); });
+ProgressWatch::ProgressWatch(int port, const std::string& id,
+                             const std::string& token) {
+  thread_ = std::thread([this, port, id, token] {
+    events_ = WatchProgress(port, id, token, [this] { opened_.Notify(); });
     // A stream that never opened still releases the constructor.
     if (!opened_.HasBeenNotified()) opened_.Notify();
   });

@@ -46,10 +46,11 @@ httplib::Result UploadPattern(httplib::Client& client, const std::string& path,
 std::string DownloadSha256(httplib::Client& client, const std::string& path,
                            const std::string& token, uint64_t* size);
 
-// The `data:` payloads of /sse/progress?id=`id` until the stream ends;
-// `on_open`, if set, runs once the stream has opened.
+// The `data:` payloads of /sse/progress?id=`id`, watched with `token` (the
+// credentials the transfer was made with; empty: anonymous), until the
+// stream ends; `on_open`, if set, runs once the stream has opened.
 std::vector<std::string> WatchProgress(
-    int port, const std::string& id,
+    int port, const std::string& id, const std::string& token,
     const std::function<void()>& on_open = nullptr);
 
 // Watches a transfer on a thread of its own. The constructor returns once
@@ -57,7 +58,7 @@ std::vector<std::string> WatchProgress(
 // first event.
 class ProgressWatch {
  public:
-  ProgressWatch(int port, const std::string& id);
+  ProgressWatch(int port, const std::string& id, const std::string& token);
   ~ProgressWatch();
   // Waits for the stream to end; its `data:` payloads.
   std::vector<std::string> Events();

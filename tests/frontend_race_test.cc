@@ -61,7 +61,7 @@ class GatedUpload {
     httplib::Client watcher("127.0.0.1", port_);
     watcher.set_read_timeout(60, 0);
     std::string buffer;
-    watcher.Get("/sse/progress?id=" + transfer_id_,
+    watcher.Get("/sse/progress?id=" + transfer_id_, Bearer(TestJwt("alice")),
                 [&](const char* data, size_t n) {
                   buffer.append(data, n);
                   return buffer.find("data: ") == std::string::npos;

@@ -159,7 +159,7 @@ TEST(FrontendReplicaProgressTest, ProgressCrossesReplicasThroughPostgres) {
   // As the original web UI uploads: multipart, `?id=`, X-File-Size. Every
   // max(64 KiB, 1 %) of 3 MiB is 48 events, all of which cross PostgreSQL.
   const uint64_t size = 3 * kMiB;
-  ProgressWatch watch(b.port(), "cross-1");
+  ProgressWatch watch(b.port(), "cross-1", TestJwt("alice"));
   auto client = a.NewClient();
   auto res = UploadPattern(*client, "/storage/shared/x.bin?id=cross-1",
                            TestJwt("alice"), 5, size, /*multipart=*/true,
@@ -167,7 +167,8 @@ TEST(FrontendReplicaProgressTest, ProgressCrossesReplicasThroughPostgres) {
   ASSERT_EQ(res->status, 201);
   ExpectCompleteUploadProgress(watch.Events(), size, 40);
   // A late watcher on B still gets the final state at once.
-  std::vector<std::string> late = WatchProgress(b.port(), "cross-1");
+  std::vector<std::string> late =
+      WatchProgress(b.port(), "cross-1", TestJwt("alice"));
   ASSERT_EQ(late.size(), 1u);
   EXPECT_TRUE(nlohmann::json::parse(late[0])["done"].get<bool>());
 }

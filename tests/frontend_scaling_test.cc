@@ -106,13 +106,14 @@ class LiveSet {
 // Follows transfer `id` on live replicas until it sees `done`, moving to
 // another replica when one drains and ends the stream. The event it ended
 // with, or "" if none came within the deadline.
-std::string WatchUntilDone(LiveSet& live, const std::string& id, uint64_t seed,
+std::string WatchUntilDone(LiveSet& live, const std::string& id,
+                           const std::string& token, uint64_t seed,
                            const std::function<void()>& on_open) {
   const absl::Time deadline = absl::Now() + absl::Minutes(5);
   bool opened = false;
   for (uint64_t attempt = seed; absl::Now() < deadline; ++attempt) {
     std::vector<std::string> events =
-        WatchProgress(live.Pick(attempt), id, [&] {
+        WatchProgress(live.Pick(attempt), id, token, [&] {
           if (!opened && on_open) on_open();
           opened = true;
         });
@@ -149,7 +150,8 @@ void Work(int worker, int proxy_port, LiveSet& live, Totals& totals,
     std::string last_event;
     absl::Notification watching;
     std::thread watcher([&] {
-      last_event = WatchUntilDone(live, id, seed, [&] { watching.Notify(); });
+      last_event =
+          WatchUntilDone(live, id, alice, seed, [&] { watching.Notify(); });
     });
     watching.WaitForNotification();
     auto up = UploadPattern(client, path, alice, seed, size, false,

@@ -409,12 +409,11 @@ TEST_F(FrontendTest, RetentionExpiresFilesAndTheSweeperDeletesThem) {
       json::parse(Send("GET", "/storage/files?namespace=short", alice)->body);
   ASSERT_EQ(files.size(), 1u);
   EXPECT_EQ(files[0]["name"], "new.txt");
-  auto client = Client::Connect({.master_address = cluster_->master_address()});
-  ASSERT_TRUE(client.ok());
-  while ((*client)->Stat("/short/old.txt").ok() && absl::Now() < deadline) {
+  std::unique_ptr<Client> client = cluster_->NewClient();
+  while (client->Stat("/short/old.txt").ok() && absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(100));
   }
-  EXPECT_EQ((*client)->Stat("/short/old.txt").status().code(),
+  EXPECT_EQ(client->Stat("/short/old.txt").status().code(),
             absl::StatusCode::kNotFound);
   // An expired name may be written again without ?overwrite.
   EXPECT_EQ(Status("POST", "/storage/short/old.txt", alice, "again"), 201);
@@ -1277,7 +1276,7 @@ TEST_F(FrontendTest, ProgressOverServerSentEvents) {
   const std::string alice = TestJwt("alice");
   CreateNamespace("sse", 0);
   const uint64_t size = 24 * kMiB;
-  ProgressWatch watch(server_->port(), "transfer-1");
+  ProgressWatch watch(server_->port(), "transfer-1", alice);
   auto client = server_->NewClient();
   auto up = UploadPattern(*client, "/storage/sse/p.bin", alice, 3, size, false,
                           {{"X-Transfer-Id", "transfer-1"}});
@@ -1287,16 +1286,52 @@ TEST_F(FrontendTest, ProgressOverServerSentEvents) {
   // The original web UI's upload: multipart, `?id=`, X-File-Size; one event
   // per 64 KiB of 3 MiB at least.
   const uint64_t small = 3 * kMiB;
-  ProgressWatch small_watch(server_->port(), "transfer-2");
+  ProgressWatch small_watch(server_->port(), "transfer-2", alice);
   up = UploadPattern(*client, "/storage/sse/small.bin?id=transfer-2", alice, 4,
                      small, /*multipart=*/true,
                      {{"X-File-Size", std::to_string(small)}});
   ASSERT_EQ(up->status, 201);
   ExpectCompleteUploadProgress(small_watch.Events(), small, 40);
   // A late watcher gets the final state at once.
-  std::vector<std::string> late = WatchProgress(server_->port(), "transfer-1");
+  std::vector<std::string> late =
+      WatchProgress(server_->port(), "transfer-1", alice);
   ASSERT_EQ(late.size(), 1u);
   EXPECT_TRUE(json::parse(late[0])["done"].get<bool>());
+
+  // The transfer is alice's: another user, or someone with no credentials,
+  // watching the same id sees nothing of it (the first two seconds of the
+  // stream hold keep-alive comments only; this server sends one a second).
+  auto first_seconds = [&](const httplib::Headers& headers) {
+    httplib::Client watcher("127.0.0.1", server_->port());
+    const absl::Time until = absl::Now() + absl::Seconds(2);
+    std::string seen;
+    watcher.Get("/sse/progress?id=transfer-1", headers,
+                [&](const char* data, size_t n) {
+                  seen.append(data, n);
+                  return absl::Now() < until;
+                });
+    return seen;
+  };
+  EXPECT_NE(first_seconds(Bearer(alice)).find("data: "), std::string::npos);
+  for (const httplib::Headers& stranger :
+       {Bearer(TestJwt("bob")), httplib::Headers()}) {
+    const std::string seen = first_seconds(stranger);
+    EXPECT_EQ(seen.find("data: "), std::string::npos) << seen;
+    EXPECT_NE(seen.find(": keepalive"), std::string::npos) << seen;
+  }
+  // ...and bob's upload under the same id lands in bob's own transfer.
+  const std::string bob = TestJwt("bob");
+  ASSERT_EQ(Status("POST", "/storage/namespaces", bob,
+                   "{\"name\":\"bobs\",\"visibility\":0}"),
+            201);
+  ProgressWatch bob_watch(server_->port(), "transfer-1", bob);
+  up = UploadPattern(*client, "/storage/bobs/b.bin", bob, 5, small, false,
+                     {{"X-Transfer-Id", "transfer-1"}});
+  ASSERT_EQ(up->status, 201);
+  ExpectCompleteUploadProgress(bob_watch.Events(), small, 40);
+  late = WatchProgress(server_->port(), "transfer-1", alice);
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_EQ(json::parse(late[0])["total"].get<uint64_t>(), size);
 }
 
 }  // namespace

@@ -95,7 +95,7 @@ absl::Status DownloadHandler::Serve(const HttpCall& call, const std::string& ns,
                                     Disposition disposition) {
   SendOptions options;
   options.disposition = disposition;
-  ASSIGN_OR_RETURN(options.transfer_id, RequestedTransferId(call));
+  ASSIGN_OR_RETURN(options.transfer_id, RequestedTransferKey(*services_, call));
   if (call.req.has_param("signature")) {
     ASSIGN_OR_RETURN(SignedGrant grant,
                      RedeemSignature(*services_, call, ns, path,

@@ -53,6 +53,17 @@ absl::StatusOr<uint64_t> RequestedVersion(const HttpCall& call) {
   return version;
 }
 
+absl::StatusOr<std::string> RequestedTransferKey(
+    const FrontendServices& services, const HttpCall& call) {
+  ASSIGN_OR_RETURN(const std::string id, RequestedTransferId(call));
+  if (id.empty()) return id;
+  absl::StatusOr<Identity> caller = Authenticate(services, call);
+  const std::string owner = caller.ok() && !caller->anonymous()
+                                ? caller->user
+                                : "@" + call.req.remote_addr;
+  return absl::StrCat(owner, "/", id);
+}
+
 absl::StatusOr<std::string> RequestedTransferId(const HttpCall& call) {
   constexpr size_t kMaxTransferId = 128;
   std::string id = call.req.get_header_value("X-Transfer-Id");

@@ -61,11 +61,21 @@ absl::StatusOr<SignedGrant> RedeemSignature(const FrontendServices& services,
 // when it is not a positive number.
 absl::StatusOr<uint64_t> RequestedVersion(const HttpCall& call);
 
-// The transfer id progress is reported under: the X-Transfer-Id header or
-// the `id` query parameter; empty when neither is sent. InvalidArgument
-// unless it is 1 to 128 characters of letters, digits and ._:- (ids are
-// keys every replica keeps).
+// The transfer id the client chose: the X-Transfer-Id header or the `id`
+// query parameter; empty when neither is sent. InvalidArgument unless it is
+// 1 to 128 characters of letters, digits and ._:- (ids are keys every
+// replica keeps).
 absl::StatusOr<std::string> RequestedTransferId(const HttpCall& call);
+
+// The key progress of `call`'s transfer is published and watched under
+// (empty when it names no transfer id): "<owner>/<id>", where the owner is
+// the user `call` authenticates as, or "@<client address>" for anonymous
+// calls (signed URLs among them). So a transfer can be watched only with
+// the credentials it was made with, and nobody can publish into another's
+// transfer; a watcher without credentials sees only anonymous transfers
+// from its own address.
+absl::StatusOr<std::string> RequestedTransferKey(
+    const FrontendServices& services, const HttpCall& call);
 
 // The whole body of a small request (JSON), 413 beyond `max_bytes`.
 absl::StatusOr<std::string> ReadSmallBody(const HttpCall& call,

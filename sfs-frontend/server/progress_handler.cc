@@ -15,6 +15,8 @@ void ProgressHandler::Register(Router& router) {
 absl::Status ProgressHandler::Watch(const HttpCall& call) {
   ASSIGN_OR_RETURN(const std::string id, RequestedTransferId(call));
   if (id.empty()) return absl::InvalidArgumentError("id is required");
+  ASSIGN_OR_RETURN(const std::string key,
+                   RequestedTransferKey(*services_, call));
   absl::StatusOr<std::unique_ptr<ClientBudget::Slot>> slot =
       streams_->TryAcquire(call.req.remote_addr);
   if (!slot.ok()) {
@@ -29,22 +31,23 @@ absl::Status ProgressHandler::Watch(const HttpCall& call) {
   const absl::Duration keepalive = keepalive_;
   // Taken before the stream opens: a client that starts its transfer once
   // it sees the stream open gets every event of it.
-  auto seen = std::make_shared<uint64_t>(hub->StartPosition(id));
+  auto seen = std::make_shared<uint64_t>(hub->StartPosition(key));
   auto opened = std::make_shared<bool>(false);
   call.res.set_chunked_content_provider(
-      "text/event-stream", [hub, id, keepalive, seen, opened, held](
+      "text/event-stream", [hub, id, key, keepalive, seen, opened, held](
                                size_t, httplib::DataSink& sink) {
         if (!*opened) {
           *opened = true;
           return sink.write(": keepalive\n\n", 13);
         }
         std::optional<ProgressEvent> event =
-            hub->WaitForNext(id, seen.get(), keepalive);
+            hub->WaitForNext(key, seen.get(), keepalive);
         if (hub->shut_down()) {
           sink.done();
           return true;
         }
         if (!event.has_value()) return sink.write(": keepalive\n\n", 13);
+        event->id = id;  // the watcher's id, without the owner
         std::string frame = absl::StrCat("data: ", event->ToJson(), "\n\n");
         if (!sink.write(frame.data(), frame.size())) return false;
         if (event->done) sink.done();

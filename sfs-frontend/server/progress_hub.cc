@@ -57,6 +57,9 @@ void ProgressHub::OnEvent(const std::string& json) {
   if (!event.ok()) return;
   absl::Time now = absl::Now();
   absl::MutexLock lock(&mu_);
+  if (transfers_.find(event->id) == transfers_.end()) {
+    MakeRoomForOwnerLocked(event->id);
+  }
   Entry& entry = transfers_[event->id];
   const bool was_done =
       !entry.events.empty() && entry.events.back().second.done;
@@ -84,6 +87,21 @@ void ProgressHub::OnEvent(const std::string& json) {
                                    });
     transfers_.erase(oldest);
   }
+}
+
+void ProgressHub::MakeRoomForOwnerLocked(const std::string& key) {
+  // One owner's keys are adjacent in the map: "owner/" up to "owner0".
+  const std::string owner = key.substr(0, key.find('/'));
+  auto first = transfers_.lower_bound(owner + "/");
+  auto end = transfers_.lower_bound(owner + "0");
+  if (static_cast<size_t>(std::distance(first, end)) <
+      options_.max_transfers_per_owner) {
+    return;
+  }
+  transfers_.erase(
+      std::min_element(first, end, [](const auto& a, const auto& b) {
+        return a.second.updated < b.second.updated;
+      }));
 }
 
 void ProgressHub::ForgetOldLocked(absl::Time now) {

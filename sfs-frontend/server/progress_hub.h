@@ -53,6 +53,11 @@ struct ProgressHubOptions {
   // Transfers remembered at most; beyond, the least recently updated is
   // forgotten first.
   size_t max_transfers = 10000;
+  // Transfers of one owner (the part of a key before '/', see
+  // RequestedTransferKey) remembered at most; beyond, that owner's least
+  // recently updated is forgotten first, so no owner can push out
+  // another's.
+  size_t max_transfers_per_owner = 100;
 };
 
 class ProgressHub {
@@ -97,6 +102,10 @@ class ProgressHub {
 
   void OnEvent(const std::string& json);
   void ForgetOldLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Before `key` is added: forgets its owner's least recently updated
+  // transfer if the owner has max_transfers_per_owner already.
+  void MakeRoomForOwnerLocked(const std::string& key)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   Catalog* const catalog_;
   const ProgressHubOptions options_;

@@ -143,5 +143,30 @@ TEST(ProgressHubBoundsTest, RemembersAtMostMaxTransfers) {
   }
 }
 
+TEST(ProgressHubBoundsTest, OneOwnerCannotPushOutAnothersTransfers) {
+  auto open = NewOpenCatalog(CatalogKind::kEmbedded);
+  ASSERT_TRUE(open.ok()) << open.status();
+  ProgressHubOptions options;
+  options.max_transfers_per_owner = 2;
+  ProgressHub hub(open->catalog.get(), options);
+  auto publish = [&](const std::string& key) {
+    hub.Publish({key, "upload", 1, 10, false, ""});
+    ASSERT_TRUE(hub.WaitUntilPublished(key, absl::Seconds(10)));
+  };
+  auto known = [&](const std::string& key) {
+    uint64_t seen = 0;
+    return hub.WaitForNext(key, &seen, absl::ZeroDuration()).has_value();
+  };
+  publish("alice/a1");
+  // "alice0" sorts right after "alice/": a neighbour, not the same owner.
+  publish("alice0/x");
+  for (int i = 0; i < 5; ++i) publish(absl::StrCat("@10.0.0.9/flood-", i));
+  EXPECT_TRUE(known("alice/a1"));
+  EXPECT_TRUE(known("alice0/x"));
+  EXPECT_FALSE(known("@10.0.0.9/flood-2"));
+  EXPECT_TRUE(known("@10.0.0.9/flood-3"));
+  EXPECT_TRUE(known("@10.0.0.9/flood-4"));
+}
+
 }  // namespace
 }  // namespace sfs::frontend

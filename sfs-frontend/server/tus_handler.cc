@@ -235,7 +235,8 @@ absl::Status TusHandler::Append(const HttpCall& call, const Identity& caller,
                                 std::optional<uint64_t> length) {
   ASSIGN_OR_RETURN(std::optional<BodyChecksum> checksum,
                    RequestedChecksum(call.req));
-  ASSIGN_OR_RETURN(const std::string transfer_id, RequestedTransferId(call));
+  ASSIGN_OR_RETURN(const std::string transfer_id,
+                   RequestedTransferKey(*services_, call));
   Metrics::ActiveTransfer active(services_->metrics,
                                  TransferDirection::kUpload);
   BodySource body =

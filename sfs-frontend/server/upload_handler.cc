@@ -167,7 +167,8 @@ absl::StatusOr<FileInfo> UploadHandler::Receive(
     std::optional<uint64_t> declared_size,
     const std::function<absl::Status(const FormFields&)>& fields) {
   const httplib::Request& req = call.req;
-  ASSIGN_OR_RETURN(std::string transfer_id, RequestedTransferId(call));
+  ASSIGN_OR_RETURN(std::string transfer_id,
+                   RequestedTransferKey(*services_, call));
   ProgressReporter progress(services_->progress, transfer_id, "upload",
                             declared_size.value_or(0));
   Metrics::ActiveTransfer active(services_->metrics,

@@ -123,49 +123,51 @@ TEST(ProgressEventTest, JsonRoundTrip) {
   EXPECT_FALSE(ProgressEvent::FromJson("{\"id\":1}").ok());
 }
 
-TEST(ProgressHubBoundsTest, RemembersAtMostMaxTransfers) {
-  auto open = NewOpenCatalog(CatalogKind::kEmbedded);
-  ASSERT_TRUE(open.ok()) << open.status();
+// A hub with small bounds, fed one event per key.
+class ProgressHubBoundsTest : public ::testing::Test {
+ protected:
+  void Start(ProgressHubOptions options) {
+    auto open = NewOpenCatalog(CatalogKind::kEmbedded);
+    ASSERT_TRUE(open.ok()) << open.status();
+    open_ = std::move(*open);
+    hub_ = std::make_unique<ProgressHub>(open_.catalog.get(), options);
+  }
+  void Publish(const std::string& key) {
+    hub_->Publish({key, "upload", 1, 10, false, ""});
+    ASSERT_TRUE(hub_->WaitUntilPublished(key, absl::Seconds(10)));
+  }
+  bool Known(const std::string& key) {
+    uint64_t seen = 0;
+    return hub_->WaitForNext(key, &seen, absl::ZeroDuration()).has_value();
+  }
+
+  OpenTestCatalog open_;
+  std::unique_ptr<ProgressHub> hub_;
+};
+
+TEST_F(ProgressHubBoundsTest, RemembersAtMostMaxTransfers) {
   ProgressHubOptions options;
   options.max_transfers = 3;
-  ProgressHub hub(open->catalog.get(), options);
+  Start(options);
+  for (int i = 0; i < 5; ++i) Publish(absl::StrCat("t", i));
   for (int i = 0; i < 5; ++i) {
-    const std::string id = absl::StrCat("t", i);
-    hub.Publish({id, "upload", 1, 10, false, ""});
-    ASSERT_TRUE(hub.WaitUntilPublished(id, absl::Seconds(10)));
-  }
-  for (int i = 0; i < 5; ++i) {
-    const std::string id = absl::StrCat("t", i);
-    uint64_t seen = 0;
-    EXPECT_EQ(hub.WaitForNext(id, &seen, absl::ZeroDuration()).has_value(),
-              i >= 2)
-        << id;
+    EXPECT_EQ(Known(absl::StrCat("t", i)), i >= 2) << i;
   }
 }
 
-TEST(ProgressHubBoundsTest, OneOwnerCannotPushOutAnothersTransfers) {
-  auto open = NewOpenCatalog(CatalogKind::kEmbedded);
-  ASSERT_TRUE(open.ok()) << open.status();
+TEST_F(ProgressHubBoundsTest, OneOwnerCannotPushOutAnothersTransfers) {
   ProgressHubOptions options;
   options.max_transfers_per_owner = 2;
-  ProgressHub hub(open->catalog.get(), options);
-  auto publish = [&](const std::string& key) {
-    hub.Publish({key, "upload", 1, 10, false, ""});
-    ASSERT_TRUE(hub.WaitUntilPublished(key, absl::Seconds(10)));
-  };
-  auto known = [&](const std::string& key) {
-    uint64_t seen = 0;
-    return hub.WaitForNext(key, &seen, absl::ZeroDuration()).has_value();
-  };
-  publish("alice/a1");
+  Start(options);
+  Publish("alice/a1");
   // "alice0" sorts right after "alice/": a neighbour, not the same owner.
-  publish("alice0/x");
-  for (int i = 0; i < 5; ++i) publish(absl::StrCat("@10.0.0.9/flood-", i));
-  EXPECT_TRUE(known("alice/a1"));
-  EXPECT_TRUE(known("alice0/x"));
-  EXPECT_FALSE(known("@10.0.0.9/flood-2"));
-  EXPECT_TRUE(known("@10.0.0.9/flood-3"));
-  EXPECT_TRUE(known("@10.0.0.9/flood-4"));
+  Publish("alice0/x");
+  for (int i = 0; i < 5; ++i) Publish(absl::StrCat("@10.0.0.9/flood-", i));
+  EXPECT_TRUE(Known("alice/a1"));
+  EXPECT_TRUE(Known("alice0/x"));
+  EXPECT_FALSE(Known("@10.0.0.9/flood-2"));
+  EXPECT_TRUE(Known("@10.0.0.9/flood-3"));
+  EXPECT_TRUE(Known("@10.0.0.9/flood-4"));
 }
 
 }  // namespace

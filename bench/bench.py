@@ -14,7 +14,7 @@ import traceback
 
 from sfsbench import charts, report
 from sfsbench.baselines import Nginx
-from sfsbench.cluster import Cluster
+from sfsbench.cluster import PER_CLIENT, Cluster
 from sfsbench.cluster_tls import cluster_tls
 from sfsbench.context import Context
 from sfsbench.errors import BenchError, Skipped
@@ -52,6 +52,8 @@ def parse_args():
     p.add_argument("--only", default="", help="comma-separated workload names")
     p.add_argument("--users", type=int, default=400, help="workload 5: users")
     p.add_argument("--user-mib", type=int, default=25, help="workload 5: file MiB")
+    p.add_argument("--no-hostile", dest="hostile", action="store_false",
+                   help="workload 5 without its hostile client")
     p.add_argument("--large-mib", type=int, default=1024,
                    help="workloads 1-2: file MiB (and each dd stream)")
     p.add_argument("--wrk-connections", type=int_list, default=[1, 10, 64])
@@ -104,8 +106,10 @@ def main():
     results = {"started": stamp, "machine": report.machine(),
                "commit": report.git_commit(os.path.dirname(__file__)),
                "options": vars(args), "workloads": {}}
+    # Threads for every user, and for what workload 5's hostile client may
+    # hold within its per-client cap.
     cluster = Cluster(args.bin_dir, os.path.join(work, "cluster"), args.port_base,
-                      frontend_threads=max(64, args.users + 16))
+                      frontend_threads=max(64, args.users + 16) + PER_CLIENT)
     nginx = Nginx(work, www, args.port_base + 81)
     try:
         try:

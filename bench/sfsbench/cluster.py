@@ -12,6 +12,8 @@ from .httpio import Endpoint
 from .procs import children_of, cmdline, port_is_free, run
 
 CHUNKSERVERS = 4
+# The frontend's connection cap per client address.
+PER_CLIENT = 96
 NAMESPACE = "bench"
 
 
@@ -39,9 +41,12 @@ class Cluster:
         return os.path.join(self.data_dir, "tls", "admin") if self.tls else ""
 
     def sfs(self, *args):
-        # With --data, the CLI presents <data>/tls/admin when there is one.
+        # Named, not found under --data: until `sfs up` has made it, the
+        # CLI then fails at once instead of trying plaintext.
+        credential = (f"--tls_dir={self.admin_tls_dir}" if self.tls
+                      else f"--data={self.data_dir}")
         return [os.path.join(self.bin_dir, "sfs"), *args, f"--master={self.master}",
-                f"--data={self.data_dir}"]
+                credential]
 
     def start(self):
         ports = [self.master_port, self.http_port] + [
@@ -59,10 +64,10 @@ class Cluster:
                 f"--cluster-tls={'true' if self.tls else 'false'}",
                 # Deleted workload files free their disk space soon.
                 "--master-args=--gc_grace=5s",
-                # Every bench user connects from 127.0.0.1: no cap per
-                # client address.
+                # Workload 5's users come from 127.0.1.x, 32 per address,
+                # its hostile client from 127.0.0.2; wrk opens up to 64.
                 f"--frontend-args=--threads={self.frontend_threads}"
-                " --max_connections_per_client=0"]
+                f" --max_connections_per_client={PER_CLIENT}"]
         os.makedirs(self.data_dir, exist_ok=True)
         log = open(os.path.join(self.data_dir, "cluster.log"), "w")
         self.process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
@@ -75,7 +80,8 @@ class Cluster:
             if self.process.poll() is not None:
                 raise BenchError(f"sfs up exited; see {self.data_dir}/cluster.log")
             try:
-                status = json.loads(run(self.sfs("status", "--json"), timeout=10))
+                status = json.loads(run(self.sfs("status", "--json", "--timeout=5s"),
+                                        timeout=10))
                 alive = [s for s in status["chunkservers"] if s["alive"]]
                 if len(alive) == CHUNKSERVERS and not status["safe_mode"]:
                     return

@@ -17,11 +17,18 @@ from .procs import MIB, run, sha256_of_file
 
 
 class Endpoint:
-    """One HTTP server on loopback, with the bearer token to present (if any)."""
+    """One HTTP server on loopback, with the bearer token to present (if any)
+    and the loopback address to connect from (the client address the server
+    sees; its per-client caps count per address)."""
 
-    def __init__(self, port, token=None):
+    def __init__(self, port, token=None, source="127.0.0.1"):
         self.port = port
         self.token = token
+        self.source = source
+
+    def from_address(self, source):
+        """The same endpoint, reached from another loopback address."""
+        return Endpoint(self.port, self.token, source)
 
     def url(self, path):
         return f"http://127.0.0.1:{self.port}{self.target(path)}"
@@ -36,7 +43,8 @@ class Endpoint:
 
     def connect(self, timeout=600):
         return http.client.HTTPConnection("127.0.0.1", self.port,
-                                          timeout=timeout, blocksize=MIB)
+                                          timeout=timeout, blocksize=MIB,
+                                          source_address=(self.source, 0))
 
     def request_json(self, method, path, body=None):
         """Returns (status, parsed JSON or None)."""

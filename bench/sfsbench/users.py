@@ -1,5 +1,8 @@
 """Workload 5, the seed's: N users each upload their own 25 MiB file at
-once, then all download theirs at once (every byte checked). The same N
+once, then all download theirs at once (every byte checked), while a hostile
+client (hostile.py) holds idle connections and progress watchers open. The
+users come from loopback addresses 127.0.1.x, USERS_PER_ADDRESS each, so
+the frontend's per-client caps apply to them as to real users. The same N
 concurrent downloads from nginx are the download baseline; dd the upload's."""
 
 import concurrent.futures
@@ -10,10 +13,12 @@ import time
 
 from .context import figure
 from .errors import BenchError
+from .hostile import Hostile
 from .procs import MIB, peak_rss_mib, reset_peak_rss
 from .transfers import DD, NGINX
 
 TAG_BYTES = 32
+USERS_PER_ADDRESS = 32
 
 
 def percentile(values, fraction):
@@ -65,16 +70,23 @@ def users(ctx):
             if role != "master"}
     for pid in pids.values():
         reset_peak_rss(pid)
-    up_times, up_wall = all_at_once(
-        n, lambda i: http.upload(path(i), chunks(i), size, digests[i]))
-    down_times, down_wall = all_at_once(
-        n, lambda i: http.download(path(i), size, digests[i]))
+    user = [http.from_address(f"127.0.1.{1 + i // USERS_PER_ADDRESS}")
+            for i in range(n)]
+    with Hostile(http.port, enabled=ctx.options.hostile) as hostile:
+        up_times, up_wall = all_at_once(
+            n, lambda i: user[i].upload(path(i), chunks(i), size, digests[i]))
+        down_times, down_wall = all_at_once(
+            n, lambda i: user[i].download(path(i), size, digests[i]))
     rss = {role: peak_rss_mib(pid) for role, pid in sorted(pids.items())}
 
     nginx_wall = _nginx_downloads(ctx, n, body, body_digest)
     total = n * size / 1e6
     figures = [
         figure(f"{n} users: successes", 2 * n, "transfers"),
+        figure("hostile client: connections held", hostile.opened,
+               "connections"),
+        figure("hostile client: connections refused (429/503)",
+               hostile.refused, "connections"),
         figure(f"{n} users: aggregate upload", total / up_wall, "MB/s", DD,
                ctx.dd_mb_s()),
         figure(f"{n} users: aggregate download", total / down_wall, "MB/s",

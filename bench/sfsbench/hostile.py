@@ -4,7 +4,10 @@ workload runs, opening each again as soon as the frontend closes or refuses
 it. The frontend's per-client caps should turn most of them away with 429
 and the users should not notice."""
 
+import json
 import socket
+import subprocess
+import sys
 import threading
 
 IDLE = 64
@@ -13,9 +16,8 @@ ADDRESS = "127.0.0.2"
 
 
 class Hostile:
-    def __init__(self, port, enabled=True):
+    def __init__(self, port):
         self.port = port
-        self.enabled = enabled  # off: a baseline without the attack
         self.stopping = threading.Event()
         self.lock = threading.Lock()
         self.opened = 0    # connections the frontend accepted
@@ -24,8 +26,6 @@ class Hostile:
         self.sockets = set()
 
     def __enter__(self):
-        if not self.enabled:
-            return self
         for i in range(IDLE):
             self._spawn(None)
         for i in range(WATCHERS):
@@ -76,3 +76,37 @@ class Hostile:
                     self.sockets.discard(s)
                 s.close()
             self.stopping.wait(0.2)
+
+
+class HostileProcess:
+    """Hostile in a process of its own, as a real attacker would be: its
+    threads then do not compete with the users' for this interpreter's
+    lock. Counts come back as JSON when the workload ends."""
+
+    def __init__(self, port, enabled=True):
+        self.port = port
+        self.enabled = enabled  # off: a baseline without the attack
+        self.process = None
+        self.opened = 0
+        self.refused = 0
+
+    def __enter__(self):
+        if self.enabled:
+            self.process = subprocess.Popen(
+                [sys.executable, __file__, str(self.port)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        return self
+
+    def __exit__(self, *exc):
+        if self.process is None:
+            return
+        out, _ = self.process.communicate(input="", timeout=60)
+        counts = json.loads(out)
+        self.opened, self.refused = counts["opened"], counts["refused"]
+
+
+if __name__ == "__main__":
+    # Attacks 127.0.0.1:<port> until stdin closes; prints its counts.
+    with Hostile(int(sys.argv[1])) as attack:
+        sys.stdin.read()
+    print(json.dumps({"opened": attack.opened, "refused": attack.refused}))

@@ -13,7 +13,7 @@ import time
 
 from .context import figure
 from .errors import BenchError
-from .hostile import Hostile
+from .hostile import HostileProcess
 from .procs import MIB, peak_rss_mib, reset_peak_rss
 from .transfers import DD, NGINX
 
@@ -72,7 +72,7 @@ def users(ctx):
         reset_peak_rss(pid)
     user = [http.from_address(f"127.0.1.{1 + i // USERS_PER_ADDRESS}")
             for i in range(n)]
-    with Hostile(http.port, enabled=ctx.options.hostile) as hostile:
+    with HostileProcess(http.port, enabled=ctx.options.hostile) as hostile:
         up_times, up_wall = all_at_once(
             n, lambda i: user[i].upload(path(i), chunks(i), size, digests[i]))
         down_times, down_wall = all_at_once(

@@ -148,6 +148,14 @@ TEST_F(ClusterPlaneTest, PlaintextAndForeignCertificatesAreRefused) {
     EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE)
         << name << ": " << status.error_message();
   }
+  // The CLI with a foreign certificate fails with a reason, not a bare
+  // "Deadline Exceeded".
+  CommandResult cli =
+      RunCommand({BinDir() + "/sfs", "--master=" + cluster_->master_address(),
+                  "--tls_dir=" + cluster_->dir() + "/foreign/admin",
+                  "--timeout=2s", "status"});
+  EXPECT_EQ(cli.exit_code, 1);
+  EXPECT_NE(cli.err.find("certificate"), std::string::npos) << cli.err;
   auto plaintext_chunkserver = sfs::NewChannel(cluster_->chunkserver_address(0),
                                                *ClusterCredentials::Insecure(),
                                                ClusterRole::kChunkserver);

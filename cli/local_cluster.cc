@@ -94,16 +94,10 @@ absl::Status LocalCluster::Start() {
   std::string master = absl::StrCat("127.0.0.1:", options_.master_port);
   // Mutual TLS between every process, from a CA made on the first start.
   const std::string tls = options_.data_dir + "/tls";
-  std::vector<CertificateRequest> identities = {
-      {ClusterRole::kMaster, "master"},
-      {ClusterRole::kFrontend, "frontend"},
-      {ClusterRole::kAdmin, "admin"}};
-  for (int i = 1; i <= options_.chunkservers; ++i) {
-    identities.push_back({ClusterRole::kChunkserver, absl::StrCat("rp", i)});
-  }
   if (options_.tls) {
-    RETURN_IF_ERROR(
-        EnsureClusterCertificates(tls, identities, absl::Hours(24 * 825)));
+    RETURN_IF_ERROR(EnsureClusterCertificates(
+        tls, LocalClusterIdentities(options_.chunkservers),
+        absl::Hours(24 * 825)));
   }
   auto tls_dir = [this, &tls](absl::string_view name) {
     return options_.tls ? absl::StrCat("--tls_dir=", tls, "/", name)

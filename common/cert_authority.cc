@@ -232,4 +232,15 @@ absl::Status EnsureClusterCertificates(
   return absl::OkStatus();
 }
 
+std::vector<CertificateRequest> LocalClusterIdentities(int chunkservers) {
+  std::vector<CertificateRequest> identities = {
+      {ClusterRole::kMaster, "master"},
+      {ClusterRole::kFrontend, "frontend"},
+      {ClusterRole::kAdmin, "admin"}};
+  for (int i = 1; i <= chunkservers; ++i) {
+    identities.push_back({ClusterRole::kChunkserver, absl::StrCat("rp", i)});
+  }
+  return identities;
+}
+
 }  // namespace sfs

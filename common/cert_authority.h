@@ -57,6 +57,10 @@ absl::Status EnsureClusterCertificates(
     const std::string& dir, const std::vector<CertificateRequest>& requests,
     absl::Duration validity);
 
+// The identities of a cluster on one machine (`sfs up`, the tests):
+// "master", "frontend", "admin", and chunkservers "rp1".."rp<chunkservers>".
+std::vector<CertificateRequest> LocalClusterIdentities(int chunkservers);
+
 }  // namespace sfs
 
 #endif  // SFS_COMMON_CERT_AUTHORITY_H_

@@ -112,15 +112,9 @@ TestCluster::TestCluster(const TestClusterOptions& options)
   }
   chunkserver_pids_.assign(options_.chunkservers, -1);
   if (options_.tls) {
-    std::vector<CertificateRequest> identities = {
-        {ClusterRole::kMaster, "master"},
-        {ClusterRole::kFrontend, "frontend"},
-        {ClusterRole::kAdmin, "admin"}};
-    for (int i = 1; i <= options_.chunkservers; ++i) {
-      identities.push_back({ClusterRole::kChunkserver, absl::StrCat("rp", i)});
-    }
-    absl::Status made =
-        EnsureClusterCertificates(dir_ + "/tls", identities, absl::Hours(24));
+    absl::Status made = EnsureClusterCertificates(
+        dir_ + "/tls", LocalClusterIdentities(options_.chunkservers),
+        absl::Hours(24));
     EXPECT_TRUE(made.ok()) << made;
   }
 }

@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
 #include "common/log.h"
@@ -10,10 +11,12 @@
 
 namespace sfs {
 
-ChunkCloner::ChunkCloner(ChunkStore* store, ChannelPool* channels, int threads,
+ChunkCloner::ChunkCloner(ChunkStore* store, ChunkWriters* writers,
+                         ChannelPool* channels, int threads,
                          uint64_t bytes_per_second,
                          absl::Duration stall_timeout)
     : store_(store),
+      writers_(writers),
       channels_(channels),
       limiter_(bytes_per_second),
       watchdog_(stall_timeout) {
@@ -58,12 +61,17 @@ void ChunkCloner::Work() {
 }
 
 absl::Status ChunkCloner::Clone(const proto::ChunkserverCommand& command) {
-  ASSIGN_OR_RETURN(
-      std::unique_ptr<ChunkAppender> appender,
-      store_->OpenForAppend(command.handle(), command.version(), 0));
+  ASSIGN_OR_RETURN(std::unique_ptr<ChunkAppender> appender,
+                   writers_->OpenTakingOver(command.handle(), command.version(),
+                                            0, "a clone"));
+  grpc::ClientContext context;
+  const WriterCalls calls{nullptr, &context};
+  writers_->Register(command.handle(), calls);
+  absl::Cleanup unregister = [&] {
+    writers_->Unregister(command.handle(), calls);
+  };
   auto stub =
       proto::Chunkserver::NewStub(channels_->Get(command.source_address()));
-  grpc::ClientContext context;
   proto::ReadChunkRequest request;
   request.set_handle(command.handle());
   request.set_version(command.version());
@@ -96,8 +104,9 @@ absl::Status ChunkCloner::Clone(const proto::ChunkserverCommand& command) {
       status = absl::DataLossError("copy does not match the chunk's checksum");
     }
   }
-  appender.reset();
-  if (!status.ok()) store_->Delete(command.handle()).IgnoreError();
+  // Deleted while still ours: a copy that took over from this one keeps
+  // what it wrote.
+  if (!status.ok()) appender->Abandon();
   return status;
 }
 

@@ -7,7 +7,12 @@
 // sends nothing for `stall_timeout` (frozen, or its disk hung) fails the
 // copy; one that died is noticed by the channel's keepalives.
 //
-// Thread-safe. `store` and `channels` must outlive the cloner.
+// The master orders a copy only of a chunk sealed elsewhere that this
+// server holds no good replica of, so a write of that chunk still running
+// here is a stale one: the copy takes the chunk over from it
+// (chunkserver/chunk_writers.h) instead of failing until it ends.
+//
+// Thread-safe. `store`, `writers` and `channels` must outlive the cloner.
 #ifndef SFS_CHUNKSERVER_CHUNK_CLONER_H_
 #define SFS_CHUNKSERVER_CHUNK_CLONER_H_
 
@@ -20,6 +25,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "chunkserver/chunk_store.h"
+#include "chunkserver/chunk_writers.h"
 #include "common/bandwidth_limiter.h"
 #include "common/channel_pool.h"
 #include "common/stall_watchdog.h"
@@ -31,8 +37,9 @@ class ChunkCloner {
  public:
   // `threads` copies run at once; together they use at most
   // `bytes_per_second` (0: unlimited).
-  ChunkCloner(ChunkStore* store, ChannelPool* channels, int threads,
-              uint64_t bytes_per_second, absl::Duration stall_timeout);
+  ChunkCloner(ChunkStore* store, ChunkWriters* writers, ChannelPool* channels,
+              int threads, uint64_t bytes_per_second,
+              absl::Duration stall_timeout);
   ~ChunkCloner();  // abandons queued work, waits for running copies
 
   // Queues a REPLICATE_CHUNK command.
@@ -45,6 +52,7 @@ class ChunkCloner {
   void Work();
 
   ChunkStore* const store_;
+  ChunkWriters* const writers_;
   ChannelPool* const channels_;
   BandwidthLimiter limiter_;
   StallWatchdog watchdog_;

@@ -89,11 +89,12 @@ absl::Status SyncDir(const std::string& dir) {
 // ChunkAppender
 
 ChunkAppender::ChunkAppender(ChunkStore* store, uint64_t handle,
-                             uint64_t version, int data_fd, int crc_fd,
-                             uint64_t length, std::string tail)
+                             uint64_t version, uint64_t writer, int data_fd,
+                             int crc_fd, uint64_t length, std::string tail)
     : store_(store),
       handle_(handle),
       version_(version),
+      writer_(writer),
       data_fd_(data_fd),
       crc_fd_(crc_fd),
       length_(length),
@@ -102,15 +103,20 @@ ChunkAppender::ChunkAppender(ChunkStore* store, uint64_t handle,
 ChunkAppender::~ChunkAppender() {
   close(data_fd_);
   close(crc_fd_);
-  if (!sealed_) store_->FinishWrite(handle_, length_, /*sealed=*/false, 0);
+  if (!sealed_) {
+    store_->FinishWrite(handle_, writer_, length_, /*sealed=*/false, 0);
+  }
 }
+
+void ChunkAppender::Abandon() { store_->AbandonWrite(handle_, writer_); }
 
 absl::Status ChunkAppender::Append(absl::string_view data) {
   if (sealed_) return absl::FailedPreconditionError("chunk is sealed");
   if (length_ + data.size() > kMaxChunkBytes) {
     return absl::ResourceExhaustedError("write past the end of a 64 MiB chunk");
   }
-  RETURN_IF_ERROR(store_->ReserveLength(handle_, length_ + data.size()));
+  RETURN_IF_ERROR(
+      store_->ReserveLength(handle_, writer_, length_ + data.size()));
   std::string data_path = store_->PathOf(handle_, ".data");
   RETURN_IF_ERROR(store_->NoteWriteResult(
       WriteFully(data_fd_, data.data(), data.size(), length_, data_path)));
@@ -171,7 +177,7 @@ absl::StatusOr<uint32_t> ChunkAppender::Seal() {
   RETURN_IF_ERROR(store_->WriteMeta(handle_, state));
   sealed_ = true;
   sealed_crc_ = state.crc32c;
-  store_->FinishWrite(handle_, length_, /*sealed=*/true, sealed_crc_);
+  store_->FinishWrite(handle_, writer_, length_, /*sealed=*/true, sealed_crc_);
   return sealed_crc_;
 }
 
@@ -292,6 +298,7 @@ absl::Status ChunkStore::WriteMeta(uint64_t handle, const ChunkState& state) {
 
 absl::StatusOr<std::unique_ptr<ChunkAppender>> ChunkStore::OpenForAppend(
     uint64_t handle, uint64_t version, uint64_t offset) {
+  uint64_t writer;
   {
     absl::MutexLock lock(&mu_);
     auto it = chunks_.find(handle);
@@ -307,12 +314,14 @@ absl::StatusOr<std::unique_ptr<ChunkAppender>> ChunkStore::OpenForAppend(
           return absl::FailedPreconditionError("chunk is sealed");
         }
         std::unique_ptr<ChunkAppender> done(
-            new ChunkAppender(this, handle, version, -1, -1, s.length, ""));
+            new ChunkAppender(this, handle, version, 0, -1, -1, s.length, ""));
         done->sealed_ = true;
         done->sealed_crc_ = s.crc32c;
         return done;
       }
-      if (s.writing) return absl::AbortedError("chunk already has a writer");
+      if (s.writer != 0) {
+        return absl::AbortedError("chunk already has a writer");
+      }
       if (s.version != version)
         return absl::FailedPreconditionError("chunk version mismatch");
       if (offset > s.length) {
@@ -322,10 +331,10 @@ absl::StatusOr<std::unique_ptr<ChunkAppender>> ChunkStore::OpenForAppend(
     }
     ChunkState& s = chunks_[handle];
     s.version = version;
-    s.writing = true;
+    s.writer = writer = ++last_writer_;
   }
   auto fail = [&](absl::Status status) {
-    FinishWrite(handle, offset, /*sealed=*/false, 0);
+    FinishWrite(handle, writer, offset, /*sealed=*/false, 0);
     return status;
   };
   if (offset == 0) {
@@ -356,15 +365,16 @@ absl::StatusOr<std::unique_ptr<ChunkAppender>> ChunkStore::OpenForAppend(
     return fail(status);
   }
   return std::unique_ptr<ChunkAppender>(new ChunkAppender(
-      this, handle, version, data_fd, crc_fd, offset, std::move(tail)));
+      this, handle, version, writer, data_fd, crc_fd, offset, std::move(tail)));
 }
 
-void ChunkStore::FinishWrite(uint64_t handle, uint64_t length, bool sealed,
-                             uint32_t crc32c) {
+void ChunkStore::FinishWrite(uint64_t handle, uint64_t writer, uint64_t length,
+                             bool sealed, uint32_t crc32c) {
   absl::MutexLock lock(&mu_);
   auto it = chunks_.find(handle);
-  if (it == chunks_.end()) return;  // deleted while being written
-  it->second.writing = false;
+  // Deleted while being written (and perhaps opened again since).
+  if (it == chunks_.end() || it->second.writer != writer) return;
+  it->second.writer = 0;
   used_bytes_ = used_bytes_ - it->second.length + length;
   it->second.length = length;
   it->second.sealed = sealed;
@@ -372,10 +382,11 @@ void ChunkStore::FinishWrite(uint64_t handle, uint64_t length, bool sealed,
   if (sealed) added_.push_back(SealedChunk{handle, it->second.version, length});
 }
 
-absl::Status ChunkStore::ReserveLength(uint64_t handle, uint64_t length) {
+absl::Status ChunkStore::ReserveLength(uint64_t handle, uint64_t writer,
+                                       uint64_t length) {
   absl::MutexLock lock(&mu_);
   auto it = chunks_.find(handle);
-  if (it == chunks_.end())
+  if (it == chunks_.end() || it->second.writer != writer)
     return absl::AbortedError("chunk deleted while written");
   uint64_t used = used_bytes_ - it->second.length + length;
   if (capacity_bytes_ > 0 && used > capacity_bytes_) {
@@ -446,6 +457,23 @@ bool ChunkStore::ForgetLocked(uint64_t handle) {
   return true;
 }
 
+void ChunkStore::AbandonWrite(uint64_t handle, uint64_t writer) {
+  auto ours = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto it = chunks_.find(handle);
+    return it != chunks_.end() && it->second.writer == writer;
+  };
+  {
+    absl::MutexLock lock(&mu_);
+    if (!ours()) return;
+  }
+  // Unlinked while still claimed, so no new writer can have created files
+  // of the same name that this would remove.
+  absl::Status unlinked = Unlink(handle);
+  absl::MutexLock lock(&mu_);
+  if (!unlinked.ok()) disk_failed_ = true;
+  if (ours()) ForgetLocked(handle);
+}
+
 absl::Status ChunkStore::Delete(uint64_t handle) {
   {
     absl::MutexLock lock(&mu_);
@@ -514,7 +542,7 @@ int ChunkStore::DropIdleOpenChunks(absl::Duration max_idle) {
     absl::MutexLock lock(&mu_);
     absl::Time cutoff = absl::Now() - max_idle;
     for (const auto& [handle, state] : chunks_) {
-      if (state.sealed || state.writing) continue;
+      if (state.sealed || state.writer != 0) continue;
       struct stat st;
       if (stat(PathOf(handle, ".data").c_str(), &st) != 0 ||
           absl::FromTimeT(st.st_mtime) < cutoff) {

@@ -71,14 +71,23 @@ class ChunkAppender {
 
   uint64_t length() const { return length_; }
 
+  // Deletes the unsealed chunk, for a write that failed and is not to be
+  // resumed (a clone). Does nothing if the chunk is no longer this
+  // appender's (deleted meanwhile). Appending afterwards fails.
+  void Abandon();
+
  private:
   friend class ChunkStore;
   ChunkAppender(ChunkStore* store, uint64_t handle, uint64_t version,
-                int data_fd, int crc_fd, uint64_t length, std::string tail);
+                uint64_t writer, int data_fd, int crc_fd, uint64_t length,
+                std::string tail);
 
   ChunkStore* const store_;
   const uint64_t handle_;
   const uint64_t version_;
+  // This appender's claim on the chunk (ChunkState::writer); 0 for the
+  // appender of a chunk already sealed, which holds no claim.
+  const uint64_t writer_;
   const int data_fd_;
   const int crc_fd_;
   uint64_t length_;
@@ -191,7 +200,11 @@ class ChunkStore {
     uint64_t version = 0;
     uint64_t length = 0;
     bool sealed = false;
-    bool writing = false;
+    // The ChunkAppender holding the chunk open (a number never reused), or
+    // 0. The store's bookkeeping only ever takes a writer's results while
+    // the chunk is still its own: a writer whose chunk was deleted, and
+    // perhaps opened again by another, changes nothing.
+    uint64_t writer = 0;
     uint32_t crc32c = 0;  // of the whole chunk, once sealed
   };
 
@@ -204,11 +217,15 @@ class ChunkStore {
   absl::Status Unlink(uint64_t handle);
   std::string PathOf(uint64_t handle, absl::string_view suffix) const;
   absl::Status WriteMeta(uint64_t handle, const ChunkState& state);
-  void FinishWrite(uint64_t handle, uint64_t length, bool sealed,
-                   uint32_t crc32c);
+  // Ends `writer`'s claim on `handle` and records where it left the chunk.
+  void FinishWrite(uint64_t handle, uint64_t writer, uint64_t length,
+                   bool sealed, uint32_t crc32c);
   // Keeps used_bytes() current while a chunk is being written; fails with
-  // ResourceExhausted when `length` would exceed the capacity.
-  absl::Status ReserveLength(uint64_t handle, uint64_t length);
+  // ResourceExhausted when `length` would exceed the capacity, Aborted when
+  // the chunk is no longer `writer`'s.
+  absl::Status ReserveLength(uint64_t handle, uint64_t writer, uint64_t length);
+  // ChunkAppender::Abandon.
+  void AbandonWrite(uint64_t handle, uint64_t writer);
   // Records the outcome of a write: an I/O error marks the disk failed.
   absl::Status NoteWriteResult(absl::Status status);
 
@@ -220,6 +237,7 @@ class ChunkStore {
   bool disk_failed_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<uint64_t> corrupt_ ABSL_GUARDED_BY(mu_);
   std::map<uint64_t, ChunkState> chunks_ ABSL_GUARDED_BY(mu_);
+  uint64_t last_writer_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<SealedChunk> added_ ABSL_GUARDED_BY(mu_);
   std::vector<uint64_t> removed_ ABSL_GUARDED_BY(mu_);
 };

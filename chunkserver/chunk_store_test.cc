@@ -202,6 +202,46 @@ TEST_F(ChunkStoreTest, DeleteReportsRemoval) {
   EXPECT_EQ(store_->used_bytes(), 0u);
 }
 
+// A writer whose chunk was deleted under it, and opened again by another,
+// changes nothing of the new writer's chunk when it appends or ends.
+TEST_F(ChunkStoreTest, AWriterWhoseChunkWasReopenedChangesNothing) {
+  auto old_writer = store_->OpenForAppend(9, 1, 0);
+  ASSERT_TRUE(old_writer.ok());
+  ASSERT_TRUE((*old_writer)->Append("old bytes").ok());
+  ASSERT_TRUE(store_->Delete(9).ok());
+  auto new_writer = store_->OpenForAppend(9, 1, 0);
+  ASSERT_TRUE(new_writer.ok()) << new_writer.status();
+  ASSERT_TRUE((*new_writer)->Append("new").ok());
+
+  EXPECT_EQ((*old_writer)->Append("more").code(), absl::StatusCode::kAborted);
+  old_writer->reset();
+  // Still the new writer's: nobody else may open it.
+  EXPECT_EQ(store_->OpenForAppend(9, 1, 0).status().code(),
+            absl::StatusCode::kAborted);
+  ASSERT_TRUE((*new_writer)->Seal().ok());
+  EXPECT_EQ(ReadAll(9, 1), "new");
+}
+
+TEST_F(ChunkStoreTest, AbandonDeletesTheChunkUnlessItWasReopened) {
+  auto abandoned = store_->OpenForAppend(4, 1, 0);
+  ASSERT_TRUE(abandoned.ok());
+  ASSERT_TRUE((*abandoned)->Append("partial").ok());
+  (*abandoned)->Abandon();
+  EXPECT_FALSE(std::filesystem::exists(DataPath(4)));
+  EXPECT_EQ(store_->chunk_count(), 0u);
+  abandoned->reset();
+
+  // Abandoning a chunk deleted and opened again by another writer leaves
+  // the other writer's chunk alone.
+  auto stale = store_->OpenForAppend(5, 1, 0);
+  ASSERT_TRUE(stale.ok());
+  ASSERT_TRUE(store_->Delete(5).ok());
+  WriteSealed(5, "sealed by the new writer", 7);
+  (*stale)->Abandon();
+  stale->reset();
+  EXPECT_EQ(ReadAll(5, 1), "sealed by the new writer");
+}
+
 TEST(ChunkStoreCapacityTest, RefusesWritesPastCapacity) {
   char tmpl[] = "/tmp/chunk_store_capacity.XXXXXX";
   std::string dir = mkdtemp(tmpl);

@@ -25,10 +25,6 @@ const std::initializer_list<ClusterRole> kChunkCallers = {
 using AckStream =
     grpc::ServerReaderWriter<proto::WriteChunkAck, proto::WriteChunkRequest>;
 
-// How long a resumed write waits for the stream it cancelled to let go of
-// the chunk (it may be in an fsync) before answering Aborted.
-constexpr absl::Duration kTakeOverWait = absl::Seconds(10);
-
 // The next hop of a write pipeline: a stream to the downstream replica, and a
 // thread relaying its acknowledgements to our upstream.
 class DownstreamHop {
@@ -47,9 +43,13 @@ class DownstreamHop {
     next->mutable_downstream()->erase(next->mutable_downstream()->begin());
     healthy_ = stream_->Write(first);
     relay_ = std::thread([this, upstream] {
+      // Reads to the end even once the upstream is gone: Finish() may only
+      // be called on a stream read to its end, and a Finish() with acks
+      // left unread can wait forever.
       proto::WriteChunkAck ack;
+      bool relaying = true;
       while (stream_->Read(&ack)) {
-        if (!upstream->Write(ack)) break;
+        relaying = relaying && upstream->Write(ack);
       }
     });
   }
@@ -107,8 +107,21 @@ absl::Status ChunkserverService::RunWrite(grpc::ServerContext* context,
                                           proto::WriteChunkHeader* header_out,
                                           std::string* failed_replica) {
   *failed_replica = address_;
+  // Every read from the upstream is watched: one that sends nothing for
+  // the idle limit has the call cancelled.
+  bool idle = false;
+  auto read = [&](proto::WriteChunkRequest* request) {
+    return idle_watchdog_.Watch(
+        context, [&] { return upstream->Read(request); }, &idle);
+  };
+  auto idle_error = [&] {
+    return absl::DeadlineExceededError(
+        absl::StrCat("the upstream sent nothing for ",
+                     absl::FormatDuration(write_idle_timeout_)));
+  };
   proto::WriteChunkRequest request;
-  if (!upstream->Read(&request) || !request.has_header()) {
+  if (!read(&request) || !request.has_header()) {
+    if (idle) return idle_error();
     return absl::InvalidArgumentError("a write must start with a header");
   }
   const proto::WriteChunkHeader header = request.header();
@@ -119,7 +132,10 @@ absl::Status ChunkserverService::RunWrite(grpc::ServerContext* context,
   RETURN_IF_ERROR(tokens_->Verify(header.token(), header.handle(),
                                   proto::BlockToken::WRITE, replicas,
                                   absl::Now()));
-  ASSIGN_OR_RETURN(std::unique_ptr<ChunkAppender> appender, TakeOver(header));
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<ChunkAppender> appender,
+      writers_->OpenTakingOver(header.handle(), header.version(),
+                               header.offset(), "a resumed write"));
   // Registered before any call that may block, so a takeover can cancel
   // it; unregistered before the hop (whose context it names) is destroyed
   // and before the appender lets go of the chunk.
@@ -128,9 +144,12 @@ absl::Status ChunkserverService::RunWrite(grpc::ServerContext* context,
     downstream =
         std::make_unique<DownstreamHop>(channels_, header.downstream(0));
   }
-  Register(header.handle(),
-           RunningWrite{context, downstream ? downstream->context() : nullptr});
-  absl::Cleanup unregister = [&] { Unregister(header.handle(), context); };
+  const WriterCalls calls{context,
+                          downstream ? downstream->context() : nullptr};
+  writers_->Register(header.handle(), calls);
+  absl::Cleanup unregister = [&] {
+    writers_->Unregister(header.handle(), calls);
+  };
   if (downstream) downstream->Start(header, upstream);
   request.clear_header();
 
@@ -156,8 +175,10 @@ absl::Status ChunkserverService::RunWrite(grpc::ServerContext* context,
       return absl::CancelledError("upstream went away");
     }
     request.Clear();
-  } while (!sealed && upstream->Read(&request));
+  } while (!sealed && read(&request));
 
+  // The hop's destructor cancels the downstream stream.
+  if (idle) return idle_error();
   if (downstream) {
     absl::Status down = downstream->Finish();
     if (!down.ok()) {
@@ -169,46 +190,6 @@ absl::Status ChunkserverService::RunWrite(grpc::ServerContext* context,
     return absl::CancelledError("write ended before the chunk was sealed");
   }
   return absl::OkStatus();
-}
-
-absl::StatusOr<std::unique_ptr<ChunkAppender>> ChunkserverService::TakeOver(
-    const proto::WriteChunkHeader& header) {
-  const absl::Time deadline = absl::Now() + kTakeOverWait;
-  bool cancelled = false;
-  while (true) {
-    absl::StatusOr<std::unique_ptr<ChunkAppender>> appender =
-        store_->OpenForAppend(header.handle(), header.version(),
-                              header.offset());
-    if (appender.status().code() != absl::StatusCode::kAborted ||
-        absl::Now() >= deadline) {
-      return appender;
-    }
-    if (!cancelled) {
-      absl::MutexLock lock(&writes_mu_);
-      auto it = writes_.find(header.handle());
-      if (it != writes_.end()) {
-        Log("chunk ", header.handle(),
-            ": a resumed write takes over from a stream still running");
-        it->second.upstream->TryCancel();
-        if (it->second.downstream != nullptr)
-          it->second.downstream->TryCancel();
-        cancelled = true;
-      }
-    }
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-}
-
-void ChunkserverService::Register(uint64_t handle, const RunningWrite& write) {
-  absl::MutexLock lock(&writes_mu_);
-  writes_[handle] = write;
-}
-
-void ChunkserverService::Unregister(uint64_t handle,
-                                    grpc::ServerContext* upstream) {
-  absl::MutexLock lock(&writes_mu_);
-  auto it = writes_.find(handle);
-  if (it != writes_.end() && it->second.upstream == upstream) writes_.erase(it);
 }
 
 grpc::Status ChunkserverService::WriteChunk(grpc::ServerContext* context,

@@ -9,11 +9,7 @@
 // When a write fails, the trailing metadata kFailedReplicaKey names the
 // replica to blame, so the client can resume on the others. A resumed
 // pipeline takes its chunk over from a stream of an earlier attempt that is
-// still running here (it has not noticed its end yet, say because it waits
-// on a hop that died): that stream and its next hop are cancelled, as HDFS
-// datanodes do on pipeline recovery, rather than making the writer wait for
-// it. Only one pipeline ever writes a chunk, so the newest stream is its
-// live one.
+// still running here (chunkserver/chunk_writers.h).
 //
 // ReadChunk streams a range of a sealed chunk in segments whose every byte
 // was verified against the on-disk checksums. A replica that fails its
@@ -22,24 +18,26 @@
 // Each hop reaches the next through a shared ChannelPool, whose keepalives
 // close the connection to a replica that died or froze (at most ~20 s, see
 // common/rpc_settings.h): the write then fails with that replica blamed
-// instead of waiting for it forever.
+// instead of waiting for it forever. Upstream, keepalives are not enough:
+// a connection whose peer's side was dropped while this server was frozen
+// may never learn it, so a write whose upstream sends nothing for the idle
+// time-out is cancelled as well.
 //
 // Callers must hold the frontend or chunkserver role (common/cluster_tls.h),
 // and every read and write must carry a block token for its chunk
 // (common/block_token.h); a write's token also names every replica the
 // write may be forwarded to.
 //
-// `store`, `channels` and `tokens` must outlive the service. Thread-safe.
+// `store`, `writers`, `channels` and `tokens` must outlive the service.
+// Thread-safe.
 #ifndef SFS_CHUNKSERVER_CHUNKSERVER_SERVICE_H_
 #define SFS_CHUNKSERVER_CHUNKSERVER_SERVICE_H_
 
-#include <map>
-
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "chunkserver/chunk_store.h"
+#include "chunkserver/chunk_writers.h"
 #include "common/block_token.h"
 #include "common/channel_pool.h"
+#include "common/stall_watchdog.h"
 #include "proto/sfs.grpc.pb.h"
 
 namespace sfs {
@@ -52,12 +50,18 @@ class ChunkserverService final : public proto::Chunkserver::Service {
   // `address` is how peers reach this server: failures are blamed on it,
   // and a write's token must name it. `tokens` checks every read's and
   // write's block token.
-  ChunkserverService(ChunkStore* store, ChannelPool* channels,
-                     const BlockTokenVerifier* tokens, std::string address)
+  // A write stream whose upstream sends nothing for `write_idle_timeout`
+  // is cancelled.
+  ChunkserverService(ChunkStore* store, ChunkWriters* writers,
+                     ChannelPool* channels, const BlockTokenVerifier* tokens,
+                     std::string address, absl::Duration write_idle_timeout)
       : store_(store),
+        writers_(writers),
         channels_(channels),
         tokens_(tokens),
-        address_(std::move(address)) {}
+        address_(std::move(address)),
+        write_idle_timeout_(write_idle_timeout),
+        idle_watchdog_(write_idle_timeout) {}
 
   grpc::Status WriteChunk(
       grpc::ServerContext* context,
@@ -74,34 +78,23 @@ class ChunkserverService final : public proto::Chunkserver::Service {
  private:
   using AckStream =
       grpc::ServerReaderWriter<proto::WriteChunkAck, proto::WriteChunkRequest>;
-  // A write stream running here, to cancel when a newer one takes over.
-  struct RunningWrite {
-    grpc::ServerContext* upstream;
-    grpc::ClientContext* downstream;  // null at the tail of the chain
-  };
-
   // Runs one hop of a write; on failure *failed_replica names the replica
   // to blame (this one for a local error).
   absl::Status RunWrite(grpc::ServerContext* context, AckStream* upstream,
                         proto::WriteChunkHeader* header,
                         std::string* failed_replica);
-  // Opens the chunk for this write, cancelling an earlier stream that still
-  // holds it and waiting (bounded) for it to let go.
-  absl::StatusOr<std::unique_ptr<ChunkAppender>> TakeOver(
-      const proto::WriteChunkHeader& header);
-  void Register(uint64_t handle, const RunningWrite& write);
-  void Unregister(uint64_t handle, grpc::ServerContext* upstream);
 
   absl::Status ServeRead(grpc::ServerContext* context,
                          const proto::ReadChunkRequest& r,
                          grpc::ServerWriter<proto::ReadChunkResponse>* out);
 
   ChunkStore* const store_;
+  ChunkWriters* const writers_;
   ChannelPool* const channels_;
   const BlockTokenVerifier* const tokens_;
   const std::string address_;
-  absl::Mutex writes_mu_;
-  std::map<uint64_t, RunningWrite> writes_ ABSL_GUARDED_BY(writes_mu_);
+  const absl::Duration write_idle_timeout_;
+  StallWatchdog idle_watchdog_;
 };
 
 }  // namespace sfs

@@ -48,6 +48,9 @@ ABSL_FLAG(absl::Duration, scrub_interval, absl::Hours(24),
           "every sealed chunk's checksums are verified once per interval");
 ABSL_FLAG(uint64_t, scrub_bandwidth, 20ull << 20,
           "bytes per second the scrubber may read (0: unlimited)");
+ABSL_FLAG(absl::Duration, write_idle_timeout, absl::Minutes(2),
+          "cancel a chunk write whose upstream sends nothing for this long "
+          "(a vanished writer would otherwise hold the chunk and a thread)");
 ABSL_FLAG(absl::Duration, clone_stall_timeout, absl::Seconds(30),
           "a re-replication copy whose source sends nothing this long fails");
 
@@ -104,8 +107,11 @@ int main(int argc, char** argv) {
   // The master's keys, learnt at registration.
   sfs::BlockTokenVerifier tokens;
   options.tokens = &tokens;
-  sfs::ChunkserverService service(store->get(), &peers, &tokens,
-                                  options.advertised_address);
+  // Who writes each chunk, shared by write streams and clones.
+  sfs::ChunkWriters writers(store->get());
+  sfs::ChunkserverService service(store->get(), &writers, &peers, &tokens,
+                                  options.advertised_address,
+                                  absl::GetFlag(FLAGS_write_idle_timeout));
   prometheus::Registry metrics_registry;
   sfs::EnableGrpcHealth();
   if (absl::Status exposed = sfs::CheckClusterListenAddress(
@@ -128,7 +134,7 @@ int main(int argc, char** argv) {
   sfs::Log("serving on ", listen, " as ", options.server_id, ", chunks in ",
            data_dir);
 
-  sfs::ChunkCloner cloner(store->get(), &peers,
+  sfs::ChunkCloner cloner(store->get(), &writers, &peers,
                           absl::GetFlag(FLAGS_clone_threads),
                           absl::GetFlag(FLAGS_clone_bandwidth),
                           absl::GetFlag(FLAGS_clone_stall_timeout));

@@ -17,16 +17,26 @@ StallWatchdog::~StallWatchdog() {
 
 bool StallWatchdog::Watch(grpc::ClientContext* context,
                           absl::FunctionRef<bool()> operation, bool* stalled) {
-  uint64_t token = Arm(context);
+  return WatchCall(Call{context, nullptr}, operation, stalled);
+}
+
+bool StallWatchdog::Watch(grpc::ServerContext* context,
+                          absl::FunctionRef<bool()> operation, bool* stalled) {
+  return WatchCall(Call{nullptr, context}, operation, stalled);
+}
+
+bool StallWatchdog::WatchCall(Call call, absl::FunctionRef<bool()> operation,
+                              bool* stalled) {
+  uint64_t token = Arm(call);
   bool done = operation();
   if (Disarm(token)) *stalled = true;
   return done;
 }
 
-uint64_t StallWatchdog::Arm(grpc::ClientContext* context) {
+uint64_t StallWatchdog::Arm(Call call) {
   absl::MutexLock lock(&mu_);
   uint64_t token = next_token_++;
-  watches_[token] = Armed{context, absl::Now() + limit_, false};
+  watches_[token] = Armed{call, absl::Now() + limit_, false};
   return token;
 }
 
@@ -49,7 +59,8 @@ void StallWatchdog::Run() {
     for (auto& [token, watch] : watches_) {
       if (!watch.fired && watch.deadline <= now) {
         watch.fired = true;
-        watch.context->TryCancel();
+        if (watch.call.client != nullptr) watch.call.client->TryCancel();
+        if (watch.call.server != nullptr) watch.call.server->TryCancel();
       }
     }
   }

@@ -4,6 +4,10 @@
 // would also cut long healthy transfers. Only the time spent inside one
 // operation counts, never the caller's own pace between operations.
 //
+// Servers use it too: a chunkserver's write stream whose upstream sends
+// nothing for the limit is cancelled, so a writer that vanished without
+// closing its connection cannot hold a chunk and a thread for ever.
+//
 // One background thread per watchdog. Thread-safe.
 #ifndef SFS_COMMON_STALL_WATCHDOG_H_
 #define SFS_COMMON_STALL_WATCHDOG_H_
@@ -31,14 +35,23 @@ class StallWatchdog {
   // takes longer than the limit, and then sets *stalled.
   bool Watch(grpc::ClientContext* context, absl::FunctionRef<bool()> operation,
              bool* stalled);
+  // The same for a call this process serves.
+  bool Watch(grpc::ServerContext* context, absl::FunctionRef<bool()> operation,
+             bool* stalled);
 
  private:
-  uint64_t Arm(grpc::ClientContext* context);
+  // The call to cancel: exactly one of the two is set.
+  struct Call {
+    grpc::ClientContext* client = nullptr;
+    grpc::ServerContext* server = nullptr;
+  };
+  bool WatchCall(Call call, absl::FunctionRef<bool()> operation, bool* stalled);
+  uint64_t Arm(Call call);
   // Returns whether the call was cancelled as stalled.
   bool Disarm(uint64_t token);
 
   struct Armed {
-    grpc::ClientContext* context;
+    Call call;
     absl::Time deadline;
     bool fired;
   };

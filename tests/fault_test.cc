@@ -13,7 +13,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/checksum.h"
+#include "common/cluster_tls.h"
 #include "gtest/gtest.h"
+#include "proto/sfs.grpc.pb.h"
 #include "tests/test_cluster.h"
 
 namespace sfs {
@@ -386,6 +388,115 @@ TEST_F(FaultTest, CorruptAndTruncatedReplicasAreReplaced) {
     EXPECT_EQ(info->chunks[0].replicas.size(), 3u) << path;
   }
   EXPECT_EQ(*ReadFileSha(client_.get(), "/bad/flip"), ExpectedSha(5 * kMiB, 1));
+}
+
+// A write of one chunk on one chunkserver, from a client that sends a
+// header and a few bytes, reads their ack and then stays silent but
+// connected: what a server sees of a writer that vanished without closing
+// its connection (its peer froze long enough to be dropped on the other
+// side).
+class SilentWrite {
+ public:
+  SilentWrite(TestCluster* cluster, const ChunkInfo& chunk,
+              const std::string& address)
+      : stub_(proto::Chunkserver::NewStub(cluster->NewChannel(
+            address, ClusterRole::kChunkserver, "frontend"))) {
+    // Only so a failing test cannot hang.
+    context_.set_deadline(std::chrono::system_clock::now() +
+                          std::chrono::minutes(3));
+    stream_ = stub_->WriteChunk(&context_);
+    proto::WriteChunkRequest request;
+    proto::WriteChunkHeader* header = request.mutable_header();
+    header->set_handle(chunk.handle);
+    header->set_version(chunk.version);
+    *header->mutable_token() = cluster->SignBlockToken(
+        chunk.handle, proto::BlockToken::WRITE, {address});
+    request.set_data("half a chunk");
+    request.set_data_crc32c(ComputeCrc32c(request.data()));
+    EXPECT_TRUE(stream_->Write(request));
+    proto::WriteChunkAck ack;
+    // Once acknowledged, the server holds the chunk open.
+    EXPECT_TRUE(stream_->Read(&ack));
+    EXPECT_EQ(ack.offset(), request.data().size());
+  }
+
+  // Waits for the server to end the write; returns how it ended.
+  grpc::StatusCode End() {
+    proto::WriteChunkAck ack;
+    while (stream_->Read(&ack)) {
+    }
+    return stream_->Finish().error_code();
+  }
+
+ private:
+  std::unique_ptr<proto::Chunkserver::Stub> stub_;
+  grpc::ClientContext context_;
+  std::unique_ptr<
+      grpc::ClientReaderWriter<proto::WriteChunkRequest, proto::WriteChunkAck>>
+      stream_;
+};
+
+// Uploads a one-chunk file; returns its chunk and the index of the one
+// chunkserver (of four) without a replica.
+ChunkInfo UploadOneChunk(Client* client, const std::string& path, int* spare) {
+  EXPECT_TRUE(Upload(client, path, 3 * kMiB, 7).ok());
+  auto info = client->Stat(path);
+  EXPECT_TRUE(info.ok());
+  const ChunkInfo& chunk = info->chunks[0];
+  EXPECT_EQ(chunk.replicas.size(), 3u);
+  std::set<int> holders;
+  for (const ReplicaInfo& replica : chunk.replicas)
+    holders.insert(replica.rack.back() - '1');
+  for (*spare = 0; holders.count(*spare) > 0;) ++*spare;
+  return chunk;
+}
+
+// A silent write can hold its chunk for ever when nothing tells its
+// connection that the peer is gone. When a replica holder dies, the master
+// can only re-replicate onto the server that holds such a write: the copy
+// must take the chunk over from it, or the chunk stays under-replicated.
+TEST_F(FaultTest, ACloneTakesItsChunkOverFromASilentWrite) {
+  StartCluster();
+  int spare;
+  ChunkInfo chunk = UploadOneChunk(client_.get(), "/stale/f", &spare);
+  const std::string address = cluster_->chunkserver_address(spare);
+  SilentWrite silent(cluster_.get(), chunk, address);
+
+  cluster_->KillChunkserver((spare + 1) % 4, SIGKILL);
+  // Once the master counts the server dead, the chunk is short a replica.
+  absl::StatusOr<FsckReport> report;
+  for (absl::Time start = absl::Now();
+       absl::Now() - start < absl::Seconds(30) &&
+       !(report.ok() && report->under_replicated_chunks > 0);
+       absl::SleepFor(absl::Milliseconds(100))) {
+    report = client_->Fsck();
+  }
+  ASSERT_TRUE(report.ok() && report->under_replicated_chunks > 0);
+  EXPECT_TRUE(
+      WaitForHealing(client_.get(), absl::Seconds(60), "over a silent write")
+          .ok());
+  auto info = client_->Stat("/stale/f");
+  ASSERT_TRUE(info.ok());
+  std::set<std::string> now;
+  for (const ReplicaInfo& replica : info->chunks[0].replicas)
+    now.insert(replica.address);
+  EXPECT_EQ(now.count(address), 1u) << "the copy went to the spare server";
+  // The silent write was cancelled, not left to hold a thread.
+  EXPECT_EQ(silent.End(), grpc::StatusCode::CANCELLED);
+  EXPECT_EQ(*ReadFileSha(client_.get(), "/stale/f"), ExpectedSha(3 * kMiB, 7));
+}
+
+// Without a newer writer, the idle time-out ends a silent write.
+TEST_F(FaultTest, ASilentWriteIsCancelledAfterTheIdleTimeout) {
+  TestClusterOptions options;
+  options.write_idle_timeout = absl::Seconds(2);
+  StartCluster(options);
+  int spare;
+  ChunkInfo chunk = UploadOneChunk(client_.get(), "/idle/f", &spare);
+  SilentWrite silent(cluster_.get(), chunk,
+                     cluster_->chunkserver_address(spare));
+  // Before the 3-minute deadline, which would end it DEADLINE_EXCEEDED.
+  EXPECT_EQ(silent.End(), grpc::StatusCode::CANCELLED);
 }
 
 TEST_F(FaultTest, MasterSigkillDuringUploadsAndCheckpointRestore) {

@@ -226,6 +226,8 @@ absl::Status TestCluster::StartChunkserver(int index) {
        "--data=" + chunkserver_dir(index), "--id=" + rack, "--rack=" + rack,
        "--heartbeat=" + absl::FormatDuration(options_.heartbeat),
        "--scrub_interval=" + absl::FormatDuration(options_.scrub_interval),
+       "--write_idle_timeout=" +
+           absl::FormatDuration(options_.write_idle_timeout),
        "--ops_listen=" + chunkserver_ops_address(index), LogFormatFlag(),
        "--tls_dir=" + tls_dir(rack), LogRpcsFlag(),
        absl::StrCat("--capacity=", CapacityOf(index))},

@@ -34,6 +34,8 @@ struct TestClusterOptions {
   // Chunkservers: scrub period and per-server capacity (0: the disk).
   absl::Duration scrub_interval = absl::Hours(24);
   std::vector<uint64_t> capacity_bytes;  // by index; missing means 0
+  // Chunkservers: cancel a write whose upstream sends nothing this long.
+  absl::Duration write_idle_timeout = absl::Minutes(2);
   // Every process logs JSON lines (--log_format=json) instead of text.
   bool json_logs = false;
   // The master and chunkservers log every RPC they answer (--log_rpcs).

@@ -97,6 +97,12 @@ std::string DownloadSha256(httplib::Client& client, const std::string& path,
 std::vector<std::string> WatchProgress(int port, const std::string& id,
                                        const std::string& token,
                                        const std::function<void()>& on_open) {
+  return WatchProgressAt(port, "/sse/progress?id=" + id, token, on_open);
+}
+
+std::vector<std::string> WatchProgressAt(int port, const std::string& target,
+                                         const std::string& token,
+                                         const std::function<void()>& on_open) {
   httplib::Client client("127.0.0.1", port);
   client.set_read_timeout(60, 0);
   std::string buffer;
@@ -104,21 +110,20 @@ std::vector<std::string> WatchProgress(int port, const std::string& id,
   bool opened = false;
   httplib::Headers headers;
   if (!token.empty()) headers = Bearer(token);
-  client.Get("/sse/progress?id=" + id, headers,
-             [&](const char* data, size_t n) {
-               if (!opened && on_open) on_open();
-               opened = true;
-               buffer.append(data, n);
-               size_t end;
-               while ((end = buffer.find("\n\n")) != std::string::npos) {
-                 std::string frame = buffer.substr(0, end);
-                 buffer.erase(0, end + 2);
-                 if (frame.rfind("data: ", 0) == 0) {
-                   events.push_back(frame.substr(6));
-                 }
-               }
-               return true;
-             });
+  client.Get(target, headers, [&](const char* data, size_t n) {
+    if (!opened && on_open) on_open();
+    opened = true;
+    buffer.append(data, n);
+    size_t end;
+    while ((end = buffer.find("\n\n")) != std::string::npos) {
+      std::string frame = buffer.substr(0, end);
+      buffer.erase(0, end + 2);
+      if (frame.rfind("data: ", 0) == 0) {
+        events.push_back(frame.substr(6));
+      }
+    }
+    return true;
+  });
   return events;
 }
 

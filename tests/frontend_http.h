@@ -52,6 +52,10 @@ std::string DownloadSha256(httplib::Client& client, const std::string& path,
 std::vector<std::string> WatchProgress(
     int port, const std::string& id, const std::string& token,
     const std::function<void()>& on_open = nullptr);
+// The same for the stream at `target` (a watch token's url, say).
+std::vector<std::string> WatchProgressAt(
+    int port, const std::string& target, const std::string& token,
+    const std::function<void()>& on_open = nullptr);
 
 // Watches a transfer on a thread of its own. The constructor returns once
 // the stream is open, so a transfer started after it is seen from its

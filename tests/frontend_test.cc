@@ -1334,5 +1334,52 @@ TEST_F(FrontendTest, ProgressOverServerSentEvents) {
   EXPECT_EQ(json::parse(late[0])["total"].get<uint64_t>(), size);
 }
 
+// A watch token lets someone without the uploader's credentials watch one
+// transfer, and nothing else.
+TEST_F(FrontendTest, AWatchTokenWatchesOneTransferWithoutCredentials) {
+  const std::string alice = TestJwt("alice");
+  CreateNamespace("wt", 0);
+  auto issued = Send("POST", "/sse/progress/watch-token?id=shared-1", alice,
+                     "{\"expires_in\": 600}");
+  ASSERT_EQ(issued->status, 200) << issued->body;
+  const json answer = json::parse(issued->body);
+  const std::string url = answer["url"].get<std::string>();
+  EXPECT_EQ(url,
+            "/sse/progress?watch_token=" + answer["token"].get<std::string>());
+  EXPECT_GT(answer["expires_at"].get<int64_t>(),
+            absl::ToUnixSeconds(absl::Now()));
+
+  auto client = server_->NewClient();
+  const uint64_t size = 3 * kMiB;
+  auto up = UploadPattern(*client, "/storage/wt/w.bin", alice, 6, size, false,
+                          {{"X-Transfer-Id", "shared-1"}});
+  ASSERT_EQ(up->status, 201);
+  // No credentials but the token: the final state of alice's transfer.
+  std::vector<std::string> events = WatchProgressAt(server_->port(), url, "");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_TRUE(json::parse(events[0])["done"].get<bool>());
+  EXPECT_EQ(json::parse(events[0])["total"].get<uint64_t>(), size);
+  EXPECT_EQ(json::parse(events[0])["id"].get<std::string>(), "shared-1");
+
+  // A tampered token, a download link's token and a bad lifetime are
+  // refused.
+  std::string forged = url;
+  char& flipped = forged[forged.size() - 5];  // in the signature
+  flipped = flipped == 'A' ? 'B' : 'A';
+  EXPECT_EQ(Status("GET", forged, ""), 403);
+  auto link = Send("POST", "/storage/sign/wt/w.bin", alice,
+                   "{\"method\": \"GET\", \"expires_in\": 60}");
+  ASSERT_EQ(link->status, 200) << link->body;
+  const std::string link_url =
+      json::parse(link->body)["url"].get<std::string>();
+  const std::string link_token =
+      link_url.substr(link_url.find("signature=") + 10);
+  EXPECT_EQ(Status("GET", "/sse/progress?watch_token=" + link_token, ""), 403);
+  EXPECT_EQ(Status("POST", "/sse/progress/watch-token?id=x", alice,
+                   "{\"expires_in\": 0}"),
+            400);
+  EXPECT_EQ(Status("POST", "/sse/progress/watch-token", alice, ""), 400);
+}
+
 }  // namespace
 }  // namespace sfs

@@ -16,6 +16,17 @@
 namespace sfs::frontend {
 namespace {
 
+// InvalidArgument unless a signed link may live `lifetime`.
+absl::Status CheckLinkLifetime(absl::Duration lifetime) {
+  if (lifetime < absl::Seconds(1) ||
+      lifetime > FileService::kMaxSignedUrlLifetime) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a signed URL lives 1 second to ",
+        absl::ToInt64Seconds(FileService::kMaxSignedUrlLifetime), " seconds"));
+  }
+  return absl::OkStatus();
+}
+
 // "/<ns>/<path>" after checking both halves (InvalidArgument on traversal,
 // bad UTF-8, overlong names, ...).
 absl::StatusOr<std::string> ClusterPath(const std::string& ns,
@@ -394,11 +405,7 @@ absl::StatusOr<AdmittedUpload> FileService::Admit(
 absl::StatusOr<FileService::SignedToken> FileService::Sign(
     const Identity& caller, SignedGrant grant, absl::Duration lifetime,
     bool single_use) {
-  if (lifetime < absl::Seconds(1) || lifetime > kMaxSignedUrlLifetime) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("a signed URL lives 1 second to ",
-                     absl::ToInt64Seconds(kMaxSignedUrlLifetime), " seconds"));
-  }
+  RETURN_IF_ERROR(CheckLinkLifetime(lifetime));
   const bool read = grant.action == SignedGrant::Action::kRead;
   ASSIGN_OR_RETURN(std::string full_path, ClusterPath(grant.ns, grant.path));
   ASSIGN_OR_RETURN(NamespaceRecord ns,
@@ -420,6 +427,26 @@ absl::StatusOr<FileService::SignedToken> FileService::Sign(
   }
   ASSIGN_OR_RETURN(std::string token, signer_.Sign(grant));
   return SignedToken{std::move(token), grant.expires_at};
+}
+
+absl::StatusOr<FileService::SignedToken> FileService::SignTransferWatch(
+    const std::string& transfer_key, absl::Duration lifetime) {
+  RETURN_IF_ERROR(CheckLinkLifetime(lifetime));
+  SignedGrant grant;
+  grant.action = SignedGrant::Action::kWatch;
+  grant.path = transfer_key;
+  grant.expires_at = absl::ToUnixSeconds(absl::Now() + lifetime);
+  ASSIGN_OR_RETURN(std::string token, signer_.Sign(grant));
+  return SignedToken{std::move(token), grant.expires_at};
+}
+
+absl::StatusOr<std::string> FileService::RedeemTransferWatch(
+    absl::string_view token) {
+  ASSIGN_OR_RETURN(SignedGrant grant, signer_.Verify(token, absl::Now()));
+  if (grant.action != SignedGrant::Action::kWatch) {
+    return absl::PermissionDeniedError("this link is not for watching");
+  }
+  return grant.path;
 }
 
 absl::StatusOr<std::string> FileService::RotateSigningKeys(
@@ -446,7 +473,7 @@ absl::StatusOr<NamespaceRecord> FileService::GrantedNamespace(
 
 absl::StatusOr<FileView> FileService::StatGranted(const SignedGrant& grant) {
   if (grant.action != SignedGrant::Action::kRead) {
-    return absl::PermissionDeniedError("this link is for uploading");
+    return absl::PermissionDeniedError("this link is not for downloading");
   }
   ASSIGN_OR_RETURN(std::string full_path, ClusterPath(grant.ns, grant.path));
   ASSIGN_OR_RETURN(NamespaceRecord ns, GrantedNamespace(grant));
@@ -456,7 +483,7 @@ absl::StatusOr<FileView> FileService::StatGranted(const SignedGrant& grant) {
 absl::StatusOr<AdmittedUpload> FileService::AdmitGrantedUpload(
     const SignedGrant& grant, UploadRequest request) {
   if (grant.action != SignedGrant::Action::kUpload) {
-    return absl::PermissionDeniedError("this link is for downloading");
+    return absl::PermissionDeniedError("this link is not for uploading");
   }
   request.ns = grant.ns;
   request.path = grant.path;

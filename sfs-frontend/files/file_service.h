@@ -283,6 +283,16 @@ class FileService {
   absl::StatusOr<SignedToken> Sign(const Identity& caller, SignedGrant grant,
                                    absl::Duration lifetime, bool single_use);
 
+  // A token that lets whoever holds it watch the progress of the transfer
+  // under `transfer_key` (server/frontend_services.h) for `lifetime` (1 s
+  // to kMaxSignedUrlLifetime). Whoever can publish under the key may ask
+  // for one: the key already names its owner.
+  absl::StatusOr<SignedToken> SignTransferWatch(const std::string& transfer_key,
+                                                absl::Duration lifetime);
+  // The transfer key a watch token was signed for; PermissionDenied if it
+  // was forged, expired, signed with a rotated key or is no watch token.
+  absl::StatusOr<std::string> RedeemTransferWatch(absl::string_view token);
+
   // Replaces the signing keys, so every signed URL made so far stops
   // working; admins only. Returns the new key's id.
   absl::StatusOr<std::string> RotateSigningKeys(const Identity& caller);

@@ -30,8 +30,20 @@ std::string Signature(const SigningKeyRecord& key,
   return HmacSha256(key.secret, absl::StrCat(kDomain, signed_part));
 }
 
+const char* ActionCode(SignedGrant::Action action) {
+  switch (action) {
+    case SignedGrant::Action::kRead:
+      return "r";
+    case SignedGrant::Action::kUpload:
+      return "u";
+    case SignedGrant::Action::kWatch:
+      return "w";
+  }
+  return "?";
+}
+
 Json ToJson(const SignedGrant& grant) {
-  Json json = {{"a", grant.action == SignedGrant::Action::kRead ? "r" : "u"},
+  Json json = {{"a", ActionCode(grant.action)},
                {"n", grant.ns},
                {"i", grant.incarnation},
                {"p", grant.path},
@@ -51,9 +63,16 @@ absl::StatusOr<SignedGrant> FromJson(const std::string& text) {
   try {
     SignedGrant grant;
     const std::string action = json.at("a").get<std::string>();
-    if (action != "r" && action != "u") return Denied("unknown action");
-    grant.action = action == "r" ? SignedGrant::Action::kRead
-                                 : SignedGrant::Action::kUpload;
+    bool known = false;
+    for (SignedGrant::Action a :
+         {SignedGrant::Action::kRead, SignedGrant::Action::kUpload,
+          SignedGrant::Action::kWatch}) {
+      if (action == ActionCode(a)) {
+        grant.action = a;
+        known = true;
+      }
+    }
+    if (!known) return Denied("unknown action");
     grant.ns = json.at("n").get<std::string>();
     grant.incarnation = json.at("i").get<int64_t>();
     grant.path = json.at("p").get<std::string>();

@@ -33,7 +33,9 @@ namespace sfs::frontend {
 
 // What a signed URL lets its bearer do.
 struct SignedGrant {
-  enum class Action { kRead, kUpload };
+  // kWatch: watch one transfer's progress; `path` is its key (the owner's
+  // RequestedTransferKey in server/frontend_services.h), `ns` is empty.
+  enum class Action { kRead, kUpload, kWatch };
   Action action = Action::kRead;
   std::string ns;
   // The namespace's incarnation (its created_at) when the grant was made:

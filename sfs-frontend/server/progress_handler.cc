@@ -2,21 +2,64 @@
 
 #include <httplib.h>
 
+#include <nlohmann/json.hpp>
+
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "sfs-frontend/files/file_service.h"
 
 namespace sfs::frontend {
 
 void ProgressHandler::Register(Router& router) {
   router.Add({"GET"}, "/sse/progress", "progress",
              [this](const HttpCall& call) { return Watch(call); });
+  router.Add({"POST"}, "/sse/progress/watch-token", "progress_watch_token",
+             [this](const HttpCall& call) { return IssueWatchToken(call); });
+}
+
+absl::Status ProgressHandler::IssueWatchToken(const HttpCall& call) {
+  constexpr int64_t kDefaultSeconds = 3600;
+  ASSIGN_OR_RETURN(const std::string id, RequestedTransferId(call));
+  if (id.empty()) return absl::InvalidArgumentError("id is required");
+  ASSIGN_OR_RETURN(const std::string text, ReadSmallBody(call));
+  int64_t seconds = kDefaultSeconds;
+  if (!text.empty()) {
+    const nlohmann::json body =
+        nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    const nlohmann::json expires_in =
+        body.is_object()
+            ? body.value("expires_in", nlohmann::json(kDefaultSeconds))
+            : nlohmann::json();
+    if (!expires_in.is_number_integer()) {
+      return absl::InvalidArgumentError(
+          "body is {\"expires_in\": seconds}, or empty for an hour");
+    }
+    seconds = expires_in.get<int64_t>();
+  }
+  ASSIGN_OR_RETURN(const std::string key,
+                   RequestedTransferKey(*services_, call));
+  ASSIGN_OR_RETURN(
+      FileService::SignedToken token,
+      services_->files->SignTransferWatch(key, absl::Seconds(seconds)));
+  nlohmann::json answer = {
+      {"token", token.token},
+      {"expires_at", token.expires_at},
+      {"url", absl::StrCat("/sse/progress?watch_token=", token.token)}};
+  WriteJson(call, 200, answer.dump());
+  return absl::OkStatus();
 }
 
 absl::Status ProgressHandler::Watch(const HttpCall& call) {
-  ASSIGN_OR_RETURN(const std::string id, RequestedTransferId(call));
-  if (id.empty()) return absl::InvalidArgumentError("id is required");
-  ASSIGN_OR_RETURN(const std::string key,
-                   RequestedTransferKey(*services_, call));
+  std::string id, key;
+  if (call.req.has_param("watch_token")) {
+    ASSIGN_OR_RETURN(key, services_->files->RedeemTransferWatch(
+                              call.req.get_param_value("watch_token")));
+    id = key.substr(key.rfind('/') + 1);  // ids hold no '/'
+  } else {
+    ASSIGN_OR_RETURN(id, RequestedTransferId(call));
+    if (id.empty()) return absl::InvalidArgumentError("id is required");
+    ASSIGN_OR_RETURN(key, RequestedTransferKey(*services_, call));
+  }
   absl::StatusOr<std::unique_ptr<ClientBudget::Slot>> slot =
       streams_->TryAcquire(call.req.remote_addr);
   if (!slot.ok()) {

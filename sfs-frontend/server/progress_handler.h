@@ -4,6 +4,13 @@
 // `keepalive`, and ends after the event with done. Each stream holds a
 // connection's thread for as long as its watcher likes, so streams are
 // counted against a ClientBudget: 503 or 429 beyond it.
+//
+// A transfer is watched with the credentials it was made with
+// (RequestedTransferKey), or with a watch token its owner asked for:
+// POST /sse/progress/watch-token?id= answers {token, expires_at, url}, and
+// GET /sse/progress?watch_token= watches that transfer with no other
+// credential (a page shown to someone else, say), until the token
+// expires.
 #ifndef SFS_FRONTEND_SERVER_PROGRESS_HANDLER_H_
 #define SFS_FRONTEND_SERVER_PROGRESS_HANDLER_H_
 
@@ -25,6 +32,7 @@ class ProgressHandler {
 
  private:
   absl::Status Watch(const HttpCall& call);
+  absl::Status IssueWatchToken(const HttpCall& call);
 
   const FrontendServices* const services_;
   ClientBudget* const streams_;

@@ -45,6 +45,10 @@ ABSL_FLAG(int, threads, 256,
 ABSL_FLAG(int, max_connections_per_client, 64,
           "connections one client address may hold, more are answered 429 "
           "(0: no cap; behind a proxy all clients share its address)");
+ABSL_FLAG(std::string, trusted_proxies, "",
+          "comma-separated addresses and CIDR blocks of proxies whose "
+          "X-Forwarded-For names the client (login throttle, anonymous "
+          "transfer owners, progress stream caps, audit log); empty: none");
 ABSL_FLAG(int, max_progress_streams, 0,
           "progress streams open at once (0: a quarter of --threads)");
 ABSL_FLAG(int, max_progress_streams_per_client, 8,
@@ -140,6 +144,8 @@ absl::Status Run(const ServerFlags& server_flags) {
   options.connections.keep_alive_timeout =
       absl::GetFlag(FLAGS_keep_alive_timeout);
   options.connections.io_timeout = absl::GetFlag(FLAGS_io_timeout);
+  ASSIGN_OR_RETURN(options.connections.trusted_proxies,
+                   TrustedProxies::Parse(absl::GetFlag(FLAGS_trusted_proxies)));
   options.max_progress_streams = absl::GetFlag(FLAGS_max_progress_streams);
   options.max_progress_streams_per_client =
       absl::GetFlag(FLAGS_max_progress_streams_per_client);

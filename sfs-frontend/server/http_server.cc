@@ -12,6 +12,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "sfs-frontend/server/http_error.h"
 
 namespace sfs::frontend {
@@ -276,9 +277,10 @@ void HttpServer::Serve(ConnectionStream& stream) {
     // or not at all) leaves the rest of the stream unknown: close, rather
     // than parse what follows as requests.
     if (!process_request(stream, last, closed,
-                         [&stream](httplib::Request& req) {
+                         [this, &stream](httplib::Request& req) {
                            stream.EndHead(req.get_header_value("Expect") ==
                                           "100-continue");
+                           NameClient(req);
                          }) ||
         closed || last || stream.in_head()) {
       break;
@@ -287,6 +289,16 @@ void HttpServer::Serve(ConnectionStream& stream) {
   current_stream = nullptr;
   metrics_->ConnectionClosed();
   closer_.Close(stream.sock());
+}
+
+void HttpServer::NameClient(httplib::Request& req) const {
+  const TrustedProxies& proxies = limits_.trusted_proxies;
+  if (proxies.empty() || !proxies.Contains(req.remote_addr)) return;
+  std::vector<absl::string_view> forwarded;
+  auto [begin, end] = req.headers.equal_range("X-Forwarded-For");
+  for (auto it = begin; it != end; ++it) forwarded.push_back(it->second);
+  req.remote_addr =
+      proxies.ClientAddress(req.remote_addr, absl::StrJoin(forwarded, ","));
 }
 
 bool HttpServer::WaitForRequest(ConnectionStream& stream, bool first) const {

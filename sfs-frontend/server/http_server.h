@@ -20,6 +20,8 @@
 //    instead of it, and the body is never asked for.
 //  - Connections are closed lingering (LingeringCloser), so a client still
 //    sending gets our answer rather than a reset.
+//  - A request from a trusted proxy gets the client it names as its
+//    remote_addr.
 //
 // Thread-safety: configure and listen as an httplib::Server;
 // StopKeepingAlive may be called from any thread.
@@ -38,6 +40,7 @@
 #include "sfs-frontend/server/client_budget.h"
 #include "sfs-frontend/server/lingering_closer.h"
 #include "sfs-frontend/server/metrics.h"
+#include "sfs-frontend/server/trusted_proxies.h"
 
 namespace sfs::frontend {
 
@@ -54,6 +57,10 @@ struct ConnectionLimits {
   // A connection that sends or accepts nothing for this long is dropped.
   // No deadline applies to a transfer that keeps moving.
   absl::Duration io_timeout = absl::Seconds(30);
+  // Requests from these peers name their client in X-Forwarded-For: that
+  // client becomes the request's remote_addr, for everything after
+  // admission (trusted_proxies.h). Admission itself sees only the peer.
+  TrustedProxies trusted_proxies;
 };
 
 class HttpServer : public httplib::Server {
@@ -85,6 +92,9 @@ class HttpServer : public httplib::Server {
   // Waits for the first byte of the next request (the connection's
   // `first`); false when the connection should close instead.
   bool WaitForRequest(ConnectionStream& stream, bool first) const;
+  // Replaces the remote_addr of a request from a trusted proxy with the
+  // client it names.
+  void NameClient(httplib::Request& req) const;
   // Answers `refusal` and closes `sock`, without waiting for anything.
   void Refuse(socket_t sock, const absl::Status& refusal);
 

@@ -45,6 +45,10 @@ ABSL_FLAG(int, threads, 256,
 ABSL_FLAG(int, max_connections_per_client, 64,
           "connections one client address may hold, more are answered 429 "
           "(0: no cap; behind a proxy all clients share its address)");
+ABSL_FLAG(std::string, content_origin, "",
+          "origin (scheme://host[:port]) user files shown inline are served "
+          "from, through short-lived signed links; it serves nothing else "
+          "and ignores credentials. Empty: files are shown from here");
 ABSL_FLAG(std::string, trusted_proxies, "",
           "comma-separated addresses and CIDR blocks of proxies whose "
           "X-Forwarded-For names the client (login throttle, anonymous "
@@ -137,6 +141,8 @@ absl::Status Run(const ServerFlags& server_flags) {
   options.static_dir = absl::GetFlag(FLAGS_static);
   ASSIGN_OR_RETURN(options.cors,
                    CorsPolicy::Parse(absl::GetFlag(FLAGS_cors_origins)));
+  ASSIGN_OR_RETURN(options.content_origin,
+                   ContentOrigin::Parse(absl::GetFlag(FLAGS_content_origin)));
   options.connections.max_connections = absl::GetFlag(FLAGS_threads);
   options.connections.max_connections_per_client =
       absl::GetFlag(FLAGS_max_connections_per_client);

@@ -1120,7 +1120,10 @@ TEST_F(FrontendTest, LoginSessionLogout) {
 // Security events land in the audit log, which only unscoped admins read.
 TEST_F(FrontendTest, AuditLogRecordsSecurityEvents) {
   auto client = server_->NewClient();
-  const int64_t since = absl::ToUnixSeconds(absl::Now());
+  // `since` is in whole seconds: the events of the test before may share
+  // its second, and are told apart by their microseconds below.
+  const int64_t since_us = absl::ToUnixMicros(absl::Now());
+  const int64_t since = since_us / 1000000;
   EXPECT_EQ(
       client
           ->Post("/api/login", R"({"username":"alice","password":"wrong"})",
@@ -1150,6 +1153,7 @@ TEST_F(FrontendTest, AuditLogRecordsSecurityEvents) {
   std::vector<std::string> seen;
   const json events = json::parse(res->body)["events"];
   for (const json& e : events) {
+    if (e["at_us"].get<int64_t>() < since_us) continue;
     seen.push_back(absl::StrCat(
         e["action"].get<std::string>(), " ", e["actor"].get<std::string>(), " ",
         e["target"].get<std::string>(), " ", e["outcome"].get<std::string>()));
@@ -1379,6 +1383,70 @@ TEST_F(FrontendTest, AWatchTokenWatchesOneTransferWithoutCredentials) {
                    "{\"expires_in\": 0}"),
             400);
   EXPECT_EQ(Status("POST", "/sse/progress/watch-token", alice, ""), 400);
+}
+
+// With --content_origin, files are shown inline only from that origin,
+// which serves nothing else and acts as nobody.
+TEST_F(FrontendTest, InlineFilesAreShownFromTheContentOriginOnly) {
+  FrontendServer frontend(
+      TestFrontendOptions(*cluster_, "content-origin", "",
+                          {"--content_origin=http://content.test"}));
+  ASSERT_TRUE(frontend.Start().ok());
+  auto client = frontend.NewClient();
+  const httplib::Headers alice = Bearer(TestJwt("alice"));
+  auto created =
+      client->Post("/storage/namespaces", alice,
+                   R"({"name":"co","visibility":0})", "application/json");
+  ASSERT_TRUE(created && created->status == 201);
+  const std::string png = "\x89PNG\r\n\x1a\n not really";
+  for (const char* name : {"pic.png", "page.html"}) {
+    auto put = client->Put(absl::StrCat("/storage/co/", name), alice, png,
+                           "application/octet-stream");
+    ASSERT_TRUE(put && put->status == 201) << put->body;
+  }
+
+  // The API's origin redirects an inline view to the content origin...
+  auto view = client->Get("/storage/co/pic.png", alice);
+  ASSERT_TRUE(view);
+  ASSERT_EQ(view->status, 302);
+  EXPECT_EQ(view->get_header_value("Cache-Control"), "no-store");
+  const std::string location = view->get_header_value("Location");
+  const std::string prefix =
+      "http://content.test/storage/co/pic.png?signature=";
+  ASSERT_EQ(location.substr(0, prefix.size()), prefix);
+  // ...which shows it, sandboxed, to whoever follows the link.
+  const httplib::Headers on_content = {{"Host", "content.test"}};
+  auto shown =
+      client->Get(location.substr(strlen("http://content.test")), on_content);
+  ASSERT_TRUE(shown);
+  EXPECT_EQ(shown->status, 200);
+  EXPECT_EQ(shown->body, png);
+  EXPECT_EQ(shown->get_header_value("Content-Security-Policy"),
+            "sandbox; default-src 'none'");
+
+  // Downloads and types never shown inline stay on the API's origin.
+  auto document = client->Get("/storage/co/page.html", alice);
+  ASSERT_TRUE(document);
+  EXPECT_EQ(document->status, 200);
+  EXPECT_EQ(document->get_header_value("Content-Type"),
+            "application/octet-stream");
+  auto download = client->Get("/storage/download/co/pic.png", alice);
+  ASSERT_TRUE(download);
+  EXPECT_EQ(download->status, 200);
+
+  // The content origin acts as nobody (credentials are dropped) and
+  // serves nothing but files.
+  httplib::Headers as_alice = alice;
+  as_alice.emplace("Host", "content.test");
+  auto private_file = client->Get("/storage/co/pic.png", as_alice);
+  ASSERT_TRUE(private_file);
+  EXPECT_NE(private_file->status, 200);
+  for (const char* path : {"/api/session", "/storage/files?namespace=co"}) {
+    auto api = client->Get(path, as_alice);
+    ASSERT_TRUE(api);
+    EXPECT_EQ(api->status, 404) << path;
+    EXPECT_NE(api->body.find("file content only"), std::string::npos);
+  }
 }
 
 }  // namespace

@@ -429,6 +429,19 @@ absl::StatusOr<FileService::SignedToken> FileService::Sign(
   return SignedToken{std::move(token), grant.expires_at};
 }
 
+absl::StatusOr<FileService::SignedToken> FileService::SignViewed(
+    const FileView& view, absl::Duration lifetime) {
+  RETURN_IF_ERROR(CheckLinkLifetime(lifetime));
+  SignedGrant grant;
+  grant.ns = view.ns.name;
+  grant.incarnation = view.ns.created_at;
+  grant.path = view.file.path.substr(view.ns.name.size() + 2);
+  grant.version = view.file.generation;
+  grant.expires_at = absl::ToUnixSeconds(absl::Now() + lifetime);
+  ASSIGN_OR_RETURN(std::string token, signer_.Sign(grant));
+  return SignedToken{std::move(token), grant.expires_at};
+}
+
 absl::StatusOr<FileService::SignedToken> FileService::SignTransferWatch(
     const std::string& transfer_key, absl::Duration lifetime) {
   RETURN_IF_ERROR(CheckLinkLifetime(lifetime));

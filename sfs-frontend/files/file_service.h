@@ -283,6 +283,12 @@ class FileService {
   absl::StatusOr<SignedToken> Sign(const Identity& caller, SignedGrant grant,
                                    absl::Duration lifetime, bool single_use);
 
+  // A read link's token for `view`'s version, valid for `lifetime`, with no
+  // check of anyone's rights: only for a view its caller was just allowed
+  // to read, to send the same bytes elsewhere (ContentOrigin).
+  absl::StatusOr<SignedToken> SignViewed(const FileView& view,
+                                         absl::Duration lifetime);
+
   // A token that lets whoever holds it watch the progress of the transfer
   // under `transfer_key` (server/frontend_services.h) for `lifetime` (1 s
   // to kMaxSignedUrlLifetime). Whoever can publish under the key may ask

@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/log.h"
+#include "common/path.h"
 #include "common/status_macros.h"
 #include "sfs-frontend/files/media_type.h"
 #include "sfs-frontend/server/http_headers.h"
@@ -20,6 +21,10 @@ namespace {
 
 // Bytes read from the cluster per write to the socket.
 constexpr size_t kSendBufferBytes = 256 << 10;
+
+// How long the link a redirect to the content origin carries works: long
+// enough to follow it, and to seek in a video it shows.
+constexpr absl::Duration kContentLinkLifetime = absl::Hours(1);
 
 // What the content provider needs after the handler has returned; released
 // with the response.
@@ -137,12 +142,6 @@ absl::Status DownloadHandler::Send(const HttpCall& call, const FileView& view,
   const std::string path = info.path.substr(record.name.size() + 2);
   Disposition disposition = options.disposition;
 
-  const std::string etag = absl::StrCat("\"", info.sha256, "\"");
-  SetRepresentationHeaders(res, info, etag, record, options);
-  if (NotModified(req, etag, absl::FromUnixMicros(info.modified_unix_micros))) {
-    res.status = 304;
-    return absl::OkStatus();
-  }
   std::string type = MediaTypeForPath(path);
   if (type == "application/octet-stream" && !info.content_type.empty()) {
     type = info.content_type;
@@ -152,6 +151,26 @@ absl::Status DownloadHandler::Send(const HttpCall& call, const FileView& view,
   if (!IsPassiveInlineType(type)) {
     type = "application/octet-stream";
     disposition = Disposition::kAttachment;
+  }
+  const ContentOrigin& content_origin = *services_->content_origin;
+  if (disposition == Disposition::kInline && content_origin.enabled() &&
+      !content_origin.Receives(req)) {
+    // Shown from the content origin instead, through a short-lived link to
+    // this version (whoever got here may read it).
+    ASSIGN_OR_RETURN(FileService::SignedToken link,
+                     services_->files->SignViewed(view, kContentLinkLifetime));
+    res.set_redirect(content_origin.Url(absl::StrCat(
+                         "/storage/", UrlPath(record.name), "/", UrlPath(path),
+                         "?signature=", link.token)),
+                     302);
+    res.set_header("Cache-Control", "no-store");
+    return absl::OkStatus();
+  }
+  const std::string etag = absl::StrCat("\"", info.sha256, "\"");
+  SetRepresentationHeaders(res, info, etag, record, options);
+  if (NotModified(req, etag, absl::FromUnixMicros(info.modified_unix_micros))) {
+    res.status = 304;
+    return absl::OkStatus();
   }
   if (disposition == Disposition::kAttachment) {
     res.set_header("Content-Disposition",

@@ -87,9 +87,16 @@ Frontend::Frontend(const FrontendOptions& options,
       progress_(catalog_.get()),
       files_(client_.get(), catalog_.get(), Retention(options.retention_day)),
       resumable_(&files_, client_.get(), &progress_),
-      services_{&files_,        &resumable_,     client_.get(),
-                catalog_.get(), &authenticator_, &progress_,
-                &metrics_,      &audit_,         options.jwt_secret},
+      services_{&files_,
+                &resumable_,
+                client_.get(),
+                catalog_.get(),
+                &authenticator_,
+                &progress_,
+                &metrics_,
+                &audit_,
+                options.jwt_secret,
+                &options_.content_origin},
       router_(&metrics_),
       sweeper_(client_.get(), catalog_.get(), files_.retention(),
                options.lifecycle_interval),
@@ -147,23 +154,31 @@ Frontend::Frontend(const FrontendOptions& options,
   // a client's report can be matched to the log. The log has the path but
   // never the query, where `?token=` credentials travel. CORS preflights
   // are answered here, before any route.
-  s.set_pre_routing_handler(
-      [this](const httplib::Request& req, httplib::Response& res) {
-        res.set_header("X-Request-Id",
-                       absl::StrCat(request_id_prefix_, "-", ++requests_));
-        ++in_flight_;
-        // httplib hands this hook the request it is about to read the body
-        // of as const, though the object is its own mutable local: the only
-        // place to move a multipart type aside before it reads the body.
-        SetAsideMultipartType(const_cast<httplib::Request&>(req));
-        // httplib would apply parsed ranges to any answer, building a
-        // multi-range one in memory; the routes that serve ranges resolve
-        // the Range header themselves (DownloadHandler).
-        const_cast<httplib::Request&>(req).ranges.clear();
-        return options_.cors.Apply(req, res)
-                   ? httplib::Server::HandlerResponse::Handled
-                   : httplib::Server::HandlerResponse::Unhandled;
-      });
+  s.set_pre_routing_handler([this](const httplib::Request& req,
+                                   httplib::Response& res) {
+    res.set_header("X-Request-Id",
+                   absl::StrCat(request_id_prefix_, "-", ++requests_));
+    ++in_flight_;
+    // httplib hands this hook the request it is about to read the body
+    // of as const, though the object is its own mutable local: the only
+    // place to move a multipart type aside before it reads the body.
+    SetAsideMultipartType(const_cast<httplib::Request&>(req));
+    if (options_.content_origin.Receives(req)) {
+      if (!ContentOrigin::Serves(req)) {
+        WriteError(res,
+                   {404, "not_found", "this origin serves file content only"});
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      ContentOrigin::DropCredentials(const_cast<httplib::Request&>(req));
+    }
+    // httplib would apply parsed ranges to any answer, building a
+    // multi-range one in memory; the routes that serve ranges resolve
+    // the Range header themselves (DownloadHandler).
+    const_cast<httplib::Request&>(req).ranges.clear();
+    return options_.cors.Apply(req, res)
+               ? httplib::Server::HandlerResponse::Handled
+               : httplib::Server::HandlerResponse::Unhandled;
+  });
   s.set_logger(
       [this](const httplib::Request& req, const httplib::Response& res) {
         // After the whole response, a download's streamed body included; only

@@ -24,6 +24,7 @@
 #include "sfs-frontend/catalog/catalog.h"
 #include "sfs-frontend/server/audit_log.h"
 #include "sfs-frontend/server/client_budget.h"
+#include "sfs-frontend/server/content_origin.h"
 #include "sfs-frontend/server/cors.h"
 #include "sfs-frontend/server/frontend_services.h"
 #include "sfs-frontend/server/http_server.h"
@@ -40,6 +41,8 @@ struct FrontendOptions {
   std::string static_dir;
   // Origins whose scripts may call the API with credentials (none).
   CorsPolicy cors;
+  // Where files shown inline are served (none: here).
+  ContentOrigin content_origin;
   // Who is served, how many at once, and for how long (http_server.h).
   ConnectionLimits connections;
   // Connections the kernel queues before they are accepted (capped by

@@ -15,6 +15,7 @@
 #include "sfs-frontend/catalog/catalog.h"
 #include "sfs-frontend/files/file_service.h"
 #include "sfs-frontend/files/resumable_uploads.h"
+#include "sfs-frontend/server/content_origin.h"
 #include "sfs-frontend/server/metrics.h"
 #include "sfs-frontend/server/progress_hub.h"
 #include "sfs-frontend/server/router.h"
@@ -39,6 +40,8 @@ struct FrontendServices {
   // HS256 secret for minting session tokens at /api/login; empty when the
   // frontend only verifies tokens from another issuer.
   std::string jwt_secret;
+  // Where files shown inline are served (content_origin.h).
+  const ContentOrigin* content_origin;
 };
 
 // The credentials `call` carries, as received.

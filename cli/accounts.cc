@@ -23,10 +23,8 @@
 #include "absl/time/time.h"
 #include "common/path.h"
 #include "common/status_macros.h"
-#include "sfs-frontend/auth/api_token_secret.h"
+#include "sfs-frontend/auth/accounts.h"
 #include "sfs-frontend/auth/jwt.h"
-#include "sfs-frontend/auth/password.h"
-#include "sfs-frontend/auth/scopes.h"
 #include "sfs-frontend/catalog/open_catalog.h"
 
 ABSL_DECLARE_FLAG(std::string, data);
@@ -95,29 +93,6 @@ void Audit(Catalog& catalog, const std::string& action,
   }
 }
 
-int AddUser(Catalog& catalog, const std::string& name) {
-  auto hash = frontend::HashPassword(ReadPassword());
-  if (!hash.ok()) return Fail("user add", hash.status());
-  absl::Status status =
-      catalog.AddUser({name, *hash, absl::GetFlag(FLAGS_admin),
-                       absl::ToUnixMicros(absl::Now())});
-  Audit(catalog, absl::GetFlag(FLAGS_admin) ? "user.add (admin)" : "user.add",
-        name, status);
-  if (!status.ok()) return Fail("user add", status);
-  printf("added %s%s\n", name.c_str(),
-         absl::GetFlag(FLAGS_admin) ? " (admin)" : "");
-  return 0;
-}
-
-int ListUsers(Catalog& catalog) {
-  auto users = catalog.ListUsers();
-  if (!users.ok()) return Fail("user list", users.status());
-  for (const frontend::UserRecord& user : *users) {
-    printf("%s%s\n", user.username.c_str(), user.is_admin ? "  admin" : "");
-  }
-  return 0;
-}
-
 absl::StatusOr<std::string> ReadSecret(const std::string& path) {
   std::ifstream in(path);
   if (!in) {
@@ -159,74 +134,189 @@ int MintSessionToken() {
   return 0;
 }
 
-int CreateApiToken() {
-  const std::string user = absl::GetFlag(FLAGS_user);
-  std::vector<std::string> scopes =
-      absl::StrSplit(absl::GetFlag(FLAGS_scopes), ',', absl::SkipEmpty());
-  if (user.empty() || scopes.empty()) {
-    return Usage("token create needs --user and --scopes");
+// A frontend's HTTP API as the CLI calls it: at --http, else $SFS_HTTP,
+// as $SFS_TOKEN or, without it, as the local cluster's admin (a one-minute
+// session signed with <--data>/jwt.secret).
+class FrontendApi {
+ public:
+  // The address --http or $SFS_HTTP names; empty when neither does.
+  static std::string Configured() {
+    std::string base = absl::GetFlag(FLAGS_http);
+    if (const char* env = getenv("SFS_HTTP"); base.empty() && env != nullptr) {
+      base = env;
+    }
+    return base;
   }
-  // Actions follow a ':' and are themselves comma-separated, so re-join the
-  // pieces that do not start a new "storage." scope.
+
+  static absl::StatusOr<FrontendApi> Connect(std::string base) {
+    if (const char* env = getenv("SFS_TOKEN"); env != nullptr && *env) {
+      return FrontendApi(std::move(base), env);
+    }
+    ASSIGN_OR_RETURN(std::string token,
+                     MintLocalToken("admin", true, absl::Minutes(1)));
+    return FrontendApi(std::move(base), std::move(token));
+  }
+
+  // Sends `body` (none if null) and returns the answer when its status is
+  // `expected`; else what the frontend said, as an error.
+  absl::StatusOr<nlohmann::json> Call(const std::string& method,
+                                      const std::string& path,
+                                      const nlohmann::json& body,
+                                      int expected) const {
+    httplib::Client client(base_);
+    client.set_bearer_token_auth(token_);
+    const std::string text = body.is_null() ? "" : body.dump();
+    httplib::Result res = method == "GET" ? client.Get(path)
+                          : method == "DELETE"
+                              ? client.Delete(path)
+                              : client.Post(path, text, "application/json");
+    if (!res) {
+      return absl::UnavailableError(absl::StrCat(
+          "cannot reach ", base_, ": ", httplib::to_string(res.error())));
+    }
+    nlohmann::json answer =
+        nlohmann::json::parse(res->body, nullptr, /*allow_exceptions=*/false);
+    if (res->status == expected && answer.is_object()) return answer;
+    const std::string why = answer.is_object() && answer["error"].is_string()
+                                ? answer["error"].get<std::string>()
+                                : res->body;
+    return absl::Status(res->status == 403 ? absl::StatusCode::kPermissionDenied
+                        : res->status == 401
+                            ? absl::StatusCode::kUnauthenticated
+                            : absl::StatusCode::kFailedPrecondition,
+                        absl::StrCat(res->status, " ", why));
+  }
+
+  const std::string& base() const { return base_; }
+
+ private:
+  FrontendApi(std::string base, std::string token)
+      : base_(std::move(base)), token_(std::move(token)) {}
+
+  std::string base_;
+  std::string token_;
+};
+
+// --scopes split into scopes: actions follow a ':' and are themselves
+// comma-separated, so pieces that do not start a new "storage." scope are
+// joined back.
+std::vector<std::string> ScopesFlag() {
   std::vector<std::string> joined;
-  for (const std::string& piece : scopes) {
+  for (absl::string_view piece :
+       absl::StrSplit(absl::GetFlag(FLAGS_scopes), ',', absl::SkipEmpty())) {
     if (joined.empty() || absl::StartsWith(piece, "storage.")) {
-      joined.push_back(piece);
+      joined.emplace_back(piece);
     } else {
       absl::StrAppend(&joined.back(), ",", piece);
     }
   }
-  auto parsed = frontend::ParseScopes(joined);
-  if (!parsed.ok()) return Fail("token create", parsed.status());
-  auto catalog = OpenConfiguredCatalog();
-  if (!catalog.ok()) return Fail("token create", catalog.status());
-  auto holder = (*catalog)->GetUser(user);
-  if (!holder.ok()) return Fail("token create", holder.status());
-  // The frontend honours a scope only within its holder's namespaces (an
-  // admin's: any); say so now rather than mint a token that cannot work.
-  for (const frontend::Scope& scope : *parsed) {
-    if (!holder->is_admin && scope.owner != user) {
-      return Fail("token create",
-                  absl::InvalidArgumentError(absl::StrCat(
-                      "a scope of ", user, "'s token may only name ", user,
-                      "'s namespaces, not ", scope.owner, "'s")));
+  return joined;
+}
+
+// An account change made offline, in the catalog, or through a frontend:
+// each command is one of these, so both paths say the same.
+int UserOverHttp(const FrontendApi& api, const std::vector<std::string>& args) {
+  if (args[0] == "list") {
+    auto answer = api.Call("GET", "/api/users", nullptr, 200);
+    if (!answer.ok()) return Fail("user list", answer.status());
+    for (const nlohmann::json& user : (*answer)["users"]) {
+      printf("%s%s\n", user["username"].get<std::string>().c_str(),
+             user["is_admin"].get<bool>() ? "  admin" : "");
     }
+    return 0;
   }
-  const std::string secret = frontend::NewApiTokenSecret();
-  absl::Time now = absl::Now();
-  absl::Duration ttl = absl::GetFlag(FLAGS_ttl);
-  frontend::ApiTokenRecord record;
-  record.id = absl::StrCat(user, "-", absl::ToUnixMicros(now));
-  record.username = user;
-  record.scopes = joined;
-  record.secret_hash = frontend::ApiTokenSecretHash(secret);
-  record.expires_at =
-      ttl > absl::ZeroDuration() ? absl::ToUnixMicros(now + ttl) : 0;
-  record.created_at = absl::ToUnixMicros(now);
-  absl::Status status = (*catalog)->CreateApiToken(record);
-  Audit(**catalog, "token.create", record.id, status);
-  if (!status.ok()) return Fail("token create", status);
+  const std::string& name = args[1];
+  if (args[0] == "add") {
+    const bool admin = absl::GetFlag(FLAGS_admin);
+    auto answer = api.Call(
+        "POST", "/api/users",
+        {{"username", name}, {"password", ReadPassword()}, {"is_admin", admin}},
+        201);
+    if (!answer.ok()) return Fail("user add", answer.status());
+    printf("added %s%s\n", name.c_str(), admin ? " (admin)" : "");
+    return 0;
+  }
+  auto answer = api.Call("DELETE", "/api/users/" + UrlPath(name), nullptr, 200);
+  return answer.ok() ? 0 : Fail("user del", answer.status());
+}
+
+int UserOffline(frontend::Catalog& catalog,
+                const std::vector<std::string>& args) {
+  frontend::Accounts accounts(&catalog);
+  if (args[0] == "list") {
+    auto users = accounts.ListUsers();
+    if (!users.ok()) return Fail("user list", users.status());
+    for (const frontend::UserRecord& user : *users) {
+      printf("%s%s\n", user.username.c_str(), user.is_admin ? "  admin" : "");
+    }
+    return 0;
+  }
+  const std::string& name = args[1];
+  if (args[0] == "add") {
+    const bool admin = absl::GetFlag(FLAGS_admin);
+    absl::Status status = accounts.AddUser(name, ReadPassword(), admin);
+    Audit(catalog, admin ? "user.add (admin)" : "user.add", name, status);
+    if (!status.ok()) return Fail("user add", status);
+    printf("added %s%s\n", name.c_str(), admin ? " (admin)" : "");
+    return 0;
+  }
+  absl::Status status = accounts.DeleteUser(name);
+  Audit(catalog, "user.delete", name, status);
+  return status.ok() ? 0 : Fail("user del", status);
+}
+
+int CreateApiToken() {
+  const std::string user = absl::GetFlag(FLAGS_user);
+  const std::vector<std::string> scopes = ScopesFlag();
+  if (user.empty() || scopes.empty()) {
+    return Usage("token create needs --user and --scopes");
+  }
+  const absl::Duration ttl = absl::GetFlag(FLAGS_ttl);
+  frontend::Accounts::NewApiToken token;
+  if (std::string base = FrontendApi::Configured(); !base.empty()) {
+    auto api = FrontendApi::Connect(std::move(base));
+    if (!api.ok()) return Fail("token create", api.status());
+    auto answer = api->Call("POST", "/api/tokens",
+                            {{"username", user},
+                             {"scopes", scopes},
+                             {"expires_in", absl::ToInt64Seconds(ttl)}},
+                            201);
+    if (!answer.ok()) return Fail("token create", answer.status());
+    token = {(*answer)["id"].get<std::string>(),
+             (*answer)["token"].get<std::string>(), scopes};
+  } else {
+    auto catalog = OpenConfiguredCatalog();
+    if (!catalog.ok()) return Fail("token create", catalog.status());
+    auto created =
+        frontend::Accounts(catalog->get()).CreateApiToken(user, scopes, ttl);
+    Audit(**catalog, "token.create", created.ok() ? created->id : user,
+          created.status());
+    if (!created.ok()) return Fail("token create", created.status());
+    token = std::move(*created);
+  }
   fprintf(stderr, "token %s for %s: %s\n(the secret is shown only now)\n",
-          record.id.c_str(), user.c_str(), absl::StrJoin(joined, " ").c_str());
-  printf("%s\n", secret.c_str());
+          token.id.c_str(), user.c_str(), absl::StrJoin(scopes, " ").c_str());
+  printf("%s\n", token.secret.c_str());
   return 0;
 }
 
 }  // namespace
 
 int UserCommand(const std::vector<std::string>& args) {
-  if (args.empty()) return Usage("user takes add, del or list");
+  const bool list = args.size() == 1 && args[0] == "list";
+  const bool change =
+      args.size() == 2 && (args[0] == "add" || args[0] == "del");
+  if (!list && !change) {
+    return Usage("user takes add NAME, del NAME or list");
+  }
+  if (std::string base = FrontendApi::Configured(); !base.empty()) {
+    auto api = FrontendApi::Connect(std::move(base));
+    if (!api.ok()) return Fail("user", api.status());
+    return UserOverHttp(*api, args);
+  }
   auto catalog = OpenConfiguredCatalog();
   if (!catalog.ok()) return Fail("user", catalog.status());
-  if (args[0] == "list" && args.size() == 1) return ListUsers(**catalog);
-  if (args.size() != 2) return Usage("user add|del takes one name");
-  if (args[0] == "add") return AddUser(**catalog, args[1]);
-  if (args[0] == "del") {
-    absl::Status status = (*catalog)->DeleteUser(args[1]);
-    Audit(**catalog, "user.delete", args[1], status);
-    return status.ok() ? 0 : Fail("user del", status);
-  }
-  return Usage("user takes add, del or list");
+  return UserOffline(**catalog, args);
 }
 
 int TokenCommand(const std::vector<std::string>& args) {
@@ -243,43 +333,21 @@ int ShareCommand(const std::vector<std::string>& args) {
   if (slash == std::string::npos || slash + 1 == args[0].size()) {
     return Usage("share takes one /ns/path");
   }
-  std::string base = absl::GetFlag(FLAGS_http);
-  if (const char* env = getenv("SFS_HTTP"); base.empty() && env != nullptr) {
-    base = env;
-  }
+  std::string base = FrontendApi::Configured();
   if (base.empty()) base = "http://127.0.0.1:8080";
-  // The caller's credential, or the local cluster's: a one-minute admin
-  // session signed with its secret.
-  std::string token;
-  if (const char* env = getenv("SFS_TOKEN"); env != nullptr && *env) {
-    token = env;
-  } else {
-    auto minted = MintLocalToken("admin", true, absl::Minutes(1));
-    if (!minted.ok()) return Fail("share", minted.status());
-    token = *minted;
-  }
+  auto api = FrontendApi::Connect(std::move(base));
+  if (!api.ok()) return Fail("share", api.status());
   nlohmann::json body = {
       {"method", absl::GetFlag(FLAGS_put) ? "PUT" : "GET"},
       {"expires_in", absl::ToInt64Seconds(absl::GetFlag(FLAGS_expires))}};
-  httplib::Client client(base);
-  client.set_bearer_token_auth(token);
-  auto res = client.Post(absl::StrCat("/storage/sign", UrlPath(args[0])),
-                         body.dump(), "application/json");
-  if (!res) {
-    return Fail("share", absl::UnavailableError(
-                             absl::StrCat("cannot reach ", base, ": ",
-                                          httplib::to_string(res.error()))));
+  auto answer = api->Call(
+      "POST", absl::StrCat("/storage/sign", UrlPath(args[0])), body, 200);
+  if (!answer.ok()) return Fail("share", answer.status());
+  if (!(*answer)["url"].is_string()) {
+    return Fail("share", absl::InternalError("the answer has no url"));
   }
-  nlohmann::json answer =
-      nlohmann::json::parse(res->body, nullptr, /*allow_exceptions=*/false);
-  if (res->status != 200 || !answer.is_object() || !answer["url"].is_string()) {
-    const std::string why = answer.is_object() && answer["error"].is_string()
-                                ? answer["error"].get<std::string>()
-                                : res->body;
-    fprintf(stderr, "sfs share: %d %s\n", res->status, why.c_str());
-    return 1;
-  }
-  printf("%s%s\n", base.c_str(), answer["url"].get<std::string>().c_str());
+  printf("%s%s\n", api->base().c_str(),
+         (*answer)["url"].get<std::string>().c_str());
   return 0;
 }
 

@@ -9,6 +9,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/checksum.h"
 #include "gtest/gtest.h"
 #include "sfs-frontend/auth/api_token_secret.h"
@@ -1447,6 +1448,66 @@ TEST_F(FrontendTest, InlineFilesAreShownFromTheContentOriginOnly) {
     EXPECT_EQ(api->status, 404) << path;
     EXPECT_NE(api->body.find("file content only"), std::string::npos);
   }
+}
+
+// `sfs user` and `sfs token create` with --http change accounts through
+// the running frontend's admin API: no restart, no catalog lock.
+TEST_F(FrontendTest, TheCliChangesAccountsThroughTheAdminApi) {
+  const std::string http =
+      absl::StrCat("--http=http://127.0.0.1:", server_->port());
+  auto sfs = [&](std::vector<std::string> args, const std::string& token) {
+    setenv("SFS_TOKEN", token.c_str(), 1);
+    setenv("SFS_PASSWORD", "dave-password", 1);
+    args.insert(args.begin(), BinDir() + "/sfs");
+    args.push_back(http);
+    CommandResult result = RunCommand(args);
+    unsetenv("SFS_TOKEN");
+    unsetenv("SFS_PASSWORD");
+    return result;
+  };
+  const std::string root = TestJwt("root", /*admin=*/true);
+  auto login = [&] {
+    return server_->NewClient()
+        ->Post("/api/login",
+               R"({"username":"dave","password":"dave-password"})",
+               "application/json")
+        ->status;
+  };
+
+  // Only an administrator changes accounts; the CLI says why not.
+  CommandResult refused = sfs({"user", "add", "dave"}, TestJwt("alice"));
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("403"), std::string::npos) << refused.err;
+  EXPECT_EQ(login(), 401);
+
+  CommandResult added = sfs({"user", "add", "dave"}, root);
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  EXPECT_EQ(login(), 200);
+  CommandResult listed = sfs({"user", "list"}, root);
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_NE(listed.out.find("dave\n"), std::string::npos) << listed.out;
+  EXPECT_NE(sfs({"user", "add", "dave"}, root).exit_code, 0);  // taken
+
+  // An API token for dave's namespaces works at once; one naming
+  // another's namespace is refused.
+  CommandResult token = sfs({"token", "create", "--user=dave",
+                             "--scopes=storage.dave.files.notes:read,create"},
+                            root);
+  ASSERT_EQ(token.exit_code, 0) << token.err;
+  const std::string secret(absl::StripTrailingAsciiWhitespace(token.out));
+  EXPECT_EQ(Status("GET", "/api/session", secret), 200);
+  CommandResult foreign = sfs(
+      {"token", "create", "--user=dave", "--scopes=storage.alice.files.x:read"},
+      root);
+  EXPECT_NE(foreign.exit_code, 0);
+  EXPECT_NE(foreign.err.find("may only name"), std::string::npos)
+      << foreign.err;
+
+  // Deleting dave ends his logins and his token.
+  CommandResult deleted = sfs({"user", "del", "dave"}, root);
+  ASSERT_EQ(deleted.exit_code, 0) << deleted.err;
+  EXPECT_EQ(login(), 401);
+  EXPECT_EQ(Status("GET", "/api/session", secret), 401);
 }
 
 }  // namespace

@@ -58,6 +58,110 @@ void AccountHandlers::Register(Router& router) {
              [this](const HttpCall& call) { return ListAudit(call); });
   router.Add({"POST"}, "/api/signing-keys/rotate", "rotate_signing_keys",
              [this](const HttpCall& call) { return RotateSigningKeys(call); });
+  router.Add(
+      {"GET", "POST"}, "/api/users", "users", [this](const HttpCall& call) {
+        return call.req.method == "POST" ? AddUser(call) : ListUsers(call);
+      });
+  router.Add(
+      {"DELETE"}, "/api/users/([^/]+)", "user",
+      [this](const HttpCall& call) { return DeleteUser(call, call.match[1]); });
+  router.Add({"POST"}, "/api/tokens", "api_tokens",
+             [this](const HttpCall& call) { return CreateApiToken(call); });
+}
+
+absl::StatusOr<Identity> AccountHandlers::Administrator(
+    const HttpCall& call, absl::string_view what, const std::string& action) {
+  absl::StatusOr<Identity> caller = Authenticate(*services_, call);
+  absl::Status allowed =
+      caller.ok() ? CheckUnscopedAdmin(*caller, what) : caller.status();
+  if (!allowed.ok()) {
+    // A refused account change is a security event too (the body, which
+    // would name its target, is never read).
+    if (!action.empty()) {
+      services_->audit->Record(call, AuditActor(caller), action, call.req.path,
+                               allowed);
+    }
+    return allowed;
+  }
+  return caller;
+}
+
+absl::Status AccountHandlers::ListUsers(const HttpCall& call) {
+  RETURN_IF_ERROR(Administrator(call, "list users", "").status());
+  ASSIGN_OR_RETURN(std::vector<UserRecord> users, accounts_.ListUsers());
+  json out = json::array();
+  for (const UserRecord& user : users) {
+    out.push_back({{"username", user.username},
+                   {"is_admin", user.is_admin},
+                   {"created_at", UnixSeconds(user.created_at)}});
+  }
+  WriteJson(call, 200, json{{"users", out}}.dump());
+  return absl::OkStatus();
+}
+
+absl::Status AccountHandlers::AddUser(const HttpCall& call) {
+  ASSIGN_OR_RETURN(Identity caller,
+                   Administrator(call, "add users", "user.add"));
+  ASSIGN_OR_RETURN(json body, ReadJsonObject(call));
+  if (!body.value("username", json()).is_string() ||
+      !body.value("password", json()).is_string() ||
+      !body.value("is_admin", json(false)).is_boolean()) {
+    return absl::InvalidArgumentError(
+        "body must be {\"username\": ..., \"password\": ..., "
+        "\"is_admin\": false}");
+  }
+  const std::string username = body["username"].get<std::string>();
+  const bool admin = body.value("is_admin", false);
+  absl::Status added =
+      accounts_.AddUser(username, body["password"].get<std::string>(), admin);
+  services_->audit->Record(call, caller.user,
+                           admin ? "user.add (admin)" : "user.add", username,
+                           added);
+  RETURN_IF_ERROR(added);
+  WriteJson(call, 201,
+            json{{"username", username}, {"is_admin", admin}}.dump());
+  return absl::OkStatus();
+}
+
+absl::Status AccountHandlers::DeleteUser(const HttpCall& call,
+                                         const std::string& username) {
+  ASSIGN_OR_RETURN(Identity caller,
+                   Administrator(call, "delete users", "user.delete"));
+  absl::Status deleted = accounts_.DeleteUser(username);
+  services_->audit->Record(call, caller.user, "user.delete", username, deleted);
+  RETURN_IF_ERROR(deleted);
+  WriteJson(call, 200, json{{"status", "deleted"}}.dump());
+  return absl::OkStatus();
+}
+
+absl::Status AccountHandlers::CreateApiToken(const HttpCall& call) {
+  ASSIGN_OR_RETURN(Identity caller,
+                   Administrator(call, "create API tokens", "token.create"));
+  ASSIGN_OR_RETURN(json body, ReadJsonObject(call));
+  const json scopes = body.value("scopes", json());
+  bool valid = body.value("username", json()).is_string() &&
+               scopes.is_array() &&
+               body.value("expires_in", json(0)).is_number_integer();
+  for (const json& scope : scopes) valid = valid && scope.is_string();
+  if (!valid) {
+    return absl::InvalidArgumentError(
+        "body must be {\"username\": ..., \"scopes\": [...], "
+        "\"expires_in\": seconds (0: never)}");
+  }
+  const std::string username = body["username"].get<std::string>();
+  absl::StatusOr<Accounts::NewApiToken> token = accounts_.CreateApiToken(
+      username, scopes.get<std::vector<std::string>>(),
+      absl::Seconds(body.value("expires_in", int64_t{0})));
+  services_->audit->Record(call, caller.user, "token.create",
+                           token.ok() ? token->id : username, token.status());
+  RETURN_IF_ERROR(token.status());
+  WriteJson(call, 201,
+            json{{"id", token->id},
+                 {"username", username},
+                 {"scopes", token->scopes},
+                 {"token", token->secret}}
+                .dump());
+  return absl::OkStatus();
 }
 
 absl::Status AccountHandlers::Login(const HttpCall& call) {

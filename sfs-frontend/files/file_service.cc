@@ -358,7 +358,10 @@ absl::StatusOr<AdmittedUpload> FileService::AdmitUpload(
   ASSIGN_OR_RETURN(
       NamespaceRecord ns,
       Authorize(caller, request.ns, NamespaceAccess::kCreateFiles));
-  return Admit(std::move(ns), std::move(full_path), request);
+  ASSIGN_OR_RETURN(AdmittedUpload admitted,
+                   Admit(std::move(ns), std::move(full_path), request));
+  admitted.uploader_ = caller.user;
+  return admitted;
 }
 
 absl::StatusOr<AdmittedUpload> FileService::Admit(

@@ -138,6 +138,9 @@ class AdmittedUpload {
                              std::map<std::string, std::string> metadata);
 
   const NamespaceRecord& ns() const { return ns_; }
+  // The user the upload was admitted for; empty for an upload through a
+  // signed link, which acts for nobody.
+  const std::string& uploader() const { return uploader_; }
 
  private:
   friend class FileService;
@@ -150,6 +153,7 @@ class AdmittedUpload {
   std::string path_;
   CreateOptions create_;
   UploadLimits limits_;
+  std::string uploader_;
   // Set for a single-use upload link; kept once the upload succeeds.
   std::unique_ptr<SingleUseClaim> claim_;
 };

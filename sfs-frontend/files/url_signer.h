@@ -34,7 +34,7 @@ namespace sfs::frontend {
 // What a signed URL lets its bearer do.
 struct SignedGrant {
   // kWatch: watch one transfer's progress; `path` is its key (the owner's
-  // RequestedTransferKey in server/frontend_services.h), `ns` is empty.
+  // TransferKey in server/frontend_services.h), `ns` is empty.
   enum class Action { kRead, kUpload, kWatch };
   Action action = Action::kRead;
   std::string ns;

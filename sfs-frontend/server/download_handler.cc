@@ -100,14 +100,15 @@ absl::Status DownloadHandler::Serve(const HttpCall& call, const std::string& ns,
                                     Disposition disposition) {
   SendOptions options;
   options.disposition = disposition;
-  ASSIGN_OR_RETURN(options.transfer_id, RequestedTransferKey(*services_, call));
   if (call.req.has_param("signature")) {
+    ASSIGN_OR_RETURN(options.transfer_id, TransferKey("", call));
     ASSIGN_OR_RETURN(SignedGrant grant,
                      RedeemSignature(*services_, call, ns, path,
                                      SignedGrant::Action::kRead));
     return SendGranted(call, grant, std::move(options));
   }
   ASSIGN_OR_RETURN(Identity caller, Authenticate(*services_, call));
+  ASSIGN_OR_RETURN(options.transfer_id, TransferKey(caller.user, call));
   ASSIGN_OR_RETURN(uint64_t version, RequestedVersion(call));
   options.pinned_version = version != 0;
   ASSIGN_OR_RETURN(FileView view,

@@ -53,15 +53,12 @@ absl::StatusOr<uint64_t> RequestedVersion(const HttpCall& call) {
   return version;
 }
 
-absl::StatusOr<std::string> RequestedTransferKey(
-    const FrontendServices& services, const HttpCall& call) {
+absl::StatusOr<std::string> TransferKey(const std::string& user,
+                                        const HttpCall& call) {
   ASSIGN_OR_RETURN(const std::string id, RequestedTransferId(call));
   if (id.empty()) return id;
-  absl::StatusOr<Identity> caller = Authenticate(services, call);
-  const std::string owner = caller.ok() && !caller->anonymous()
-                                ? caller->user
-                                : "@" + call.req.remote_addr;
-  return absl::StrCat(owner, "/", id);
+  return absl::StrCat(user.empty() ? "@" + call.req.remote_addr : user, "/",
+                      id);
 }
 
 absl::StatusOr<std::string> RequestedTransferId(const HttpCall& call) {

@@ -72,13 +72,14 @@ absl::StatusOr<std::string> RequestedTransferId(const HttpCall& call);
 
 // The key progress of `call`'s transfer is published and watched under
 // (empty when it names no transfer id): "<owner>/<id>", where the owner is
-// the user `call` authenticates as, or "@<client address>" for anonymous
-// calls (signed URLs among them). So a transfer can be watched only with
-// the credentials it was made with, and nobody can publish into another's
-// transfer; a watcher without credentials sees only anonymous transfers
-// from its own address.
-absl::StatusOr<std::string> RequestedTransferKey(
-    const FrontendServices& services, const HttpCall& call);
+// `user`, the user the handler authenticated `call` as, or "@<client
+// address>" when it is empty (anonymous calls, signed URLs among them). So
+// a transfer can be watched only with the credentials it was made with
+// (or a watch token), and nobody can publish into another's transfer; a
+// watcher without credentials sees only anonymous transfers from its own
+// address.
+absl::StatusOr<std::string> TransferKey(const std::string& user,
+                                        const HttpCall& call);
 
 // The whole body of a small request (JSON), 413 beyond `max_bytes`.
 absl::StatusOr<std::string> ReadSmallBody(const HttpCall& call,

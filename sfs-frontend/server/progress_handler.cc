@@ -17,6 +17,12 @@ void ProgressHandler::Register(Router& router) {
              [this](const HttpCall& call) { return IssueWatchToken(call); });
 }
 
+std::string ProgressHandler::CallerName(const HttpCall& call) const {
+  // A credential that does not verify watches as nobody, like none.
+  absl::StatusOr<Identity> caller = Authenticate(*services_, call);
+  return caller.ok() ? caller->user : "";
+}
+
 absl::Status ProgressHandler::IssueWatchToken(const HttpCall& call) {
   constexpr int64_t kDefaultSeconds = 3600;
   ASSIGN_OR_RETURN(const std::string id, RequestedTransferId(call));
@@ -36,8 +42,7 @@ absl::Status ProgressHandler::IssueWatchToken(const HttpCall& call) {
     }
     seconds = expires_in.get<int64_t>();
   }
-  ASSIGN_OR_RETURN(const std::string key,
-                   RequestedTransferKey(*services_, call));
+  ASSIGN_OR_RETURN(const std::string key, TransferKey(CallerName(call), call));
   ASSIGN_OR_RETURN(
       FileService::SignedToken token,
       services_->files->SignTransferWatch(key, absl::Seconds(seconds)));
@@ -58,7 +63,7 @@ absl::Status ProgressHandler::Watch(const HttpCall& call) {
   } else {
     ASSIGN_OR_RETURN(id, RequestedTransferId(call));
     if (id.empty()) return absl::InvalidArgumentError("id is required");
-    ASSIGN_OR_RETURN(key, RequestedTransferKey(*services_, call));
+    ASSIGN_OR_RETURN(key, TransferKey(CallerName(call), call));
   }
   absl::StatusOr<std::unique_ptr<ClientBudget::Slot>> slot =
       streams_->TryAcquire(call.req.remote_addr);

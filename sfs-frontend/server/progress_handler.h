@@ -6,7 +6,7 @@
 // counted against a ClientBudget: 503 or 429 beyond it.
 //
 // A transfer is watched with the credentials it was made with
-// (RequestedTransferKey), or with a watch token its owner asked for:
+// (TransferKey), or with a watch token its owner asked for:
 // POST /sse/progress/watch-token?id= answers {token, expires_at, url}, and
 // GET /sse/progress?watch_token= watches that transfer with no other
 // credential (a page shown to someone else, say), until the token
@@ -33,6 +33,8 @@ class ProgressHandler {
  private:
   absl::Status Watch(const HttpCall& call);
   absl::Status IssueWatchToken(const HttpCall& call);
+  // The user `call` authenticates as; empty for anonymous calls.
+  std::string CallerName(const HttpCall& call) const;
 
   const FrontendServices* const services_;
   ClientBudget* const streams_;

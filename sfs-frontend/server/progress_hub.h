@@ -54,7 +54,7 @@ struct ProgressHubOptions {
   // forgotten first.
   size_t max_transfers = 10000;
   // Transfers of one owner (the part of a key before '/', see
-  // RequestedTransferKey) remembered at most; beyond, that owner's least
+  // TransferKey) remembered at most; beyond, that owner's least
   // recently updated is forgotten first, so no owner can push out
   // another's.
   size_t max_transfers_per_owner = 100;

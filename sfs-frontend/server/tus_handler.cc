@@ -236,7 +236,7 @@ absl::Status TusHandler::Append(const HttpCall& call, const Identity& caller,
   ASSIGN_OR_RETURN(std::optional<BodyChecksum> checksum,
                    RequestedChecksum(call.req));
   ASSIGN_OR_RETURN(const std::string transfer_id,
-                   RequestedTransferKey(*services_, call));
+                   TransferKey(caller.user, call));
   Metrics::ActiveTransfer active(services_->metrics,
                                  TransferDirection::kUpload);
   BodySource body =

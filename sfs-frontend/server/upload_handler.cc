@@ -168,7 +168,7 @@ absl::StatusOr<FileInfo> UploadHandler::Receive(
     const std::function<absl::Status(const FormFields&)>& fields) {
   const httplib::Request& req = call.req;
   ASSIGN_OR_RETURN(std::string transfer_id,
-                   RequestedTransferKey(*services_, call));
+                   TransferKey(admitted.uploader(), call));
   ProgressReporter progress(services_->progress, transfer_id, "upload",
                             declared_size.value_or(0));
   Metrics::ActiveTransfer active(services_->metrics,

@@ -257,8 +257,11 @@ class FileWriter {
   absl::Status Append(absl::string_view data);
 
   // Flushes, seals the last chunk and makes the file visible atomically,
-  // replacing any earlier version. Returns the new file's metadata.
-  absl::StatusOr<FileInfo> Close();
+  // replacing any earlier version. Returns the new file's metadata. When
+  // `expected_sha256` (lowercase hex) is given and the content's SHA-256,
+  // which the writer computes anyway, differs: DataLoss, and nothing
+  // becomes visible.
+  absl::StatusOr<FileInfo> Close(absl::string_view expected_sha256 = {});
 
   // Gives the upload up; nothing becomes visible. Safe to call twice.
   void Abort();

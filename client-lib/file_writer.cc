@@ -64,14 +64,20 @@ class FileWriter::Impl {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<FileInfo> Close() {
+  absl::StatusOr<FileInfo> Close(absl::string_view expected_sha256) {
     RETURN_IF_ERROR(failure_);
     if (!segment_.empty()) RETURN_IF_ERROR(Fail(FlushSegment()));
     if (pipeline_ != nullptr) RETURN_IF_ERROR(Fail(SealChunk()));
+    // Every byte has gone through sha_ once flushed.
+    const std::string sha256 = sha_.FinishHex();
+    if (!expected_sha256.empty() && sha256 != expected_sha256) {
+      return Fail(absl::DataLossError(absl::StrCat(
+          "content SHA-256 is ", sha256, ", expected ", expected_sha256)));
+    }
     proto::CompleteUploadRequest request;
     request.set_upload_id(upload_id_);
     request.set_size(appended_);
-    request.set_sha256(sha_.FinishHex());
+    request.set_sha256(sha256);
     request.set_content_type(create_.content_type);
     request.set_cache_control(create_.cache_control);
     request.mutable_metadata()->insert(create_.metadata.begin(),
@@ -289,7 +295,9 @@ FileWriter::~FileWriter() = default;
 absl::Status FileWriter::Append(absl::string_view data) {
   return impl_->Append(data);
 }
-absl::StatusOr<FileInfo> FileWriter::Close() { return impl_->Close(); }
+absl::StatusOr<FileInfo> FileWriter::Close(absl::string_view expected_sha256) {
+  return impl_->Close(expected_sha256);
+}
 void FileWriter::Abort() { impl_->Abort(); }
 absl::StatusOr<uint64_t> FileWriter::Checkpoint() {
   return impl_->Checkpoint();

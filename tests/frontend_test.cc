@@ -201,6 +201,9 @@ TEST_F(FrontendTest, PoliciesAndChecksums) {
   auto sha = Send("POST", "/storage/pol/c.txt", alice, "abc",
                   {{"X-Content-SHA256", std::string(64, '0')}});
   EXPECT_EQ(sha->status, 400);
+  EXPECT_NE(sha->body.find("X-Content-SHA256 does not match"),
+            std::string::npos)
+      << sha->body;
   auto md5 = Send("POST", "/storage/pol/c.txt", alice, "abc",
                   {{"Content-MD5", "AAAAAAAAAAAAAAAAAAAAAA=="}});
   EXPECT_EQ(md5->status, 400);
@@ -208,6 +211,14 @@ TEST_F(FrontendTest, PoliciesAndChecksums) {
   auto good = Send("POST", "/storage/pol/c.txt", alice, "abc",
                    {{"Content-MD5", "kAFQmDzST7DWlj99KOF/cg=="}});
   EXPECT_EQ(good->status, 201);
+  // The declared SHA-256 (any case) is checked by the writer, which hashes
+  // the file anyway.
+  CreateNamespace("sums", 0);
+  auto good_sha = Send(
+      "POST", "/storage/sums/d.txt", alice, "abc",
+      {{"X-Content-SHA256",
+        "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD"}});
+  EXPECT_EQ(good_sha->status, 201) << good_sha->body;
 }
 
 TEST_F(FrontendTest, FileRoutesAndHttpSemantics) {

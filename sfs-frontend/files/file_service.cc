@@ -671,12 +671,13 @@ absl::StatusOr<CreateOptions> AdmittedUpload::Prepare(
 }
 
 absl::StatusOr<std::unique_ptr<UploadStream>> AdmittedUpload::Open(
-    const std::string& declared_type, ProgressReporter* progress) {
+    const std::string& declared_type, ProgressReporter* progress,
+    ExpectedDigests expected) {
   ASSIGN_OR_RETURN(create_, Prepare(declared_type));
   auto writer = client_->Create(full_path_, create_);
   if (!writer.ok()) return UploadWriteError(writer.status());
   return std::make_unique<UploadStream>(std::move(*writer), limits_, progress,
-                                        std::move(claim_));
+                                        std::move(claim_), std::move(expected));
 }
 
 }  // namespace sfs::frontend

@@ -121,7 +121,8 @@ class AdmittedUpload {
   // not allow `declared_type` (empty or generic: the file name decides).
   // Call at most once.
   absl::StatusOr<std::unique_ptr<UploadStream>> Open(
-      const std::string& declared_type, ProgressReporter* progress);
+      const std::string& declared_type, ProgressReporter* progress,
+      ExpectedDigests expected = {});
 
   // The options the file is created with once `declared_type` passes the
   // namespace's allow-list (Open's check), for callers that create the

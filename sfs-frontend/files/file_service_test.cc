@@ -71,7 +71,7 @@ class FileServiceTest : public ::testing::Test {
     if (!stream.ok()) return stream.status();
     absl::Status appended = (*stream)->Append(content);
     if (!appended.ok()) return appended;
-    return (*stream)->Finish({});
+    return (*stream)->Finish();
   }
 
   std::string Read(const FileView& view) {
@@ -301,7 +301,7 @@ TEST_F(FileServiceTest, DeletedNamespaceStartsEmptyWhenCreatedAgain) {
   ASSERT_TRUE(deleted.ok()) << deleted.status();
   EXPECT_EQ(*deleted, 1u);
   CreateNamespace("again");
-  EXPECT_EQ(ToHttpError((*stream)->Finish({}).status()).status, 409);
+  EXPECT_EQ(ToHttpError((*stream)->Finish().status()).status, 409);
   auto listing = files_->List(alice_, "again", {});
   ASSERT_TRUE(listing.ok());
   EXPECT_TRUE(listing->entries.empty());
@@ -440,7 +440,7 @@ TEST_F(FileServiceTest, SignedGrants) {
     auto stream = admitted->Open("", nullptr);
     if (!stream.ok()) return stream.status();
     if (absl::Status s = (*stream)->Append(content); !s.ok()) return s;
-    return (*stream)->Finish({}).status();
+    return (*stream)->Finish().status();
   };
   EXPECT_EQ(ToHttpError(Put("12345")).status, 413);  // failed: link kept
   ASSERT_TRUE(Put("1234").ok());

@@ -54,12 +54,14 @@ absl::Status UploadWriteError(absl::Status status) {
 
 UploadStream::UploadStream(std::unique_ptr<FileWriter> writer,
                            UploadLimits limits, ProgressReporter* progress,
-                           std::unique_ptr<SingleUseClaim> claim)
+                           std::unique_ptr<SingleUseClaim> claim,
+                           ExpectedDigests expected)
     : writer_(std::move(writer)),
       limits_(limits),
       progress_(progress),
       claim_(std::move(claim)),
-      md5_(std::make_unique<Md5>()) {}
+      expected_(std::move(expected)),
+      md5_(expected_.content_md5.empty() ? nullptr : std::make_unique<Md5>()) {}
 
 UploadStream::~UploadStream() {
   if (!closed_) Abort("upload not finished");
@@ -75,8 +77,7 @@ absl::Status UploadStream::Append(absl::string_view data) {
   if (limits_.quota_left && after > *limits_.quota_left) {
     return Fail(QuotaExceededError("namespace quota exceeded"));
   }
-  md5_->Update(data);
-  sha256_.Update(data);
+  if (md5_ != nullptr) md5_->Update(data);
   absl::Status status = writer_->Append(data);
   if (!status.ok()) return Fail(UploadWriteError(status));
   bytes_ = after;
@@ -84,17 +85,20 @@ absl::Status UploadStream::Append(absl::string_view data) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<FileInfo> UploadStream::Finish(const ExpectedDigests& expected) {
-  if (!expected.content_md5.empty() &&
-      md5_->FinishBase64() != expected.content_md5) {
+absl::StatusOr<FileInfo> UploadStream::Finish() {
+  if (md5_ != nullptr && md5_->FinishBase64() != expected_.content_md5) {
     return Fail(absl::InvalidArgumentError("Content-MD5 does not match"));
   }
-  if (!expected.sha256_hex.empty() &&
-      sha256_.FinishHex() != absl::AsciiStrToLower(expected.sha256_hex)) {
-    return Fail(absl::InvalidArgumentError("X-Content-SHA256 does not match"));
+  auto info = writer_->Close(absl::AsciiStrToLower(expected_.sha256_hex));
+  if (!info.ok()) {
+    // Only a declared digest that did not match is DataLoss here.
+    if (info.status().code() == absl::StatusCode::kDataLoss &&
+        !expected_.sha256_hex.empty()) {
+      return Fail(
+          absl::InvalidArgumentError("X-Content-SHA256 does not match"));
+    }
+    return Fail(UploadWriteError(info.status()));
   }
-  auto info = writer_->Close();
-  if (!info.ok()) return Fail(UploadWriteError(info.status()));
   closed_ = true;
   if (claim_ != nullptr) claim_->Keep();
   if (progress_ != nullptr) progress_->Finish(info->size);

@@ -21,7 +21,6 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "client-lib/client.h"
-#include "common/checksum.h"
 #include "sfs-frontend/files/url_signer.h"
 #include "sfs-frontend/server/progress_hub.h"
 
@@ -49,18 +48,21 @@ class UploadStream {
  public:
   // `progress` may be null; it must outlive the stream. `claim`, if set,
   // is the single-use link the upload came through: kept if the upload
-  // succeeds, given back otherwise (files/url_signer.h).
+  // succeeds, given back otherwise (files/url_signer.h). `expected` are the
+  // digests the client declared; each is computed only when declared (the
+  // SHA-256 by the writer, which computes it for the file anyway).
   UploadStream(std::unique_ptr<FileWriter> writer, UploadLimits limits,
                ProgressReporter* progress,
-               std::unique_ptr<SingleUseClaim> claim = nullptr);
+               std::unique_ptr<SingleUseClaim> claim = nullptr,
+               ExpectedDigests expected = {});
   ~UploadStream();
 
   // The limit errors carry their HTTP status (http_error.h).
   absl::Status Append(absl::string_view data);
 
-  // InvalidArgument (nothing stored) if a digest does not match; otherwise
-  // makes the file visible and returns it.
-  absl::StatusOr<FileInfo> Finish(const ExpectedDigests& expected);
+  // InvalidArgument (nothing stored) if a declared digest does not match;
+  // otherwise makes the file visible and returns it.
+  absl::StatusOr<FileInfo> Finish();
 
   // Gives up; nothing becomes visible. Safe after Finish or twice.
   void Abort(const std::string& why);
@@ -75,8 +77,8 @@ class UploadStream {
   const UploadLimits limits_;
   ProgressReporter* const progress_;
   std::unique_ptr<SingleUseClaim> claim_;
-  std::unique_ptr<Md5> md5_;
-  Sha256 sha256_;
+  const ExpectedDigests expected_;
+  std::unique_ptr<Md5> md5_;  // only when Content-MD5 was declared
   uint64_t bytes_ = 0;
   bool closed_ = false;
 };

@@ -173,8 +173,10 @@ absl::StatusOr<FileInfo> UploadHandler::Receive(
                             declared_size.value_or(0));
   Metrics::ActiveTransfer active(services_->metrics,
                                  TransferDirection::kUpload);
+  const ExpectedDigests expected{req.get_header_value("Content-MD5"),
+                                 req.get_header_value("X-Content-SHA256")};
   auto open = [&](const std::string& declared_type) {
-    return admitted.Open(declared_type, &progress);
+    return admitted.Open(declared_type, &progress, expected);
   };
   std::unique_ptr<UploadStream> stream;
   if (const std::string multipart = MultipartType(req); !multipart.empty()) {
@@ -184,8 +186,7 @@ absl::StatusOr<FileInfo> UploadHandler::Receive(
     ASSIGN_OR_RETURN(stream, open(req.get_header_value("Content-Type")));
     RETURN_IF_ERROR(ReceiveRaw(*call.body, *stream, active));
   }
-  return stream->Finish({req.get_header_value("Content-MD5"),
-                         req.get_header_value("X-Content-SHA256")});
+  return stream->Finish();
 }
 
 }  // namespace sfs::frontend

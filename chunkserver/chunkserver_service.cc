@@ -117,7 +117,7 @@ absl::Status ChunkserverService::RunWrite(grpc::ServerContext* context,
   auto idle_error = [&] {
     return absl::DeadlineExceededError(
         absl::StrCat("the upstream sent nothing for ",
-                     absl::FormatDuration(write_idle_timeout_)));
+                     absl::FormatDuration(idle_watchdog_.limit())));
   };
   proto::WriteChunkRequest request;
   if (!read(&request) || !request.has_header()) {

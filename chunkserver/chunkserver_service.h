@@ -60,7 +60,6 @@ class ChunkserverService final : public proto::Chunkserver::Service {
         channels_(channels),
         tokens_(tokens),
         address_(std::move(address)),
-        write_idle_timeout_(write_idle_timeout),
         idle_watchdog_(write_idle_timeout) {}
 
   grpc::Status WriteChunk(
@@ -93,7 +92,6 @@ class ChunkserverService final : public proto::Chunkserver::Service {
   ChannelPool* const channels_;
   const BlockTokenVerifier* const tokens_;
   const std::string address_;
-  const absl::Duration write_idle_timeout_;
   StallWatchdog idle_watchdog_;
 };
 

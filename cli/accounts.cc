@@ -213,8 +213,8 @@ std::vector<std::string> ScopesFlag() {
   return joined;
 }
 
-// An account change made offline, in the catalog, or through a frontend:
-// each command is one of these, so both paths say the same.
+// `sfs user` through a frontend's admin API, and (below) offline in the
+// catalog: both print the same.
 int UserOverHttp(const FrontendApi& api, const std::vector<std::string>& args) {
   if (args[0] == "list") {
     auto answer = api.Call("GET", "/api/users", nullptr, 200);

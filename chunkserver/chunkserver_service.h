@@ -26,7 +26,9 @@
 // Callers must hold the frontend or chunkserver role (common/cluster_tls.h),
 // and every read and write must carry a block token for its chunk
 // (common/block_token.h); a write's token also names every replica the
-// write may be forwarded to.
+// write may be forwarded to. A server whose chunk bytes go in plaintext
+// (--encrypt_data=false) authenticates no caller: there the block token is
+// the only credential, as with HDFS data transfer without encryption.
 //
 // `store`, `writers`, `channels` and `tokens` must outlive the service.
 // Thread-safe.

@@ -51,6 +51,12 @@ ABSL_FLAG(uint64_t, scrub_bandwidth, 20ull << 20,
 ABSL_FLAG(absl::Duration, write_idle_timeout, absl::Minutes(2),
           "cancel a chunk write whose upstream sends nothing for this long "
           "(a vanished writer would otherwise hold the chunk and a thread)");
+ABSL_FLAG(bool, encrypt_data, true,
+          "with --tls_dir: serve chunk bytes over mutual TLS. false: serve "
+          "them in plaintext, each read and write authorised by its block "
+          "token alone (the master connection, which carries the token "
+          "keys, stays on TLS); advertised as plaintext:ADDRESS so peers "
+          "and clients follow");
 ABSL_FLAG(absl::Duration, clone_stall_timeout, absl::Seconds(30),
           "a re-replication copy whose source sends nothing this long fails");
 
@@ -99,6 +105,13 @@ int main(int argc, char** argv) {
     std::vector<std::string> parts = absl::StrSplit(listen, ':');
     options.advertised_address = "127.0.0.1:" + parts.back();
   }
+  // Chunk bytes in plaintext only where TLS would otherwise carry them.
+  const bool plaintext_data = server_flags.cluster_credentials->secure() &&
+                              !absl::GetFlag(FLAGS_encrypt_data);
+  if (plaintext_data) {
+    options.advertised_address =
+        sfs::PlaintextAddress(options.advertised_address);
+  }
   sfs::SetLogName(options.rack.empty() ? options.server_id
                                        : "cs-" + options.rack);
 
@@ -123,8 +136,9 @@ int main(int argc, char** argv) {
   grpc::ServerBuilder builder;
   sfs::ConfigureServer(&builder);
   sfs::ObserveRpcs(&builder, &metrics_registry, server_flags.log_rpcs);
-  builder.AddListeningPort(listen,
-                           server_flags.cluster_credentials->ForServer());
+  builder.AddListeningPort(
+      listen, plaintext_data ? grpc::InsecureServerCredentials()
+                             : server_flags.cluster_credentials->ForServer());
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr) {
@@ -132,7 +146,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   sfs::Log("serving on ", listen, " as ", options.server_id, ", chunks in ",
-           data_dir);
+           data_dir, plaintext_data ? ", chunk bytes in plaintext" : "");
 
   sfs::ChunkCloner cloner(store->get(), &writers, &peers,
                           absl::GetFlag(FLAGS_clone_threads),

@@ -13,7 +13,9 @@
 //   --tls_dir=DIR           this process's cluster certificate: DIR/ca.crt,
 //                           DIR/tls.crt, DIR/tls.key (common/cluster_tls.h).
 //                           The master and chunkservers then serve mutual
-//                           TLS only; the frontend presents it to them.
+//                           TLS only (a chunkserver's chunk bytes may go in
+//                           plaintext: its --encrypt_data); the frontend
+//                           presents it to them.
 //                           Default empty: plaintext, unauthenticated.
 //   --insecure              let the master or a chunkserver serve its gRPC
 //                           plane without TLS on an address other than

@@ -230,6 +230,7 @@ absl::Status TestCluster::StartChunkserver(int index) {
            absl::FormatDuration(options_.write_idle_timeout),
        "--ops_listen=" + chunkserver_ops_address(index), LogFormatFlag(),
        "--tls_dir=" + tls_dir(rack), LogRpcsFlag(),
+       options_.encrypt_data ? "--encrypt_data=true" : "--encrypt_data=false",
        absl::StrCat("--capacity=", CapacityOf(index))},
       absl::StrCat(dir_, "/", rack, ".log"));
   return chunkserver_pids_[index] > 0

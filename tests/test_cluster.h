@@ -43,6 +43,9 @@ struct TestClusterOptions {
   // Every process (and NewClient, RunCli) authenticates with mutual TLS,
   // with certificates from a CA made in dir()/tls; off: plaintext.
   bool tls = true;
+  // With TLS, chunkservers serve chunk bytes over it; off: in plaintext,
+  // block tokens their only credential (--encrypt_data).
+  bool encrypt_data = true;
 };
 
 // What a finished command did.

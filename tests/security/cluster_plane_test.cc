@@ -15,9 +15,11 @@
 #include <set>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/block_token.h"
 #include "common/cert_authority.h"
+#include "common/channel_pool.h"
 #include "common/checksum.h"
 #include "common/rpc_settings.h"
 #include "google/protobuf/descriptor.h"
@@ -32,8 +34,10 @@ constexpr char kMaster[] = "/sfs.proto.Master/";
 
 class ClusterPlaneTest : public ::testing::Test {
  protected:
+  virtual TestClusterOptions Options() const { return {}; }
+
   void SetUp() override {
-    cluster_ = std::make_unique<TestCluster>();
+    cluster_ = std::make_unique<TestCluster>(Options());
     // Two more certificates from the cluster's CA, and an admin one from a
     // CA nobody trusts.
     ASSERT_TRUE(EnsureClusterCertificates(
@@ -268,7 +272,9 @@ TEST_F(ClusterPlaneTest, AChunkserverIdBelongsToItsCertificate) {
   auto status_now = cluster_->NewClient()->Status();
   ASSERT_TRUE(status_now.ok());
   for (const ChunkserverStatus& server : status_now->chunkservers) {
-    if (server.server_id == "rp2") EXPECT_EQ(server.address, address);
+    if (server.server_id == "rp2") {
+      EXPECT_EQ(server.address, address);
+    }
   }
   // Its own, new id registers: the certificate is a chunkserver's.
   proto::RegisterRequest own;
@@ -278,11 +284,15 @@ TEST_F(ClusterPlaneTest, AChunkserverIdBelongsToItsCertificate) {
   EXPECT_TRUE(rogue->Register(&own_context, own, &registered).ok());
 }
 
-TEST_F(ClusterPlaneTest, ChunksNeedAValidBlockToken) {
-  const ChunkInfo chunk = UploadOneChunk("/ns/private", 100000);
+// Attacks the first replica of a fresh chunk through `channels` (as the
+// frontend, or with no certificate where chunk bytes go in plaintext): a
+// chunk is read and written only with a valid token of its own.
+void ExpectChunksNeedAValidBlockToken(TestCluster* cluster,
+                                      const ChunkInfo& chunk,
+                                      ChannelPool* channels) {
   ASSERT_FALSE(chunk.replicas.empty());
   const std::string replica = chunk.replicas[0].address;
-  auto frontend = Channel(replica, ClusterRole::kChunkserver, "frontend");
+  auto frontend = channels->Get(replica);
 
   proto::BlockToken issued;
   ASSERT_TRUE(issued.ParseFromString(chunk.block_token));
@@ -305,12 +315,11 @@ TEST_F(ClusterPlaneTest, ChunksNeedAValidBlockToken) {
       {"none", proto::BlockToken()},
       {"forged", forged},
       {"another key", wrong_key},
-      {"expired",
-       cluster_->SignBlockToken(chunk.handle, proto::BlockToken::READ, {},
-                                absl::Now() - absl::Seconds(1))},
+      {"expired", cluster->SignBlockToken(chunk.handle, proto::BlockToken::READ,
+                                          {}, absl::Now() - absl::Seconds(1))},
       {"another chunk",
-       cluster_->SignBlockToken(chunk.handle + 1, proto::BlockToken::READ)},
-      {"write mode", cluster_->SignBlockToken(
+       cluster->SignBlockToken(chunk.handle + 1, proto::BlockToken::READ)},
+      {"write mode", cluster->SignBlockToken(
                          chunk.handle, proto::BlockToken::WRITE, {replica})}};
   for (const auto& [name, token] : refused) {
     std::string leaked;
@@ -335,7 +344,7 @@ TEST_F(ClusterPlaneTest, ChunksNeedAValidBlockToken) {
   header.set_handle(chunk.handle + 1000);
   header.set_version(1);
   header.add_downstream(attacker);
-  *header.mutable_token() = cluster_->SignBlockToken(
+  *header.mutable_token() = cluster->SignBlockToken(
       chunk.handle + 1000, proto::BlockToken::WRITE, {replica});
   grpc::Status status = WriteChunk(frontend, header);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
@@ -347,16 +356,70 @@ TEST_F(ClusterPlaneTest, ChunksNeedAValidBlockToken) {
   // Nor may it write a chunk under a read token, or without one.
   header.clear_downstream();
   *header.mutable_token() =
-      cluster_->SignBlockToken(chunk.handle + 1000, proto::BlockToken::READ);
+      cluster->SignBlockToken(chunk.handle + 1000, proto::BlockToken::READ);
   EXPECT_EQ(WriteChunk(frontend, header).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   header.clear_token();
   EXPECT_EQ(WriteChunk(frontend, header).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   // With the right token the same write goes through.
-  *header.mutable_token() = cluster_->SignBlockToken(
+  *header.mutable_token() = cluster->SignBlockToken(
       chunk.handle + 1000, proto::BlockToken::WRITE, {replica});
   EXPECT_TRUE(WriteChunk(frontend, header).ok());
+}
+
+TEST_F(ClusterPlaneTest, ChunksNeedAValidBlockToken) {
+  const ChunkInfo chunk = UploadOneChunk("/ns/private", 100000);
+  auto credentials = ClusterCredentials::Load(cluster_->tls_dir("frontend"));
+  ASSERT_TRUE(credentials.ok());
+  ChannelPool channels(*credentials);
+  ExpectChunksNeedAValidBlockToken(cluster_.get(), chunk, &channels);
+}
+
+// Chunkservers with --encrypt_data=false: chunk bytes in plaintext, the
+// rest of the cluster plane still on mutual TLS.
+class PlaintextDataTest : public ClusterPlaneTest {
+ protected:
+  TestClusterOptions Options() const override {
+    TestClusterOptions options;
+    options.encrypt_data = false;
+    return options;
+  }
+};
+
+TEST_F(PlaintextDataTest, BlockTokensAreTheOnlyCredentialOfChunkBytes) {
+  // A file goes through the whole pipeline, every hop in plaintext, and
+  // reads back; its replicas say how they are reached.
+  const ChunkInfo chunk = UploadOneChunk("/ns/private", 100000);
+  ASSERT_EQ(chunk.replicas.size(), 3u);
+  for (const ReplicaInfo& replica : chunk.replicas) {
+    EXPECT_TRUE(absl::StartsWith(replica.address, "plaintext:"))
+        << replica.address;
+  }
+  uint64_t bytes = 0;
+  auto sha = ReadFileSha(cluster_->NewClient().get(), "/ns/private", &bytes);
+  ASSERT_TRUE(sha.ok()) << sha.status();
+  EXPECT_EQ(bytes, 100000u);
+  Sha256 expected;
+  expected.Update(std::string(100000, 'x'));
+  EXPECT_EQ(*sha, expected.FinishHex());
+
+  // A client with no certificate at all reaches the chunkservers, and gets
+  // nothing without a valid token.
+  ChannelPool anonymous(ClusterCredentials::Insecure());
+  ExpectChunksNeedAValidBlockToken(cluster_.get(), chunk, &anonymous);
+
+  // The master, which holds the token keys, still takes mutual TLS only.
+  proto::StatRequest stat;
+  stat.set_path("/ns/private");
+  std::string answer;
+  auto plaintext =
+      sfs::NewChannel(cluster_->master_address(),
+                      *ClusterCredentials::Insecure(), ClusterRole::kMaster);
+  EXPECT_EQ(RawUnaryCall(plaintext, absl::StrCat(kMaster, "Stat"),
+                         stat.SerializeAsString(), &answer)
+                .error_code(),
+            grpc::StatusCode::UNAVAILABLE);
 }
 
 }  // namespace

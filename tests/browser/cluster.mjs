@@ -45,9 +45,13 @@ function tail(path, lines = 40) {
 // Starts the cluster; resolves once the frontend is ready and every
 // chunkserver is alive. `users` ([name, password] pairs) are added to the
 // catalog first: the frontend holds the embedded catalog's lock while it runs.
-// `frontendArgs` are extra sfs-frontend flags.
+// `frontendArgs` are extra sfs-frontend flags. With `contentHost` (a host
+// name other than 127.0.0.1 that also reaches this machine, like localhost)
+// the frontend serves files shown inline from http://<contentHost>:<port>
+// (--content_origin): the same server, which the browser takes for another
+// origin, so no cookie of the API's origin goes there.
 export async function startCluster({
-  binDir, webDir, dataDir, logPath, users = [], frontendArgs = [],
+  binDir, webDir, dataDir, logPath, users = [], frontendArgs = [], contentHost,
 }) {
   const sfs = `${binDir}/sfs`;
   mkdirSync(dataDir, { recursive: true });
@@ -60,6 +64,11 @@ export async function startCluster({
 
   const [masterPort, firstChunkserverPort, ...rest] = await freePorts(CHUNKSERVERS + 2);
   const httpPort = rest[rest.length - 1];
+  const contentOrigin = contentHost ? `http://${contentHost}:${httpPort}` : null;
+  const allFrontendArgs = [
+    ...frontendArgs,
+    ...(contentOrigin ? [`--content_origin=${contentOrigin}`] : []),
+  ];
   const log = openSync(logPath, 'a');
   const child = spawn(
     sfs,
@@ -71,7 +80,7 @@ export async function startCluster({
       `--chunkservers=${CHUNKSERVERS}`,
       `--http_port=${httpPort}`,
       `--web=${webDir}`,
-      ...(frontendArgs.length ? [`--frontend_args=${frontendArgs.join(' ')}`] : []),
+      ...(allFrontendArgs.length ? [`--frontend_args=${allFrontendArgs.join(' ')}`] : []),
     ],
     { detached: true, stdio: ['ignore', log, log] },
   );
@@ -96,6 +105,7 @@ export async function startCluster({
   const url = `http://127.0.0.1:${httpPort}`;
   const cluster = {
     url,
+    contentOrigin, // null without `contentHost`
     logPath,
     async stop() {
       process.removeListener('exit', killGroup);

@@ -3,6 +3,11 @@
 // ports. The scenarios run in order and build on each other, as one user
 // session of the file share would.
 //
+// The frontend runs with --content_origin: the API and the UI are on
+// http://127.0.0.1:<port>, files shown inline on http://localhost:<port>,
+// the same server under a name the browser takes for another origin. The
+// session cookie, host-only, belongs to 127.0.0.1 and never goes there.
+//
 //   SFS_BIN_DIR   folder of sfs, sfs-master, ... (default <repo>/build/bin)
 //   SFS_CHROMIUM  browser binary (default /usr/bin/chromium)
 import assert from 'node:assert/strict';
@@ -67,7 +72,9 @@ before(async () => {
     logPath: join(root, 'cluster.log'),
     users: [ALICE, BOB],
     frontendArgs: [`--cors-origins=${ui.url}`],
+    contentHost: 'localhost', // the page's origin is 127.0.0.1
   });
+  assert.notEqual(new URL(cluster.contentOrigin).host, new URL(cluster.url).host);
   ui.setApiOrigin(cluster.url);
   context = await chromium.launchPersistentContext(join(root, 'chrome-profile'), {
     executablePath: chromiumPath,
@@ -151,6 +158,45 @@ function pageFetch(url, init = {}) {
     const res = await fetch(u, i);
     return [res.status, await res.text()];
   }, [url, init]);
+}
+
+// Where a script reads a file's bytes: the download route, which stays on
+// the API's origin. The view route of a text file answers with a redirect
+// to the content origin, where the page's fetch() fails its CORS check
+// (127.0.0.1 is not in --cors-origins).
+const readUrl = (ns, path) => `/storage/download/${ns}/${path}`;
+
+// Clicks a View link (`target=_blank`, the API's view route `viewTarget`)
+// and follows its tab: the API's origin, asked with the session cookie,
+// answers 302 to `filePath` on the content origin through a signed link,
+// which the tab loads with no cookie. Returns the loaded tab and the
+// content origin's answer.
+async function viewInNewTab(link, viewTarget, filePath) {
+  const shownPrefix = `${cluster.contentOrigin}${filePath}?signature=`;
+  const [tab, shown] = await Promise.all([
+    context.waitForEvent('page'),
+    context.waitForEvent('requestfinished', (r) => r.url().startsWith(shownPrefix)),
+    link.click(),
+  ]);
+  await tab.waitForLoadState();
+  assert.ok(tab.url().startsWith(shownPrefix), `the tab ends on the content origin: ${tab.url()}`);
+  assert.notEqual(new URL(tab.url()).searchParams.get('signature'), '');
+  const asked = shown.redirectedFrom();
+  assert.equal(asked?.url(), `${cluster.url}${viewTarget}`);
+  const redirect = await asked.response();
+  assert.equal(redirect.status(), 302);
+  assert.equal(redirect.headers()['cache-control'], 'no-store');
+  assert.match((await asked.allHeaders()).cookie ?? '', /(^|; )sfs_session=/,
+    'the API was asked as the signed-in user');
+  assert.equal((await shown.allHeaders()).cookie, undefined, 'no cookie went to the content origin');
+  const response = await shown.response();
+  assert.equal(response.status(), 200);
+  assert.equal(response.headers()['content-security-policy'], "sandbox; default-src 'none'");
+  // The signed link is pinned to the version seen and lives an hour.
+  const maxAge = Number(response.headers()['cache-control']?.match(
+    /^private, max-age=(\d+), immutable$/)?.[1]);
+  assert.ok(maxAge > 3500 && maxAge <= 3600, `an hour-long link: ${response.headers()['cache-control']}`);
+  return [tab, response];
 }
 
 // Waits for `path` listed with `size` bytes, shown to people as `shown`.
@@ -275,15 +321,58 @@ test('download goes through the hidden iframe and returns the same bytes', async
   await assertNoMessage('after the download');
 });
 
-test('view opens the text file in a new tab', async () => {
-  const [tab] = await Promise.all([
-    context.waitForEvent('page'),
-    fileRow('notes.txt').getByTestId('view-link').click(),
-  ]);
-  await tab.waitForLoadState();
-  assert.equal(tab.url(), `${cluster.url}/storage/${PRIVATE_NS}/notes.txt`);
+test('view opens the text file in a new tab, on the content origin, away from the session', async () => {
+  const file = `/storage/${PRIVATE_NS}/notes.txt`;
+  const [tab, response] = await viewInNewTab(fileRow('notes.txt').getByTestId('view-link'), file, file);
+  assert.match(response.headers()['content-type'], /^text\/plain\b/);
   assert.equal(await tab.evaluate(() => document.contentType), 'text/plain');
   assert.equal((await tab.locator('body').innerText()).trim(), notes.trim());
+
+  // Nothing of alice's session reaches the content origin. The browser
+  // holds no cookie for it. The document there is sandboxed (an opaque
+  // origin): it may not read cookies at all, and under default-src 'none'
+  // its requests never leave. (On the API's origin too, document.cookie
+  // shows nothing: the session cookie is HttpOnly.)
+  assert.deepEqual(await context.cookies(cluster.contentOrigin), []);
+  assert.deepEqual((await context.cookies(cluster.url)).map((c) => c.name), ['sfs_session']);
+  const inTab = await tab.evaluate(async () => {
+    let cookie;
+    try {
+      cookie = document.cookie;
+    } catch (err) {
+      cookie = err.name;
+    }
+    let fetched;
+    try {
+      fetched = (await fetch('/api/session')).status;
+    } catch (err) {
+      fetched = err.name;
+    }
+    return { origin: self.origin, cookie, fetched };
+  });
+  assert.deepEqual(inTab, { origin: 'null', cookie: 'SecurityError', fetched: 'TypeError' });
+  // Reached by the tab itself, the content origin serves no API route and
+  // no file without a signed link, while alice is signed in on the API's.
+  const session = await tab.goto(`${cluster.contentOrigin}/api/session`);
+  assert.equal(session.status(), 404);
+  assert.match(await session.text(), /serves file content only/);
+  const unsigned = await tab.goto(`${cluster.contentOrigin}${file}`);
+  assert.equal(unsigned.status(), 401);
+  // Even a session cookie that did reach it (one set for a parent domain
+  // of both names would) counts for nothing there: the server drops it.
+  const [sessionCookie] = await context.cookies(cluster.url);
+  await context.addCookies([{ ...sessionCookie, domain: 'localhost' }]);
+  try {
+    const refused = await tab.goto(`${cluster.contentOrigin}${file}`);
+    assert.match((await refused.request().allHeaders()).cookie ?? '', /(^|; )sfs_session=/,
+      'the cookie was sent');
+    assert.equal(refused.status(), 401);
+  } finally {
+    await context.clearCookies({ domain: 'localhost' });
+  }
+  const [status, body] = await pageFetch('/api/session');
+  assert.equal(status, 200);
+  assert.equal(JSON.parse(body).username, ALICE[0]);
   await tab.close();
 });
 
@@ -303,7 +392,7 @@ test('uploading an existing name asks first; cancel keeps it, replace overwrites
   assert.equal(await uploadRow('notes.txt').getAttribute('data-sse-done'), 'true');
   await expectFileSize('notes.txt', notesReplacement.length, '4.9 KiB');
   await assertNoMessage('after replacing');
-  const [status, body] = await pageFetch(`/storage/${PRIVATE_NS}/notes.txt`);
+  const [status, body] = await pageFetch(readUrl(PRIVATE_NS, 'notes.txt'));
   assert.equal(status, 200);
   assert.equal(body, notesReplacement);
 });
@@ -438,13 +527,17 @@ test('keep_versions 2: three uploads list three versions, old ones download, a f
   assert.equal((await readFile(saved)).toString(), reports[0]);
   await assertNoMessage('after downloading an old version');
 
-  // The middle one viewed in a new tab.
-  const [tab] = await Promise.all([
-    context.waitForEvent('page'),
+  // The middle one viewed in a new tab, on the content origin: its signed
+  // link names that version, the tab's address no ?version=.
+  const [tab, response] = await viewInNewTab(
     panel.locator(`[data-testid=version-row][data-version="${rows[1].version}"]`)
-      .getByTestId('version-view-link').click(),
-  ]);
-  await tab.waitForLoadState();
+      .getByTestId('version-view-link'),
+    `/storage/${VERSIONED_NS}/report.txt?version=${rows[1].version}`,
+    `/storage/${VERSIONED_NS}/report.txt`,
+  );
+  assert.equal(new URL(tab.url()).searchParams.has('version'), false);
+  assert.match(response.headers()['content-type'], /^text\/plain\b/);
+  assert.equal(await tab.evaluate(() => document.contentType), 'text/plain');
   assert.equal((await tab.locator('body').innerText()).trim(), reports[1].trim());
   await tab.close();
 
@@ -497,7 +590,7 @@ test('anonymous: private files stay hidden, a public namespace opens by name', a
   await openByName(PUBLIC_NS);
   await expectFileSize('shared.txt', shared.length, '47 B');
   await assertNoMessage('after opening the public namespace');
-  const [status, body] = await pageFetch(`/storage/${PUBLIC_NS}/shared.txt`);
+  const [status, body] = await pageFetch(readUrl(PUBLIC_NS, 'shared.txt'));
   assert.equal(status, 200);
   assert.equal(body, shared);
 
@@ -520,7 +613,7 @@ test("bob cannot delete alice's file: the server's 403 message is shown", async 
   const { error } = await answer.json();
   assert.match(error, /not allowed/i);
   await expectMessage(error);
-  const [status] = await pageFetch(`/storage/${PUBLIC_NS}/shared.txt`, { method: 'HEAD' });
+  const [status] = await pageFetch(readUrl(PUBLIC_NS, 'shared.txt'), { method: 'HEAD' });
   assert.equal(status, 200, 'the file is still there');
   assert.equal(await fileRow('shared.txt').count(), 1);
 });

@@ -40,6 +40,13 @@ def int_list(text):
     return [int(x) for x in text.split(",") if x]
 
 
+def positive(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is less than 1")
+    return value
+
+
 def parse_args():
     here = os.path.dirname(os.path.abspath(__file__))
     p = argparse.ArgumentParser(description=__doc__)
@@ -50,6 +57,11 @@ def parse_args():
     p.add_argument("--port-base", type=int, default=19000,
                    help="master port; chunkservers +101.., frontend +80, nginx +81")
     p.add_argument("--only", default="", help="comma-separated workload names")
+    p.add_argument("--rounds", type=positive, default=3,
+                   help="samples of every figure, each round alternating "
+                        "SFS and its baseline (A B A B); not workload 5")
+    p.add_argument("--user-rounds", type=positive, default=1,
+                   help="rounds of workload 5 (minutes each at 400 users)")
     p.add_argument("--users", type=int, default=400, help="workload 5: users")
     p.add_argument("--user-mib", type=int, default=25, help="workload 5: file MiB")
     p.add_argument("--no-hostile", dest="hostile", action="store_false",

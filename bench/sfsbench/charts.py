@@ -1,4 +1,5 @@
-"""PNG charts with gnuplot: every ratio as a bar, and the growth curves."""
+"""PNG charts with gnuplot: every ratio as a bar (the median of its rounds,
+with their min–max), and the growth curves (medians)."""
 
 import os
 import subprocess
@@ -6,7 +7,7 @@ import subprocess
 RATIO_PLOT = """\
 set terminal pngcairo size 1400,{height} font ",10"
 set output "{png}"
-set title "SFS relative to its baseline (right of the red line: better; latency rows as baseline/SFS)"
+set title "SFS relative to its baseline: median of the per-round ratios, bars min-max (right of the red line: better; latency rows as baseline/SFS)"
 set style fill solid 0.8
 set yrange [-1:{count}]
 set ytics ({tics}) font ",8"
@@ -16,7 +17,8 @@ set xlabel "SFS relative to baseline (log scale)"
 set grid xtics
 unset key
 set arrow from 1, graph 0 to 1, graph 1 nohead lc rgb "red" lw 2
-plot "{data}" using ({xmin}):0:({xmin}):2:($0-0.3):($0+0.3) with boxxyerror lc rgb "#3b6ea5"
+plot "{data}" using ({xmin}):0:({xmin}):2:($0-0.3):($0+0.3) with boxxyerror lc rgb "#3b6ea5", \
+     "{data}" using 2:0:3:4 with xerrorbars pt 0 lc rgb "black"
 """
 
 LINES_PLOT = """\
@@ -38,21 +40,29 @@ def _gnuplot(script, path):
     subprocess.run(["gnuplot", path], check=True, capture_output=True)
 
 
+def _bar(f):
+    """(median, min, max) of a figure's per-round ratios, turned so that
+    bigger is better: latency ratios are inverted."""
+    ratio = f["ratio"]
+    low, high = f.get("ratio_min", ratio), f.get("ratio_max", ratio)
+    if f["lower_is_better"]:
+        return 1 / ratio, 1 / high, 1 / low
+    return ratio, low, high
+
+
 def ratio_chart(results, out_dir, stem):
-    # Every bar reads "bigger is better": latency ratios are inverted.
-    bars = [(f"{w}: {f['name']}",
-             1 / f["ratio"] if f["lower_is_better"] else f["ratio"])
+    bars = [(f"{w}: {f['name']}", _bar(f))
             for w, o in results["workloads"].items() if o["status"] == "ok"
             for f in o["figures"] if f.get("ratio")]
     if not bars:
         return None
     data = os.path.join(out_dir, f"{stem}-ratios.dat")
     with open(data, "w") as f:
-        for i, (_, ratio) in enumerate(bars):
-            f.write(f"{i} {ratio}\n")
+        for i, (_, (ratio, low, high)) in enumerate(bars):
+            f.write(f"{i} {ratio} {low} {high}\n")
     tics = ", ".join(f'"{label}" {i}' for i, (label, _) in enumerate(bars))
     png = os.path.join(out_dir, f"{stem}-ratios.png")
-    values = [ratio for _, ratio in bars]
+    values = [v for _, bar in bars for v in bar]
     _gnuplot(RATIO_PLOT.format(png=png, data=data, count=len(bars), tics=tics,
                                height=max(400, 22 * len(bars) + 120),
                                xmin=min(values + [1]) / 2,

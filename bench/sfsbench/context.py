@@ -1,22 +1,47 @@
-"""What every workload shares: the cluster, nginx, local test files and the
-baselines, each measured once per run and reused by the workloads that
-compare against it."""
+"""What every workload shares: the cluster, nginx, the local test files
+(made once per run) and the rows of the table."""
 
 import os
 
 from .baselines import dd_per_stream_mb_s
 from .httpio import Endpoint
 from .procs import MIB, write_random_file
+from .rounds import pair_ratios, spread
 
 
-def figure(name, value, unit, baseline=None, baseline_value=None,
+def _as_samples(value):
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def figure(name, samples, unit, baseline=None, baseline_samples=None,
            lower_is_better=False):
-    """One row of the table: SFS's value, the baseline's, and their ratio
-    (value / baseline; above 1 is better unless lower_is_better)."""
-    ratio = value / baseline_value if baseline_value else None
-    return {"name": name, "value": value, "unit": unit, "baseline": baseline,
-            "baseline_value": baseline_value, "ratio": ratio,
-            "lower_is_better": lower_is_better}
+    """One row of the table from the samples of its rounds (a list, or one
+    number): SFS's median, min and max, the baseline's, and the ratio
+    (sample / baseline sample of the same round; above 1 is better unless
+    lower_is_better) as the median of the per-round ratios, with their min
+    and max. Every sample stays in the row, in round order."""
+    samples = _as_samples(samples)
+    own = spread(samples)
+    row = {"name": name, "unit": unit, "lower_is_better": lower_is_better,
+           "rounds": len(samples), "samples": samples, "value": own["median"],
+           "value_min": own["min"], "value_max": own["max"],
+           "baseline": baseline, "baseline_samples": None,
+           "baseline_value": None}
+    if baseline_samples is not None:
+        baseline_samples = _as_samples(baseline_samples)
+        base = spread(baseline_samples)
+        row.update(baseline_samples=baseline_samples,
+                   baseline_value=base["median"], baseline_min=base["min"],
+                   baseline_max=base["max"])
+        ratios = pair_ratios(samples, baseline_samples)
+    else:
+        ratios = None
+    row.update(ratios=ratios, ratio=None)
+    if ratios:
+        ratio = spread(ratios)
+        row.update(ratio=ratio["median"], ratio_min=ratio["min"],
+                   ratio_max=ratio["max"])
+    return row
 
 
 def skipped_figure(name, reason):
@@ -50,11 +75,12 @@ class Context:
         return self.once(("file", size),
                          lambda: (name, path, write_random_file(path, size)))
 
-    def dd_mb_s(self):
-        """Baseline of every upload figure: per-stream MB/s of three
-        concurrent synced 1 GiB (--large-mib) writes."""
-        return self.once("dd", lambda: dd_per_stream_mb_s(
-            self.work_dir, self.options.large_mib))
+    def dd_mb_s(self, _round=None):
+        """One sample of the upload baseline: per-stream MB/s of three
+        concurrent synced 1 GiB (--large-mib) writes. Measured afresh in
+        every round of the workloads comparing against it (usable as a
+        measure of rounds.interleave)."""
+        return dd_per_stream_mb_s(self.work_dir, self.options.large_mib)
 
     def scratch(self, name):
         return os.path.join(self.shm_dir, name)

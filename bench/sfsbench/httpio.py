@@ -65,6 +65,18 @@ class Endpoint:
         finally:
             conn.close()
 
+    def delete(self, path):
+        """DELETE path; raises BenchError unless it answers 200."""
+        conn = self.connect(timeout=60)
+        try:
+            conn.request("DELETE", self.target(path), headers=self.headers())
+            response = conn.getresponse()
+            raw = response.read()
+        finally:
+            conn.close()
+        if response.status != 200:
+            raise BenchError(f"DELETE {path}: HTTP {response.status} {raw[:200]!r}")
+
     def status_of(self, path):
         """GET path; the status code, or 0 when nothing listens."""
         try:

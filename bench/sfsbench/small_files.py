@@ -1,5 +1,6 @@
 """Workload 3: a 155 KB file fetched by wrk at several concurrencies against
-nginx, and many 155 KB uploads against three fsynced local copies."""
+nginx, and many 155 KB uploads against three fsynced local copies, each in
+interleaved rounds (rounds.py)."""
 
 import concurrent.futures
 import hashlib
@@ -11,7 +12,8 @@ from .baselines import synced_small_files_per_s
 from .context import figure
 from .errors import BenchError
 from .procs import run
-from .transfers import NGINX, http_upload_once
+from .rounds import column, interleave
+from .transfers import NGINX, http_uploaded
 
 SMALL_BYTES = 155_000
 UNIT_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
@@ -41,29 +43,41 @@ def wrk(url, connections, seconds):
 
 
 def small_reads(ctx):
+    """A round: one wrk run against the frontend, then one against nginx,
+    at each connection count."""
     http = ctx.cluster.require_http()
     name, _, sha = ctx.random_file(SMALL_BYTES)
-    remote, _ = http_upload_once(ctx, SMALL_BYTES)
+    remote = http_uploaded(ctx, SMALL_BYTES)
     # wrk checks only status codes: check the bytes once on each server.
     http.download(remote, SMALL_BYTES, sha)
     ctx.nginx.download(f"/{name}", SMALL_BYTES, sha)
+    seconds = ctx.options.wrk_seconds
+    measures = {}
+    for c in ctx.options.wrk_connections:
+        measures[f"SFS c={c}"] = lambda _r, c=c: wrk(http.url(remote), c, seconds)
+        measures[f"nginx c={c}"] = (
+            lambda _r, c=c: wrk(ctx.nginx.url(f"/{name}"), c, seconds))
+    s = interleave(ctx.options.rounds, measures, "wrk")
     figures, series = [], {"sfs": [], "nginx": []}
     for c in ctx.options.wrk_connections:
-        n_rate, n_p50, n_p99 = wrk(ctx.nginx.url(f"/{name}"), c,
-                                   ctx.options.wrk_seconds)
-        rate, p50, p99 = wrk(http.url(remote), c, ctx.options.wrk_seconds)
+        sfs, nginx = s[f"SFS c={c}"], s[f"nginx c={c}"]
+        rate = figure(f"155 KB GET c={c}", column(sfs, 0), "req/s", NGINX,
+                      column(nginx, 0))
         figures += [
-            figure(f"155 KB GET c={c}", rate, "req/s", NGINX, n_rate),
-            figure(f"155 KB GET c={c} p50", p50, "ms", NGINX, n_p50, True),
-            figure(f"155 KB GET c={c} p99", p99, "ms", NGINX, n_p99, True)]
-        series["sfs"].append((c, rate))
-        series["nginx"].append((c, n_rate))
+            rate,
+            figure(f"155 KB GET c={c} p50", column(sfs, 1), "ms", NGINX,
+                   column(nginx, 1), True),
+            figure(f"155 KB GET c={c} p99", column(sfs, 2), "ms", NGINX,
+                   column(nginx, 2), True)]
+        series["sfs"].append((c, rate["value"]))
+        series["nginx"].append((c, rate["baseline_value"]))
     return {"figures": figures, "series": {"small_get_req_s": series}}
 
 
 def small_uploads(ctx):
     """files/s of --small-uploads distinct 155 KB uploads, each answered 201
-    with the right ETag."""
+    with the right ETag. A round: one such batch (into a folder of its own),
+    then the same count of files written as three fsynced local copies."""
     http = ctx.cluster.require_http()
     count = ctx.options.small_uploads
     concurrency = ctx.options.upload_concurrency
@@ -72,22 +86,28 @@ def small_uploads(ctx):
     body = os.urandom(SMALL_BYTES - 8)
     body_digest = hashlib.sha256(body)
 
-    def upload(i):
-        tail = i.to_bytes(8, "big")
-        digest = body_digest.copy()
-        digest.update(tail)
-        http.upload(f"/storage/bench/small/{i:06d}.bin", [body, tail],
-                    SMALL_BYTES, digest.hexdigest())
+    def batch(r):
+        def upload(i):
+            tail = i.to_bytes(8, "big")
+            digest = body_digest.copy()
+            digest.update(tail)
+            http.upload(f"/storage/bench/small/{r}/{i:06d}.bin", [body, tail],
+                        SMALL_BYTES, digest.hexdigest())
 
-    start = time.monotonic()
-    with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
-        list(pool.map(upload, range(count)))
-    rate = count / (time.monotonic() - start)
-    baseline = synced_small_files_per_s(ctx.work_dir, count, SMALL_BYTES,
+        start = time.monotonic()
+        with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
+            list(pool.map(upload, range(count)))
+        return count / (time.monotonic() - start)
+
+    def local(_round):
+        return synced_small_files_per_s(ctx.work_dir, count, SMALL_BYTES,
                                         concurrency)
+
+    s = interleave(ctx.options.rounds, {"SFS": batch, "local": local},
+                   "uploads")
     return {"figures": [figure(
-        f"{count} x 155 KB uploads, c={concurrency}", rate, "files/s",
-        f"3 fsynced local copies, c={concurrency}", baseline)]}
+        f"{count} x 155 KB uploads, c={concurrency}", s["SFS"], "files/s",
+        f"3 fsynced local copies, c={concurrency}", s["local"])]}
 
 
 def small_files(ctx):

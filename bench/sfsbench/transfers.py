@@ -1,5 +1,6 @@
 """Workloads 1, 2 and the download half of 6: large uploads and downloads
-over HTTP and with the sfs CLI, against dd and nginx."""
+over HTTP and with the sfs CLI, against dd and nginx, in interleaved rounds
+(rounds.py)."""
 
 import json
 import os
@@ -8,57 +9,99 @@ from .context import figure, large_size, mb_s, skipped_figure
 from .errors import BenchError, Skipped
 from .httpio import curl_download, curl_upload
 from .procs import MIB, run, sha256_of_file, timed_run
+from .rounds import interleave
 
 DD = "dd x3 conv=fdatasync, per stream"
 NGINX = "nginx, same file, same client"
 
 
-def http_upload_once(ctx, size):
-    """Uploads the random file of `size` with curl once per run; returns
-    (remote path, seconds of that upload)."""
-    http = ctx.cluster.require_http()
-    name, path, sha = ctx.random_file(size)
-    remote = f"/storage/bench/{name}"
-    seconds = ctx.once(("http", size), lambda: curl_upload(
-        http, path, remote, size, sha, ctx.scratch("reply.json")))
-    return remote, seconds
+def http_upload(ctx, size, remote):
+    """Uploads the random file of `size` to remote with curl -T; returns
+    seconds (checked: 201, size and SHA-256 ETag)."""
+    _, path, sha = ctx.random_file(size)
+    return curl_upload(ctx.cluster.require_http(), path, remote, size, sha,
+                       ctx.scratch("reply.json"))
 
 
-def cli_put_once(ctx, size):
-    """`sfs put` of the random file of `size`, once per run, checked with
-    `sfs stat`; returns (cluster path, seconds)."""
-    name, path, sha = ctx.random_file(size)
-    remote = f"/bench/cli-{name}"
+def cli_put(ctx, size, remote):
+    """`sfs put` of the random file of `size` to remote, checked with
+    `sfs stat`; returns seconds."""
+    _, path, sha = ctx.random_file(size)
+    _, seconds = timed_run(ctx.cluster.sfs("put", path, remote))
+    stat = json.loads(run(ctx.cluster.sfs("stat", remote, "--json")))
+    if stat["size"] != size or stat["sha256"] != sha:
+        raise BenchError(f"sfs put {remote}: stored {stat['size']} bytes "
+                         f"{stat['sha256']}, expected {size} {sha}")
+    return seconds
+
+
+def http_uploaded(ctx, size):
+    """The path of a verified HTTP upload of the random file of `size`, for
+    the download workloads: the one workload 1 kept, else one made now."""
+    remote = f"/storage/bench/{ctx.random_file(size)[0]}"
+
+    def upload():
+        http_upload(ctx, size, remote)
+        return remote
+
+    return ctx.once(("http", size), upload)
+
+
+def cli_uploaded(ctx, size):
+    """Like http_uploaded, through `sfs put`; a cluster path."""
+    remote = f"/bench/cli-{ctx.random_file(size)[0]}"
 
     def put():
-        _, seconds = timed_run(ctx.cluster.sfs("put", path, remote))
-        stat = json.loads(run(ctx.cluster.sfs("stat", remote, "--json")))
-        if stat["size"] != size or stat["sha256"] != sha:
-            raise BenchError(f"sfs put {remote}: stored {stat['size']} bytes "
-                             f"{stat['sha256']}, expected {size} {sha}")
-        return seconds
+        cli_put(ctx, size, remote)
+        return remote
 
-    return remote, ctx.once(("cli", size), put)
+    return ctx.once(("cli", size), put)
 
 
-def with_http(name, measure):
-    """A figure from measure(), or a skipped row when there is no frontend."""
+def keep_first(ctx, key, remote, delete):
+    """Keeps the first round's upload for the download workloads (as
+    http_uploaded or cli_uploaded under `key`) and deletes later rounds'
+    copies, so rounds of 1 GiB uploads do not fill the disk."""
+    if ctx.once(key, lambda: remote) != remote:
+        delete(remote)
+
+
+def http_problem(ctx):
+    """Why the HTTP figures are skipped; None when the frontend is up."""
     try:
-        return measure()
+        ctx.cluster.require_http()
     except Skipped as e:
-        return skipped_figure(name, str(e))
+        return str(e)
+    return None
 
 
 def large_upload(ctx):
+    """A round: one curl upload and one `sfs put` of the --large-mib file,
+    each to a path of its own, then one dd ceiling measurement."""
     size = large_size(ctx.options)
-    ctx.random_file(size)
-    dd = ctx.dd_mb_s()
-    http = with_http("HTTP upload (curl -T)", lambda: figure(
-        "HTTP upload (curl -T)", mb_s(size, http_upload_once(ctx, size)[1]),
-        "MB/s", DD, dd))
-    _, put_seconds = cli_put_once(ctx, size)
-    return {"figures": [http, figure("sfs put", mb_s(size, put_seconds), "MB/s",
-                                     DD, dd)]}
+    name = ctx.random_file(size)[0]
+    no_http = http_problem(ctx)
+
+    def curl(r):
+        remote = f"/storage/bench/upload-{r}-{name}"
+        seconds = http_upload(ctx, size, remote)
+        keep_first(ctx, ("http", size), remote, ctx.cluster.http.delete)
+        return mb_s(size, seconds)
+
+    def put(r):
+        remote = f"/bench/put-{r}-{name}"
+        seconds = cli_put(ctx, size, remote)
+        keep_first(ctx, ("cli", size), remote,
+                   lambda path: run(ctx.cluster.sfs("rm", path)))
+        return mb_s(size, seconds)
+
+    measures = {} if no_http else {"curl -T": curl}
+    measures.update({"sfs put": put, "dd": ctx.dd_mb_s})
+    s = interleave(ctx.options.rounds, measures)
+    http = (skipped_figure("HTTP upload (curl -T)", no_http) if no_http else
+            figure("HTTP upload (curl -T)", s["curl -T"], "MB/s", DD, s["dd"]))
+    return {"figures": [http, figure("sfs put", s["sfs put"], "MB/s", DD,
+                                     s["dd"])]}
 
 
 def _curl_to_scratch(endpoint, remote, ctx, size, sha):
@@ -71,27 +114,43 @@ def _curl_to_scratch(endpoint, remote, ctx, size, sha):
 
 
 def large_download(ctx):
+    """A round: the --large-mib file downloaded once with curl from the
+    frontend, once with `sfs get`, then once with curl from nginx."""
     size = large_size(ctx.options)
     name, _, sha = ctx.random_file(size)
-    nginx = mb_s(size, _curl_to_scratch(ctx.nginx, f"/{name}", ctx, size, sha))
+    no_http = http_problem(ctx)
 
-    def http_figure():
-        remote, _ = http_upload_once(ctx, size)
-        seconds = _curl_to_scratch(ctx.cluster.require_http(), remote, ctx,
-                                   size, sha)
-        return figure("HTTP download (curl)", mb_s(size, seconds), "MB/s",
-                      NGINX, nginx)
+    def curl(_round):
+        seconds = _curl_to_scratch(ctx.cluster.http, http_uploaded(ctx, size),
+                                   ctx, size, sha)
+        return mb_s(size, seconds)
 
-    remote, _ = cli_put_once(ctx, size)
-    out = ctx.scratch("cli-download")
-    _, seconds = timed_run(ctx.cluster.sfs("get", remote, out))
-    got = sha256_of_file(out)
-    os.remove(out)
-    if got != sha:
-        raise BenchError(f"sfs get {remote}: sha256 {got}, expected {sha}")
-    return {"figures": [with_http("HTTP download (curl)", http_figure),
-                        figure("sfs get", mb_s(size, seconds), "MB/s", NGINX,
-                               nginx)]}
+    def get(_round):
+        remote = cli_uploaded(ctx, size)
+        out = ctx.scratch("cli-download")
+        try:
+            _, seconds = timed_run(ctx.cluster.sfs("get", remote, out))
+            got = sha256_of_file(out)
+        finally:
+            if os.path.exists(out):
+                os.remove(out)
+        if got != sha:
+            raise BenchError(f"sfs get {remote}: sha256 {got}, expected {sha}")
+        return mb_s(size, seconds)
+
+    def nginx(_round):
+        return mb_s(size, _curl_to_scratch(ctx.nginx, f"/{name}", ctx, size, sha))
+
+    if not no_http:
+        http_uploaded(ctx, size)  # not inside the first round's timing
+    cli_uploaded(ctx, size)
+    measures = {} if no_http else {"curl": curl}
+    measures.update({"sfs get": get, "nginx": nginx})
+    s = interleave(ctx.options.rounds, measures)
+    http = (skipped_figure("HTTP download (curl)", no_http) if no_http else
+            figure("HTTP download (curl)", s["curl"], "MB/s", NGINX, s["nginx"]))
+    return {"figures": [http, figure("sfs get", s["sfs get"], "MB/s", NGINX,
+                                     s["nginx"])]}
 
 
 def repeated_download_mb_s(endpoint, remote, size, sha):
@@ -102,18 +161,27 @@ def repeated_download_mb_s(endpoint, remote, size, sha):
 
 
 def download_growth(ctx):
-    """HTTP download MB/s as files grow, each size against nginx."""
+    """HTTP download MB/s as files grow, each size against nginx. A round:
+    every size from the frontend then from nginx, smallest first."""
     http = ctx.cluster.require_http()
-    figures, sfs_series, nginx_series = [], [], []
-    for mib in ctx.options.growth_mib:
-        size = mib * MIB
+    sizes = [(mib, mib * MIB) for mib in ctx.options.growth_mib]
+    measures = {}
+    for mib, size in sizes:
         name, _, sha = ctx.random_file(size)
-        remote, _ = http_upload_once(ctx, size)
-        nginx = repeated_download_mb_s(ctx.nginx, f"/{name}", size, sha)
-        sfs = repeated_download_mb_s(http, remote, size, sha)
-        figures.append(figure(f"HTTP download {mib} MiB", sfs, "MB/s", NGINX,
-                              nginx))
-        sfs_series.append((mib, sfs))
-        nginx_series.append((mib, nginx))
+        remote = http_uploaded(ctx, size)
+        measures[f"SFS {mib} MiB"] = (
+            lambda _r, remote=remote, size=size, sha=sha:
+            repeated_download_mb_s(http, remote, size, sha))
+        measures[f"nginx {mib} MiB"] = (
+            lambda _r, name=name, size=size, sha=sha:
+            repeated_download_mb_s(ctx.nginx, f"/{name}", size, sha))
+    s = interleave(ctx.options.rounds, measures)
+    figures, sfs_series, nginx_series = [], [], []
+    for mib, _ in sizes:
+        row = figure(f"HTTP download {mib} MiB", s[f"SFS {mib} MiB"], "MB/s",
+                     NGINX, s[f"nginx {mib} MiB"])
+        figures.append(row)
+        sfs_series.append((mib, row["value"]))
+        nginx_series.append((mib, row["baseline_value"]))
     return {"figures": figures,
             "series": {"download_mb_s": {"sfs": sfs_series, "nginx": nginx_series}}}

@@ -3,7 +3,9 @@ once, then all download theirs at once (every byte checked), while a hostile
 client (hostile.py) holds idle connections and progress watchers open. The
 users come from loopback addresses 127.0.1.x, USERS_PER_ADDRESS each, so
 the frontend's per-client caps apply to them as to real users. The same N
-concurrent downloads from nginx are the download baseline; dd the upload's."""
+concurrent downloads from nginx are the download baseline; dd the upload's,
+measured in the same round. At 400 users one round takes minutes, so this
+workload runs --user-rounds rounds (default 1), not --rounds."""
 
 import concurrent.futures
 import hashlib
@@ -15,6 +17,7 @@ from .context import figure
 from .errors import BenchError
 from .hostile import HostileProcess
 from .procs import MIB, peak_rss_mib, reset_peak_rss
+from .rounds import column, interleave
 from .transfers import DD, NGINX
 
 TAG_BYTES = 32
@@ -49,8 +52,12 @@ def all_at_once(n, action):
 
 
 def users(ctx):
+    """A round (--user-rounds of them, default 1: a round takes minutes):
+    the N users upload then download with the hostile client attacking,
+    then N concurrent downloads from nginx, then one dd measurement."""
     http = ctx.cluster.require_http()
     n, size = ctx.options.users, ctx.options.user_mib * MIB
+    rounds = ctx.options.user_rounds
     # User i's file: a shared random body then a 32-byte tag naming i, so
     # every user's bytes differ and the expected SHA-256 costs one copy().
     body = memoryview(os.urandom(size - TAG_BYTES))
@@ -61,46 +68,72 @@ def users(ctx):
         d = body_digest.copy()
         d.update(tag)
         digests.append(d.hexdigest())
-    path = "/storage/bench/users/{:06d}.bin".format
 
     def chunks(i):
         return [body[o:o + MIB] for o in range(0, len(body), MIB)] + [tags[i]]
 
     pids = {role: pid for role, pid in ctx.cluster.pids().items()
             if role != "master"}
-    for pid in pids.values():
-        reset_peak_rss(pid)
     user = [http.from_address(f"127.0.1.{1 + i // USERS_PER_ADDRESS}")
             for i in range(n)]
-    with HostileProcess(http.port, enabled=ctx.options.hostile) as hostile:
-        up_times, up_wall = all_at_once(
-            n, lambda i: user[i].upload(path(i), chunks(i), size, digests[i]))
-        down_times, down_wall = all_at_once(
-            n, lambda i: user[i].download(path(i), size, digests[i]))
-    rss = {role: peak_rss_mib(pid) for role, pid in sorted(pids.items())}
 
-    nginx_wall = _nginx_downloads(ctx, n, body, body_digest)
-    total = n * size / 1e6
+    def sfs(r):
+        """One round of the users against the frontend, under attack."""
+        if r > 0:  # the previous round's 3 x N x 25 MiB would fill the disk
+            _delete_all(http, [_path(r - 1, i) for i in range(n)])
+        for pid in pids.values():
+            reset_peak_rss(pid)
+        with HostileProcess(http.port, enabled=ctx.options.hostile) as hostile:
+            up_times, up_wall = all_at_once(
+                n, lambda i: user[i].upload(_path(r, i), chunks(i), size,
+                                            digests[i]))
+            down_times, down_wall = all_at_once(
+                n, lambda i: user[i].download(_path(r, i), size, digests[i]))
+        return {"up": n * size / 1e6 / up_wall, "down": n * size / 1e6 / down_wall,
+                "up p50": percentile(up_times, 0.5),
+                "up p99": percentile(up_times, 0.99),
+                "down p50": percentile(down_times, 0.5),
+                "down p99": percentile(down_times, 0.99),
+                "opened": hostile.opened, "refused": hostile.refused,
+                **{f"rss {role}": peak_rss_mib(pid) for role, pid in pids.items()}}
+
+    nginx = _nginx_downloads(ctx, n, body, body_digest)
+    s = interleave(rounds, {"SFS": sfs, "nginx": nginx, "dd": ctx.dd_mb_s})
+    sfs_rounds = s["SFS"]
     figures = [
-        figure(f"{n} users: successes", 2 * n, "transfers"),
-        figure("hostile client: connections held", hostile.opened,
-               "connections"),
+        figure(f"{n} users: successes", [2 * n] * rounds, "transfers"),
+        figure("hostile client: connections held",
+               column(sfs_rounds, "opened"), "connections"),
         figure("hostile client: connections refused (429/503)",
-               hostile.refused, "connections"),
-        figure(f"{n} users: aggregate upload", total / up_wall, "MB/s", DD,
-               ctx.dd_mb_s()),
-        figure(f"{n} users: aggregate download", total / down_wall, "MB/s",
-               f"{NGINX}, {n} at once", total / nginx_wall),
-        figure("per-upload time p50", percentile(up_times, 0.5), "s"),
-        figure("per-upload time p99", percentile(up_times, 0.99), "s"),
-        figure("per-download time p50", percentile(down_times, 0.5), "s"),
-        figure("per-download time p99", percentile(down_times, 0.99), "s"),
-    ] + [figure(f"peak RSS {role}", mib, "MiB") for role, mib in rss.items()]
+               column(sfs_rounds, "refused"), "connections"),
+        figure(f"{n} users: aggregate upload", column(sfs_rounds, "up"),
+               "MB/s", DD, s["dd"]),
+        figure(f"{n} users: aggregate download", column(sfs_rounds, "down"),
+               "MB/s", f"{NGINX}, {n} at once", s["nginx"]),
+        figure("per-upload time p50", column(sfs_rounds, "up p50"), "s"),
+        figure("per-upload time p99", column(sfs_rounds, "up p99"), "s"),
+        figure("per-download time p50", column(sfs_rounds, "down p50"), "s"),
+        figure("per-download time p99", column(sfs_rounds, "down p99"), "s"),
+    ] + [figure(f"peak RSS {role}", column(sfs_rounds, f"rss {role}"), "MiB")
+         for role in sorted(pids)]
+    rss = {role: max(column(sfs_rounds, f"rss {role}")) for role in sorted(pids)}
     return {"figures": figures, "peak_rss_mib": rss}
 
 
+def _path(r, i):
+    """User i's file in round r."""
+    return f"/storage/bench/users/{r}/{i:06d}.bin"
+
+
+def _delete_all(http, paths):
+    """Deletes the files at `paths`, 8 at a time."""
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        list(pool.map(http.delete, paths))
+
+
 def _nginx_downloads(ctx, n, body, body_digest):
-    """Wall seconds of n concurrent downloads of one same-size file from nginx."""
+    """A measure: aggregate MB/s of n concurrent downloads of one same-size
+    file from nginx (the file is written now, once)."""
     name = "users-baseline.bin"
     tag = b"nginx".ljust(TAG_BYTES, b".")
     with open(os.path.join(ctx.www, name), "wb") as f:
@@ -109,6 +142,10 @@ def _nginx_downloads(ctx, n, body, body_digest):
     digest = body_digest.copy()
     digest.update(tag)
     size = len(body) + TAG_BYTES
-    _, wall = all_at_once(n, lambda i: ctx.nginx.download(
-        f"/{name}", size, digest.hexdigest()))
-    return wall
+
+    def measure(_round):
+        _, wall = all_at_once(n, lambda i: ctx.nginx.download(
+            f"/{name}", size, digest.hexdigest()))
+        return n * size / 1e6 / wall
+
+    return measure

@@ -16,8 +16,8 @@
 #include "chunkserver/scrubber.h"
 #include "common/channel_pool.h"
 #include "common/log.h"
-#include "common/malloc_settings.h"
 #include "common/ops_server.h"
+#include "common/process_settings.h"
 #include "common/rpc_observer.h"
 #include "common/rpc_settings.h"
 #include "common/server_flags.h"
@@ -80,6 +80,7 @@ std::string StableServerId(const std::string& dir) {
 
 int main(int argc, char** argv) {
   sfs::ReturnLargeBuffersToTheKernel();
+  sfs::SkipMutexDeadlockDetection();
   sfs::BlockTerminationSignals();
   const sfs::ServerFlags server_flags =
       sfs::ParseServerCommandLine(argc, argv, "chunkserver");

@@ -21,7 +21,7 @@
 #include "common/cert_authority.h"
 #include "common/flags.h"
 #include "common/log.h"
-#include "common/malloc_settings.h"
+#include "common/process_settings.h"
 #include "common/signals.h"
 
 ABSL_FLAG(std::string, master, "",
@@ -393,6 +393,7 @@ int Up(const Args& args) {
 
 int main(int argc, char** argv) {
   sfs::ReturnLargeBuffersToTheKernel();
+  sfs::SkipMutexDeadlockDetection();
   sfs::BlockTerminationSignals();
   sfs::NormalizeFlagNames(argc, argv);
   absl::SetProgramUsageMessage(sfs::kUsage);

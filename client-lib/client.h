@@ -31,7 +31,7 @@
 // 8 MiB and an HTTP download a reader plus its 256 KiB send buffer; the upload
 // routes take request bodies from httplib in small pieces and keep none.
 // gRPC's bandwidth-delay probing, which would grow the window with the
-// link's speed, is off in every SFS channel; common/malloc_settings.h keeps
+// link's speed, is off in every SFS channel; common/process_settings.h keeps
 // freed buffers from staying resident. `sfs get` of 1 GiB peaks near
 // 33 MiB RSS, most of it the binary and its libraries.
 //

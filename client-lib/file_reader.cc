@@ -1,5 +1,5 @@
 #include <algorithm>
-#include <random>
+#include <atomic>
 
 #include "absl/strings/str_cat.h"
 #include "client-lib/client.h"
@@ -11,6 +11,17 @@
 #include "common/status_macros.h"
 
 namespace sfs {
+namespace {
+
+// Readers start on replicas in turn, spreading them over the replicas. (A
+// std::random_device per reader cost 2% of the frontend's CPU on small
+// reads: it opens and reads the kernel's entropy each time.)
+size_t NextFirstReplica() {
+  static std::atomic<size_t> next{0};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace
 
 class FileReader::Impl {
  public:
@@ -28,7 +39,7 @@ class FileReader::Impl {
       start += chunk.length;
     }
     chunk_starts_.push_back(start);
-    replica_cursor_ = std::random_device()();  // spread readers over replicas
+    replica_cursor_ = NextFirstReplica();
   }
 
   ~Impl() { CloseStream(); }

@@ -1,12 +1,18 @@
-#include "common/malloc_settings.h"
+#include "common/process_settings.h"
 
 #include <malloc.h>
+
+#include "absl/synchronization/mutex.h"
 
 namespace sfs {
 
 void ReturnLargeBuffersToTheKernel() {
   mallopt(M_ARENA_MAX, 2);
   mallopt(M_MMAP_THRESHOLD, 256 << 10);
+}
+
+void SkipMutexDeadlockDetection() {
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 }
 
 }  // namespace sfs

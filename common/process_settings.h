@@ -1,3 +1,10 @@
+// Settings of the C and Abseil run-times that every SFS process with a data
+// or metadata path applies first thing in main, before any thread starts.
+#ifndef SFS_COMMON_PROCESS_SETTINGS_H_
+#define SFS_COMMON_PROCESS_SETTINGS_H_
+
+namespace sfs {
+
 // Makes glibc's allocator hand large buffers back to the kernel.
 //
 // SFS bounds the buffers each transfer holds (client-lib/client.h), but
@@ -7,14 +14,17 @@
 // from arenas that fragment and keep their pages. Few arenas and a fixed
 // threshold make every buffer of 256 KiB or more an mmap that munmap
 // returns, so resident memory follows the buffers actually in use.
-#ifndef SFS_COMMON_MALLOC_SETTINGS_H_
-#define SFS_COMMON_MALLOC_SETTINGS_H_
-
-namespace sfs {
-
-// Call first thing in main, before any thread starts.
 void ReturnLargeBuffersToTheKernel();
+
+// Turns off absl::Mutex's run-time deadlock detection. Debian builds Abseil
+// without NDEBUG, which leaves it on: every lock and unlock of every mutex
+// then updates one process-wide lock graph under a global lock (1–2% of the
+// frontend's and master's CPU on small reads and creates, and a point every
+// thread serializes on). Lock discipline is checked at compile time
+// (ABSL_GUARDED_BY), and unit tests, which do not call this, keep the
+// run-time check.
+void SkipMutexDeadlockDetection();
 
 }  // namespace sfs
 
-#endif  // SFS_COMMON_MALLOC_SETTINGS_H_
+#endif  // SFS_COMMON_PROCESS_SETTINGS_H_

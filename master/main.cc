@@ -8,6 +8,7 @@
 #include "absl/synchronization/notification.h"
 #include "common/log.h"
 #include "common/ops_server.h"
+#include "common/process_settings.h"
 #include "common/rpc_observer.h"
 #include "common/rpc_settings.h"
 #include "common/server_flags.h"
@@ -51,6 +52,7 @@ ABSL_FLAG(absl::Duration, repair_interval, absl::Seconds(1),
           "interval of the re-replication and trim loop");
 
 int main(int argc, char** argv) {
+  sfs::SkipMutexDeadlockDetection();
   sfs::BlockTerminationSignals();
   const sfs::ServerFlags server_flags =
       sfs::ParseServerCommandLine(argc, argv, "master");

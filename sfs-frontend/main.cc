@@ -14,7 +14,7 @@
 #include "absl/strings/strip.h"
 #include "client-lib/client.h"
 #include "common/log.h"
-#include "common/malloc_settings.h"
+#include "common/process_settings.h"
 #include "common/server_flags.h"
 #include "common/signals.h"
 #include "common/status_macros.h"
@@ -199,6 +199,7 @@ absl::Status Run(const ServerFlags& server_flags) {
 
 int main(int argc, char** argv) {
   sfs::ReturnLargeBuffersToTheKernel();
+  sfs::SkipMutexDeadlockDetection();
   sfs::BlockTerminationSignals();
   const sfs::ServerFlags server_flags =
       sfs::ParseServerCommandLine(argc, argv, "frontend");

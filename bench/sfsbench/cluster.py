@@ -18,9 +18,12 @@ NAMESPACE = "bench"
 
 
 class Cluster:
-    def __init__(self, bin_dir, data_dir, port_base, frontend_threads, tls=True):
+    def __init__(self, bin_dir, data_dir, port_base, frontend_threads, tls=True,
+                 encrypt_data=True):
         self.bin_dir = bin_dir
         self.tls = tls  # mutual TLS on the cluster plane (sfs up's default)
+        # With tls: chunk bytes over it too (sfs-chunkserver --encrypt_data).
+        self.encrypt_data = encrypt_data
         self.data_dir = data_dir
         self.master_port = port_base
         self.chunkserver_port = port_base + 101
@@ -64,6 +67,8 @@ class Cluster:
                 f"--cluster-tls={'true' if self.tls else 'false'}",
                 # Deleted workload files free their disk space soon.
                 "--master-args=--gc_grace=5s",
+                f"--chunkserver-args=--encrypt_data="
+                f"{'true' if self.encrypt_data else 'false'}",
                 # Workload 5's users come from 127.0.1.x, 32 per address,
                 # its hostile client from 127.0.0.2; wrk opens up to 64.
                 f"--frontend-args=--threads={self.frontend_threads}"

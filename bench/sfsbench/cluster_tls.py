@@ -1,7 +1,10 @@
 """Workload 7: what mutual TLS on the cluster plane costs. The same file goes
-through `sfs put` and `sfs get` on the bench's cluster (TLS, as deployed)
-and on a second local cluster started with --cluster-tls=false. A round:
-put and get on the TLS cluster, then on the plaintext one (rounds.py)."""
+through `sfs put` and `sfs get` on the bench's cluster (TLS, as deployed),
+on a second local cluster started with --cluster-tls=false, and on a third
+whose cluster plane is on TLS but whose chunkservers serve chunk bytes in
+plaintext (--encrypt_data=false: block tokens their only credential). A
+round: put and get on the TLS cluster, then on the plaintext one, then on
+the third (rounds.py); both of the others are ratios against plaintext."""
 
 import os
 
@@ -35,18 +38,29 @@ def cluster_tls(ctx):
     _, path, sha = ctx.random_file(size)
     plain = Cluster(ctx.bin_dir, os.path.join(ctx.work_dir, "cluster-plain"),
                     ctx.options.port_base + 300, frontend_threads=16, tls=False)
+    clear_data = Cluster(ctx.bin_dir, os.path.join(ctx.work_dir, "cluster-cleardata"),
+                         ctx.options.port_base + 500, frontend_threads=16,
+                         encrypt_data=False)
     try:
         plain.start()
+        clear_data.start()
         s = interleave(ctx.options.rounds, {
             "TLS": lambda r: put_get(ctx, ctx.cluster, "tls", size, path, sha, r),
             "plaintext": lambda r: put_get(ctx, plain, "plaintext", size, path,
-                                           sha, r)})
+                                           sha, r),
+            "clear data": lambda r: put_get(ctx, clear_data, "cleardata", size,
+                                            path, sha, r)})
     finally:
         plain.stop()
+        clear_data.stop()
     figures = []
     for i, label in enumerate(("sfs put", "sfs get")):
         figures.append(figure(f"{label}, TLS cluster plane",
                               column(s["TLS"], i), "MB/s",
+                              "plaintext cluster plane, same file",
+                              column(s["plaintext"], i)))
+        figures.append(figure(f"{label}, TLS plane, chunk bytes plaintext",
+                              column(s["clear data"], i), "MB/s",
                               "plaintext cluster plane, same file",
                               column(s["plaintext"], i)))
     return {"figures": figures}

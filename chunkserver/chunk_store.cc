@@ -296,6 +296,13 @@ absl::Status ChunkStore::WriteMeta(uint64_t handle, const ChunkState& state) {
   return SyncDir(dir_);
 }
 
+absl::Status ChunkStore::RemoveMeta(uint64_t handle) {
+  const std::string path = PathOf(handle, ".meta");
+  if (unlink(path.c_str()) == 0) return SyncDir(dir_);
+  if (errno == ENOENT) return absl::OkStatus();
+  return IoError("unlink", path);
+}
+
 absl::StatusOr<std::unique_ptr<ChunkAppender>> ChunkStore::OpenForAppend(
     uint64_t handle, uint64_t version, uint64_t offset) {
   uint64_t writer;
@@ -338,8 +345,13 @@ absl::StatusOr<std::unique_ptr<ChunkAppender>> ChunkStore::OpenForAppend(
     return status;
   };
   if (offset == 0) {
-    absl::Status meta = WriteMeta(handle, ChunkState{version, 0, false, true});
-    if (!meta.ok()) return fail(meta);
+    // A chunk has no .meta until it is sealed: Load() drops data without
+    // one, which is all an open chunk needs after a crash. (Writing an
+    // "open" .meta here cost every chunk write a file creation and two
+    // fsyncs.) One left behind by an earlier replica of this handle must
+    // not outlive the new bytes, so it goes first, durably.
+    absl::Status cleared = RemoveMeta(handle);
+    if (!cleared.ok()) return fail(cleared);
   }
   std::string data_path = PathOf(handle, ".data");
   std::string crc_path = PathOf(handle, ".crc");

@@ -2,7 +2,8 @@
 // the store's directory:
 //   <handle>.data  the bytes, append-only
 //   <handle>.crc   one little-endian CRC32C per 64 KiB block of .data
-//   <handle>.meta  "version length sealed", replaced atomically (rename)
+//   <handle>.meta  "version length sealed crc32c", written atomically
+//                  (rename) when the chunk is sealed; an open chunk has none
 // Every read verifies the CRC of each block it touches, so a flipped or lost
 // byte on disk surfaces as DataLoss instead of wrong data.
 //
@@ -217,6 +218,8 @@ class ChunkStore {
   absl::Status Unlink(uint64_t handle);
   std::string PathOf(uint64_t handle, absl::string_view suffix) const;
   absl::Status WriteMeta(uint64_t handle, const ChunkState& state);
+  // Removes `handle`'s .meta, if any, durably.
+  absl::Status RemoveMeta(uint64_t handle);
   // Ends `writer`'s claim on `handle` and records where it left the chunk.
   void FinishWrite(uint64_t handle, uint64_t writer, uint64_t length,
                    bool sealed, uint32_t crc32c);

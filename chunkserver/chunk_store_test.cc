@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <string>
 
@@ -118,6 +119,42 @@ TEST_F(ChunkStoreTest, SealedChunksSurviveReopenOpenOnesDoNot) {
   EXPECT_EQ(store_->OpenForRead(2, 1).status().code(),
             absl::StatusCode::kNotFound);
   EXPECT_FALSE(std::filesystem::exists(DataPath(2)));
+}
+
+// A new chunk writes no .meta until it is sealed; a .meta some earlier
+// replica of the handle left on disk is removed before the new bytes land,
+// so a crash mid-write cannot pass them off as that sealed chunk.
+TEST_F(ChunkStoreTest, ANewChunkRemovesAStaleMetaBeforeWriting) {
+  std::string data = RandomBytes(5000, 6);
+  WriteSealed(1, data, 5000);
+  const std::string meta = absl::StrFormat("%s/%016x.meta", dir_, 1);
+  std::string sealed_meta;
+  {
+    std::ifstream in(meta);
+    std::getline(in, sealed_meta);
+  }
+  ASSERT_FALSE(sealed_meta.empty());
+  {
+    auto open = store_->OpenForAppend(2, 1, 0);
+    ASSERT_TRUE(open.ok());
+    ASSERT_TRUE((*open)->Append("partial").ok());
+    EXPECT_FALSE(std::filesystem::exists(
+        absl::StrFormat("%s/%016x.meta", dir_, 2)));
+  }
+  // Handle 3's stale .meta claims a sealed chunk of 5000 bytes.
+  const std::string stale = absl::StrFormat("%s/%016x.meta", dir_, 3);
+  std::ofstream(stale) << sealed_meta << "\n";
+  {
+    auto open = store_->OpenForAppend(3, 1, 0);
+    ASSERT_TRUE(open.ok()) << open.status();
+    EXPECT_FALSE(std::filesystem::exists(stale));
+    ASSERT_TRUE((*open)->Append("new bytes").ok());
+  }
+  Reopen();  // as after a crash: neither open chunk is kept
+  auto listed = store_->ListSealed();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].handle, 1u);
+  EXPECT_EQ(ReadAll(1, 1), data);
 }
 
 TEST_F(ChunkStoreTest, ResumeAtOffsetTruncatesUnacknowledgedBytes) {

@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <initializer_list>
+#include <optional>
 #include <thread>
 
 #include "absl/cleanup/cleanup.h"
@@ -49,7 +50,11 @@ class DownstreamHop {
       proto::WriteChunkAck ack;
       bool relaying = true;
       while (stream_->Read(&ack)) {
-        relaying = relaying && upstream->Write(ack);
+        if (ack.sealed()) {
+          sealed_ack_ = ack;  // for the write, once this replica sealed too
+        } else {
+          relaying = relaying && upstream->Write(ack);
+        }
       }
     });
   }
@@ -78,6 +83,11 @@ class DownstreamHop {
     return FromGrpcStatus(stream_->Finish());
   }
 
+  // After an OK Finish: the final ack of the replicas downstream, which the
+  // relay holds back (every replica from here down must have sealed before
+  // the upstream hears of it); empty when they never sealed.
+  std::optional<proto::WriteChunkAck> sealed_ack() const { return sealed_ack_; }
+
   // After a failed Finish: the replica to blame. The downstream names one
   // when the failure was further down (or its own); a hop that could not be
   // reached at all is to blame itself.
@@ -97,6 +107,7 @@ class DownstreamHop {
       grpc::ClientReaderWriter<proto::WriteChunkRequest, proto::WriteChunkAck>>
       stream_;
   std::thread relay_;
+  std::optional<proto::WriteChunkAck> sealed_ack_;  // written by relay_ only
   bool healthy_ = false;
 };
 
@@ -153,7 +164,11 @@ absl::Status ChunkserverService::RunWrite(grpc::ServerContext* context,
   if (downstream) downstream->Start(header, upstream);
   request.clear_header();
 
+  // The seal's fsync runs on every replica at once: the finish goes down
+  // the chain before this replica seals, and the downstream's final ack
+  // goes up only once this replica sealed too.
   bool sealed = false;
+  uint32_t sealed_crc = 0;
   do {
     if (!request.data().empty()) {
       if (ComputeCrc32c(request.data()) != request.data_crc32c()) {
@@ -161,17 +176,16 @@ absl::Status ChunkserverService::RunWrite(grpc::ServerContext* context,
       }
       RETURN_IF_ERROR(appender->Append(request.data()));
     }
+    if (downstream && !downstream->Forward(request)) break;  // status: why
     proto::WriteChunkAck ack;
     ack.set_offset(appender->length());
     if (request.finish()) {
-      ASSIGN_OR_RETURN(uint32_t crc, appender->Seal());
+      ASSIGN_OR_RETURN(sealed_crc, appender->Seal());
       ack.set_sealed(true);
-      ack.set_crc32c(crc);
+      ack.set_crc32c(sealed_crc);
       sealed = true;
     }
-    if (downstream) {
-      if (!downstream->Forward(request)) break;  // its status says why
-    } else if (!upstream->Write(ack)) {
+    if (!downstream && !upstream->Write(ack)) {
       return absl::CancelledError("upstream went away");
     }
     request.Clear();
@@ -188,6 +202,18 @@ absl::Status ChunkserverService::RunWrite(grpc::ServerContext* context,
   }
   if (!sealed) {
     return absl::CancelledError("write ended before the chunk was sealed");
+  }
+  if (downstream) {
+    std::optional<proto::WriteChunkAck> below = downstream->sealed_ack();
+    if (!below.has_value() || below->crc32c() != sealed_crc ||
+        below->offset() != appender->length()) {
+      *failed_replica = header.downstream(0);
+      return absl::DataLossError(absl::StrCat(
+          "replica ", *failed_replica, " did not seal the chunk this one did"));
+    }
+    if (!upstream->Write(*below)) {
+      return absl::CancelledError("upstream went away");
+    }
   }
   return absl::OkStatus();
 }

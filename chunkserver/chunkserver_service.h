@@ -4,7 +4,10 @@
 // the chunk and the rest of the chain; every data segment is CRC-checked,
 // stored, and forwarded to the next replica; acknowledgements flow back up
 // the chain, so an ack for offset N means every replica downstream of here
-// holds N bytes. `finish` seals the chunk (fsync) on each replica in turn.
+// holds N bytes. `finish` seals the chunk (fsync) on every replica at once:
+// it goes down the chain before each replica seals, and the final ack (with
+// the chunk's CRC32C) goes up a hop only once that replica and every one
+// below it sealed the same bytes.
 //
 // When a write fails, the trailing metadata kFailedReplicaKey names the
 // replica to blame, so the client can resume on the others. A resumed

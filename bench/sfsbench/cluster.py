@@ -67,8 +67,8 @@ class Cluster:
                 f"--cluster-tls={'true' if self.tls else 'false'}",
                 # Deleted workload files free their disk space soon.
                 "--master-args=--gc_grace=5s",
-                f"--chunkserver-args=--encrypt_data="
-                f"{'true' if self.encrypt_data else 'false'}",
+                *([] if self.encrypt_data
+                  else ["--chunkserver-args=--encrypt_data=false"]),
                 # Workload 5's users come from 127.0.1.x, 32 per address,
                 # its hostile client from 127.0.0.2; wrk opens up to 64.
                 f"--frontend-args=--threads={self.frontend_threads}"

@@ -120,6 +120,7 @@ absl::Status ChunkAppender::Append(absl::string_view data) {
   std::string data_path = store_->PathOf(handle_, ".data");
   RETURN_IF_ERROR(store_->NoteWriteResult(
       WriteFully(data_fd_, data.data(), data.size(), length_, data_path)));
+  whole_.Update(data);
 
   // Recompute the CRC of every block the append touched: the partial block
   // it extended (from tail_) and each block it started.
@@ -161,19 +162,10 @@ absl::StatusOr<uint32_t> ChunkAppender::Seal() {
         IoError("fsync", store_->PathOf(handle_, ".crc")));
   }
 
-  // Read everything back through the checksums once: what we acknowledge as
-  // sealed must be what the disk returns.
-  ChunkReader reader(dup(data_fd_), dup(crc_fd_), length_,
-                     &store_->counters_.bytes_read);
-  Crc32c whole;
-  std::string piece;
-  for (uint64_t offset = 0; offset < length_; offset += piece.size()) {
-    RETURN_IF_ERROR(reader.ReadAt(offset, 1 << 20, &piece));
-    whole.Update(piece);
-  }
-
+  // No read-back: it would read the page cache, not the disk, and every
+  // byte was checked against its segment's wire CRC before it was written.
   ChunkStore::ChunkState state{version_, length_, /*sealed=*/true, false,
-                               whole.Finish()};
+                               whole_.Finish()};
   RETURN_IF_ERROR(store_->WriteMeta(handle_, state));
   sealed_ = true;
   sealed_crc_ = state.crc32c;
@@ -376,8 +368,20 @@ absl::StatusOr<std::unique_ptr<ChunkAppender>> ChunkStore::OpenForAppend(
     close(crc_fd);
     return fail(status);
   }
-  return std::unique_ptr<ChunkAppender>(new ChunkAppender(
+  std::unique_ptr<ChunkAppender> appender(new ChunkAppender(
       this, handle, version, writer, data_fd, crc_fd, offset, std::move(tail)));
+  // A resumed write's chunk CRC covers the bytes kept: the whole blocks
+  // read back once through their checksums, then the partial last block,
+  // whose checksum on disk may still cover bytes since cut off.
+  ChunkReader kept(dup(data_fd), dup(crc_fd), block_start,
+                   &counters_.bytes_read);
+  std::string piece;
+  for (uint64_t at = 0; at < block_start; at += piece.size()) {
+    RETURN_IF_ERROR(kept.ReadAt(at, 1 << 20, &piece));
+    appender->whole_.Update(piece);
+  }
+  appender->whole_.Update(appender->tail_);
+  return appender;
 }
 
 void ChunkStore::FinishWrite(uint64_t handle, uint64_t writer, uint64_t length,

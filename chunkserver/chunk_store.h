@@ -30,6 +30,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/checksum.h"
 
 namespace sfs {
 
@@ -65,9 +66,9 @@ class ChunkAppender {
   // when the disk is full; Internal on other I/O errors.
   absl::Status Append(absl::string_view data);
 
-  // Fsyncs data and checksums, marks the chunk sealed, verifies every block
-  // once more and returns the CRC32C of the whole chunk. On a chunk that is
-  // already sealed, just returns that CRC.
+  // Fsyncs data and checksums, marks the chunk sealed and returns the
+  // CRC32C of the whole chunk (computed as the bytes were appended). On a
+  // chunk that is already sealed, just returns that CRC.
   absl::StatusOr<uint32_t> Seal();
 
   uint64_t length() const { return length_; }
@@ -95,6 +96,7 @@ class ChunkAppender {
   // The bytes of the last, partial block, so its CRC can be extended
   // without reading the disk back. Never more than kChunkBlockBytes.
   std::string tail_;
+  Crc32c whole_;  // of every byte of the chunk so far
   bool sealed_ = false;
   uint32_t sealed_crc_ = 0;  // the whole chunk's CRC32C once sealed
 };

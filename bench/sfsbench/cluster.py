@@ -9,7 +9,8 @@ import time
 
 from .errors import BenchError, Skipped
 from .httpio import Endpoint
-from .procs import children_of, cmdline, port_is_free, run
+from .procs import (children_of, cmdline, port_is_free, run, sha256_of_file,
+                    timed_run)
 
 CHUNKSERVERS = 4
 # The frontend's connection cap per client address.
@@ -50,6 +51,19 @@ class Cluster:
                       else f"--data={self.data_dir}")
         return [os.path.join(self.bin_dir, "sfs"), *args, f"--master={self.master}",
                 credential]
+
+    def timed_get(self, remote, local, sha):
+        """Seconds `sfs get` took to fetch `remote` into `local`, whose
+        SHA-256 must be `sha`; `local` is removed either way."""
+        try:
+            _, seconds = timed_run(self.sfs("get", remote, local))
+            got = sha256_of_file(local)
+        finally:
+            if os.path.exists(local):
+                os.remove(local)
+        if got != sha:
+            raise BenchError(f"sfs get {remote}: sha256 {got}, expected {sha}")
+        return seconds
 
     def start(self):
         ports = [self.master_port, self.http_port] + [

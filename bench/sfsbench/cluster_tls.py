@@ -11,7 +11,7 @@ import os
 from .cluster import Cluster
 from .context import figure, large_size, mb_s
 from .errors import BenchError
-from .procs import sha256_of_file, timed_run
+from .procs import timed_run
 from .rounds import column, interleave
 
 
@@ -20,15 +20,10 @@ def put_get(ctx, cluster, name, size, path, sha, r):
     the cluster's copy is removed afterwards."""
     remote = f"/bench/tls-{r}"
     _, put = timed_run(cluster.sfs("put", path, remote))
-    local = ctx.scratch(f"tls-{name}.bin")
     try:
-        _, get = timed_run(cluster.sfs("get", remote, local))
-        got = sha256_of_file(local)
-    finally:
-        if os.path.exists(local):
-            os.remove(local)
-    if got != sha:
-        raise BenchError(f"{name} cluster: {remote} came back as {got}")
+        get = cluster.timed_get(remote, ctx.scratch(f"tls-{name}.bin"), sha)
+    except BenchError as e:
+        raise BenchError(f"{name} cluster: {e}") from e
     timed_run(cluster.sfs("rm", remote))
     return mb_s(size, put), mb_s(size, get)
 

@@ -8,7 +8,7 @@ import os
 from .context import figure, large_size, mb_s, skipped_figure
 from .errors import BenchError, Skipped
 from .httpio import curl_download, curl_upload
-from .procs import MIB, run, sha256_of_file, timed_run
+from .procs import MIB, run, timed_run
 from .rounds import interleave
 
 DD = "dd x3 conv=fdatasync, per stream"
@@ -127,16 +127,8 @@ def large_download(ctx):
 
     def get(_round):
         remote = cli_uploaded(ctx, size)
-        out = ctx.scratch("cli-download")
-        try:
-            _, seconds = timed_run(ctx.cluster.sfs("get", remote, out))
-            got = sha256_of_file(out)
-        finally:
-            if os.path.exists(out):
-                os.remove(out)
-        if got != sha:
-            raise BenchError(f"sfs get {remote}: sha256 {got}, expected {sha}")
-        return mb_s(size, seconds)
+        return mb_s(size, ctx.cluster.timed_get(remote, ctx.scratch("cli-download"),
+                                                sha))
 
     def nginx(_round):
         return mb_s(size, _curl_to_scratch(ctx.nginx, f"/{name}", ctx, size, sha))

@@ -67,14 +67,19 @@ class FileWriter::Impl {
   absl::StatusOr<FileInfo> Close(absl::string_view expected_sha256) {
     RETURN_IF_ERROR(failure_);
     if (!segment_.empty()) RETURN_IF_ERROR(Fail(FlushSegment()));
-    if (pipeline_ != nullptr) RETURN_IF_ERROR(Fail(SealChunk()));
+    proto::CompleteUploadRequest request;
+    if (pipeline_ != nullptr) {
+      // The last chunk commits with the completion: one master call less.
+      absl::StatusOr<proto::CommitChunkRequest> commit = SealPipeline();
+      RETURN_IF_ERROR(Fail(commit.status()));
+      *request.mutable_last_chunk() = *std::move(commit);
+    }
     // Every byte has gone through sha_ once flushed.
     const std::string sha256 = sha_.FinishHex();
     if (!expected_sha256.empty() && sha256 != expected_sha256) {
       return Fail(absl::DataLossError(absl::StrCat(
           "content SHA-256 is ", sha256, ", expected ", expected_sha256)));
     }
-    proto::CompleteUploadRequest request;
     request.set_upload_id(upload_id_);
     request.set_size(appended_);
     request.set_sha256(sha256);
@@ -88,6 +93,10 @@ class FileWriter::Impl {
     auto response =
         master_->Call(&proto::Master::Stub::CompleteUpload, request);
     RETURN_IF_ERROR(Fail(response.status()));
+    if (pipeline_ != nullptr) {
+      sealed_bytes_ += pipeline_->sent_bytes();
+      pipeline_.reset();
+    }
     completed_ = true;
     return FromProto(response->file());
   }
@@ -172,7 +181,9 @@ class FileWriter::Impl {
     return absl::OkStatus();
   }
 
-  absl::Status SealChunk() {
+  // Seals the open chunk on its replicas; returns the commit that records
+  // it, with the hash state of every byte sent so far.
+  absl::StatusOr<proto::CommitChunkRequest> SealPipeline() {
     ASSIGN_OR_RETURN(uint32_t crc, pipeline_->Seal());
     proto::CommitChunkRequest request;
     request.set_upload_id(upload_id_);
@@ -184,6 +195,11 @@ class FileWriter::Impl {
     for (const proto::ReplicaLocation& replica : pipeline_->chain()) {
       request.add_server_ids(replica.server_id());
     }
+    return request;
+  }
+
+  absl::Status SealChunk() {
+    ASSIGN_OR_RETURN(proto::CommitChunkRequest request, SealPipeline());
     RETURN_IF_ERROR(
         master_->Call(&proto::Master::Stub::CommitChunk, request).status());
     sealed_bytes_ += pipeline_->sent_bytes();

@@ -153,6 +153,13 @@ absl::StatusOr<proto::CompleteUploadResponse> Master::CompleteUpload(
     const proto::CompleteUploadRequest& r) {
   RETURN_IF_ERROR(CheckKeepVersions(r.keep_versions()));
   RETURN_IF_ERROR(ValidateAttributes(r));
+  if (r.has_last_chunk()) {
+    if (r.last_chunk().upload_id() != r.upload_id()) {
+      return absl::InvalidArgumentError(
+          "the last chunk belongs to another upload");
+    }
+    RETURN_IF_ERROR(CommitChunk(r.last_chunk()).status());
+  }
   std::vector<uint64_t> released;
   ASSIGN_OR_RETURN(
       proto::FileRecord file,

@@ -88,6 +88,53 @@ TEST_F(MasterTest, AllocationPlacesThreeReplicasOnDistinctRacks) {
   EXPECT_EQ(info->file().chunks(0).replicas_size(), 3);
 }
 
+// The last chunk may commit inside CompleteUpload; only its own upload's.
+TEST_F(MasterTest, CompleteUploadCommitsItsLastChunk) {
+  RegisterServers(3);
+  auto begin = [&](const std::string& path) {
+    proto::CreateUploadRequest create;
+    create.set_path(path);
+    auto upload = master_->CreateUpload(create);
+    EXPECT_TRUE(upload.ok()) << upload.status();
+    proto::AllocateChunkRequest alloc;
+    alloc.set_upload_id(upload->upload_id());
+    auto chunk = master_->AllocateChunk(alloc);
+    EXPECT_TRUE(chunk.ok()) << chunk.status();
+    proto::CompleteUploadRequest complete;
+    complete.set_upload_id(upload->upload_id());
+    complete.set_size(100);
+    proto::CommitChunkRequest* commit = complete.mutable_last_chunk();
+    commit->set_upload_id(upload->upload_id());
+    commit->set_handle(chunk->handle());
+    commit->set_length(100);
+    for (const auto& r : chunk->chain()) commit->add_server_ids(r.server_id());
+    return complete;
+  };
+  proto::CompleteUploadRequest a = begin("/ns/a");
+  proto::CompleteUploadRequest b = begin("/ns/b");
+  // a's completion carrying b's chunk is refused, and commits nothing.
+  proto::CompleteUploadRequest mixed = a;
+  *mixed.mutable_last_chunk() = b.last_chunk();
+  EXPECT_EQ(master_->CompleteUpload(mixed).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  proto::CompleteUploadRequest uncommitted = b;
+  uncommitted.clear_last_chunk();
+  EXPECT_EQ(master_->CompleteUpload(uncommitted).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+
+  for (const proto::CompleteUploadRequest& complete : {a, b}) {
+    auto done = master_->CompleteUpload(complete);
+    ASSERT_TRUE(done.ok()) << done.status();
+    EXPECT_EQ(done->file().size(), 100u);
+  }
+  proto::StatRequest stat;
+  stat.set_path("/ns/b");
+  auto file = master_->Stat(stat);
+  ASSERT_TRUE(file.ok()) << file.status();
+  ASSERT_EQ(file->file().chunks_size(), 1);
+  EXPECT_EQ(file->file().chunks(0).replicas_size(), 3);
+}
+
 TEST_F(MasterTest, BackToBackAllocationsSpreadOverServers) {
   RegisterServers(4);
   proto::AllocateChunkResponse first = Upload("/ns/a");

@@ -370,6 +370,7 @@ absl::StatusOr<std::unique_ptr<ChunkAppender>> ChunkStore::OpenForAppend(
   }
   std::unique_ptr<ChunkAppender> appender(new ChunkAppender(
       this, handle, version, writer, data_fd, crc_fd, offset, std::move(tail)));
+  if (offset == 0) return appender;
   // A resumed write's chunk CRC covers the bytes kept: the whole blocks
   // read back once through their checksums, then the partial last block,
   // whose checksum on disk may still cover bytes since cut off.

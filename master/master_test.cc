@@ -37,27 +37,41 @@ class MasterTest : public ::testing::Test {
       ASSERT_TRUE(master_->Register(r, "").ok());
     }
   }
-  // Uploads one committed chunk to `path`; returns the chunk's chain.
-  proto::AllocateChunkResponse Upload(const std::string& path) {
+  // Creates an upload to `path` with one chunk of 100 bytes, written but
+  // not committed; returns the completion that commits it (last_chunk),
+  // and the chunk in *chunk.
+  proto::CompleteUploadRequest StartUpload(
+      const std::string& path, proto::AllocateChunkResponse* chunk = nullptr) {
     proto::CreateUploadRequest create;
     create.set_path(path);
     auto upload = master_->CreateUpload(create);
-    EXPECT_TRUE(upload.ok());
+    EXPECT_TRUE(upload.ok()) << upload.status();
     proto::AllocateChunkRequest alloc;
     alloc.set_upload_id(upload->upload_id());
-    auto chunk = master_->AllocateChunk(alloc);
-    EXPECT_TRUE(chunk.ok()) << chunk.status();
-    proto::CommitChunkRequest commit;
-    commit.set_upload_id(upload->upload_id());
-    commit.set_handle(chunk->handle());
-    commit.set_length(100);
-    for (const auto& r : chunk->chain()) commit.add_server_ids(r.server_id());
-    EXPECT_TRUE(master_->CommitChunk(commit).ok());
+    auto allocated = master_->AllocateChunk(alloc);
+    EXPECT_TRUE(allocated.ok()) << allocated.status();
     proto::CompleteUploadRequest complete;
     complete.set_upload_id(upload->upload_id());
     complete.set_size(100);
+    proto::CommitChunkRequest* commit = complete.mutable_last_chunk();
+    commit->set_upload_id(upload->upload_id());
+    commit->set_handle(allocated->handle());
+    commit->set_length(100);
+    for (const auto& r : allocated->chain()) {
+      commit->add_server_ids(r.server_id());
+    }
+    if (chunk != nullptr) *chunk = *allocated;
+    return complete;
+  }
+  // Uploads one committed chunk to `path`; returns the chunk's chain.
+  proto::AllocateChunkResponse Upload(const std::string& path) {
+    proto::AllocateChunkResponse chunk;
+    proto::CompleteUploadRequest complete = StartUpload(path, &chunk);
+    // Committed by its own call, as the chunks of a file before its last.
+    EXPECT_TRUE(master_->CommitChunk(complete.last_chunk()).ok());
+    complete.clear_last_chunk();
     EXPECT_TRUE(master_->CompleteUpload(complete).ok());
-    return *chunk;
+    return chunk;
   }
   proto::HeartbeatResponse Heartbeat(const std::string& id) {
     proto::HeartbeatRequest r;
@@ -91,27 +105,8 @@ TEST_F(MasterTest, AllocationPlacesThreeReplicasOnDistinctRacks) {
 // The last chunk may commit inside CompleteUpload; only its own upload's.
 TEST_F(MasterTest, CompleteUploadCommitsItsLastChunk) {
   RegisterServers(3);
-  auto begin = [&](const std::string& path) {
-    proto::CreateUploadRequest create;
-    create.set_path(path);
-    auto upload = master_->CreateUpload(create);
-    EXPECT_TRUE(upload.ok()) << upload.status();
-    proto::AllocateChunkRequest alloc;
-    alloc.set_upload_id(upload->upload_id());
-    auto chunk = master_->AllocateChunk(alloc);
-    EXPECT_TRUE(chunk.ok()) << chunk.status();
-    proto::CompleteUploadRequest complete;
-    complete.set_upload_id(upload->upload_id());
-    complete.set_size(100);
-    proto::CommitChunkRequest* commit = complete.mutable_last_chunk();
-    commit->set_upload_id(upload->upload_id());
-    commit->set_handle(chunk->handle());
-    commit->set_length(100);
-    for (const auto& r : chunk->chain()) commit->add_server_ids(r.server_id());
-    return complete;
-  };
-  proto::CompleteUploadRequest a = begin("/ns/a");
-  proto::CompleteUploadRequest b = begin("/ns/b");
+  proto::CompleteUploadRequest a = StartUpload("/ns/a");
+  proto::CompleteUploadRequest b = StartUpload("/ns/b");
   // a's completion carrying b's chunk is refused, and commits nothing.
   proto::CompleteUploadRequest mixed = a;
   *mixed.mutable_last_chunk() = b.last_chunk();

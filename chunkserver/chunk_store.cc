@@ -198,24 +198,27 @@ absl::Status ChunkReader::ReadAt(uint64_t offset, uint64_t max_bytes,
   uint64_t span_start = first_block * kChunkBlockBytes;
   uint64_t span_end = std::min(length_, (last_block + 1) * kChunkBlockBytes);
 
-  std::string span(span_end - span_start, '\0');
-  RETURN_IF_ERROR(ReadFully(data_fd_, span.data(), span.size(), span_start));
+  // The whole blocks are read into *out itself (its capacity is reused
+  // from one segment to the next), checked, then trimmed to the range.
+  out->resize(span_end - span_start);
+  RETURN_IF_ERROR(ReadFully(data_fd_, out->data(), out->size(), span_start));
   std::string crcs((last_block - first_block + 1) * 4, '\0');
   RETURN_IF_ERROR(
       ReadFully(crc_fd_, crcs.data(), crcs.size(), first_block * 4));
 
+  const absl::string_view span(*out);
   for (uint64_t b = first_block; b <= last_block; ++b) {
     uint64_t block_start = b * kChunkBlockBytes - span_start;
-    uint64_t block_len = std::min(kChunkBlockBytes, span.size() - block_start);
-    uint32_t actual =
-        ComputeCrc32c(absl::string_view(span).substr(block_start, block_len));
+    uint32_t actual = ComputeCrc32c(span.substr(block_start, kChunkBlockBytes));
     uint32_t expected = DecodeCrc(&crcs[(b - first_block) * 4]);
     if (actual != expected) {
+      out->clear();
       return absl::DataLossError(
           absl::StrFormat("checksum mismatch in block %d of chunk", b));
     }
   }
-  out->assign(span, offset - span_start, end - offset);
+  out->resize(end - span_start);
+  out->erase(0, offset - span_start);
   bytes_read_->fetch_add(out->size(), std::memory_order_relaxed);
   return absl::OkStatus();
 }

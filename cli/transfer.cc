@@ -205,17 +205,17 @@ absl::Status GetFile(Client* client, const std::string& remote,
   absl::Status status;
   {
     ProgressLine progress(show_progress, reader->info().size);
-    std::string piece(kPieceBytes, '\0');
     uint64_t done = 0;
     while (status.ok()) {
-      absl::StatusOr<size_t> n = reader->Read(piece.data(), piece.size());
-      if (!n.ok()) {
-        status = n.status();
-      } else if (*n == 0) {
+      absl::StatusOr<absl::string_view> piece = reader->Next(kPieceBytes);
+      if (!piece.ok()) {
+        status = piece.status();
+      } else if (piece->empty()) {
         break;
       } else {
-        status = WriteAll(fd, piece.data(), *n, to_stdout ? "stdout" : partial);
-        done += *n;
+        status = WriteAll(fd, piece->data(), piece->size(),
+                          to_stdout ? "stdout" : partial);
+        done += piece->size();
         progress.Update(done);
       }
     }

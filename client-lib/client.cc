@@ -1,6 +1,7 @@
 #include "client-lib/client.h"
 
 #include "absl/strings/str_cat.h"
+#include "client-lib/chunk_cache.h"
 #include "client-lib/master_connection.h"
 #include "client-lib/proto_convert.h"
 #include "common/channel_pool.h"
@@ -22,7 +23,12 @@ Client::Client(const ClientOptions& options,
       channels_(std::move(channels)),
       watchdog_(std::make_unique<StallWatchdog>(options.stall_timeout)),
       write_watchdog_(
-          std::make_unique<StallWatchdog>(options.write_stall_timeout)) {}
+          std::make_unique<StallWatchdog>(options.write_stall_timeout)),
+      chunk_cache_(
+          options.chunk_cache_bytes == 0
+              ? nullptr
+              : std::make_unique<ChunkCache>(options.chunk_cache_bytes,
+                                             options.max_cached_chunk_bytes)) {}
 
 Client::~Client() = default;
 

@@ -28,12 +28,12 @@
 //    but not handed over: at most the stream window (4 MiB) plus the
 //    message being parsed (1 MiB): about 6 MiB.
 // The frontend sets a 2 MiB write window, so an HTTP upload holds about
-// 8 MiB and an HTTP download a reader plus its 256 KiB send buffer; the upload
-// routes take request bodies from httplib in small pieces and keep none.
-// gRPC's bandwidth-delay probing, which would grow the window with the
-// link's speed, is off in every SFS channel; common/process_settings.h keeps
-// freed buffers from staying resident. `sfs get` of 1 GiB peaks near
-// 33 MiB RSS, most of it the binary and its libraries.
+// 8 MiB and an HTTP download only a reader (it sends from the reader's
+// buffer, FileReader::Next); the upload routes take request bodies from httplib
+// in small pieces and keep none. gRPC's bandwidth-delay probing, which would
+// grow the window with the link's speed, is off in every SFS channel;
+// common/process_settings.h keeps freed buffers from staying resident. `sfs
+// get` of 1 GiB peaks near 33 MiB RSS, most of it the binary and its libraries.
 //
 // Client is thread-safe and meant to be shared. A FileWriter or FileReader is
 // used by one thread at a time and must not outlive its Client.
@@ -179,6 +179,11 @@ struct ClientOptions {
   // answer a ping. It must exceed the slowest healthy seal: every replica
   // in turn fsyncs and re-reads up to 64 MiB.
   absl::Duration write_stall_timeout = absl::Seconds(30);
+  // Bytes of whole small chunks (up to max_cached_chunk_bytes each) kept in
+  // memory so repeated reads skip the chunkservers (chunk_cache.h); each is
+  // read whole and checked against its CRC32C before it is kept. 0: none.
+  size_t chunk_cache_bytes = 0;
+  size_t max_cached_chunk_bytes = 1 << 20;
 };
 
 // How Client::Create writes a file. The defaults: replace whatever is at
@@ -241,6 +246,7 @@ struct MetadataCheckpoint {
 };
 
 class ChannelPool;
+class ChunkCache;
 class MasterConnection;
 class StallWatchdog;
 
@@ -300,6 +306,11 @@ class FileReader {
   // range. Fails over between replicas by itself; an error means no replica
   // could serve the next byte.
   absl::StatusOr<size_t> Read(char* buf, size_t n);
+
+  // As Read, without the copy: returns up to `max` of the next bytes as a
+  // view into the reader's own buffer, valid until the next call on this
+  // reader; empty at the end of the range.
+  absl::StatusOr<absl::string_view> Next(size_t max);
 
   // The file version being read (fixed when the reader was opened).
   const FileInfo& info() const;
@@ -408,6 +419,7 @@ class Client {
   std::unique_ptr<ChannelPool> channels_;
   std::unique_ptr<StallWatchdog> watchdog_;        // readers
   std::unique_ptr<StallWatchdog> write_watchdog_;  // write pipelines
+  std::unique_ptr<ChunkCache> chunk_cache_;        // null: none
 };
 
 }  // namespace sfs

@@ -1,11 +1,14 @@
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "client-lib/chunk_cache.h"
 #include "client-lib/client.h"
 #include "client-lib/master_connection.h"
 #include "client-lib/proto_convert.h"
 #include "common/channel_pool.h"
+#include "common/checksum.h"
 #include "common/grpc_status.h"
 #include "common/stall_watchdog.h"
 #include "common/status_macros.h"
@@ -26,10 +29,11 @@ size_t NextFirstReplica() {
 class FileReader::Impl {
  public:
   Impl(ChannelPool* channels, MasterConnection* master, StallWatchdog* watchdog,
-       FileInfo info, uint64_t begin, uint64_t end)
+       ChunkCache* cache, FileInfo info, uint64_t begin, uint64_t end)
       : channels_(channels),
         master_(master),
         watchdog_(watchdog),
+        cache_(cache),
         info_(std::move(info)),
         pos_(begin),
         end_(end) {
@@ -44,19 +48,18 @@ class FileReader::Impl {
 
   ~Impl() { CloseStream(); }
 
-  absl::StatusOr<size_t> Read(char* buf, size_t n) {
-    while (pos_ < end_ && n > 0) {
-      if (buffer_pos_ < buffer_.size()) {
-        size_t take =
-            std::min<uint64_t>({n, buffer_.size() - buffer_pos_, end_ - pos_});
-        memcpy(buf, buffer_.data() + buffer_pos_, take);
-        buffer_pos_ += take;
+  absl::StatusOr<absl::string_view> Next(size_t max) {
+    while (pos_ < end_ && max > 0) {
+      if (!buffer_.empty()) {
+        size_t take = std::min<uint64_t>({max, buffer_.size(), end_ - pos_});
+        absl::string_view view = buffer_.substr(0, take);
+        buffer_.remove_prefix(take);
         pos_ += take;
-        return take;
+        return view;
       }
       RETURN_IF_ERROR(Refill());
     }
-    return 0;
+    return absl::string_view();
   }
 
   const FileInfo& info() const { return info_; }
@@ -69,13 +72,41 @@ class FileReader::Impl {
     stream_.reset();
   }
 
-  // Loads the next segment at pos_ into buffer_, failing over between
-  // replicas. When every replica of the chunk has failed, asks the master
-  // for fresh locations a few times, pausing longer each time: servers may
-  // come back, or may only have been declared dead while overloaded.
+  // Whether the current chunk is read whole, through the cache.
+  bool ReadsWhole() const {
+    return cache_ != nullptr && cache_->Admits(info_.chunks[chunk_].length);
+  }
+
+  static ChunkIdentity IdentityOf(const ChunkInfo& chunk) {
+    return ChunkIdentity{chunk.handle, chunk.version, chunk.length,
+                         chunk.crc32c};
+  }
+
+  // Serves the rest of the current chunk's range from `whole`, the chunk.
+  void Hold(std::shared_ptr<const std::string> whole) {
+    const uint64_t chunk_start = chunk_starts_[chunk_];
+    const uint64_t stop = std::min(end_, chunk_starts_[chunk_ + 1]);
+    held_ = std::move(whole);
+    buffer_ = absl::string_view(*held_).substr(pos_ - chunk_start, stop - pos_);
+  }
+
+  // Loads what follows pos_ into buffer_: from the cache, or from a
+  // replica, failing over between replicas. When every replica of the
+  // chunk has failed, asks the master for fresh locations a few times,
+  // pausing longer each time: servers may come back, or may only have been
+  // declared dead while overloaded.
   absl::Status Refill() {
     constexpr int kMaxLocationRefreshes = 5;
-    while (chunk_starts_[chunk_ + 1] <= pos_) ++chunk_;
+    while (chunk_starts_[chunk_ + 1] <= pos_) {
+      ++chunk_;
+      CloseStream();  // the last chunk's range is done
+    }
+    if (ReadsWhole()) {
+      if (auto cached = cache_->Find(IdentityOf(info_.chunks[chunk_]))) {
+        Hold(std::move(cached));
+        return absl::OkStatus();
+      }
+    }
     absl::Status last_error = absl::UnavailableError("no live replica");
     int refreshes = 0;
     size_t attempt = 0;
@@ -103,27 +134,56 @@ class FileReader::Impl {
                    current.replicas[replica_cursor_ % current.replicas.size()]
                        .address);
       }
+      absl::Status status = ReadFromStream();
+      if (status.ok()) return status;
+      last_error = Annotate(status, absl::StrCat("replica ", stream_address_));
+      CloseStream();
+      ++replica_cursor_;  // fail over: the next replica resumes at pos_
+    }
+  }
+
+  // Fills buffer_ from the open stream: its next message, or, when the
+  // chunk is read whole, all of it, checked against the chunk's CRC32C and
+  // cached. An error means this replica failed.
+  absl::Status ReadFromStream() {
+    const ChunkInfo& chunk = info_.chunks[chunk_];
+    const bool whole = ReadsWhole();
+    std::string gathered;
+    while (true) {
       proto::ReadChunkResponse response;
       bool stalled = false;
       bool got = watchdog_->Watch(
           context_.get(), [&] { return stream_->Read(&response); }, &stalled);
-      if (got && !response.data().empty()) {
-        buffer_ = std::move(*response.mutable_data());
-        buffer_pos_ = 0;
+      if (!got || response.data().empty()) {
+        absl::Status status = FromGrpcStatus(stream_->Finish());
+        stream_.reset();
+        if (stalled) return absl::DeadlineExceededError("stalled");
+        return status.ok() ? absl::DataLossError("ended the chunk early")
+                           : status;
+      }
+      if (!whole) {
+        segment_ = std::move(*response.mutable_data());
+        held_.reset();
+        buffer_ = segment_;
         return absl::OkStatus();
       }
-      absl::Status status = FromGrpcStatus(stream_->Finish());
-      if (stalled) status = absl::DeadlineExceededError("replica stalled");
-      stream_.reset();
-      if (status.ok() && pos_ >= std::min(end_, chunk_starts_[chunk_ + 1])) {
-        return absl::OkStatus();  // this chunk's range is done; caller moves on
+      if (gathered.empty()) {
+        gathered = std::move(*response.mutable_data());
+      } else {
+        gathered.append(response.data());
       }
-      last_error =
-          status.ok()
-              ? absl::DataLossError(absl::StrCat("replica ", stream_address_,
-                                                 " ended the chunk early"))
-              : Annotate(status, absl::StrCat("replica ", stream_address_));
-      ++replica_cursor_;  // fail over: the next replica resumes at pos_
+      if (gathered.size() < chunk.length) continue;
+      CloseStream();
+      if (gathered.size() != chunk.length ||
+          ComputeCrc32c(gathered) != chunk.crc32c) {
+        return absl::DataLossError(
+            absl::StrCat("chunk ", chunk.handle,
+                         " does not match the CRC32C its commit recorded"));
+      }
+      auto bytes = std::make_shared<const std::string>(std::move(gathered));
+      cache_->Insert(IdentityOf(chunk), bytes);
+      Hold(std::move(bytes));
+      return absl::OkStatus();
     }
   }
 
@@ -133,8 +193,13 @@ class FileReader::Impl {
     proto::ReadChunkRequest request;
     request.set_handle(chunk.handle);
     request.set_version(chunk.version);
-    request.set_offset(pos_ - chunk_start);
-    request.set_length(stop - pos_);
+    if (ReadsWhole()) {
+      request.set_offset(0);
+      request.set_length(chunk.length);
+    } else {
+      request.set_offset(pos_ - chunk_start);
+      request.set_length(stop - pos_);
+    }
     request.mutable_token()->ParseFromString(chunk.block_token);
     stub_ = proto::Chunkserver::NewStub(channels_->Get(address));
     context_ = std::make_unique<grpc::ClientContext>();
@@ -160,6 +225,7 @@ class FileReader::Impl {
   ChannelPool* const channels_;
   MasterConnection* const master_;
   StallWatchdog* const watchdog_;
+  ChunkCache* const cache_;  // null: no cache
   FileInfo info_;
   std::vector<uint64_t>
       chunk_starts_;  // chunk i covers [starts[i], starts[i+1])
@@ -167,8 +233,11 @@ class FileReader::Impl {
   const uint64_t end_;
   size_t chunk_ = 0;
   size_t replica_cursor_ = 0;  // which replica the next stream opens on
-  std::string buffer_;
-  size_t buffer_pos_ = 0;
+  // The bytes at pos_ not yet handed out: a view into segment_ (the last
+  // message of a stream) or into held_ (a whole chunk).
+  absl::string_view buffer_;
+  std::string segment_;
+  std::shared_ptr<const std::string> held_;
   std::unique_ptr<proto::Chunkserver::Stub> stub_;
   std::unique_ptr<grpc::ClientContext> context_;
   std::unique_ptr<grpc::ClientReader<proto::ReadChunkResponse>> stream_;
@@ -198,13 +267,19 @@ absl::StatusOr<std::unique_ptr<FileReader>> Client::OpenVersion(
   uint64_t end = info.size - offset < length ? info.size : offset + length;
   return std::unique_ptr<FileReader>(
       new FileReader(std::make_unique<FileReader::Impl>(
-          channels_.get(), master_.get(), watchdog_.get(), info, offset, end)));
+          channels_.get(), master_.get(), watchdog_.get(), chunk_cache_.get(),
+          info, offset, end)));
 }
 
 FileReader::FileReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 FileReader::~FileReader() = default;
 absl::StatusOr<size_t> FileReader::Read(char* buf, size_t n) {
-  return impl_->Read(buf, n);
+  ASSIGN_OR_RETURN(absl::string_view next, impl_->Next(n));
+  memcpy(buf, next.data(), next.size());
+  return next.size();
+}
+absl::StatusOr<absl::string_view> FileReader::Next(size_t max) {
+  return impl_->Next(max);
 }
 const FileInfo& FileReader::info() const { return impl_->info(); }
 

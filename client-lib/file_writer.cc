@@ -24,9 +24,7 @@ class FileWriter::Impl {
         channels_(channels),
         watchdog_(watchdog),
         upload_id_(std::move(upload_id)),
-        create_(std::move(create)) {
-    segment_.reserve(options.segment_bytes);
-  }
+        create_(std::move(create)) {}
 
   ~Impl() {
     if (create_.resumable) {
@@ -55,6 +53,7 @@ class FileWriter::Impl {
     RETURN_IF_ERROR(failure_);
     appended_ += data.size();
     while (!data.empty()) {
+      if (segment_.empty()) ReserveSegment(appended_ - data.size());
       size_t take = std::min(SegmentRoom(), data.size());
       segment_.append(data.data(), take);
       data.remove_prefix(take);
@@ -139,6 +138,18 @@ class FileWriter::Impl {
   }
   size_t SegmentRoom() const { return SegmentLimit() - segment_.size(); }
 
+  // Sizes the empty segment, which starts at byte `at` of the file, for
+  // the bytes it will hold: a whole segment, or less when the declared size
+  // (reserve_bytes) ends the file sooner. A small file then never maps a
+  // segment-sized buffer.
+  void ReserveSegment(uint64_t at) {
+    uint64_t expected = SegmentLimit();
+    if (create_.reserve_bytes > at) {
+      expected = std::min(expected, create_.reserve_bytes - at);
+    }
+    segment_.reserve(expected);
+  }
+
   // Records the first error; the writer stays failed and abandons the upload.
   absl::Status Fail(absl::Status status) {
     if (!status.ok() && failure_.ok()) {
@@ -158,7 +169,6 @@ class FileWriter::Impl {
     // The pipeline keeps the bytes until acked: hand the buffer over rather
     // than copy it, and start a fresh one.
     std::string segment = std::exchange(segment_, std::string());
-    segment_.reserve(options_.segment_bytes);
     // Hashed as sent, so at every commit the state covers exactly the
     // committed bytes (Sha256 state goes with the commit).
     sha_.Update(segment);

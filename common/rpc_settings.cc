@@ -87,6 +87,17 @@ void ConfigureServer(grpc::ServerBuilder* builder) {
   builder->AddChannelArgument(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES,
                               kStreamWindowBytes);
   builder->SetMaxReceiveMessageSize(kMaxMessageBytes);
+  // The sync server's threads: gRPC starts a thread whenever a request
+  // takes its last idle one, and by default keeps at most 2 idle, so under
+  // concurrent calls threads were created and torn down by the hundred a
+  // second (clone, an 8 MiB stack mapped and unmapped). Up to
+  // kIdleServerThreads idle threads are kept; an idle one wakes every
+  // kIdleServerThreadWakeMs to see whether it is surplus.
+  builder->SetSyncServerOption(
+      grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, kIdleServerThreads);
+  builder->SetSyncServerOption(
+      grpc::ServerBuilder::SyncServerOption::CQ_TIMEOUT_MSEC,
+      kIdleServerThreadWakeMs);
 }
 
 }  // namespace sfs

@@ -32,6 +32,11 @@ inline constexpr int kMaxMessageBytes = 16 << 20;
 inline constexpr int kKeepaliveTimeMs = 10000;
 inline constexpr int kKeepaliveTimeoutMs = 10000;
 
+// Idle threads a server keeps for the next calls, and how often each wakes
+// to see whether it is one too many (ConfigureServer).
+inline constexpr int kIdleServerThreads = 32;
+inline constexpr int kIdleServerThreadWakeMs = 1000;
+
 // Metadata key of the request id that travels with a call from process to
 // process (the frontend's X-Request-Id), so one request's log lines can be
 // found in every process it touched.

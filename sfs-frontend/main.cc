@@ -3,6 +3,7 @@
 //   sfs-frontend -addr=:8080 -master=localhost:9000 --catalog=DIR|postgres://
 //                [--jwt-secret-file=F | --jwt-public-key=PEM] [-static=DIR]
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -57,6 +58,10 @@ ABSL_FLAG(int, max_progress_streams, 0,
           "progress streams open at once (0: a quarter of --threads)");
 ABSL_FLAG(int, max_progress_streams_per_client, 8,
           "progress streams one client address may hold (0: no cap)");
+ABSL_FLAG(int, chunk_cache_mib, 64,
+          "MiB of small chunks (up to 1 MiB each, so files up to 1 MiB) kept "
+          "in memory for repeated downloads; always current, as a download "
+          "first asks the master which chunks the file has (0: none)");
 ABSL_FLAG(absl::Duration, head_timeout, absl::Seconds(10),
           "a request's line and headers must arrive within this");
 ABSL_FLAG(absl::Duration, keep_alive_timeout, absl::Seconds(5),
@@ -169,6 +174,10 @@ absl::Status Run(const ServerFlags& server_flags) {
   // Many uploads share this process: a 2 MiB window per writer keeps twenty
   // concurrent uploads near 150 MiB resident (frontend_scale_test).
   client_options.write_window_bytes = 2 << 20;
+  client_options.chunk_cache_bytes =
+      size_t{static_cast<uint32_t>(
+          std::max(0, absl::GetFlag(FLAGS_chunk_cache_mib)))}
+      << 20;
   ASSIGN_OR_RETURN(std::unique_ptr<Client> client,
                    Client::Connect(client_options));
   ASSIGN_OR_RETURN(std::unique_ptr<Catalog> catalog,

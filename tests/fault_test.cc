@@ -390,6 +390,46 @@ TEST_F(FaultTest, CorruptAndTruncatedReplicasAreReplaced) {
   EXPECT_EQ(*ReadFileSha(client_.get(), "/bad/flip"), ExpectedSha(5 * kMiB, 1));
 }
 
+// A replica whose bytes changed together with their block checksums (a
+// bad disk firmware or a buggy copy would do that) passes every block
+// check. A reader that reads small chunks whole, as the frontend's does,
+// checks them against the CRC32C the master recorded at commit, and fails
+// over to a good replica.
+TEST_F(FaultTest, WholeChunkReadsCatchAReplicaWithConsistentBadBlocks) {
+  StartCluster();
+  constexpr uint64_t kSize = 150000;  // three blocks
+  ASSERT_TRUE(Upload(client_.get(), "/bad/small", kSize, 3).ok());
+  auto info = client_->Stat("/bad/small");
+  ASSERT_TRUE(info.ok());
+  const ChunkInfo& chunk = info->chunks[0];
+  const int server = chunk.replicas[0].rack.back() - '1';
+  const std::string base = absl::StrCat(cluster_->chunkserver_dir(server), "/",
+                                        absl::StrFormat("%016x", chunk.handle));
+  // Block 1 gets a flipped byte and the checksum that matches it.
+  constexpr uint64_t kBlock = 64 << 10;
+  FlipByte(base + ".data", kBlock + 5);
+  std::string block(kBlock, '\0');
+  int data = open((base + ".data").c_str(), O_RDONLY);
+  ASSERT_GE(data, 0);
+  ASSERT_EQ(pread(data, block.data(), kBlock, kBlock), int64_t{kBlock});
+  close(data);
+  const uint32_t crc = ComputeCrc32c(block);
+  char encoded[4];
+  for (int i = 0; i < 4; ++i) encoded[i] = static_cast<char>(crc >> (8 * i));
+  int crcs = open((base + ".crc").c_str(), O_WRONLY);
+  ASSERT_GE(crcs, 0);
+  ASSERT_EQ(pwrite(crcs, encoded, 4, 4), 4);
+  close(crcs);
+
+  // Fresh caching readers start on each replica in turn.
+  for (int round = 0; round < 6; ++round) {
+    std::unique_ptr<Client> reader =
+        cluster_->NewClient(absl::Seconds(30), 1 << 20);
+    EXPECT_EQ(*ReadFileSha(reader.get(), "/bad/small"), ExpectedSha(kSize, 3))
+        << round;
+  }
+}
+
 // A write of one chunk on one chunkserver, from a client that sends a
 // header and a few bytes, reads their ack and then stays silent but
 // connected: what a server sees of a writer that vanished without closing

@@ -321,13 +321,14 @@ proto::BlockToken TestCluster::SignBlockToken(
 }
 
 std::unique_ptr<Client> TestCluster::NewClient(
-    absl::Duration write_stall_timeout) {
+    absl::Duration write_stall_timeout, size_t chunk_cache_bytes) {
   ClientOptions options;
   options.master_address = master_address();
   options.tls_dir = tls_dir("admin");
   options.rpc_timeout = absl::Seconds(20);
   options.stall_timeout = absl::Seconds(2);
   options.write_stall_timeout = write_stall_timeout;
+  options.chunk_cache_bytes = chunk_cache_bytes;
   return std::move(*Client::Connect(options));
 }
 

@@ -101,9 +101,10 @@ class TestCluster {
                                                         absl::Hours(1)) const;
   // A client with test time-outs: readers fail over after 2 s of silence;
   // writers give a silent chain `write_stall_timeout`. It holds the admin
-  // certificate.
+  // certificate and keeps `chunk_cache_bytes` of small chunks.
   std::unique_ptr<Client> NewClient(
-      absl::Duration write_stall_timeout = absl::Seconds(30));
+      absl::Duration write_stall_timeout = absl::Seconds(30),
+      size_t chunk_cache_bytes = 0);
 
   // Runs the sfs CLI against this cluster.
   CommandResult RunCli(const std::vector<std::string>& args);

@@ -19,9 +19,6 @@
 namespace sfs::frontend {
 namespace {
 
-// Bytes read from the cluster per write to the socket.
-constexpr size_t kSendBufferBytes = 256 << 10;
-
 // How long the link a redirect to the content origin carries works: long
 // enough to follow it, and to seek in a video it shows.
 constexpr absl::Duration kContentLinkLifetime = absl::Hours(1);
@@ -29,8 +26,9 @@ constexpr absl::Duration kContentLinkLifetime = absl::Hours(1);
 // What the content provider needs after the handler has returned; released
 // with the response.
 struct DownloadBody {
+  // Its buffered segment is what each write to the socket sends: the
+  // body has no buffer of its own.
   std::unique_ptr<FileReader> reader;
-  std::string buffer;
   std::unique_ptr<ProgressReporter> progress;
   std::unique_ptr<Metrics::ActiveTransfer> active;
   // The request's id, the log context of the body's reads (they run after
@@ -212,7 +210,6 @@ absl::Status DownloadHandler::Send(const HttpCall& call, const FileView& view,
   auto body = std::make_shared<DownloadBody>();
   ASSIGN_OR_RETURN(body->reader,
                    services_->files->Open(view, range.offset, range.length));
-  body->buffer.resize(kSendBufferBytes);
   body->progress = std::make_unique<ProgressReporter>(
       services_->progress, options.transfer_id, "download", range.length);
   body->active = std::make_unique<Metrics::ActiveTransfer>(
@@ -224,19 +221,19 @@ absl::Status DownloadHandler::Send(const HttpCall& call, const FileView& view,
       [body, total, full_path = info.path](size_t offset, size_t length,
                                            httplib::DataSink& sink) {
         ScopedRequestId request_id(body->request_id);
-        auto n = body->reader->Read(body->buffer.data(),
-                                    std::min(length, body->buffer.size()));
-        if (!n.ok() || *n == 0) {
+        absl::StatusOr<absl::string_view> next = body->reader->Next(length);
+        if (!next.ok() || next->empty()) {
           Log("download of ", full_path, " stopped at byte ", offset, ": ",
-              n.ok() ? "file shorter than its metadata"
-                     : n.status().ToString());
+              next.ok() ? "file shorter than its metadata"
+                        : next.status().ToString());
           body->progress->Finish(offset, "read failed");
           return false;
         }
-        if (!sink.write(body->buffer.data(), *n)) return false;
-        body->active->Add(*n);
-        body->progress->Update(offset + *n);
-        if (offset + *n == total) body->progress->Finish(total);
+        const size_t n = next->size();
+        if (!sink.write(next->data(), n)) return false;
+        body->active->Add(n);
+        body->progress->Update(offset + n);
+        if (offset + n == total) body->progress->Finish(total);
         return true;
       });
   return absl::OkStatus();

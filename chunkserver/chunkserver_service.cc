@@ -35,14 +35,14 @@ class DownstreamHop {
         stub_(proto::Chunkserver::NewStub(channels->Get(address_))) {}
 
   // Opens the stream (a call that may wait for a connection: cancelling
-  // context() ends the wait) and starts relaying acks to `upstream`.
+  // context() ends the wait) and starts relaying acks to `upstream`. The
+  // header for the next hop goes with the first Forward.
   void Start(const proto::WriteChunkHeader& header, AckStream* upstream) {
+    next_header_ = header;
+    next_header_.mutable_downstream()->erase(
+        next_header_.mutable_downstream()->begin());
     stream_ = stub_->WriteChunk(&context_);
-    proto::WriteChunkRequest first;
-    proto::WriteChunkHeader* next = first.mutable_header();
-    *next = header;
-    next->mutable_downstream()->erase(next->mutable_downstream()->begin());
-    healthy_ = stream_->Write(first);
+    healthy_ = true;
     relay_ = std::thread([this, upstream] {
       // Reads to the end even once the upstream is gone: Finish() may only
       // be called on a stream read to its end, and a Finish() with acks
@@ -55,6 +55,17 @@ class DownstreamHop {
         } else {
           relaying = relaying && upstream->Write(ack);
         }
+      }
+      status_ = FromGrpcStatus(stream_->Finish());
+      if (status_.ok() && !sealed_ack_.has_value()) {
+        status_ = absl::UnavailableError("the replica ended the write early");
+      }
+      if (!status_.ok() && relaying) {
+        // This hop may be blocked reading the upstream's next message while
+        // the upstream waits for acks: tell it now.
+        proto::WriteChunkAck failed;
+        failed.set_failed_replica(FailedReplica());
+        upstream->Write(failed);
       }
     });
   }
@@ -70,17 +81,33 @@ class DownstreamHop {
     }
   }
 
-  bool Forward(const proto::WriteChunkRequest& request) {
-    healthy_ = healthy_ && stream_->Write(request);
+  // Sends `request` on; the one that finishes also ends our side. A whole
+  // small chunk (header, bytes and finish in one message) thus goes down in
+  // one message too.
+  bool Forward(proto::WriteChunkRequest& request) {
+    if (!healthy_) return false;
+    const bool first = !header_sent_;
+    if (first) request.mutable_header()->Swap(&next_header_);
+    if (request.finish()) {
+      healthy_ =
+          stream_->Write(request, grpc::WriteOptions().set_last_message());
+      writes_done_ = true;
+    } else {
+      healthy_ = stream_->Write(request);
+    }
+    if (first) {
+      request.clear_header();
+      header_sent_ = true;
+    }
     return healthy_;
   }
 
   // Ends our side, waits for the last ack to be relayed and returns how the
   // downstream replica finished.
   absl::Status Finish() {
-    stream_->WritesDone();
+    if (!writes_done_) stream_->WritesDone();
     relay_.join();
-    return FromGrpcStatus(stream_->Finish());
+    return status_;
   }
 
   // After an OK Finish: the final ack of the replicas downstream, which the
@@ -107,8 +134,13 @@ class DownstreamHop {
       grpc::ClientReaderWriter<proto::WriteChunkRequest, proto::WriteChunkAck>>
       stream_;
   std::thread relay_;
-  std::optional<proto::WriteChunkAck> sealed_ack_;  // written by relay_ only
+  // Written by relay_ only, read after joining it.
+  std::optional<proto::WriteChunkAck> sealed_ack_;
+  absl::Status status_;
+  proto::WriteChunkHeader next_header_;  // sent with the first Forward
+  bool header_sent_ = false;
   bool healthy_ = false;
+  bool writes_done_ = false;
 };
 
 }  // namespace

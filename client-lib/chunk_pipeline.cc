@@ -1,6 +1,8 @@
 #include "client-lib/chunk_pipeline.h"
 
 #include <algorithm>
+#include <iterator>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -55,21 +57,87 @@ bool ChunkPipeline::Send(const proto::WriteChunkRequest& request) {
       context_.get(), [&] { return stream_->Write(request); }, &stalled_);
 }
 
+namespace {
+
+// The first message of a write of `chain`, from byte `offset` of the chunk.
+template <typename Chain>  // of proto::ReplicaLocation
+proto::WriteChunkRequest FirstRequest(uint64_t handle, uint64_t version,
+                                      uint64_t offset,
+                                      const proto::BlockToken& token,
+                                      const Chain& chain) {
+  proto::WriteChunkRequest first;
+  proto::WriteChunkHeader* header = first.mutable_header();
+  header->set_handle(handle);
+  header->set_version(version);
+  header->set_offset(offset);
+  *header->mutable_token() = token;
+  for (auto it = std::next(chain.begin()); it != chain.end(); ++it) {
+    header->add_downstream(it->address());
+  }
+  return first;
+}
+
+}  // namespace
+
+absl::StatusOr<uint32_t> ChunkPipeline::WriteWhole(
+    ChannelPool* channels, StallWatchdog* watchdog,
+    const proto::AllocateChunkResponse& chunk, absl::string_view data) {
+  if (chunk.chain_size() == 0) {
+    return absl::InternalError("master returned an empty chain");
+  }
+  const uint32_t crc = ComputeCrc32c(data);
+  proto::WriteChunkRequest request = FirstRequest(
+      chunk.handle(), chunk.version(), 0, chunk.token(), chunk.chain());
+  request.set_data(data.data(), data.size());
+  request.set_data_crc32c(crc);
+  request.set_finish(true);
+
+  const std::string& primary = chunk.chain(0).address();
+  grpc::ClientContext context;
+  auto stub = proto::Chunkserver::NewStub(channels->Get(primary));
+  auto stream = stub->WriteChunk(&context);
+  bool stalled = false;
+  std::optional<proto::WriteChunkAck> sealed;
+  if (watchdog->Watch(
+          &context,
+          [&] {
+            return stream->Write(request,
+                                 grpc::WriteOptions().set_last_message());
+          },
+          &stalled)) {
+    proto::WriteChunkAck ack;
+    while (watchdog->Watch(
+        &context, [&] { return stream->Read(&ack); }, &stalled)) {
+      if (ack.sealed()) sealed = ack;
+    }
+  }
+  absl::Status status = FromGrpcStatus(stream->Finish());
+  if (stalled) {
+    status = absl::DeadlineExceededError("the replica chain stopped answering");
+  }
+  if (status.ok() && !sealed.has_value()) {
+    status = absl::UnavailableError("the chain ended before sealing");
+  }
+  if (!status.ok()) {
+    return Annotate(status,
+                    absl::StrCat("writing chunk ", chunk.handle(), " whole"));
+  }
+  if (sealed->offset() != data.size() || sealed->crc32c() != crc) {
+    return absl::DataLossError(
+        absl::StrCat("replicas sealed ", sealed->offset(),
+                     " bytes with a different checksum than sent"));
+  }
+  return crc;
+}
+
 absl::Status ChunkPipeline::Connect() {
   context_ = std::make_unique<grpc::ClientContext>();
   stub_ = proto::Chunkserver::NewStub(channels_->Get(chain_[0].address()));
   stream_ = stub_->WriteChunk(context_.get());
   stalled_ = false;
-  proto::WriteChunkRequest first;
-  proto::WriteChunkHeader* header = first.mutable_header();
-  header->set_handle(handle_);
-  header->set_version(version_);
-  header->set_offset(acked_);
-  *header->mutable_token() = token_;
-  for (size_t i = 1; i < chain_.size(); ++i) {
-    header->add_downstream(chain_[i].address());
+  if (!Send(FirstRequest(handle_, version_, acked_, token_, chain_))) {
+    return EndStream();
   }
-  if (!Send(first)) return EndStream();
   for (const Segment& segment : unacked_) {
     uint64_t skip = acked_ > segment.offset ? acked_ - segment.offset : 0;
     if (!SendSegment(segment, skip)) return EndStream();
@@ -119,6 +187,16 @@ absl::Status ChunkPipeline::AwaitAck(proto::WriteChunkAck* ack) {
   if (!watchdog_->Watch(
           context_.get(), [&] { return stream_->Read(ack); }, &stalled_)) {
     return EndStream();
+  }
+  if (!ack->failed_replica().empty()) {
+    // The chain broke below the primary, which may be waiting for our next
+    // message rather than ending the call: end it here.
+    const std::string blamed = ack->failed_replica();
+    context_->TryCancel();
+    EndStream().IgnoreError();
+    blamed_ = blamed;
+    return absl::UnavailableError(absl::StrCat(
+        "chunk ", handle_, ": the chain broke at replica ", blamed_));
   }
   NoteAck(*ack);
   return absl::OkStatus();

@@ -53,6 +53,17 @@ class ChunkPipeline {
       const PipelineOptions& options);
   ~ChunkPipeline();  // cancels the stream unless Seal() succeeded
 
+  // Writes `data` as the whole chunk in one message (header, bytes and
+  // seal) and waits for the sealed ack: a message each way per hop, where
+  // Open, Write and Seal take three, with a round trip for the data's ack
+  // before the seal. Returns the chunk's CRC32C once every replica of the
+  // chain sealed it. No recovery: after a failure some replicas may hold
+  // the chunk sealed and others not, so the caller must drop the chunk
+  // (take its upload over) and write the bytes to a new one.
+  static absl::StatusOr<uint32_t> WriteWhole(
+      ChannelPool* channels, StallWatchdog* watchdog,
+      const proto::AllocateChunkResponse& chunk, absl::string_view data);
+
   // Sends one segment; the pipeline keeps it until every replica acked it.
   absl::Status Write(std::string segment);
 

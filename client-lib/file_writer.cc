@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -65,10 +66,18 @@ class FileWriter::Impl {
 
   absl::StatusOr<FileInfo> Close(absl::string_view expected_sha256) {
     RETURN_IF_ERROR(failure_);
-    if (!segment_.empty()) RETURN_IF_ERROR(Fail(FlushSegment()));
     proto::CompleteUploadRequest request;
+    // The last chunk commits with the completion: one master call less.
+    if (pipeline_ == nullptr && !segment_.empty()) {
+      // What is left is one whole chunk (a small file, or the tail of a
+      // large one), and it is all here: one message down the chain.
+      absl::StatusOr<std::optional<proto::CommitChunkRequest>> whole =
+          WriteLastChunkWhole();
+      RETURN_IF_ERROR(Fail(whole.status()));
+      if (whole->has_value()) *request.mutable_last_chunk() = **whole;
+    }
+    if (!segment_.empty()) RETURN_IF_ERROR(Fail(FlushSegment()));
     if (pipeline_ != nullptr) {
-      // The last chunk commits with the completion: one master call less.
       absl::StatusOr<proto::CommitChunkRequest> commit = SealPipeline();
       RETURN_IF_ERROR(Fail(commit.status()));
       *request.mutable_last_chunk() = *std::move(commit);
@@ -177,12 +186,48 @@ class FileWriter::Impl {
     return absl::OkStatus();
   }
 
-  absl::Status StartChunk() {
+  absl::Status AllocateChunk() {
     proto::AllocateChunkRequest request;
     request.set_upload_id(upload_id_);
     request.set_writer_epoch(writer_epoch_);
     ASSIGN_OR_RETURN(
         chunk_, master_->Call(&proto::Master::Stub::AllocateChunk, request));
+    return absl::OkStatus();
+  }
+
+  // Writes segment_, the whole last chunk, with ChunkPipeline::WriteWhole
+  // and returns its commit. When that fails, the upload is taken over,
+  // which drops the chunk, and nullopt leaves segment_ to the pipeline,
+  // which recovers from failed replicas.
+  absl::StatusOr<std::optional<proto::CommitChunkRequest>>
+  WriteLastChunkWhole() {
+    RETURN_IF_ERROR(AllocateChunk());
+    absl::StatusOr<uint32_t> crc =
+        ChunkPipeline::WriteWhole(channels_, watchdog_, chunk_, segment_);
+    if (!crc.ok()) {
+      proto::GetUploadRequest take_over;
+      take_over.set_upload_id(upload_id_);
+      take_over.set_take_over(true);
+      absl::StatusOr<proto::GetUploadResponse> upload =
+          master_->Call(&proto::Master::Stub::GetUpload, take_over);
+      if (!upload.ok()) {
+        return Annotate(upload.status(), absl::StrCat("dropping a chunk after ",
+                                                      crc.status().ToString()));
+      }
+      writer_epoch_ = upload->writer_epoch();
+      return std::nullopt;
+    }
+    const std::string segment = std::exchange(segment_, std::string());
+    sha_.Update(segment);
+    proto::CommitChunkRequest commit = CommitOf(segment.size(), *crc);
+    for (const proto::ReplicaLocation& replica : chunk_.chain()) {
+      commit.add_server_ids(replica.server_id());
+    }
+    return commit;
+  }
+
+  absl::Status StartChunk() {
+    RETURN_IF_ERROR(AllocateChunk());
     PipelineOptions pipeline_options;
     pipeline_options.window_bytes = options_.write_window_bytes;
     pipeline_options.min_replicas = options_.min_replicas;
@@ -195,16 +240,23 @@ class FileWriter::Impl {
   // it, with the hash state of every byte sent so far.
   absl::StatusOr<proto::CommitChunkRequest> SealPipeline() {
     ASSIGN_OR_RETURN(uint32_t crc, pipeline_->Seal());
-    proto::CommitChunkRequest request;
-    request.set_upload_id(upload_id_);
-    request.set_handle(chunk_.handle());
-    request.set_length(pipeline_->sent_bytes());
-    request.set_crc32c(crc);
-    request.set_writer_epoch(writer_epoch_);
-    request.set_client_state(sha_.SaveState());
+    proto::CommitChunkRequest request = CommitOf(pipeline_->sent_bytes(), crc);
     for (const proto::ReplicaLocation& replica : pipeline_->chain()) {
       request.add_server_ids(replica.server_id());
     }
+    return request;
+  }
+
+  // The commit of chunk_, sealed at `length` bytes with `crc`, with the
+  // hash state of every byte sent so far; its replicas still to be named.
+  proto::CommitChunkRequest CommitOf(uint64_t length, uint32_t crc) const {
+    proto::CommitChunkRequest request;
+    request.set_upload_id(upload_id_);
+    request.set_handle(chunk_.handle());
+    request.set_length(length);
+    request.set_crc32c(crc);
+    request.set_writer_epoch(writer_epoch_);
+    request.set_client_state(sha_.SaveState());
     return request;
   }
 

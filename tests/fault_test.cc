@@ -390,6 +390,30 @@ TEST_F(FaultTest, CorruptAndTruncatedReplicasAreReplaced) {
   EXPECT_EQ(*ReadFileSha(client_.get(), "/bad/flip"), ExpectedSha(5 * kMiB, 1));
 }
 
+// A small file goes down its chain as one message, with no recovery of its
+// own: when a replica of the chain is gone, the writer drops that chunk and
+// writes the bytes again through the pipeline, which writes around it.
+TEST_F(FaultTest, SmallFilesAreWrittenAroundAChunkserverKilledUnderThem) {
+  StartCluster();
+  cluster_->KillChunkserver(0, SIGKILL);
+  // Before the master notices: most chains still name the dead server.
+  constexpr int kFiles = 12;
+  for (int i = 0; i < kFiles; ++i) {
+    ASSERT_TRUE(
+        Upload(client_.get(), absl::StrCat("/small/f", i), 150000, 20 + i).ok())
+        << i;
+  }
+  for (int i = 0; i < kFiles; ++i) {
+    auto info = client_->Stat(absl::StrCat("/small/f", i));
+    ASSERT_TRUE(info.ok());
+    for (const ReplicaInfo& replica : info->chunks[0].replicas) {
+      EXPECT_NE(replica.rack, "rp1") << i;
+    }
+    EXPECT_EQ(*ReadFileSha(client_.get(), absl::StrCat("/small/f", i)),
+              ExpectedSha(150000, 20 + i));
+  }
+}
+
 // A replica whose bytes changed together with their block checksums (a
 // bad disk firmware or a buggy copy would do that) passes every block
 // check. A reader that reads small chunks whole, as the frontend's does,

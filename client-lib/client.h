@@ -184,6 +184,11 @@ struct ClientOptions {
   // read whole and checked against its CRC32C before it is kept. 0: none.
   size_t chunk_cache_bytes = 0;
   size_t max_cached_chunk_bytes = 1 << 20;
+  // Stat calls to the master at once. A Stat asked while that many are out
+  // waits for one to return and then goes with every other one asked
+  // meanwhile in one StatMany call (stat_batcher.h): never staler than its
+  // own call, and far cheaper under concurrency. 0: every Stat is a call.
+  int stat_calls_in_flight = 2;
 };
 
 // How Client::Create writes a file. The defaults: replace whatever is at
@@ -245,10 +250,16 @@ struct MetadataCheckpoint {
   std::string path;    // on the master's filesystem
 };
 
+// True for the error of a FileWriter::Close whose bytes did not hash to
+// the SHA-256 it was given: the caller's bytes or digest were wrong. Any
+// other DataLoss means replicas failed.
+bool IsDigestMismatch(const absl::Status& status);
+
 class ChannelPool;
 class ChunkCache;
 class MasterConnection;
 class StallWatchdog;
+class StatBatcher;
 
 // Streams one new file into the cluster. Not thread-safe.
 class FileWriter {
@@ -265,8 +276,8 @@ class FileWriter {
   // Flushes, seals the last chunk and makes the file visible atomically,
   // replacing any earlier version. Returns the new file's metadata. When
   // `expected_sha256` (lowercase hex) is given and the content's SHA-256,
-  // which the writer computes anyway, differs: DataLoss, and nothing
-  // becomes visible.
+  // which the writer computes anyway, differs: DataLoss for which
+  // IsDigestMismatch holds, and nothing becomes visible.
   absl::StatusOr<FileInfo> Close(absl::string_view expected_sha256 = {});
 
   // Gives the upload up; nothing becomes visible. Safe to call twice.
@@ -420,6 +431,7 @@ class Client {
   std::unique_ptr<StallWatchdog> watchdog_;        // readers
   std::unique_ptr<StallWatchdog> write_watchdog_;  // write pipelines
   std::unique_ptr<ChunkCache> chunk_cache_;        // null: none
+  std::unique_ptr<StatBatcher> stat_batcher_;      // null: none
 };
 
 }  // namespace sfs

@@ -2,6 +2,7 @@
 #include <optional>
 #include <utility>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "client-lib/chunk_pipeline.h"
 #include "client-lib/client.h"
@@ -14,6 +15,14 @@ namespace sfs {
 
 // The chunk size every upload is cut into.
 constexpr uint64_t kChunkBytes = 64ull << 20;
+
+// Marks the DataLoss of a Close whose bytes did not hash to the digest the
+// caller expected (IsDigestMismatch).
+constexpr char kDigestMismatchPayload[] = "type.sfs/digest-mismatch";
+
+bool IsDigestMismatch(const absl::Status& status) {
+  return status.GetPayload(kDigestMismatchPayload).has_value();
+}
 
 class FileWriter::Impl {
  public:
@@ -85,8 +94,10 @@ class FileWriter::Impl {
     // Every byte has gone through sha_ once flushed.
     const std::string sha256 = sha_.FinishHex();
     if (!expected_sha256.empty() && sha256 != expected_sha256) {
-      return Fail(absl::DataLossError(absl::StrCat(
-          "content SHA-256 is ", sha256, ", expected ", expected_sha256)));
+      absl::Status mismatch = absl::DataLossError(absl::StrCat(
+          "content SHA-256 is ", sha256, ", expected ", expected_sha256));
+      mismatch.SetPayload(kDigestMismatchPayload, absl::Cord("1"));
+      return Fail(mismatch);
     }
     request.set_upload_id(upload_id_);
     request.set_size(appended_);

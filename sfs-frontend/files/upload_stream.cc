@@ -91,9 +91,7 @@ absl::StatusOr<FileInfo> UploadStream::Finish() {
   }
   auto info = writer_->Close(absl::AsciiStrToLower(expected_.sha256_hex));
   if (!info.ok()) {
-    // Only a declared digest that did not match is DataLoss here.
-    if (info.status().code() == absl::StatusCode::kDataLoss &&
-        !expected_.sha256_hex.empty()) {
+    if (IsDigestMismatch(info.status())) {
       return Fail(
           absl::InvalidArgumentError("X-Content-SHA256 does not match"));
     }

@@ -4,6 +4,7 @@
 #include "client-lib/chunk_cache.h"
 #include "client-lib/master_connection.h"
 #include "client-lib/proto_convert.h"
+#include "client-lib/stat_batcher.h"
 #include "common/channel_pool.h"
 #include "common/path.h"
 #include "common/rpc_settings.h"
@@ -11,6 +12,9 @@
 #include "common/status_macros.h"
 
 namespace sfs {
+
+// Lookups one StatMany call carries at most (the master takes up to 1000).
+constexpr size_t kMaxStatsPerCall = 256;
 
 // Create() lives in file_writer.cc and Open() in file_reader.cc, beside the
 // classes they construct.
@@ -28,7 +32,12 @@ Client::Client(const ClientOptions& options,
           options.chunk_cache_bytes == 0
               ? nullptr
               : std::make_unique<ChunkCache>(options.chunk_cache_bytes,
-                                             options.max_cached_chunk_bytes)) {}
+                                             options.max_cached_chunk_bytes)),
+      stat_batcher_(options.stat_calls_in_flight <= 0
+                        ? nullptr
+                        : std::make_unique<StatBatcher>(
+                              master_.get(), options.stat_calls_in_flight,
+                              kMaxStatsPerCall)) {}
 
 Client::~Client() = default;
 
@@ -56,7 +65,9 @@ absl::StatusOr<FileInfo> Client::Stat(const std::string& path,
   request.set_path(path);
   request.set_generation(generation);
   ASSIGN_OR_RETURN(proto::StatResponse response,
-                   master_->Call(&proto::Master::Stub::Stat, request));
+                   stat_batcher_ != nullptr
+                       ? stat_batcher_->Stat(request)
+                       : master_->Call(&proto::Master::Stub::Stat, request));
   return FromProto(response.file());
 }
 

@@ -265,6 +265,26 @@ absl::StatusOr<proto::StatResponse> Master::Stat(const proto::StatRequest& r) {
   return response;
 }
 
+absl::StatusOr<proto::StatManyResponse> Master::StatMany(
+    const proto::StatManyRequest& r) {
+  if (r.requests_size() > kMaxStatMany) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        r.requests_size(), " lookups in one call, at most ", kMaxStatMany));
+  }
+  proto::StatManyResponse response;
+  for (const proto::StatRequest& request : r.requests()) {
+    proto::StatManyResponse::Result* result = response.add_results();
+    absl::StatusOr<proto::StatResponse> answer = Stat(request);
+    if (answer.ok()) {
+      *result->mutable_response() = *std::move(answer);
+    } else {
+      result->set_code(static_cast<int>(answer.status().code()));
+      result->set_message(std::string(answer.status().message()));
+    }
+  }
+  return response;
+}
+
 absl::StatusOr<proto::ListResponse> Master::List(const proto::ListRequest& r) {
   RETURN_IF_ERROR(ValidateListPrefix(r.prefix()));
   size_t limit = r.limit() == 0 ? options_.default_list_limit

@@ -65,6 +65,9 @@ struct MasterOptions {
   MetadataStore::WriteObserver on_metadata_write;
 };
 
+// Lookups one StatMany call may carry (sfs.proto).
+inline constexpr int kMaxStatMany = 1000;
+
 class Master {
  public:
   static absl::StatusOr<std::unique_ptr<Master>> Open(
@@ -86,6 +89,10 @@ class Master {
   absl::StatusOr<proto::GetUploadResponse> GetUpload(
       const proto::GetUploadRequest& r);
   absl::StatusOr<proto::StatResponse> Stat(const proto::StatRequest& r);
+  // Each request answered as Stat answers it; InvalidArgument for more than
+  // kMaxStatMany.
+  absl::StatusOr<proto::StatManyResponse> StatMany(
+      const proto::StatManyRequest& r);
   absl::StatusOr<proto::ListResponse> List(const proto::ListRequest& r);
   absl::StatusOr<proto::DeleteResponse> Delete(const proto::DeleteRequest& r);
   absl::StatusOr<proto::DeleteNamespaceResponse> DeleteNamespace(

@@ -90,6 +90,14 @@ grpc::Status MasterService::Stat(grpc::ServerContext* context,
       [&](const ClusterCaller&) { return master_->Stat(*r); }, out);
 }
 
+grpc::Status MasterService::StatMany(grpc::ServerContext* context,
+                                     const proto::StatManyRequest* r,
+                                     proto::StatManyResponse* out) {
+  return Serve(
+      *context, kFileCallers,
+      [&](const ClusterCaller&) { return master_->StatMany(*r); }, out);
+}
+
 grpc::Status MasterService::List(grpc::ServerContext* context,
                                  const proto::ListRequest* r,
                                  proto::ListResponse* out) {

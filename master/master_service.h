@@ -32,6 +32,8 @@ class MasterService final : public proto::Master::Service {
                          proto::GetUploadResponse* out) override;
   grpc::Status Stat(grpc::ServerContext*, const proto::StatRequest* r,
                     proto::StatResponse* out) override;
+  grpc::Status StatMany(grpc::ServerContext*, const proto::StatManyRequest* r,
+                        proto::StatManyResponse* out) override;
   grpc::Status List(grpc::ServerContext*, const proto::ListRequest* r,
                     proto::ListResponse* out) override;
   grpc::Status Delete(grpc::ServerContext*, const proto::DeleteRequest* r,

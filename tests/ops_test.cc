@@ -7,6 +7,8 @@
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
 
+#include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -14,6 +16,7 @@
 #include <regex>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -262,6 +265,59 @@ TEST_F(OpsTest, EveryProcessServesProbesAndMetrics) {
                     name, std::regex("_(bucket|sum|count)$"), "")))
         << name << " is monitored but no process exports it";
   }
+}
+
+// Concurrent Stats of one client share master calls (StatMany), and each
+// still gets the answer for its own path: the file, NotFound, or a bad path
+// refused.
+TEST_F(OpsTest, ConcurrentStatsShareMasterCallsAndEachGetsItsOwnAnswer) {
+  TestCluster cluster(TestClusterOptions{});
+  ASSERT_TRUE(cluster.Start().ok());
+  std::unique_ptr<Client> client = cluster.NewClient();
+  constexpr int kFiles = 8;
+  for (int i = 0; i < kFiles; ++i) {
+    auto writer = client->Create(absl::StrCat("/st/f", i));
+    ASSERT_TRUE(writer.ok());
+    ASSERT_TRUE((*writer)->Append(std::string(100 + i, 'x')).ok());
+    ASSERT_TRUE((*writer)->Close().ok());
+  }
+  constexpr int kThreads = 24;
+  constexpr int kLookups = 150;
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int n = 0; n < kLookups; ++n) {
+        const int i = (t + n) % (kFiles + 2);
+        if (i == kFiles) {  // never written
+          auto missing = client->Stat("/st/none");
+          if (!absl::IsNotFound(missing.status())) ++wrong;
+        } else if (i == kFiles + 1) {  // not a valid path
+          auto bad = client->Stat("/st/../f0");
+          if (!absl::IsInvalidArgument(bad.status())) ++wrong;
+        } else {
+          auto info = client->Stat(absl::StrCat("/st/f", i));
+          if (!info.ok() || info->path != absl::StrCat("/st/f", i) ||
+              info->size != 100u + i) {
+            ++wrong;
+          }
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(wrong.load(), 0);
+
+  auto master = ScrapeAt(cluster.master_ops_address());
+  ASSERT_TRUE(master.ok()) << master.status();
+  const double many = Value(
+      *master, "sfs_rpc_requests_total{code=\"0\",method=\"Master/StatMany\"}");
+  const double single =
+      std::max(0.0, Value(*master,
+                          "sfs_rpc_requests_total{code=\"0\",method="
+                          "\"Master/Stat\"}"));
+  EXPECT_GE(many, 1);
+  EXPECT_LT(many + single, kThreads * kLookups);
 }
 
 TEST_F(OpsTest, GrpcHealthIsNotServingInSafeMode) {

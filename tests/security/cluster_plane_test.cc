@@ -181,6 +181,7 @@ TEST_F(ClusterPlaneTest, EveryRpcChecksTheCallersRole) {
       {"AbandonUpload", file},
       {"GetUpload", file},
       {"Stat", file},
+      {"StatMany", file},
       {"List", file},
       {"Delete", file},
       {"DeleteNamespace", file},

@@ -6,8 +6,11 @@
 //
 // populate: creates 0-byte files <prefix>f00000000 .. up to --files (from
 //           --start), so lookups have a namespace of a known size.
-// stat:     Stat of random populated files; each answer must name the file
-//           asked for.
+// stat:     Stat of random populated files, one RPC each; each answer must
+//           name the file asked for.
+// client-stat: the same lookups through client-lib's Client::Stat, as a
+//           frontend makes them: concurrent ones share StatMany calls
+//           (client-lib/stat_batcher.h).
 // create:   CreateUpload + CompleteUpload of a new 0-byte file: two synced
 //           RocksDB mutations, the smallest complete create the master has.
 // Prints one JSON line per run (see load_loop.h); any failed RPC fails the
@@ -22,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "bench/load_loop.h"
+#include "client-lib/client.h"
 #include "common/cluster_tls.h"
 #include "common/grpc_status.h"
 #include "common/rpc_settings.h"
@@ -31,7 +35,7 @@
 ABSL_FLAG(std::string, master, "127.0.0.1:9000", "master address");
 ABSL_FLAG(std::string, tls_dir, "",
           "cluster certificate to present (empty: plaintext)");
-ABSL_FLAG(std::string, op, "stat", "populate | stat | create");
+ABSL_FLAG(std::string, op, "stat", "populate | stat | client-stat | create");
 ABSL_FLAG(std::string, prefix, "/benchmeta/", "folder of the files");
 ABSL_FLAG(uint64_t, files, 10000, "populate: up to this many; stat: among");
 ABSL_FLAG(uint64_t, start, 0, "populate: first index to create");
@@ -95,6 +99,30 @@ class MetadataOps {
   std::unique_ptr<Stub> stub_;
 };
 
+// The path of the i-th lookup among `files` populated ones. A cheap
+// per-index hash spreads lookups over the whole key space without a shared
+// (locked) random generator.
+std::string LookupPath(const std::string& prefix, uint64_t files, uint64_t i) {
+  return IndexedPath(prefix, (i * 0x9E3779B97F4A7C15ULL) % files);
+}
+
+absl::StatusOr<LoadResult> ClientLookups(const std::string& prefix,
+                                         uint64_t files) {
+  ClientOptions options;
+  options.master_address = absl::GetFlag(FLAGS_master);
+  options.tls_dir = absl::GetFlag(FLAGS_tls_dir);
+  ASSIGN_OR_RETURN(std::unique_ptr<Client> client, Client::Connect(options));
+  return RunLoad(LoadSpecFromFlags(), [&](uint64_t i) -> absl::Status {
+    const std::string path = LookupPath(prefix, files, i);
+    ASSIGN_OR_RETURN(FileInfo file, client->Stat(path));
+    if (file.path != path) {
+      return absl::DataLossError(
+          absl::StrCat("asked for ", path, ", got ", file.path));
+    }
+    return absl::OkStatus();
+  });
+}
+
 absl::StatusOr<LoadResult> Run(const std::string& op, MetadataOps& master) {
   const std::string prefix = absl::GetFlag(FLAGS_prefix);
   const uint64_t files = absl::GetFlag(FLAGS_files);
@@ -108,13 +136,11 @@ absl::StatusOr<LoadResult> Run(const std::string& op, MetadataOps& master) {
       return master.CreateEmptyFile(IndexedPath(prefix, start + i));
     });
   }
-  if (op == "stat") {
+  if (op == "stat" || op == "client-stat") {
     if (files == 0) return absl::InvalidArgumentError("stat needs --files");
+    if (op == "client-stat") return ClientLookups(prefix, files);
     return RunLoad(spec, [&](uint64_t i) {
-      // A cheap per-index hash spreads lookups over the whole key space
-      // without a shared (locked) random generator.
-      uint64_t pick = (i * 0x9E3779B97F4A7C15ULL) % files;
-      return master.StatFile(IndexedPath(prefix, pick));
+      return master.StatFile(LookupPath(prefix, files, i));
     });
   }
   if (op == "create") {
@@ -125,7 +151,8 @@ absl::StatusOr<LoadResult> Run(const std::string& op, MetadataOps& master) {
       return master.CreateEmptyFile(IndexedPath(folder, i));
     });
   }
-  return absl::InvalidArgumentError("--op must be populate, stat or create");
+  return absl::InvalidArgumentError(
+      "--op must be populate, stat, client-stat or create");
 }
 
 }  // namespace

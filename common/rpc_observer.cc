@@ -36,13 +36,15 @@ bool Ordinary(grpc::StatusCode code) {
 // One per call: times it from creation to its status.
 class RpcObserver : public grpc::experimental::Interceptor {
  public:
-  RpcObserver(const RpcMetrics* metrics, std::string method)
-      : metrics_(metrics), method_(std::move(method)) {}
+  // `sync`: the call is answered by a sync-server handler, which runs on the
+  // thread of these hooks.
+  RpcObserver(const RpcMetrics* metrics, std::string method, bool sync)
+      : metrics_(metrics), method_(std::move(method)), sync_(sync) {}
 
   void Intercept(
       grpc::experimental::InterceptorBatchMethods* methods) override {
-    if (methods->QueryInterceptionHookPoint(
-            InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
+    if (sync_ && methods->QueryInterceptionHookPoint(
+                     InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
       auto* metadata = methods->GetRecvInitialMetadata();
       auto it = metadata->find(kRequestIdKey);
       if (it != metadata->end()) {
@@ -73,6 +75,7 @@ class RpcObserver : public grpc::experimental::Interceptor {
  private:
   const RpcMetrics* const metrics_;
   const std::string method_;
+  const bool sync_;
   const absl::Time start_ = absl::Now();
   std::optional<ScopedRequestId> request_id_;
 };
@@ -97,7 +100,9 @@ class RpcObserverFactory
     std::string method = info->method();
     const size_t dot = method.rfind('.');
     if (dot != std::string::npos) method.erase(0, dot + 1);
-    return new RpcObserver(&metrics_, std::move(method));
+    const bool sync =
+        dynamic_cast<grpc::ServerContext*>(info->server_context()) != nullptr;
+    return new RpcObserver(&metrics_, std::move(method), sync);
   }
 
  private:
@@ -105,6 +110,13 @@ class RpcObserverFactory
 };
 
 }  // namespace
+
+std::string RequestIdOf(const grpc::ServerContextBase& context) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find(kRequestIdKey);
+  if (it == metadata.end()) return "";
+  return std::string(it->second.data(), it->second.size());
+}
 
 const std::vector<double>& LatencyBuckets() {
   static const auto* buckets = new std::vector<double>{

@@ -4,6 +4,8 @@
 
 #include "common/cluster_tls.h"
 #include "common/grpc_status.h"
+#include "common/log.h"
+#include "common/rpc_observer.h"
 
 namespace sfs {
 namespace {
@@ -18,7 +20,7 @@ const std::initializer_list<ClusterRole> kAdminOnly = {};
 // Runs `call` for a caller holding one of `roles`, and translates its
 // result; PERMISSION_DENIED for anyone else.
 template <typename Response, typename Call>
-grpc::Status Serve(const grpc::ServerContext& context,
+grpc::Status Serve(const grpc::ServerContextBase& context,
                    std::initializer_list<ClusterRole> roles, Call call,
                    Response* out) {
   absl::StatusOr<ClusterCaller> caller = CallerOf(context);
@@ -30,6 +32,18 @@ grpc::Status Serve(const grpc::ServerContext& context,
   if (!result.ok()) return ToGrpcStatus(result.status());
   *out = std::move(*result);
   return grpc::Status::OK;
+}
+
+// Serve for a callback method: answers on the calling thread, in the
+// caller's request id.
+template <typename Response, typename Call>
+grpc::ServerUnaryReactor* ServeInline(grpc::CallbackServerContext* context,
+                                      std::initializer_list<ClusterRole> roles,
+                                      Call call, Response* out) {
+  ScopedRequestId request_id(RequestIdOf(*context));
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(Serve(*context, roles, call, out));
+  return reactor;
 }
 
 }  // namespace
@@ -82,19 +96,19 @@ grpc::Status MasterService::GetUpload(grpc::ServerContext* context,
       [&](const ClusterCaller&) { return master_->GetUpload(*r); }, out);
 }
 
-grpc::Status MasterService::Stat(grpc::ServerContext* context,
-                                 const proto::StatRequest* r,
-                                 proto::StatResponse* out) {
-  return Serve(
-      *context, kFileCallers,
+grpc::ServerUnaryReactor* MasterService::Stat(
+    grpc::CallbackServerContext* context, const proto::StatRequest* r,
+    proto::StatResponse* out) {
+  return ServeInline(
+      context, kFileCallers,
       [&](const ClusterCaller&) { return master_->Stat(*r); }, out);
 }
 
-grpc::Status MasterService::StatMany(grpc::ServerContext* context,
-                                     const proto::StatManyRequest* r,
-                                     proto::StatManyResponse* out) {
-  return Serve(
-      *context, kFileCallers,
+grpc::ServerUnaryReactor* MasterService::StatMany(
+    grpc::CallbackServerContext* context, const proto::StatManyRequest* r,
+    proto::StatManyResponse* out) {
+  return ServeInline(
+      context, kFileCallers,
       [&](const ClusterCaller&) { return master_->StatMany(*r); }, out);
 }
 

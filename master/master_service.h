@@ -9,7 +9,13 @@
 
 namespace sfs {
 
-class MasterService final : public proto::Master::Service {
+// Lookups (Stat, StatMany) are callback methods: answered on the thread that
+// read the call, from memory or RocksDB's caches, without the hand-off to a
+// sync-server thread that costs more than the lookup itself.
+using MasterServiceBase = proto::Master::WithCallbackMethod_Stat<
+    proto::Master::WithCallbackMethod_StatMany<proto::Master::Service>>;
+
+class MasterService final : public MasterServiceBase {
  public:
   explicit MasterService(Master* master) : master_(master) {}
 
@@ -30,10 +36,12 @@ class MasterService final : public proto::Master::Service {
                              proto::AbandonUploadResponse* out) override;
   grpc::Status GetUpload(grpc::ServerContext*, const proto::GetUploadRequest* r,
                          proto::GetUploadResponse* out) override;
-  grpc::Status Stat(grpc::ServerContext*, const proto::StatRequest* r,
-                    proto::StatResponse* out) override;
-  grpc::Status StatMany(grpc::ServerContext*, const proto::StatManyRequest* r,
-                        proto::StatManyResponse* out) override;
+  grpc::ServerUnaryReactor* Stat(grpc::CallbackServerContext* context,
+                                 const proto::StatRequest* r,
+                                 proto::StatResponse* out) override;
+  grpc::ServerUnaryReactor* StatMany(grpc::CallbackServerContext* context,
+                                     const proto::StatManyRequest* r,
+                                     proto::StatManyResponse* out) override;
   grpc::Status List(grpc::ServerContext*, const proto::ListRequest* r,
                     proto::ListResponse* out) override;
   grpc::Status Delete(grpc::ServerContext*, const proto::DeleteRequest* r,

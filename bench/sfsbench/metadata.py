@@ -7,6 +7,8 @@ from .context import figure
 from .rounds import interleave
 
 PUTS = "RocksDB synced puts"
+# Concurrencies of the lookups through client-lib (a frontend's Stats).
+CLIENT_LOOKUPS = (16, 64)
 
 
 def _generator(ctx, *flags):
@@ -23,9 +25,11 @@ def populate(ctx, files):
         ctx.populated_files = files
 
 
-def sfs_lookups(ctx, files, concurrency):
-    """Stat/s among the first `files` files, at `concurrency` (one run)."""
-    return _generator(ctx, "--op=stat", f"--files={files}",
+def sfs_lookups(ctx, files, concurrency, op="stat"):
+    """Stat/s among the first `files` files, at `concurrency` (one run): one
+    RPC each (`stat`), or through client-lib, whose concurrent lookups share
+    StatMany calls as a frontend's do (`client-stat`)."""
+    return _generator(ctx, f"--op={op}", f"--files={files}",
                       f"--concurrency={concurrency}",
                       f"--duration={ctx.options.load_seconds}s")["ops_per_sec"]
 
@@ -47,14 +51,20 @@ def rocksdb_puts(ctx, concurrency):
 
 
 def master_metadata(ctx):
-    """A round: Stat lookups then RocksDB gets at c=1 and c=16, then synced
-    creates then RocksDB synced puts at c=1 and c=16, one run each."""
+    """A round: Stat lookups then RocksDB gets at c=1 and c=16, the same
+    lookups through client-lib then RocksDB gets at c=16 and c=64, then
+    synced creates then RocksDB synced puts at c=1 and c=16, one run each."""
     files = ctx.options.lookup_files[0]
     populate(ctx, files)
     measures = {}
     for c in (1, 16):
         measures[f"Stat c={c}"] = lambda _r, c=c: sfs_lookups(ctx, files, c)
         measures[f"get c={c}"] = lambda _r, c=c: rocksdb_gets(ctx, files, c)
+    for c in CLIENT_LOOKUPS:
+        measures[f"client Stat c={c}"] = (
+            lambda _r, c=c: sfs_lookups(ctx, files, c, "client-stat"))
+        measures[f"client get c={c}"] = (
+            lambda _r, c=c: rocksdb_gets(ctx, files, c))
     for c in (1, 16):
         measures[f"create c={c}"] = lambda _r, c=c: sfs_creates(ctx, c)
         measures[f"put c={c}"] = lambda _r, c=c: rocksdb_puts(ctx, c)
@@ -64,6 +74,11 @@ def master_metadata(ctx):
         figures.append(figure(f"Stat lookups c={c} ({files} files)",
                               s[f"Stat c={c}"], "ops/s", f"RocksDB gets c={c}",
                               s[f"get c={c}"]))
+    for c in CLIENT_LOOKUPS:
+        figures.append(figure(
+            f"Stat lookups through client-lib c={c} ({files} files)",
+            s[f"client Stat c={c}"], "ops/s", f"RocksDB gets c={c}",
+            s[f"client get c={c}"]))
     for c in (1, 16):
         figures.append(figure(f"synced creates c={c}", s[f"create c={c}"],
                               "ops/s", f"{PUTS} c={c}", s[f"put c={c}"]))

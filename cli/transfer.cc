@@ -138,6 +138,9 @@ absl::StatusOr<FileInfo> PutFile(Client* client, const std::string& local,
   // pending in the cluster, and the next `put` of the same file to the same
   // path continues it from what the cluster committed.
   create.resumable = regular;
+  // The size, when known, reserves the bytes from the start and brings the
+  // first chunk with the upload.
+  create.reserve_bytes = total;
   const std::string state_path = local + ".sfs-upload";
   PutState wanted{"", remote, total,
                   static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 +

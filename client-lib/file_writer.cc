@@ -28,13 +28,15 @@ class FileWriter::Impl {
  public:
   Impl(const ClientOptions& options, MasterConnection* master,
        ChannelPool* channels, StallWatchdog* watchdog, std::string upload_id,
-       CreateOptions create)
+       CreateOptions create,
+       std::optional<proto::AllocateChunkResponse> first_chunk = std::nullopt)
       : options_(options),
         master_(master),
         channels_(channels),
         watchdog_(watchdog),
         upload_id_(std::move(upload_id)),
-        create_(std::move(create)) {}
+        create_(std::move(create)),
+        first_chunk_(std::move(first_chunk)) {}
 
   ~Impl() {
     if (create_.resumable) {
@@ -86,6 +88,9 @@ class FileWriter::Impl {
       if (whole->has_value()) *request.mutable_last_chunk() = **whole;
     }
     if (!segment_.empty()) RETURN_IF_ERROR(Fail(FlushSegment()));
+    // A chunk allocated with the upload but never written (the file came
+    // out empty) must not be left uncommitted.
+    if (first_chunk_.has_value()) RETURN_IF_ERROR(Fail(TakeOver()));
     if (pipeline_ != nullptr) {
       absl::StatusOr<proto::CommitChunkRequest> commit = SealPipeline();
       RETURN_IF_ERROR(Fail(commit.status()));
@@ -198,6 +203,10 @@ class FileWriter::Impl {
   }
 
   absl::Status AllocateChunk() {
+    if (first_chunk_.has_value()) {
+      chunk_ = *std::exchange(first_chunk_, std::nullopt);
+      return absl::OkStatus();
+    }
     proto::AllocateChunkRequest request;
     request.set_upload_id(upload_id_);
     request.set_writer_epoch(writer_epoch_);
@@ -216,16 +225,9 @@ class FileWriter::Impl {
     absl::StatusOr<uint32_t> crc =
         ChunkPipeline::WriteWhole(channels_, watchdog_, chunk_, segment_);
     if (!crc.ok()) {
-      proto::GetUploadRequest take_over;
-      take_over.set_upload_id(upload_id_);
-      take_over.set_take_over(true);
-      absl::StatusOr<proto::GetUploadResponse> upload =
-          master_->Call(&proto::Master::Stub::GetUpload, take_over);
-      if (!upload.ok()) {
-        return Annotate(upload.status(), absl::StrCat("dropping a chunk after ",
-                                                      crc.status().ToString()));
-      }
-      writer_epoch_ = upload->writer_epoch();
+      RETURN_IF_ERROR(Annotate(
+          TakeOver(),
+          absl::StrCat("dropping a chunk after ", crc.status().ToString())));
       return std::nullopt;
     }
     const std::string segment = std::exchange(segment_, std::string());
@@ -235,6 +237,19 @@ class FileWriter::Impl {
       commit.add_server_ids(replica.server_id());
     }
     return commit;
+  }
+
+  // Takes the upload over from ourselves: the master drops its chunks not
+  // committed, and later calls carry the new writer epoch.
+  absl::Status TakeOver() {
+    first_chunk_.reset();
+    proto::GetUploadRequest request;
+    request.set_upload_id(upload_id_);
+    request.set_take_over(true);
+    ASSIGN_OR_RETURN(proto::GetUploadResponse upload,
+                     master_->Call(&proto::Master::Stub::GetUpload, request));
+    writer_epoch_ = upload.writer_epoch();
+    return absl::OkStatus();
   }
 
   absl::Status StartChunk() {
@@ -288,6 +303,9 @@ class FileWriter::Impl {
   const CreateOptions create_;
   Sha256 sha_;
   std::string segment_;
+  // Allocated with the upload (CreateUploadRequest.allocate_chunk), for the
+  // first AllocateChunk to take.
+  std::optional<proto::AllocateChunkResponse> first_chunk_;
   proto::AllocateChunkResponse chunk_;
   std::unique_ptr<ChunkPipeline> pipeline_;
   uint64_t writer_epoch_ = 0;
@@ -309,12 +327,17 @@ absl::StatusOr<std::unique_ptr<FileWriter>> Client::Create(
   }
   request.set_namespace_incarnation(options.namespace_incarnation);
   request.set_client_data(options.client_data);
+  // A writer that says bytes will come gets its first chunk with the
+  // upload: a small file then costs two master calls, not three.
+  request.set_allocate_chunk(options.reserve_bytes > 0);
   ASSIGN_OR_RETURN(proto::CreateUploadResponse response,
                    master_->Call(&proto::Master::Stub::CreateUpload, request));
+  std::optional<proto::AllocateChunkResponse> first_chunk;
+  if (response.has_first_chunk()) first_chunk = response.first_chunk();
   return std::unique_ptr<FileWriter>(
       new FileWriter(std::make_unique<FileWriter::Impl>(
           options_, master_.get(), channels_.get(), write_watchdog_.get(),
-          response.upload_id(), options)));
+          response.upload_id(), options, std::move(first_chunk))));
 }
 
 namespace {

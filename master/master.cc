@@ -98,11 +98,24 @@ absl::StatusOr<proto::CreateUploadResponse> Master::CreateUpload(
   }
   UploadAdmission admission = AdmissionOf(r);
   admission.reserve_bytes = r.reserve_bytes();
+  const absl::Time now = absl::Now();
+  std::vector<std::string> chain;
+  if (r.allocate_chunk()) {
+    ASSIGN_OR_RETURN(chain, ChooseReplicas(registry_.LiveCandidates(now),
+                                           options_.placement));
+  }
   ASSIGN_OR_RETURN(
       proto::PendingUploadRecord upload,
-      store_->CreateUpload(r.path(), NowMicros(), admission, r.client_data()));
+      store_->CreateUpload(r.path(), absl::ToUnixMicros(now), admission,
+                           r.client_data(), r.allocate_chunk()));
   proto::CreateUploadResponse response;
   response.set_upload_id(upload.upload_id());
+  if (r.allocate_chunk()) {
+    proto::ChunkRecord chunk;
+    chunk.set_handle(upload.chunks(0));
+    chunk.set_version(1);
+    *response.mutable_first_chunk() = PlaceChunk(chunk, chain, now);
+  }
   return response;
 }
 
@@ -115,6 +128,12 @@ absl::StatusOr<proto::AllocateChunkResponse> Master::AllocateChunk(
   ASSIGN_OR_RETURN(proto::ChunkRecord chunk,
                    store_->AllocateChunk(r.upload_id(), r.writer_epoch(),
                                          absl::ToUnixMicros(now)));
+  return PlaceChunk(chunk, chain, now);
+}
+
+proto::AllocateChunkResponse Master::PlaceChunk(
+    const proto::ChunkRecord& chunk, const std::vector<std::string>& chain,
+    absl::Time now) {
   registry_.NoteAllocation(chain, 64ull << 20);
   proto::AllocateChunkResponse response;
   response.set_handle(chunk.handle());

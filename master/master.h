@@ -149,6 +149,12 @@ class Master {
       const std::string& server_id,
       const google::protobuf::RepeatedPtrField<proto::ChunkReport>& reports,
       absl::Time now);
+  // The answer to an allocation of `chunk` on `chain` (ChooseReplicas'
+  // choice), with a write token for it, and the chain's servers charged
+  // for a chunk.
+  proto::AllocateChunkResponse PlaceChunk(const proto::ChunkRecord& chunk,
+                                          const std::vector<std::string>& chain,
+                                          absl::Time now);
   // Queues deletion of every known replica of `handles`.
   void ReleaseChunks(const std::vector<uint64_t>& handles);
   // Queues deletion of `server_id`'s replica of `handle` at `version` (0:

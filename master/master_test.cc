@@ -151,6 +151,54 @@ TEST_F(MasterTest, PlacementFailsWithoutEnoughServers) {
             absl::StatusCode::kResourceExhausted);
 }
 
+// A create may allocate the first chunk in the same write: it is the
+// upload's own (it commits with the completion), placed and tokened as
+// AllocateChunk's would be; without servers to place it, nothing is created.
+TEST_F(MasterTest, CreateUploadCanAllocateTheFirstChunk) {
+  RegisterServers(1);
+  proto::CreateUploadRequest create;
+  create.set_path("/ns/f");
+  create.set_allocate_chunk(true);
+  EXPECT_EQ(master_->CreateUpload(create).status().code(),
+            absl::StatusCode::kResourceExhausted);
+  auto fsck = master_->Fsck();
+  ASSERT_TRUE(fsck.ok());
+  EXPECT_EQ(fsck->chunks(), 0u);
+  EXPECT_EQ(fsck->pending_uploads(), 0u);
+
+  RegisterServers(4);
+  auto upload = master_->CreateUpload(create);
+  ASSERT_TRUE(upload.ok()) << upload.status();
+  const proto::AllocateChunkResponse& chunk = upload->first_chunk();
+  EXPECT_NE(chunk.handle(), 0u);
+  EXPECT_EQ(chunk.version(), 1u);
+  ASSERT_EQ(chunk.chain_size(), 3);
+  EXPECT_EQ(chunk.token().handle(), chunk.handle());
+
+  proto::CompleteUploadRequest complete;
+  complete.set_upload_id(upload->upload_id());
+  complete.set_size(100);
+  proto::CommitChunkRequest* commit = complete.mutable_last_chunk();
+  commit->set_upload_id(upload->upload_id());
+  commit->set_handle(chunk.handle());
+  commit->set_length(100);
+  for (const auto& r : chunk.chain()) commit->add_server_ids(r.server_id());
+  ASSERT_TRUE(master_->CompleteUpload(complete).ok());
+  proto::StatRequest stat;
+  stat.set_path("/ns/f");
+  auto file = master_->Stat(stat);
+  ASSERT_TRUE(file.ok()) << file.status();
+  ASSERT_EQ(file->file().chunks_size(), 1);
+  EXPECT_EQ(file->file().chunks(0).handle(), chunk.handle());
+  EXPECT_EQ(file->file().chunks(0).replicas_size(), 3);
+
+  // Without the flag, no chunk comes with the upload.
+  create.set_allocate_chunk(false);
+  auto plain = master_->CreateUpload(create);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->has_first_chunk());
+}
+
 TEST_F(MasterTest, RejectsInvalidPaths) {
   proto::CreateUploadRequest create;
   create.set_path("/ns/../etc/passwd");

@@ -316,7 +316,8 @@ absl::StatusOr<proto::PendingUploadRecord> MetadataStore::GetUpload(
 
 absl::StatusOr<proto::PendingUploadRecord> MetadataStore::CreateUpload(
     const std::string& path, int64_t now_micros,
-    const UploadAdmission& admission, const std::string& client_data) {
+    const UploadAdmission& admission, const std::string& client_data,
+    bool first_chunk) {
   proto::PendingUploadRecord upload;
   upload.set_upload_id(RandomId());
   upload.set_path(path);
@@ -336,8 +337,10 @@ absl::StatusOr<proto::PendingUploadRecord> MetadataStore::CreateUpload(
   rocksdb::WriteBatch batch;
   RETURN_IF_ERROR(
       Reserve(ns, admission.quota_bytes, admission.reserve_bytes, &batch));
+  if (first_chunk) RETURN_IF_ERROR(AddChunk(upload, &batch).status());
   batch.Put(UploadKey(upload.upload_id()), upload.SerializeAsString());
   RETURN_IF_ERROR(WriteSynced(&batch));
+  if (first_chunk) ++chunk_count_;
   return upload;
 }
 
@@ -368,18 +371,23 @@ absl::StatusOr<proto::ChunkRecord> MetadataStore::AllocateChunk(
   StripedLock::Guard lock(&key_locks_, {upload_id});
   ASSIGN_OR_RETURN(proto::PendingUploadRecord upload, GetUpload(upload_id));
   RETURN_IF_ERROR(CheckWriter(upload, writer_epoch));
+  upload.set_last_activity_unix_micros(now_micros);
+  rocksdb::WriteBatch batch;
+  ASSIGN_OR_RETURN(proto::ChunkRecord chunk, AddChunk(upload, &batch));
+  batch.Put(UploadKey(upload_id), upload.SerializeAsString());
+  RETURN_IF_ERROR(WriteSynced(&batch));
+  ++chunk_count_;
+  return chunk;
+}
+
+absl::StatusOr<proto::ChunkRecord> MetadataStore::AddChunk(
+    proto::PendingUploadRecord& upload, rocksdb::WriteBatch* batch) {
   ASSIGN_OR_RETURN(uint64_t handle, NextHandle());
   proto::ChunkRecord chunk;
   chunk.set_handle(handle);
   chunk.set_version(1);
   upload.add_chunks(chunk.handle());
-  upload.set_last_activity_unix_micros(now_micros);
-
-  rocksdb::WriteBatch batch;
-  batch.Put(ChunkKey(chunk.handle()), chunk.SerializeAsString());
-  batch.Put(UploadKey(upload_id), upload.SerializeAsString());
-  RETURN_IF_ERROR(WriteSynced(&batch));
-  ++chunk_count_;
+  batch->Put(ChunkKey(chunk.handle()), chunk.SerializeAsString());
   return chunk;
 }
 

@@ -101,11 +101,13 @@ class MetadataStore {
   // reservations would exceed it; later reservations of the upload
   // (CommitChunk) are checked against the same quota. FailedPrecondition if
   // DeleteNamespace covered the admission's incarnation.
-  // `client_data` is kept with the upload (PendingUploadRecord).
+  // `client_data` is kept with the upload (PendingUploadRecord). With
+  // `first_chunk`, the upload's first chunk is allocated in the same write,
+  // as AllocateChunk would (the returned upload's chunks(0)).
   absl::StatusOr<proto::PendingUploadRecord> CreateUpload(
       const std::string& path, int64_t now_micros,
       const UploadAdmission& admission = {},
-      const std::string& client_data = "");
+      const std::string& client_data = "", bool first_chunk = false);
 
   // Appends a new chunk (fresh handle, version 1, uncommitted) to an upload.
   // NotFound for an unknown upload; FailedPrecondition unless
@@ -263,6 +265,11 @@ class MetadataStore {
   // changes; chunks no file refers to any more are dropped and appended to
   // *released.
   absl::Status Apply(FileChange& change, std::vector<uint64_t>* released);
+  // Appends a new chunk (fresh handle, version 1, uncommitted) to `upload`
+  // and its record to `batch`; the caller writes `upload` in the same batch
+  // and counts the chunk once it is written.
+  absl::StatusOr<proto::ChunkRecord> AddChunk(
+      proto::PendingUploadRecord& upload, rocksdb::WriteBatch* batch);
   absl::Status LoadCounters();
   // Writes the usage counters of a database from before they existed.
   absl::Status BuildUsageCounters();

@@ -144,6 +144,42 @@ TEST_F(MetadataStoreTest, PendingUploadIsInvisibleUntilComplete) {
             absl::StatusCode::kNotFound);
 }
 
+// A first chunk allocated with the upload is an ordinary chunk of it:
+// counted, committed like any other, dropped when the writer takes over
+// without committing it, and released with an abandoned upload.
+TEST_F(MetadataStoreTest, FirstChunkComesWithTheUpload) {
+  auto upload = store_->CreateUpload("/ns/a", 1, {}, "", /*first_chunk=*/true);
+  ASSERT_TRUE(upload.ok()) << upload.status();
+  ASSERT_EQ(upload->chunks_size(), 1);
+  const uint64_t handle = upload->chunks(0);
+  auto record = store_->GetChunk(handle);
+  ASSERT_TRUE(record.ok()) << record.status();
+  EXPECT_EQ(record->version(), 1u);
+  EXPECT_EQ(store_->chunk_count(), 1u);
+  auto next = store_->AllocateChunk(upload->upload_id(), 0, 2);
+  ASSERT_TRUE(next.ok());
+  EXPECT_GT(next->handle(), handle);
+
+  std::vector<uint64_t> released;
+  auto taken =
+      store_->TakeOverUpload(upload->upload_id(), 3, std::nullopt, &released);
+  ASSERT_TRUE(taken.ok());
+  EXPECT_EQ(taken->chunks_size(), 0);
+  EXPECT_EQ(released, (std::vector<uint64_t>{handle, next->handle()}));
+  EXPECT_EQ(store_->chunk_count(), 0u);
+
+  auto other = store_->CreateUpload("/ns/b", 1, {}, "", true);
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE(
+      store_->CommitChunk(other->upload_id(), other->chunks(0), 10, 1, 0, "", 2)
+          .ok());
+  released.clear();
+  ASSERT_TRUE(store_->AbandonUpload(other->upload_id(), &released).ok());
+  EXPECT_EQ(released, (std::vector<uint64_t>{other->chunks(0)}));
+  EXPECT_EQ(store_->GetChunk(other->chunks(0)).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
 TEST_F(MetadataStoreTest, StateSurvivesReopenAndHandlesAreNeverReused) {
   std::vector<uint64_t> first = WriteFile("/ns/a", {5, 6});
   auto pending = store_->CreateUpload("/ns/b", 1);

@@ -37,8 +37,10 @@ std::string Pattern(uint64_t size, uint64_t seed) {
 }
 
 absl::Status Put(Client* client, const std::string& path,
-                 const std::string& data) {
-  auto writer = client->Create(path);
+                 const std::string& data, uint64_t reserve_bytes = 0) {
+  CreateOptions options;
+  options.reserve_bytes = reserve_bytes;
+  auto writer = client->Create(path, options);
   if (!writer.ok()) return writer.status();
   for (size_t off = 0; off < data.size(); off += 3 * kMiB + 17) {
     absl::Status s =
@@ -112,6 +114,32 @@ TEST_F(ClusterTest, EdgeSizesRoundTrip) {
   CommandResult get = cluster_->RunCli({"get", "/edge/f0", "-"});
   EXPECT_EQ(get.exit_code, 0) << get.err;
   EXPECT_TRUE(get.out.empty());
+}
+
+// A writer that declares a size gets its first chunk with the upload
+// (CreateUploadRequest.allocate_chunk); one that then writes nothing drops
+// that chunk, and every file reads back whole with nothing left pending.
+TEST_F(ClusterTest, DeclaredSizesGetTheirFirstChunkWithTheUpload) {
+  for (uint64_t size : {uint64_t{0}, uint64_t{1}, uint64_t{155000}}) {
+    for (uint64_t declared : {size, size + 1}) {
+      std::string path = absl::StrCat("/declared/f", size, "-", declared);
+      std::string data = Pattern(size, declared);
+      absl::Status put = Put(client_.get(), path, data, declared);
+      ASSERT_TRUE(put.ok()) << path << ": " << put;
+      uint64_t bytes = 0;
+      auto sha = ReadFileSha(client_.get(), path, &bytes);
+      ASSERT_TRUE(sha.ok()) << sha.status();
+      EXPECT_EQ(bytes, size);
+      EXPECT_EQ(*sha, ShaOf(data)) << path;
+      auto info = client_->Stat(path);
+      ASSERT_TRUE(info.ok());
+      EXPECT_EQ(info->chunks.size(), size == 0 ? 0u : 1u) << path;
+    }
+  }
+  auto fsck = client_->Fsck();
+  ASSERT_TRUE(fsck.ok()) << fsck.status();
+  EXPECT_EQ(fsck->pending_uploads, 0u);
+  EXPECT_EQ(fsck->chunks, 4u);  // the sizes 1 and 155000, twice each
 }
 
 TEST_F(ClusterTest, RangedReadsAcrossTheChunkBoundary) {

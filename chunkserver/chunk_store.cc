@@ -74,6 +74,42 @@ uint32_t DecodeCrc(const char* in) {
   return crc;
 }
 
+void EncodeFixed64(uint64_t value, char* out) {
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>(value >> (8 * i));
+}
+
+uint64_t DecodeFixed64(const char* in) {
+  uint64_t value = 0;
+  for (int i = 7; i >= 0; --i)
+    value = (value << 8) | static_cast<unsigned char>(in[i]);
+  return value;
+}
+
+// Bytes of block CRCs in the .crc file of a chunk of `length` bytes.
+uint64_t BlockCrcBytes(uint64_t length) {
+  return (length + kChunkBlockBytes - 1) / kChunkBlockBytes * 4;
+}
+
+// The seal record ends a sealed chunk's .crc file, right after its block
+// CRCs: the magic, version and length (8 bytes each), the chunk's CRC32C,
+// the CRC32C of the block CRCs before it, and the CRC32C of the record's
+// first 28 bytes (integers little-endian). A .crc that does not end in a
+// whole record matching its block CRCs is an open chunk's.
+constexpr char kSealMagic[4] = {'S', 'F', 'S', 'S'};
+constexpr size_t kSealRecordBytes = 32;
+
+std::string EncodeSealRecord(uint64_t version, uint64_t length, uint32_t crc32c,
+                             uint32_t block_crcs_crc32c) {
+  std::string record(kSealRecordBytes, '\0');
+  memcpy(record.data(), kSealMagic, sizeof(kSealMagic));
+  EncodeFixed64(version, &record[4]);
+  EncodeFixed64(length, &record[12]);
+  EncodeCrc(crc32c, &record[20]);
+  EncodeCrc(block_crcs_crc32c, &record[24]);
+  EncodeCrc(ComputeCrc32c(absl::string_view(record.data(), 28)), &record[28]);
+  return record;
+}
+
 absl::Status SyncDir(const std::string& dir) {
   int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return IoError("open", dir);
@@ -153,22 +189,31 @@ absl::Status ChunkAppender::Append(absl::string_view data) {
 
 absl::StatusOr<uint32_t> ChunkAppender::Seal() {
   if (sealed_) return sealed_crc_;
+  // The data is durable before the record that declares it sealed is
+  // written; one fdatasync of .crc then makes the block CRCs and the
+  // record durable together (a torn mix fails the record's checks), and
+  // the directory sync the new files' names. No read-back: it would read
+  // the page cache, not the disk, and every byte was checked against its
+  // segment's wire CRC before it was written.
+  const std::string crc_path = store_->PathOf(handle_, ".crc");
   if (fdatasync(data_fd_) != 0) {
     return store_->NoteWriteResult(
         IoError("fsync", store_->PathOf(handle_, ".data")));
   }
+  const uint64_t crc_bytes = BlockCrcBytes(length_);
+  std::string record(crc_bytes, '\0');
+  RETURN_IF_ERROR(
+      store_->NoteWriteResult(ReadFully(crc_fd_, record.data(), crc_bytes, 0)));
+  const uint32_t crc = whole_.Finish();
+  record = EncodeSealRecord(version_, length_, crc, ComputeCrc32c(record));
+  RETURN_IF_ERROR(store_->NoteWriteResult(
+      WriteFully(crc_fd_, record.data(), record.size(), crc_bytes, crc_path)));
   if (fdatasync(crc_fd_) != 0) {
-    return store_->NoteWriteResult(
-        IoError("fsync", store_->PathOf(handle_, ".crc")));
+    return store_->NoteWriteResult(IoError("fsync", crc_path));
   }
-
-  // No read-back: it would read the page cache, not the disk, and every
-  // byte was checked against its segment's wire CRC before it was written.
-  ChunkStore::ChunkState state{version_, length_, /*sealed=*/true, false,
-                               whole_.Finish()};
-  RETURN_IF_ERROR(store_->WriteMeta(handle_, state));
+  RETURN_IF_ERROR(store_->NoteWriteResult(SyncDir(store_->dir_)));
   sealed_ = true;
-  sealed_crc_ = state.crc32c;
+  sealed_crc_ = crc;
   store_->FinishWrite(handle_, writer_, length_, /*sealed=*/true, sealed_crc_);
   return sealed_crc_;
 }
@@ -258,14 +303,11 @@ absl::Status ChunkStore::Load() {
 
   absl::MutexLock lock(&mu_);
   for (uint64_t handle : handles) {
-    std::ifstream meta(PathOf(handle, ".meta"));
-    ChunkState state;
-    int sealed = 0;
-    if (meta >> state.version >> state.length >> sealed >> state.crc32c &&
-        sealed == 1) {
-      state.sealed = true;
-      chunks_[handle] = state;
-      used_bytes_ += state.length;
+    std::optional<ChunkState> state = ReadSealRecord(handle);
+    if (!state.has_value()) state = ReadLegacyMeta(handle);
+    if (state.has_value()) {
+      chunks_[handle] = *state;
+      used_bytes_ += state->length;
       continue;
     }
     for (const char* suffix : {".data", ".crc", ".meta"}) {
@@ -275,27 +317,69 @@ absl::Status ChunkStore::Load() {
   return absl::OkStatus();
 }
 
-absl::Status ChunkStore::WriteMeta(uint64_t handle, const ChunkState& state) {
-  std::string path = PathOf(handle, ".meta");
-  std::string tmp = path + ".tmp";
-  std::string text =
-      absl::StrCat(state.version, " ", state.length, " ", state.sealed ? 1 : 0,
-                   " ", state.crc32c, "\n");
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return IoError("open", tmp);
-  absl::Status status = WriteFully(fd, text.data(), text.size(), 0, tmp);
-  if (status.ok() && fdatasync(fd) != 0) status = IoError("fsync", tmp);
+std::optional<ChunkStore::ChunkState> ChunkStore::ReadSealRecord(
+    uint64_t handle) const {
+  const int fd = open(PathOf(handle, ".crc").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  struct stat st;
+  std::string file;
+  const bool read = fstat(fd, &st) == 0 &&
+                    static_cast<uint64_t>(st.st_size) >= kSealRecordBytes &&
+                    static_cast<uint64_t>(st.st_size) <=
+                        BlockCrcBytes(kMaxChunkBytes) + kSealRecordBytes &&
+                    (file.resize(st.st_size),
+                     ReadFully(fd, file.data(), file.size(), 0).ok());
   close(fd);
-  RETURN_IF_ERROR(status);
-  if (rename(tmp.c_str(), path.c_str()) != 0) return IoError("rename", tmp);
-  return SyncDir(dir_);
+  if (!read) return std::nullopt;
+  const absl::string_view block_crcs(file.data(),
+                                     file.size() - kSealRecordBytes);
+  const char* record = file.data() + block_crcs.size();
+  if (memcmp(record, kSealMagic, sizeof(kSealMagic)) != 0 ||
+      DecodeCrc(record + 28) != ComputeCrc32c(absl::string_view(record, 28)) ||
+      DecodeCrc(record + 24) != ComputeCrc32c(block_crcs)) {
+    return std::nullopt;
+  }
+  ChunkState state;
+  state.version = DecodeFixed64(record + 4);
+  state.length = DecodeFixed64(record + 12);
+  state.crc32c = DecodeCrc(record + 20);
+  state.sealed = true;
+  if (state.length > kMaxChunkBytes ||
+      BlockCrcBytes(state.length) != block_crcs.size()) {
+    return std::nullopt;
+  }
+  return state;
 }
 
-absl::Status ChunkStore::RemoveMeta(uint64_t handle) {
-  const std::string path = PathOf(handle, ".meta");
-  if (unlink(path.c_str()) == 0) return SyncDir(dir_);
+std::optional<ChunkStore::ChunkState> ChunkStore::ReadLegacyMeta(
+    uint64_t handle) const {
+  std::ifstream meta(PathOf(handle, ".meta"));
+  ChunkState state;
+  int sealed = 0;
+  if (meta >> state.version >> state.length >> sealed >> state.crc32c &&
+      sealed == 1) {
+    state.sealed = true;
+    return state;
+  }
+  return std::nullopt;
+}
+
+absl::Status ChunkStore::RemoveStaleSeal(uint64_t handle) {
+  const std::string crc_path = PathOf(handle, ".crc");
+  struct stat st;
+  if (stat(crc_path.c_str(), &st) == 0 && st.st_size > 0) {
+    const int fd = open(crc_path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return IoError("open", crc_path);
+    absl::Status status;
+    if (ftruncate(fd, 0) != 0) status = IoError("truncate", crc_path);
+    if (status.ok() && fdatasync(fd) != 0) status = IoError("fsync", crc_path);
+    close(fd);
+    RETURN_IF_ERROR(status);
+  }
+  const std::string meta_path = PathOf(handle, ".meta");
+  if (unlink(meta_path.c_str()) == 0) return SyncDir(dir_);
   if (errno == ENOENT) return absl::OkStatus();
-  return IoError("unlink", path);
+  return IoError("unlink", meta_path);
 }
 
 absl::StatusOr<std::unique_ptr<ChunkAppender>> ChunkStore::OpenForAppend(
@@ -340,12 +424,11 @@ absl::StatusOr<std::unique_ptr<ChunkAppender>> ChunkStore::OpenForAppend(
     return status;
   };
   if (offset == 0) {
-    // A chunk has no .meta until it is sealed: Load() drops data without
-    // one, which is all an open chunk needs after a crash. (Writing an
-    // "open" .meta here cost every chunk write a file creation and two
-    // fsyncs.) One left behind by an earlier replica of this handle must
-    // not outlive the new bytes, so it goes first, durably.
-    absl::Status cleared = RemoveMeta(handle);
+    // A chunk has no seal record until it is sealed: Load() drops data
+    // without one, which is all an open chunk needs after a crash. One left
+    // behind by an earlier replica of this handle must not outlive the new
+    // bytes, so it goes first, durably.
+    absl::Status cleared = RemoveStaleSeal(handle);
     if (!cleared.ok()) return fail(cleared);
   }
   std::string data_path = PathOf(handle, ".data");
@@ -503,7 +586,8 @@ absl::Status ChunkStore::Delete(uint64_t handle) {
 }
 
 absl::Status ChunkStore::Unlink(uint64_t handle) {
-  // Meta first: a crash part-way leaves data without meta, which Load() drops.
+  // The seal first: a crash part-way leaves data without one, which Load()
+  // drops.
   for (const char* suffix : {".meta", ".crc", ".data"}) {
     std::string path = PathOf(handle, suffix);
     if (unlink(path.c_str()) != 0 && errno != ENOENT)

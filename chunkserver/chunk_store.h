@@ -1,9 +1,13 @@
-// ChunkStore keeps chunk replicas on local disk. Each chunk is three files in
+// ChunkStore keeps chunk replicas on local disk. Each chunk is two files in
 // the store's directory:
 //   <handle>.data  the bytes, append-only
-//   <handle>.crc   one little-endian CRC32C per 64 KiB block of .data
-//   <handle>.meta  "version length sealed crc32c", written atomically
-//                  (rename) when the chunk is sealed; an open chunk has none
+//   <handle>.crc   one little-endian CRC32C per 64 KiB block of .data, then,
+//                  once the chunk is sealed, a 32-byte seal record: version,
+//                  length, the chunk's CRC32C, and checksums of the block
+//                  CRCs and of itself, so a torn record reads as no seal.
+//                  An open chunk has none.
+// (Stores written before the seal record mark a sealed chunk with a third
+// file, <handle>.meta, "version length sealed crc32c"; it is still read.)
 // Every read verifies the CRC of each block it touches, so a flipped or lost
 // byte on disk surfaces as DataLoss instead of wrong data.
 //
@@ -21,6 +25,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -219,9 +224,14 @@ class ChunkStore {
   // Removes the files of a chunk already forgotten.
   absl::Status Unlink(uint64_t handle);
   std::string PathOf(uint64_t handle, absl::string_view suffix) const;
-  absl::Status WriteMeta(uint64_t handle, const ChunkState& state);
-  // Removes `handle`'s .meta, if any, durably.
-  absl::Status RemoveMeta(uint64_t handle);
+  // The sealed chunk the seal record of `handle`'s .crc describes, or
+  // nullopt (no .crc, no seal record, or a torn one).
+  std::optional<ChunkState> ReadSealRecord(uint64_t handle) const;
+  // The same from the .meta of a store written before seal records.
+  std::optional<ChunkState> ReadLegacyMeta(uint64_t handle) const;
+  // Durably removes whatever could mark `handle` sealed: the contents of
+  // its .crc (and so any seal record) and a legacy .meta.
+  absl::Status RemoveStaleSeal(uint64_t handle);
   // Ends `writer`'s claim on `handle` and records where it left the chunk.
   void FinishWrite(uint64_t handle, uint64_t writer, uint64_t length,
                    bool sealed, uint32_t crc32c);

@@ -26,8 +26,13 @@ std::string RandomBytes(size_t n, uint32_t seed) {
 
 class ChunkStoreTest : public StoreTestBase<ChunkStore> {
  protected:
+  // Bytes of the seal record ending a sealed chunk's .crc.
+  static constexpr uint64_t kSealRecord = 32;
   std::string DataPath(uint64_t handle) {
     return absl::StrFormat("%s/%016x.data", dir_, handle);
+  }
+  std::string CrcPath(uint64_t handle) {
+    return absl::StrFormat("%s/%016x.crc", dir_, handle);
   }
   std::string ReadAll(uint64_t handle, uint64_t version) {
     auto reader = store_->OpenForRead(handle, version);
@@ -121,33 +126,26 @@ TEST_F(ChunkStoreTest, SealedChunksSurviveReopenOpenOnesDoNot) {
   EXPECT_FALSE(std::filesystem::exists(DataPath(2)));
 }
 
-// A new chunk writes no .meta until it is sealed; a .meta some earlier
-// replica of the handle left on disk is removed before the new bytes land,
-// so a crash mid-write cannot pass them off as that sealed chunk.
-TEST_F(ChunkStoreTest, ANewChunkRemovesAStaleMetaBeforeWriting) {
+// A new chunk has no seal record until it is sealed; a sealed .crc some
+// earlier replica of the handle left on disk is emptied before the new
+// bytes land, so a crash mid-write cannot pass them off as that chunk.
+TEST_F(ChunkStoreTest, ANewChunkRemovesAStaleSealBeforeWriting) {
   std::string data = RandomBytes(5000, 6);
   WriteSealed(1, data, 5000);
-  const std::string meta = absl::StrFormat("%s/%016x.meta", dir_, 1);
-  std::string sealed_meta;
-  {
-    std::ifstream in(meta);
-    std::getline(in, sealed_meta);
-  }
-  ASSERT_FALSE(sealed_meta.empty());
+  ASSERT_EQ(std::filesystem::file_size(CrcPath(1)), 4u + kSealRecord);
   {
     auto open = store_->OpenForAppend(2, 1, 0);
     ASSERT_TRUE(open.ok());
     ASSERT_TRUE((*open)->Append("partial").ok());
-    EXPECT_FALSE(
-        std::filesystem::exists(absl::StrFormat("%s/%016x.meta", dir_, 2)));
+    EXPECT_EQ(std::filesystem::file_size(CrcPath(2)), 4u);
   }
-  // Handle 3's stale .meta claims a sealed chunk of 5000 bytes.
-  const std::string stale = absl::StrFormat("%s/%016x.meta", dir_, 3);
-  std::ofstream(stale) << sealed_meta << "\n";
+  // Handle 3's stale files claim a sealed chunk of 5000 bytes.
+  std::filesystem::copy_file(CrcPath(1), CrcPath(3));
+  std::filesystem::copy_file(DataPath(1), DataPath(3));
   {
     auto open = store_->OpenForAppend(3, 1, 0);
     ASSERT_TRUE(open.ok()) << open.status();
-    EXPECT_FALSE(std::filesystem::exists(stale));
+    EXPECT_EQ(std::filesystem::file_size(CrcPath(3)), 0u);
     ASSERT_TRUE((*open)->Append("new bytes").ok());
   }
   Reopen();  // as after a crash: neither open chunk is kept
@@ -155,6 +153,48 @@ TEST_F(ChunkStoreTest, ANewChunkRemovesAStaleMetaBeforeWriting) {
   ASSERT_EQ(listed.size(), 1u);
   EXPECT_EQ(listed[0].handle, 1u);
   EXPECT_EQ(ReadAll(1, 1), data);
+}
+
+// A seal record or block CRC torn by a crash reads as no seal: the chunk
+// is dropped at load, as an open one is.
+TEST_F(ChunkStoreTest, ATornSealRecordIsNoSeal) {
+  const std::string data = RandomBytes(3 * kChunkBlockBytes, 8);
+  const uint64_t size = 3 * 4 + kSealRecord;
+  for (uint64_t at : {uint64_t{0}, uint64_t{5}, size - 13, size - 1}) {
+    WriteSealed(1, data, 10000);
+    WriteSealed(2, data, 10000);
+    ASSERT_EQ(std::filesystem::file_size(CrcPath(2)), size);
+    {
+      std::fstream crc(CrcPath(2),
+                       std::ios::in | std::ios::out | std::ios::binary);
+      crc.seekg(at);
+      char byte = 0;
+      crc.get(byte);
+      crc.seekp(at);
+      crc.put(static_cast<char>(byte ^ 0x20));
+    }
+    Reopen();
+    auto listed = store_->ListSealed();
+    ASSERT_EQ(listed.size(), 1u) << "flipped byte " << at;
+    EXPECT_EQ(listed[0].handle, 1u);
+    EXPECT_FALSE(std::filesystem::exists(DataPath(2)));
+    ASSERT_TRUE(store_->Delete(1).ok());
+  }
+}
+
+// A store written before seal records marks sealed chunks with a .meta; it
+// loads as it always did.
+TEST_F(ChunkStoreTest, LegacyMetaFilesStillMarkSealedChunks) {
+  const std::string data = RandomBytes(100000, 9);
+  WriteSealed(4, data, 100000);
+  std::filesystem::resize_file(CrcPath(4), 2 * 4);  // no seal record
+  std::ofstream(absl::StrFormat("%s/%016x.meta", dir_, 4))
+      << "1 100000 1 " << ComputeCrc32c(data) << "\n";
+  Reopen();
+  auto listed = store_->ListSealed();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].length, 100000u);
+  EXPECT_EQ(ReadAll(4, 1), data);
 }
 
 TEST_F(ChunkStoreTest, ResumeAtOffsetTruncatesUnacknowledgedBytes) {

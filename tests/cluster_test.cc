@@ -59,6 +59,22 @@ std::string ShaOf(const std::string& data) {
 class ClusterTest : public ClusterTestBase {
  protected:
   void SetUp() override { StartCluster(); }
+
+  // Writes `data` to `path`, declaring `declared` bytes (0: none), reads it
+  // back and checks its bytes and its number of chunks.
+  void ExpectRoundTrip(const std::string& path, const std::string& data,
+                       uint64_t declared = 0) {
+    absl::Status put = Put(client_.get(), path, data, declared);
+    ASSERT_TRUE(put.ok()) << path << ": " << put;
+    uint64_t bytes = 0;
+    auto sha = ReadFileSha(client_.get(), path, &bytes);
+    ASSERT_TRUE(sha.ok()) << path << ": " << sha.status();
+    EXPECT_EQ(bytes, data.size()) << path;
+    EXPECT_EQ(*sha, ShaOf(data)) << path;
+    auto info = client_->Stat(path);
+    ASSERT_TRUE(info.ok()) << path << ": " << info.status();
+    EXPECT_EQ(info->chunks.size(), (data.size() + kChunk - 1) / kChunk) << path;
+  }
 };
 
 TEST_F(ClusterTest, OneGibThroughTheCliIsByteIdenticalWithBoundedMemory) {
@@ -98,17 +114,7 @@ TEST_F(ClusterTest, OneGibThroughTheCliIsByteIdenticalWithBoundedMemory) {
 TEST_F(ClusterTest, EdgeSizesRoundTrip) {
   for (uint64_t size :
        {uint64_t{0}, uint64_t{1}, kChunk - 1, kChunk, kChunk + 1}) {
-    std::string path = absl::StrCat("/edge/f", size);
-    std::string data = Pattern(size, size);
-    ASSERT_TRUE(Put(client_.get(), path, data).ok()) << size;
-    uint64_t bytes = 0;
-    auto sha = ReadFileSha(client_.get(), path, &bytes);
-    ASSERT_TRUE(sha.ok()) << sha.status();
-    EXPECT_EQ(bytes, size);
-    EXPECT_EQ(*sha, ShaOf(data)) << size;
-    auto info = client_->Stat(path);
-    ASSERT_TRUE(info.ok());
-    EXPECT_EQ(info->chunks.size(), (size + kChunk - 1) / kChunk) << size;
+    ExpectRoundTrip(absl::StrCat("/edge/f", size), Pattern(size, size));
   }
   // The CLI handles the empty file through stdin and stdout too.
   CommandResult get = cluster_->RunCli({"get", "/edge/f0", "-"});
@@ -122,18 +128,8 @@ TEST_F(ClusterTest, EdgeSizesRoundTrip) {
 TEST_F(ClusterTest, DeclaredSizesGetTheirFirstChunkWithTheUpload) {
   for (uint64_t size : {uint64_t{0}, uint64_t{1}, uint64_t{155000}}) {
     for (uint64_t declared : {size, size + 1}) {
-      std::string path = absl::StrCat("/declared/f", size, "-", declared);
-      std::string data = Pattern(size, declared);
-      absl::Status put = Put(client_.get(), path, data, declared);
-      ASSERT_TRUE(put.ok()) << path << ": " << put;
-      uint64_t bytes = 0;
-      auto sha = ReadFileSha(client_.get(), path, &bytes);
-      ASSERT_TRUE(sha.ok()) << sha.status();
-      EXPECT_EQ(bytes, size);
-      EXPECT_EQ(*sha, ShaOf(data)) << path;
-      auto info = client_->Stat(path);
-      ASSERT_TRUE(info.ok());
-      EXPECT_EQ(info->chunks.size(), size == 0 ? 0u : 1u) << path;
+      ExpectRoundTrip(absl::StrCat("/declared/f", size, "-", declared),
+                      Pattern(size, declared), declared);
     }
   }
   auto fsck = client_->Fsck();

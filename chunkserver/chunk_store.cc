@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/checksum.h"
+#include "common/log.h"
 #include "common/status_macros.h"
 
 namespace sfs {
@@ -334,18 +335,20 @@ std::optional<ChunkStore::ChunkState> ChunkStore::ReadSealRecord(
   const absl::string_view block_crcs(file.data(),
                                      file.size() - kSealRecordBytes);
   const char* record = file.data() + block_crcs.size();
-  if (memcmp(record, kSealMagic, sizeof(kSealMagic)) != 0 ||
-      DecodeCrc(record + 28) != ComputeCrc32c(absl::string_view(record, 28)) ||
-      DecodeCrc(record + 24) != ComputeCrc32c(block_crcs)) {
-    return std::nullopt;
-  }
+  // Block CRCs alone (an open chunk's) do not end in the magic.
+  if (memcmp(record, kSealMagic, sizeof(kSealMagic)) != 0) return std::nullopt;
   ChunkState state;
   state.version = DecodeFixed64(record + 4);
   state.length = DecodeFixed64(record + 12);
   state.crc32c = DecodeCrc(record + 20);
   state.sealed = true;
-  if (state.length > kMaxChunkBytes ||
+  if (DecodeCrc(record + 28) != ComputeCrc32c(absl::string_view(record, 28)) ||
+      DecodeCrc(record + 24) != ComputeCrc32c(block_crcs) ||
+      state.length > kMaxChunkBytes ||
       BlockCrcBytes(state.length) != block_crcs.size()) {
+    Log("chunk ", handle,
+        ": seal record or block CRCs do not verify (torn by a crash or "
+        "damaged on disk); the replica is dropped");
     return std::nullopt;
   }
   return state;

@@ -156,7 +156,7 @@ TEST_F(ChunkStoreTest, ANewChunkRemovesAStaleSealBeforeWriting) {
 }
 
 // A seal record or block CRC torn by a crash reads as no seal: the chunk
-// is dropped at load, as an open one is.
+// is dropped at load, as an open one is, and the log says why.
 TEST_F(ChunkStoreTest, ATornSealRecordIsNoSeal) {
   const std::string data = RandomBytes(3 * kChunkBlockBytes, 8);
   const uint64_t size = 3 * 4 + kSealRecord;
@@ -173,7 +173,12 @@ TEST_F(ChunkStoreTest, ATornSealRecordIsNoSeal) {
       crc.seekp(at);
       crc.put(static_cast<char>(byte ^ 0x20));
     }
+    testing::internal::CaptureStderr();
     Reopen();
+    const std::string logged = testing::internal::GetCapturedStderr();
+    EXPECT_NE(logged.find("chunk 2: seal record or block CRCs do not verify"),
+              std::string::npos)
+        << logged;
     auto listed = store_->ListSealed();
     ASSERT_EQ(listed.size(), 1u) << "flipped byte " << at;
     EXPECT_EQ(listed[0].handle, 1u);

@@ -324,14 +324,16 @@ std::optional<ChunkStore::ChunkState> ChunkStore::ReadSealRecord(
   if (fd < 0) return std::nullopt;
   struct stat st;
   std::string file;
-  const bool read = fstat(fd, &st) == 0 &&
-                    static_cast<uint64_t>(st.st_size) >= kSealRecordBytes &&
-                    static_cast<uint64_t>(st.st_size) <=
-                        BlockCrcBytes(kMaxChunkBytes) + kSealRecordBytes &&
-                    (file.resize(st.st_size),
-                     ReadFully(fd, file.data(), file.size(), 0).ok());
+  if (fstat(fd, &st) == 0) {
+    const uint64_t size = st.st_size;
+    if (size >= kSealRecordBytes &&
+        size <= BlockCrcBytes(kMaxChunkBytes) + kSealRecordBytes) {
+      file.resize(size);
+      if (!ReadFully(fd, file.data(), size, 0).ok()) file.clear();
+    }
+  }
   close(fd);
-  if (!read) return std::nullopt;
+  if (file.empty()) return std::nullopt;
   const absl::string_view block_crcs(file.data(),
                                      file.size() - kSealRecordBytes);
   const char* record = file.data() + block_crcs.size();
@@ -449,7 +451,7 @@ absl::StatusOr<std::unique_ptr<ChunkAppender>> ChunkStore::OpenForAppend(
       ReadFully(data_fd, tail.data(), tail.size(), block_start);
   if (status.ok() && ftruncate(data_fd, offset) != 0)
     status = IoError("truncate", data_path);
-  uint64_t crc_bytes = (offset + kChunkBlockBytes - 1) / kChunkBlockBytes * 4;
+  const uint64_t crc_bytes = BlockCrcBytes(offset);
   if (status.ok() && ftruncate(crc_fd, crc_bytes) != 0)
     status = IoError("truncate", crc_path);
   if (!status.ok()) {

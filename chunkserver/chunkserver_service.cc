@@ -26,8 +26,8 @@ const std::initializer_list<ClusterRole> kChunkCallers = {
 using AckStream =
     grpc::ServerReaderWriter<proto::WriteChunkAck, proto::WriteChunkRequest>;
 
-// The next hop of a write pipeline: a stream to the downstream replica, and a
-// thread relaying its acknowledgements to our upstream.
+// The next hop of a write pipeline: a stream to the downstream replica, and
+// its acknowledgements relayed to our upstream.
 class DownstreamHop {
  public:
   DownstreamHop(ChannelPool* channels, const std::string& address)
@@ -35,39 +35,21 @@ class DownstreamHop {
         stub_(proto::Chunkserver::NewStub(channels->Get(address_))) {}
 
   // Opens the stream (a call that may wait for a connection: cancelling
-  // context() ends the wait) and starts relaying acks to `upstream`. The
-  // header for the next hop goes with the first Forward.
-  void Start(const proto::WriteChunkHeader& header, AckStream* upstream) {
+  // context() ends the wait). The header for the next hop goes with the
+  // first Forward. With `relay`, a thread relays acks to `upstream` as they
+  // come, for a write of many messages whose upstream waits for them.
+  // Without, the acks are read by Finish() on the caller's thread: enough
+  // for a whole chunk in one message, whose only ack is the sealed one, and
+  // one thread and its hand-offs less per hop.
+  void Start(const proto::WriteChunkHeader& header, AckStream* upstream,
+             bool relay) {
     next_header_ = header;
     next_header_.mutable_downstream()->erase(
         next_header_.mutable_downstream()->begin());
+    upstream_ = upstream;
     stream_ = stub_->WriteChunk(&context_);
     healthy_ = true;
-    relay_ = std::thread([this, upstream] {
-      // Reads to the end even once the upstream is gone: Finish() may only
-      // be called on a stream read to its end, and a Finish() with acks
-      // left unread can wait forever.
-      proto::WriteChunkAck ack;
-      bool relaying = true;
-      while (stream_->Read(&ack)) {
-        if (ack.sealed()) {
-          sealed_ack_ = ack;  // for the write, once this replica sealed too
-        } else {
-          relaying = relaying && upstream->Write(ack);
-        }
-      }
-      status_ = FromGrpcStatus(stream_->Finish());
-      if (status_.ok() && !sealed_ack_.has_value()) {
-        status_ = absl::UnavailableError("the replica ended the write early");
-      }
-      if (!status_.ok() && relaying) {
-        // This hop may be blocked reading the upstream's next message while
-        // the upstream waits for acks: tell it now.
-        proto::WriteChunkAck failed;
-        failed.set_failed_replica(FailedReplica());
-        upstream->Write(failed);
-      }
-    });
+    if (relay) relay_ = std::thread([this] { ReadAcks(); });
   }
 
   // The stream's context: cancelling it (from any thread, while the hop
@@ -75,9 +57,9 @@ class DownstreamHop {
   grpc::ClientContext* context() { return &context_; }
 
   ~DownstreamHop() {
-    if (relay_.joinable()) {
+    if (stream_ != nullptr && !acks_read_) {
       context_.TryCancel();
-      relay_.join();
+      JoinAcks();
     }
   }
 
@@ -106,7 +88,7 @@ class DownstreamHop {
   // downstream replica finished.
   absl::Status Finish() {
     if (!writes_done_) stream_->WritesDone();
-    relay_.join();
+    JoinAcks();
     return status_;
   }
 
@@ -127,14 +109,53 @@ class DownstreamHop {
   }
 
  private:
+  // Reads the stream to its end, relaying acks until the upstream fails.
+  // Reads to the end even once the upstream is gone: Finish() may only be
+  // called on a stream read to its end, and a Finish() with acks left
+  // unread can wait forever.
+  void ReadAcks() {
+    proto::WriteChunkAck ack;
+    bool relaying = true;
+    while (stream_->Read(&ack)) {
+      if (ack.sealed()) {
+        sealed_ack_ = ack;  // for the write, once this replica sealed too
+      } else {
+        relaying = relaying && upstream_->Write(ack);
+      }
+    }
+    status_ = FromGrpcStatus(stream_->Finish());
+    if (status_.ok() && !sealed_ack_.has_value()) {
+      status_ = absl::UnavailableError("the replica ended the write early");
+    }
+    if (!status_.ok() && relaying) {
+      // This hop may be blocked reading the upstream's next message while
+      // the upstream waits for acks: tell it now.
+      proto::WriteChunkAck failed;
+      failed.set_failed_replica(FailedReplica());
+      upstream_->Write(failed);
+    }
+  }
+
+  // Waits for the relay, or reads the acks here without one.
+  void JoinAcks() {
+    if (relay_.joinable()) {
+      relay_.join();
+    } else {
+      ReadAcks();
+    }
+    acks_read_ = true;
+  }
+
   const std::string address_;
   grpc::ClientContext context_;
   std::unique_ptr<proto::Chunkserver::Stub> stub_;
   std::unique_ptr<
       grpc::ClientReaderWriter<proto::WriteChunkRequest, proto::WriteChunkAck>>
       stream_;
+  AckStream* upstream_ = nullptr;
   std::thread relay_;
-  // Written by relay_ only, read after joining it.
+  bool acks_read_ = false;  // ReadAcks() returned
+  // Written by ReadAcks() only, read after it returned.
   std::optional<proto::WriteChunkAck> sealed_ack_;
   absl::Status status_;
   proto::WriteChunkHeader next_header_;  // sent with the first Forward
@@ -193,7 +214,8 @@ absl::Status ChunkserverService::RunWrite(grpc::ServerContext* context,
   absl::Cleanup unregister = [&] {
     writers_->Unregister(header.handle(), calls);
   };
-  if (downstream) downstream->Start(header, upstream);
+  // A whole chunk in one message needs no relay: its one ack is the last.
+  if (downstream) downstream->Start(header, upstream, !request.finish());
   request.clear_header();
 
   // The seal's fsync runs on every replica at once: the finish goes down

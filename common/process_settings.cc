@@ -9,6 +9,7 @@ namespace sfs {
 void ReturnLargeBuffersToTheKernel() {
   mallopt(M_ARENA_MAX, 2);
   mallopt(M_MMAP_THRESHOLD, 256 << 10);
+  mallopt(M_TRIM_THRESHOLD, 8 << 20);
 }
 
 void SkipMutexDeadlockDetection() {

@@ -88,9 +88,11 @@ class Endpoint:
         except OSError:
             return 0
 
-    def upload(self, path, chunks, length, expected_sha256):
-        """PUTs the byte chunks to path; returns seconds. Checks 201 and ETag."""
-        conn = self.connect()
+    def upload(self, path, chunks, length, expected_sha256, session=None):
+        """PUTs the byte chunks to path; returns seconds. Checks 201 and ETag.
+        On a fresh connection, or on `session`'s kept-alive one."""
+        conn = session.connection() if session else self.connect()
+        response = None
         try:
             headers = self.headers()
             headers["Content-Length"] = str(length)
@@ -104,7 +106,10 @@ class Endpoint:
             raw = response.read()
             seconds = time.monotonic() - start
         finally:
-            conn.close()
+            if session is None:
+                conn.close()
+            elif response is None or response.will_close:
+                session.close()
         check_upload_reply(path, response.status, raw, length, expected_sha256)
         return seconds
 
@@ -130,6 +135,27 @@ class Endpoint:
         check_bytes(path, received, digest.hexdigest(), expected_size,
                     expected_sha256)
         return seconds
+
+
+class KeptAlive:
+    """One client's connection to an endpoint, kept alive across requests
+    and reopened only when the server closes it (`opened` counts them)."""
+
+    def __init__(self, endpoint):
+        self.endpoint = endpoint
+        self.conn = None
+        self.opened = 0
+
+    def connection(self):
+        if self.conn is None:
+            self.conn = self.endpoint.connect()
+            self.opened += 1
+        return self.conn
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
 
 
 def check_upload_reply(path, status, raw, size, sha256):

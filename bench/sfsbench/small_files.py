@@ -13,6 +13,7 @@ from .context import figure
 from .errors import BenchError
 from .procs import run
 from .rounds import column, interleave
+from .httpio import KeptAlive
 from .transfers import NGINX, http_uploaded
 
 SMALL_BYTES = 155_000
@@ -76,8 +77,11 @@ def small_reads(ctx):
 
 def small_uploads(ctx):
     """files/s of --small-uploads distinct 155 KB uploads, each answered 201
-    with the right ETag. A round: one such batch (into a folder of its own),
-    then the same count of files written as three fsynced local copies."""
+    with the right ETag: from --upload-concurrency clients on fresh
+    connections, and from one client on one kept-alive connection. A round:
+    one batch of each (into a folder of its own), each followed by the same
+    count of files written as three fsynced local copies at the same
+    concurrency."""
     http = ctx.cluster.require_http()
     count = ctx.options.small_uploads
     concurrency = ctx.options.upload_concurrency
@@ -86,28 +90,50 @@ def small_uploads(ctx):
     body = os.urandom(SMALL_BYTES - 8)
     body_digest = hashlib.sha256(body)
 
-    def batch(r):
-        def upload(i):
-            tail = i.to_bytes(8, "big")
-            digest = body_digest.copy()
-            digest.update(tail)
-            http.upload(f"/storage/bench/small/{r}/{i:06d}.bin", [body, tail],
-                        SMALL_BYTES, digest.hexdigest())
+    def upload(folder, i, session=None):
+        tail = i.to_bytes(8, "big")
+        digest = body_digest.copy()
+        digest.update(tail)
+        http.upload(f"/storage/bench/{folder}/{i:06d}.bin", [body, tail],
+                    SMALL_BYTES, digest.hexdigest(), session)
 
+    def batch(r):
         start = time.monotonic()
         with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
-            list(pool.map(upload, range(count)))
+            list(pool.map(lambda i: upload(f"small/{r}", i), range(count)))
         return count / (time.monotonic() - start)
 
-    def local(_round):
-        return synced_small_files_per_s(ctx.work_dir, count, SMALL_BYTES,
-                                        concurrency)
+    def kept_alive(r):
+        session = KeptAlive(http)
+        start = time.monotonic()
+        try:
+            for i in range(count):
+                upload(f"small-kept-alive/{r}", i, session)
+        finally:
+            session.close()
+        # The frontend serves up to 1000 requests on a connection
+        # (ConnectionLimits::keep_alive_requests); closing it sooner is a
+        # regression.
+        if session.opened > 1 + (count - 1) // 1000:
+            raise BenchError(f"{count} uploads on a kept-alive connection "
+                             f"needed {session.opened} connections")
+        return count / (time.monotonic() - start)
 
-    s = interleave(ctx.options.rounds, {"SFS": batch, "local": local},
+    def local(concurrency):
+        return lambda _round: synced_small_files_per_s(
+            ctx.work_dir, count, SMALL_BYTES, concurrency)
+
+    s = interleave(ctx.options.rounds,
+                   {"SFS": batch, "local": local(concurrency),
+                    "SFS kept alive": kept_alive, "local c=1": local(1)},
                    "uploads")
-    return {"figures": [figure(
-        f"{count} x 155 KB uploads, c={concurrency}", s["SFS"], "files/s",
-        f"3 fsynced local copies, c={concurrency}", s["local"])]}
+    return {"figures": [
+        figure(f"{count} x 155 KB uploads, c={concurrency}", s["SFS"],
+               "files/s", f"3 fsynced local copies, c={concurrency}",
+               s["local"]),
+        figure(f"{count} x 155 KB uploads, one kept-alive connection",
+               s["SFS kept alive"], "files/s", "3 fsynced local copies, c=1",
+               s["local c=1"])]}
 
 
 def small_files(ctx):

@@ -79,7 +79,7 @@ std::string StableServerId(const std::string& dir) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  sfs::ReturnLargeBuffersToTheKernel();
+  sfs::ConfigureMalloc();
   sfs::SkipMutexDeadlockDetection();
   sfs::BlockTerminationSignals();
   const sfs::ServerFlags server_flags =

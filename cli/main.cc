@@ -392,7 +392,7 @@ int Up(const Args& args) {
 }  // namespace sfs
 
 int main(int argc, char** argv) {
-  sfs::ReturnLargeBuffersToTheKernel();
+  sfs::ConfigureMalloc();
   sfs::SkipMutexDeadlockDetection();
   sfs::BlockTerminationSignals();
   sfs::NormalizeFlagNames(argc, argv);

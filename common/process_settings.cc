@@ -6,9 +6,9 @@
 
 namespace sfs {
 
-void ReturnLargeBuffersToTheKernel() {
+void ConfigureMalloc() {
   mallopt(M_ARENA_MAX, 2);
-  mallopt(M_MMAP_THRESHOLD, 256 << 10);
+  mallopt(M_MMAP_THRESHOLD, 4 << 20);
   mallopt(M_TRIM_THRESHOLD, 8 << 20);
 }
 

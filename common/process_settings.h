@@ -5,22 +5,23 @@
 
 namespace sfs {
 
-// Makes glibc's allocator hand large buffers back to the kernel.
+// Sets glibc's allocator up for buffers of up to a few MiB that come and
+// go all the time (segments, messages), with memory still bounded.
 //
 // SFS bounds the buffers each transfer holds (client-lib/client.h), but
 // glibc's defaults let freed buffers stay resident: every thread that
-// allocates gets an arena of its own, and after the first large free the
-// mmap threshold rises, so later MiB-sized segment and message buffers come
-// from arenas that fragment and keep their pages. Few arenas and a fixed
-// threshold make every buffer of 256 KiB or more an mmap that munmap
-// returns, so resident memory follows the buffers actually in use.
-//
-// Smaller buffers stay in the two arenas, whose free top is handed back
-// only beyond 8 MiB (at most 16 MiB kept per process). glibc's default of
-// 128 KiB returned and refaulted the pages of nearly every freed 155 KB
-// message: page faults and madvise's TLB shootdowns were a tenth of a
-// chunkserver's profile of small uploads.
-void ReturnLargeBuffersToTheKernel();
+// allocates gets an arena of its own (up to 16 here), and the thresholds
+// move with the sizes freed. So: two arenas, and fixed thresholds.
+//  - Buffers below 4 MiB (every 1 MiB segment and its messages) come from
+//    the arenas and are reused. As mmaps (the threshold was 256 KiB), each
+//    one's pages were faulted in and unmapped again, with TLB-shootdown
+//    IPIs: four faults per page moved by `sfs put`, and 5–6x the CPU of
+//    the client and the frontend per GiB uploaded.
+//  - An arena's free top goes back to the kernel beyond 8 MiB (at most
+//    16 MiB kept per process). glibc's 128 KiB default gave back and
+//    refaulted the pages of nearly every freed 155 KB message.
+//  - Larger buffers are mmaps that munmap returns.
+void ConfigureMalloc();
 
 // Turns off absl::Mutex's run-time deadlock detection. Debian builds Abseil
 // without NDEBUG, which leaves it on: every lock and unlock of every mutex

@@ -207,7 +207,7 @@ absl::Status Run(const ServerFlags& server_flags) {
 }  // namespace sfs::frontend
 
 int main(int argc, char** argv) {
-  sfs::ReturnLargeBuffersToTheKernel();
+  sfs::ConfigureMalloc();
   sfs::SkipMutexDeadlockDetection();
   sfs::BlockTerminationSignals();
   const sfs::ServerFlags server_flags =

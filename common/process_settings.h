@@ -17,9 +17,12 @@ namespace sfs {
 //    one's pages were faulted in and unmapped again, with TLB-shootdown
 //    IPIs: four faults per page moved by `sfs put`, and 5–6x the CPU of
 //    the client and the frontend per GiB uploaded.
-//  - An arena's free top goes back to the kernel beyond 8 MiB (at most
-//    16 MiB kept per process). glibc's 128 KiB default gave back and
-//    refaulted the pages of nearly every freed 155 KB message.
+//  - An arena's free top goes back to the kernel beyond 8 MiB. glibc's
+//    128 KiB default gave back and refaulted the pages of nearly every
+//    freed 155 KB message. Freed buffers inside an arena stay resident for
+//    reuse, so RSS follows the peak of buffers in use, not the current
+//    use: chunkservers under 400 concurrent writes peaked about half
+//    higher (bench/README.md, "fourth steps").
 //  - Larger buffers are mmaps that munmap returns.
 void ConfigureMalloc();
 

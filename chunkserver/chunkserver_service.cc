@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <initializer_list>
 #include <optional>
 #include <thread>
@@ -58,6 +59,7 @@ class DownstreamHop {
 
   ~DownstreamHop() {
     if (stream_ != nullptr && !acks_read_) {
+      cancelled_ = true;
       context_.TryCancel();
       JoinAcks();
     }
@@ -127,9 +129,10 @@ class DownstreamHop {
     if (status_.ok() && !sealed_ack_.has_value()) {
       status_ = absl::UnavailableError("the replica ended the write early");
     }
-    if (!status_.ok() && relaying) {
+    if (!status_.ok() && relaying && !cancelled_) {
       // This hop may be blocked reading the upstream's next message while
-      // the upstream waits for acks: tell it now.
+      // the upstream waits for acks: tell it now. Not when we cancelled the
+      // stream ourselves: this hop failed, and RunWrite's status names it.
       proto::WriteChunkAck failed;
       failed.set_failed_replica(FailedReplica());
       upstream_->Write(failed);
@@ -155,6 +158,8 @@ class DownstreamHop {
   AckStream* upstream_ = nullptr;
   std::thread relay_;
   bool acks_read_ = false;  // ReadAcks() returned
+  // Set by the destructor before it cancels the stream; read by the relay.
+  std::atomic<bool> cancelled_{false};
   // Written by ReadAcks() only, read after it returned.
   std::optional<proto::WriteChunkAck> sealed_ack_;
   absl::Status status_;

@@ -27,12 +27,14 @@
 //  - a FileReader holds one segment (1 MiB) and what gRPC has received
 //    but not handed over: at most the stream window (4 MiB) plus the
 //    message being parsed (1 MiB): about 6 MiB.
-// The frontend sets a 2 MiB write window, so an HTTP upload holds about
-// 8 MiB and an HTTP download only a reader (it sends from the reader's
-// buffer, FileReader::Next); the upload routes take request bodies from httplib
-// in small pieces and keep none. gRPC's bandwidth-delay probing, which would
+// The frontend sets a 1 MiB write window (--upload_window_kib), so an HTTP
+// upload holds at most 3 MiB of its own plus gRPC's copies of the segments
+// in flight (400 concurrent uploads averaged about 4 MiB each), and an HTTP
+// download only a reader (it sends from the reader's buffer,
+// FileReader::Next); the upload routes take request bodies from httplib in
+// small pieces and keep none. gRPC's bandwidth-delay probing, which would
 // grow the window with the link's speed, is off in every SFS channel;
-// common/process_settings.h keeps freed buffers from staying resident. `sfs
+// common/process_settings.h says how freed buffers are reused. `sfs
 // get` of 1 GiB peaks near 33 MiB RSS, most of it the binary and its libraries.
 //
 // Client is thread-safe and meant to be shared. A FileWriter or FileReader is

@@ -62,6 +62,10 @@ ABSL_FLAG(int, chunk_cache_mib, 64,
           "MiB of small chunks (up to 1 MiB each, so files up to 1 MiB) kept "
           "in memory for repeated downloads; always current, as a download "
           "first asks the master which chunks the file has (0: none)");
+ABSL_FLAG(int, upload_window_kib, 1024,
+          "KiB of an upload that may be on its way to the replicas, not yet "
+          "acknowledged by all; an upload holds about this plus 2 MiB "
+          "(its 1 MiB segment being filled and the one being sent)");
 ABSL_FLAG(absl::Duration, head_timeout, absl::Seconds(10),
           "a request's line and headers must arrive within this");
 ABSL_FLAG(absl::Duration, keep_alive_timeout, absl::Seconds(5),
@@ -171,9 +175,10 @@ absl::Status Run(const ServerFlags& server_flags) {
   ClientOptions client_options;
   client_options.master_address = absl::GetFlag(FLAGS_master);
   client_options.tls_dir = server_flags.tls_dir;
-  // Many uploads share this process: a 2 MiB window per writer keeps twenty
-  // concurrent uploads near 150 MiB resident (frontend_scale_test).
-  client_options.write_window_bytes = 2 << 20;
+  client_options.write_window_bytes =
+      size_t{static_cast<uint32_t>(
+          std::max(64, absl::GetFlag(FLAGS_upload_window_kib)))}
+      << 10;
   client_options.chunk_cache_bytes =
       size_t{static_cast<uint32_t>(
           std::max(0, absl::GetFlag(FLAGS_chunk_cache_mib)))}

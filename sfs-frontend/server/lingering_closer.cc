@@ -12,6 +12,8 @@ namespace {
 
 // How often new sockets are picked up and deadlines checked.
 constexpr int kPollMillis = 50;
+// The most one socket's Drop reads per pass.
+constexpr size_t kSliceBytes = 256 << 10;
 
 }  // namespace
 
@@ -45,10 +47,11 @@ void LingeringCloser::Close(int sock) {
 bool LingeringCloser::HasWork() const { return stop_ || !added_.empty(); }
 
 bool LingeringCloser::Drop(Lingering& socket) {
-  char buffer[16384];
-  while (true) {
+  char buffer[64 << 10];
+  for (size_t read = 0; read < kSliceBytes;) {
     ssize_t n = ::recv(socket.sock, buffer, sizeof(buffer), MSG_DONTWAIT);
     if (n > 0) {
+      read += static_cast<size_t>(n);
       socket.dropped += static_cast<size_t>(n);
       if (socket.dropped > max_bytes_) return true;
       continue;
@@ -56,6 +59,7 @@ bool LingeringCloser::Drop(Lingering& socket) {
     if (n < 0 && errno == EINTR) continue;
     return !(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
   }
+  return false;  // more next pass
 }
 
 void LingeringCloser::Run() {

@@ -5,8 +5,16 @@
 // the kernel answer with a reset, and the client may lose the answer we
 // just sent it (a 413 for a body we refused, a 503 at admission).
 //
-// One background thread polls every lingering socket. Their number is
-// bounded: beyond `max_sockets` a socket is closed at once.
+// A client that sends its whole body before it reads (Python's
+// http.client, many scripts) only sees an answer given before the body was
+// read if the body is drained while the answer waits: so a socket lingers
+// until the client has sent up to `max_bytes`, which covers the bodies
+// people send in one request, or until `linger` passed, which bounds the
+// cost of the largest.
+//
+// One background thread polls every lingering socket and reads at most a
+// slice of each per pass, so one fast sender cannot hold it. Their number
+// is bounded: beyond `max_sockets` a socket is closed at once.
 //
 // Thread-safety: Close may be called concurrently from any thread.
 #ifndef SFS_FRONTEND_SERVER_LINGERING_CLOSER_H_
@@ -26,7 +34,7 @@ class LingeringCloser {
  public:
   // Each socket lingers at most `linger` and drops at most `max_bytes`.
   explicit LingeringCloser(absl::Duration linger = absl::Seconds(2),
-                           size_t max_bytes = 1 << 20,
+                           size_t max_bytes = size_t{64} << 20,
                            size_t max_sockets = 1024);
   // Closes every socket still lingering.
   ~LingeringCloser();
@@ -42,7 +50,8 @@ class LingeringCloser {
   };
   void Run();
   bool HasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Reads what `socket` has; true when it is done (EOF, error, too much).
+  // Reads what `socket` has, up to a slice; true when it is done (EOF,
+  // error, max_bytes dropped).
   bool Drop(Lingering& socket);
 
   const absl::Duration linger_;

@@ -54,14 +54,17 @@ int ConnectFrom(const char* source, int port) {
   return sock;
 }
 
-void SendAll(int sock, const std::string& data) {
+// Sends `data`, or as much as the peer takes before an error; returns how
+// much.
+size_t SendAll(int sock, const std::string& data) {
   size_t sent = 0;
   while (sent < data.size()) {
     ssize_t n =
         ::send(sock, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) return;
+    if (n <= 0) break;
     sent += static_cast<size_t>(n);
   }
+  return sent;
 }
 
 // What the attacker saw, by the status line of each answer.
@@ -307,6 +310,25 @@ TEST_F(ConnectionFloodTest, ContinueOnlyAfterAuthorization) {
   SendAll(owner, "hello");
   EXPECT_EQ(ReadUpTo(owner, 12), "HTTP/1.1 201");
   ::close(owner);
+}
+
+// A client that sends its whole body before it reads (Python's http.client
+// does, and it sends no Expect) still gets the answer to an upload refused
+// before its body was read: the server drains the body while the answer
+// waits, where closing at once would reset the connection and lose it.
+TEST_F(ConnectionFloodTest, AnUploadRefusedUnreadIsAnsweredAfterItsWholeBody) {
+  constexpr uint64_t kSize = 16 * kMiB;
+  int sock = ConnectFrom(kAttacker, server_->port());
+  ASSERT_GE(sock, 0);
+  SendAll(sock, absl::StrCat("PUT /storage/victim/refused.bin HTTP/1.1\r\n"
+                             "Host: x\r\nContent-Length: ",
+                             kSize, "\r\n\r\n"));
+  const std::string chunk(kMiB, 'a');
+  uint64_t sent = 0;
+  for (uint64_t i = 0; i < kSize / kMiB; ++i) sent += SendAll(sock, chunk);
+  EXPECT_EQ(sent, kSize) << "the server reset the connection";
+  EXPECT_EQ(ReadUpTo(sock, 12), "HTTP/1.1 401");
+  ::close(sock);
 }
 
 // The bytes of the answer to `request` sent on a new connection, up to the

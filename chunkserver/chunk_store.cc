@@ -183,9 +183,18 @@ absl::Status ChunkAppender::Append(absl::string_view data) {
   }
   store_->counters_.bytes_written.fetch_add(appended,
                                             std::memory_order_relaxed);
+  StartWriteback();
   return store_->NoteWriteResult(WriteFully(crc_fd_, crcs.data(), crcs.size(),
                                             first_block * 4,
                                             store_->PathOf(handle_, ".crc")));
+}
+
+void ChunkAppender::StartWriteback() {
+  if (length_ - writeback_started_ < kWritebackBytes) return;
+  // Only a hint: the seal's fdatasync reports any I/O error.
+  sync_file_range(data_fd_, writeback_started_, length_ - writeback_started_,
+                  SYNC_FILE_RANGE_WRITE);
+  writeback_started_ = length_;
 }
 
 absl::StatusOr<uint32_t> ChunkAppender::Seal() {

@@ -43,6 +43,9 @@ namespace sfs {
 inline constexpr uint64_t kChunkBlockBytes = 64 * 1024;
 // The largest chunk a store accepts.
 inline constexpr uint64_t kMaxChunkBytes = 64ull * 1024 * 1024;
+// How much an appender lets accumulate in the page cache before it starts
+// the disk's writeback (ChunkAppender::StartWriteback).
+inline constexpr uint64_t kWritebackBytes = 4ull * 1024 * 1024;
 
 struct SealedChunk {
   uint64_t handle = 0;
@@ -88,6 +91,11 @@ class ChunkAppender {
   ChunkAppender(ChunkStore* store, uint64_t handle, uint64_t version,
                 uint64_t writer, int data_fd, int crc_fd, uint64_t length,
                 std::string tail);
+  // Once kWritebackBytes were appended since the last call, starts the
+  // disk's writeback of them without waiting for it, so the disk writes
+  // while the chunk streams in and Seal's fdatasync waits only for the
+  // last few MiB, not for the whole chunk.
+  void StartWriteback();
 
   ChunkStore* const store_;
   const uint64_t handle_;
@@ -101,6 +109,8 @@ class ChunkAppender {
   // The bytes of the last, partial block, so its CRC can be extended
   // without reading the disk back. Never more than kChunkBlockBytes.
   std::string tail_;
+  // Where the data not yet handed to the disk's writeback begins.
+  uint64_t writeback_started_ = 0;
   Crc32c whole_;  // of every byte of the chunk so far
   bool sealed_ = false;
   uint32_t sealed_crc_ = 0;  // the whole chunk's CRC32C once sealed

@@ -38,6 +38,31 @@ TEST(Crc32cTest, InstructionAndPortablePathsAgree) {
   EXPECT_EQ(internal::PortableCrc32c("123456789"), 0xe3069283U);
 }
 
+// Inputs of three lanes (4 KiB each) and more are checksummed three lanes
+// at a time: every length around those edges, from every alignment, and
+// fed in pieces, agrees with the byte-wise portable path.
+TEST(Crc32cTest, InterleavedLanesAgreeWithThePortablePath) {
+  std::string data(5 * 12288 + 128, '\0');
+  uint32_t x = 12345;
+  for (char& c : data) {
+    x = x * 1103515245 + 12345;
+    c = static_cast<char>(x >> 24);
+  }
+  for (size_t start : {0, 3, 8}) {
+    for (size_t length :
+         {12287, 12288, 12289, 12295, 24576, 24583, 61440, 5 * 12288 + 61}) {
+      absl::string_view piece = absl::string_view(data).substr(start, length);
+      EXPECT_EQ(ComputeCrc32c(piece), internal::PortableCrc32c(piece))
+          << start << "+" << length;
+      Crc32c pieces;
+      pieces.Update(piece.substr(0, 5000));
+      pieces.Update(piece.substr(5000));
+      EXPECT_EQ(pieces.Finish(), internal::PortableCrc32c(piece))
+          << start << "+" << length << " in two pieces";
+    }
+  }
+}
+
 TEST(Sha256Test, KnownValues) {
   Sha256 empty;
   EXPECT_EQ(empty.FinishHex(),

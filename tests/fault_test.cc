@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "common/checksum.h"
 #include "common/cluster_tls.h"
+#include "common/grpc_status.h"
 #include "gtest/gtest.h"
 #include "proto/sfs.grpc.pb.h"
 #include "tests/test_cluster.h"
@@ -561,6 +562,46 @@ TEST_F(FaultTest, ASilentWriteIsCancelledAfterTheIdleTimeout) {
                      cluster_->chunkserver_address(spare));
   // Before the 3-minute deadline, which would end it DEADLINE_EXCEEDED.
   EXPECT_EQ(silent.End(), grpc::StatusCode::CANCELLED);
+}
+
+// A replica that fails on its own (here: a segment whose bytes do not match
+// its checksum, found before they are written or forwarded) is the one
+// blamed, in the call's trailers; cancelling its downstream on the way out
+// must not tell the writer that the healthy downstream failed.
+TEST_F(FaultTest, AReplicaThatFailsItselfIsBlamedNotItsDownstream) {
+  StartCluster();
+  const std::string primary = cluster_->chunkserver_address(0);
+  const std::string downstream = cluster_->chunkserver_address(1);
+  auto stub = proto::Chunkserver::NewStub(
+      cluster_->NewChannel(primary, ClusterRole::kChunkserver, "frontend"));
+  grpc::ClientContext context;
+  // Only so a failing test cannot hang.
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::minutes(1));
+  auto stream = stub->WriteChunk(&context);
+  proto::WriteChunkRequest request;
+  proto::WriteChunkHeader* header = request.mutable_header();
+  // A chunk no file refers to.
+  constexpr uint64_t kHandle = 1u << 30;
+  header->set_handle(kHandle);
+  header->set_version(1);
+  header->add_downstream(downstream);
+  *header->mutable_token() = cluster_->SignBlockToken(
+      kHandle, proto::BlockToken::WRITE, {primary, downstream});
+  request.set_data("bytes the checksum below does not cover");
+  request.set_data_crc32c(ComputeCrc32c(request.data()) ^ 1);
+  EXPECT_TRUE(stream->Write(request));
+  proto::WriteChunkAck ack;
+  while (stream->Read(&ack)) {
+    EXPECT_EQ(ack.failed_replica(), "") << "an ack blamed a replica";
+  }
+  grpc::Status status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DATA_LOSS)
+      << status.error_message();
+  const auto& trailers = context.GetServerTrailingMetadata();
+  auto blamed = trailers.find(kFailedReplicaKey);
+  ASSERT_NE(blamed, trailers.end());
+  EXPECT_EQ(std::string(blamed->second.data(), blamed->second.size()), primary);
 }
 
 TEST_F(FaultTest, MasterSigkillDuringUploadsAndCheckpointRestore) {

@@ -10,6 +10,7 @@ workload runs --user-rounds rounds (default 1), not --rounds."""
 import concurrent.futures
 import hashlib
 import os
+import shutil
 import threading
 import time
 
@@ -58,6 +59,7 @@ def users(ctx):
     http = ctx.cluster.require_http()
     n, size = ctx.options.users, ctx.options.user_mib * MIB
     rounds = ctx.options.user_rounds
+    _check_room(ctx.cluster.data_dir, 3 * n * size)
     # User i's file: a shared random body then a 32-byte tag naming i, so
     # every user's bytes differ and the expected SHA-256 costs one copy().
     body = memoryview(os.urandom(size - TAG_BYTES))
@@ -118,6 +120,17 @@ def users(ctx):
          for role in sorted(pids)]
     rss = {role: max(column(sfs_rounds, f"rss {role}")) for role in sorted(pids)}
     return {"figures": figures, "peak_rss_mib": rss}
+
+
+def _check_room(data_dir, needed):
+    """Fails before the round when the cluster's disk cannot hold a round's
+    replicas (with a tenth to spare): every upload would fail with 507."""
+    free = shutil.disk_usage(data_dir).free
+    if free < needed * 1.1:
+        raise BenchError(f"{data_dir} has {free / 2**30:.1f} GiB free; a round "
+                         f"of workload 5 stores {needed / 2**30:.1f} GiB "
+                         "(3 replicas of every user's file): use fewer "
+                         "--users or --user-mib, or free the disk")
 
 
 def _path(r, i):

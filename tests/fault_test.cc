@@ -265,9 +265,14 @@ TEST_P(FrozenReplicaTest, EightUploadsEndCompletedOrFailedNeverHang) {
     EXPECT_FALSE(result.message().empty());
     EXPECT_NE(result.code(), absl::StatusCode::kUnknown) << result;
   }
-  int completed = CheckUploads(client_.get(), results);
-  // Chains that never held both frozen servers keep two replicas.
-  EXPECT_GE(completed, 1);
+  // How many complete depends on placement, not on the code under test:
+  // a chain that never held both frozen servers keeps two replicas and
+  // completes, but when the chunks being written were placed while the
+  // first frozen server still counted as alive, every chain may hold both
+  // (one run of the full suite had 0 of 8, each failing with "only 1
+  // replicas left, need 2"). So no count is asserted: each upload ended,
+  // with a reason, byte-identical or invisible.
+  CheckUploads(client_.get(), results);
 
   for (int i = 1; i <= 2; ++i) cluster_->SignalChunkserver(i, SIGCONT);
   EXPECT_TRUE(

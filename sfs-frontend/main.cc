@@ -65,8 +65,8 @@ ABSL_FLAG(int, chunk_cache_mib, 64,
 ABSL_FLAG(int, upload_window_kib, 1024,
           "KiB of an upload that may be on its way to the replicas, not yet "
           "acknowledged by all; an upload holds about this plus 2 MiB "
-          "(its 1 MiB segment being filled and the one being sent); at "
-          "least 64");
+          "(its 1 MiB segment being filled and the one being sent) plus "
+          "gRPC's copies of what is in flight; at least 64");
 ABSL_FLAG(absl::Duration, head_timeout, absl::Seconds(10),
           "a request's line and headers must arrive within this");
 ABSL_FLAG(absl::Duration, keep_alive_timeout, absl::Seconds(5),
